@@ -1,0 +1,177 @@
+"""Fixed facts of the framework: VIX regime table, account phases, correlation groups, products.
+
+These are the single source of truth for SPEC sections 1, 2, 4 and 8. Tunable thresholds that a
+user may sweep (VIX_HIGH, VIX_EXTREME, phase caps, ...) have their defaults here and are exposed as
+parameters in config/strategy_parameters.py; everything else (multipliers, group membership) is a
+fact about the market and is not a parameter.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+# --- VIX regimes (SPEC section 2) ---------------------------------------------------------------
+
+VIX_HIGH = 30.0
+VIX_EXTREME = 35.0
+
+
+class Regime(str, Enum):
+    """VIX regimes, ordered from calmest to most stressed."""
+
+    EXTREMELY_LOW = "EXTREMELY_LOW"
+    LOW = "LOW"
+    NORMAL = "NORMAL"
+    ELEVATED = "ELEVATED"
+    VOLATILE = "VOLATILE"
+    HIGH = "HIGH"
+    EXTREME = "EXTREME"
+
+
+@dataclass(frozen=True)
+class RegimeRule:
+    """One row of the regime table: VIX >= lower_bound (exclusive below, inclusive above)."""
+
+    regime: Regime
+    lower_bound: float
+    max_buying_power: float  # fraction of net liquidation, further capped by the phase
+    size_multiplier: float
+
+
+# Ordered by lower bound; the last row whose bound is <= VIX applies. VIX_HIGH and VIX_EXTREME
+# rows take their bounds from the parameters at run time (see core/vix_manager.py).
+REGIME_TABLE: tuple[RegimeRule, ...] = (
+    RegimeRule(Regime.EXTREMELY_LOW, float("-inf"), 0.45, 1.0),
+    RegimeRule(Regime.LOW, 12.0, 0.60, 1.0),
+    RegimeRule(Regime.NORMAL, 16.0, 0.70, 1.0),
+    RegimeRule(Regime.ELEVATED, 20.0, 0.75, 1.0),
+    RegimeRule(Regime.VOLATILE, 25.0, 0.50, 0.75),
+    RegimeRule(Regime.HIGH, VIX_HIGH, 0.40, 0.5),
+    RegimeRule(Regime.EXTREME, VIX_EXTREME, 0.0, 0.0),
+)
+
+VIX_VALID_MIN = 5.0
+VIX_VALID_MAX = 150.0
+
+# --- Account phases (SPEC section 1) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhaseRule:
+    """One account phase: applies from `min_net_liq` (inclusive) upward."""
+
+    phase: int
+    min_net_liq: float
+    max_positions: int
+    max_buying_power: float
+
+
+PHASE_TABLE: tuple[PhaseRule, ...] = (
+    PhaseRule(1, 0.0, 3, 0.50),
+    PhaseRule(2, 38_100.0, 6, 0.65),
+    PhaseRule(3, 50_800.0, 10, 0.75),
+    PhaseRule(4, 76_200.0, 15, 0.80),
+)
+
+FULL_SIZE_FUTURES_MIN_NET_LIQ = 75_000.0
+
+# --- Correlation groups (SPEC section 4) --------------------------------------------------------
+
+CORRELATION_GROUPS: dict[str, frozenset[str]] = {
+    "A1": frozenset({"ES", "MES", "NQ", "MNQ", "RTY", "M2K", "YM", "MYM"}),
+    "A2": frozenset({"SPY", "QQQ", "IWM", "DIA", "SPX", "SPXW", "XSP", "NDX", "RUT"}),
+    "B1": frozenset({"GC", "MGC", "GLD", "TLT", "ZB", "ZN"}),
+    "B2": frozenset({"SI", "SLV", "HG", "PL", "PA"}),
+    "C1": frozenset({"CL", "MCL", "QM", "RB", "HO", "XLE", "XOP", "USO"}),
+    "C2": frozenset({"NG", "UNG"}),
+    "D1": frozenset({"ZC", "ZS", "ZW"}),
+    "D2": frozenset({"LE", "HE", "GF"}),
+    "E": frozenset({"6E", "6B", "6A", "6C", "6J", "M6E", "M6A"}),
+}
+SINGLE_POSITION_GROUPS = frozenset({"C2", "D2"})
+COMBINED_GROUP_LIMITS: tuple[tuple[frozenset[str], int], ...] = ((frozenset({"A1", "A2"}), 3),)
+
+# --- Products (SPEC section 8) ------------------------------------------------------------------
+
+
+class ProductKind(str, Enum):
+    EQUITY = "equity"  # shares or ETF units
+    EQUITY_OPTION = "equity_option"  # options on shares/ETFs (American, physical delivery)
+    INDEX = "index"  # cash index (not tradable itself)
+    INDEX_OPTION = "index_option"  # cash-settled European index options
+    FUTURE = "future"
+    FUTURE_OPTION = "future_option"
+
+
+@dataclass(frozen=True)
+class ProductSpec:
+    """Contract facts for one underlying root (options on it share the multiplier)."""
+
+    root: str
+    option_multiplier: float  # USD per 1.00 of option price per contract
+    future_multiplier: float  # USD per 1.00 of futures price (0 when there is no future)
+    tick_size: float  # option price tick
+    exercise_style: str  # "american" or "european"
+    settlement: str  # "physical" (shares or futures) or "cash"
+    calendar: str  # "NYSE" or "CME"
+    option_model: str  # "bsm" (spot underlying) or "black76" (futures underlying)
+    asset_class: str  # "equity_index", "equity", "commodity", "rates"
+    broad_based_index: bool  # Reg-T 15%/10% rule instead of 20%/10%
+    micro_of: str | None = None  # full-size root for micro contracts
+    volatility_index: str | None = None  # e.g. "VIX" for SPY/SPX/ES
+
+    @property
+    def multiplier(self) -> float:
+        """Option contract multiplier (the figure every P&L and margin uses for options)."""
+        return self.option_multiplier
+
+
+def _etf(root: str, vol_index: str | None = None, asset_class: str = "equity_index") -> ProductSpec:
+    return ProductSpec(root, 100.0, 0.0, 0.01, "american", "physical", "NYSE", "bsm", asset_class,
+                       False, None, vol_index)
+
+
+def _index(root: str, vol_index: str | None = "VIX") -> ProductSpec:
+    return ProductSpec(root, 100.0, 0.0, 0.05, "european", "cash", "NYSE", "bsm", "equity_index",
+                       True, None, vol_index)
+
+
+def _future(root: str, multiplier: float, tick: float, asset_class: str, micro_of: str | None = None,
+            vol_index: str | None = None) -> ProductSpec:
+    return ProductSpec(root, multiplier, multiplier, tick, "american", "physical", "CME", "black76",
+                       asset_class, False, micro_of, vol_index)
+
+
+PRODUCTS: dict[str, ProductSpec] = {
+    "SPY": _etf("SPY", "VIX"),
+    "QQQ": _etf("QQQ"),
+    "IWM": _etf("IWM"),
+    "GLD": _etf("GLD", asset_class="commodity"),
+    "TLT": _etf("TLT", asset_class="rates"),
+    "USO": _etf("USO", asset_class="commodity"),
+    "SPX": _index("SPX"),
+    "SPXW": _index("SPXW"),
+    "XSP": _index("XSP"),
+    "ES": _future("ES", 50.0, 0.25, "equity_index", vol_index="VIX"),
+    "MES": _future("MES", 5.0, 0.25, "equity_index", "ES", "VIX"),
+    "NQ": _future("NQ", 20.0, 0.25, "equity_index"),
+    "MNQ": _future("MNQ", 2.0, 0.25, "equity_index", "NQ"),
+    "CL": _future("CL", 1000.0, 0.01, "commodity"),
+    "MCL": _future("MCL", 100.0, 0.01, "commodity", "CL"),
+    "GC": _future("GC", 100.0, 0.10, "commodity"),
+    "MGC": _future("MGC", 10.0, 0.10, "commodity", "GC"),
+    "ZB": _future("ZB", 1000.0, 1.0 / 64.0, "rates"),
+    "ZN": _future("ZN", 1000.0, 1.0 / 64.0, "rates"),
+}
+
+
+def product_spec(root: str) -> ProductSpec:
+    """The product facts for an underlying root such as "SPY" or "MES".
+
+    Raises:
+        KeyError: the root is not in the product table (the message names it).
+    """
+    try:
+        return PRODUCTS[root.upper()]
+    except KeyError:
+        raise KeyError(f"unknown product root {root!r}; known: {', '.join(sorted(PRODUCTS))}") from None

@@ -1,0 +1,295 @@
+"""Frozen, validated parameter sets for the risk system and every strategy (SPEC sections 1-9).
+
+A parameter's public name is `<section prefix>_<field>`, e.g. `zero_dte_vix_min`; the same name is
+used in LEAN's config.json parameters and in the offline engine's `--set name=value`.
+Fractions are of net liquidation unless stated; deltas are absolute values; times are "HH:MM" ET.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+
+from config.constants import VIX_EXTREME, VIX_HIGH
+from config.parameter_fields import check_ranges, param
+
+PRODUCT_CHOICES_INDEX = ("SPY", "QQQ", "IWM", "SPXW", "MES", "ES")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
+
+
+def parse_hhmm(text: str, name: str) -> time:
+    """Parse "HH:MM" (24h, US/Eastern) or raise ValueError naming the parameter."""
+    try:
+        hours, minutes = (int(part) for part in text.split(":"))
+        return time(hours, minutes)
+    except (ValueError, AttributeError):
+        raise ValueError(f"parameter {name}={text!r} is not a time of day HH:MM") from None
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ValueError(message)
+
+
+@dataclass(frozen=True)
+class RiskParameters:
+    """Account phases, buying power, sizing and breakers (SPEC sections 1, 3, 4)."""
+
+    phase_hysteresis: float = param(0.05, 0.0, 0.5, "fraction past a phase boundary before the phase changes")
+    buying_power_reserve: float = param(0.20, 0.0, 0.9, "buying power never used by new positions")
+    per_trade_risk: float = param(0.02, 0.001, 0.2, "max loss at the stop per trade, fraction of net liq")
+    kelly_fraction: float = param(0.25, 0.01, 1.0, "fraction of full Kelly (quarter Kelly)")
+    kelly_min_trades: int = param(30, 1, 1000, "closed trades before realised statistics replace priors")
+    drawdown_halve: float = param(0.10, 0.01, 0.9, "drawdown from high-water mark that halves new sizes")
+    drawdown_stop: float = param(0.15, 0.01, 0.9, "drawdown that stops new positions")
+    drawdown_liquidate: float = param(0.20, 0.01, 0.95, "drawdown that closes everything")
+    drawdown_pause_sessions: int = param(10, 0, 100, "sessions without new entries after liquidation")
+    daily_loss_limit: float = param(0.05, 0.001, 0.5, "loss from the day's start that stops new positions")
+    max_consecutive_losses: int = param(3, 1, 20, "losing closes in a row that stop new positions for the day")
+    group_limit: int = param(2, 1, 10, "positions per correlation group in phases 1-3")
+    group_limit_phase4: int = param(3, 1, 10, "positions per correlation group in phase 4")
+    phase1_max_contracts: int = param(1, 1, 100, "contracts (or spread units) per position in phase 1")
+    max_contracts: int = param(10, 1, 1000, "contracts per position in later phases")
+    recovery_timeout_minutes: int = param(30, 1, 1440, "time-out of ENTERING/EXITING/ERROR states")
+    max_errors_per_session: int = param(3, 1, 100, "errors in one session that suspend a strategy")
+    management_interval_minutes: int = param(5, 1, 60, "minutes between management checks")
+
+    def __post_init__(self) -> None:
+        check_ranges(self, "risk")
+        _require(self.drawdown_halve < self.drawdown_stop < self.drawdown_liquidate,
+                 "parameters risk_drawdown_halve < risk_drawdown_stop < risk_drawdown_liquidate must hold")
+
+
+@dataclass(frozen=True)
+class VixParameters:
+    """VIX regimes, staleness, intraday spike and the spike-deployment budget (SPEC section 2)."""
+
+    high: float = param(VIX_HIGH, 10.0, 100.0, "VIX at or above which the regime is HIGH")
+    extreme: float = param(VIX_EXTREME, 10.0, 150.0, "VIX at or above which the regime is EXTREME")
+    stale_minutes: int = param(5, 1, 120, "VIX older than this in regular hours blocks new entries")
+    intraday_spike: float = param(0.50, 0.05, 5.0, "rise from the previous close that halves new sizes")
+    spike_budget_fraction: float = param(0.20, 0.0, 1.0, "spike deployment budget, fraction of net liq")
+    spike_budget_min: float = param(5_000.0, 0.0, 1e7, "spike deployment budget floor (USD)")
+    spike_budget_max: float = param(50_000.0, 0.0, 1e8, "spike deployment budget ceiling (USD)")
+
+    def __post_init__(self) -> None:
+        check_ranges(self, "vix")
+        _require(25.0 < self.high < self.extreme, "parameters 25 < vix_high < vix_extreme must hold")
+        _require(self.spike_budget_min <= self.spike_budget_max,
+                 "parameter vix_spike_budget_min must not exceed vix_spike_budget_max")
+
+
+@dataclass(frozen=True)
+class OrderParameters:
+    """Combo limit pricing ladder (SPEC section 9)."""
+
+    step_seconds: int = param(30, 5, 300, "seconds between price improvements")
+    timeout_minutes: int = param(5, 1, 60, "give up on an order after this long")
+    zero_dte_timeout_minutes: int = param(3, 1, 60, "give-up time for 0DTE orders")
+    expiry_close_deadline: str = param("15:30", doc="close positions expiring today before this time")
+
+    def __post_init__(self) -> None:
+        check_ranges(self, "order")
+        parse_hhmm(self.expiry_close_deadline, "order_expiry_close_deadline")
+
+
+@dataclass(frozen=True)
+class ZeroDteParameters:
+    """Friday 0DTE iron condor (or trend-fade credit spread)."""
+
+    enabled: bool = param(True, doc="trade this strategy")
+    product: str = param("SPY", doc="underlying", choices=("SPY", "SPXW", "MES", "ES"))
+    structure: str = param("iron_condor", doc="iron_condor or trend_fade", choices=("iron_condor", "trend_fade"))
+    entry_time: str = param("10:30", doc="entry time on Fridays")
+    entry_deadline: str = param("11:00", doc="no new entry after this time")
+    short_delta: float = param(0.16, 0.03, 0.29, "short strike delta")
+    max_short_delta: float = param(0.30, 0.05, 0.5, "never sell a short strike at or above this delta")
+    wing_width: float = param(10.0, 1.0, 100.0, "wing width in points on SPY (x3 on /ES-scale products)")
+    trend_threshold: float = param(0.005, 0.0, 0.05, "trend-fade: move from the open that picks one side")
+    vix_min: float = param(22.0, 0.0, 100.0, "enter only when VIX is above this")
+    vix_max: float = param(40.0, 0.0, 150.0, "enter only when VIX is below this")
+    skip_event_days: bool = param(True, doc="no entry on FOMC or CPI days")
+    profit_target: float = param(0.50, 0.05, 1.0, "take profit at this fraction of the credit")
+    stop_loss: float = param(2.00, 0.1, 10.0, "stop at a loss of this multiple of the credit")
+    exit_time: str = param("15:00", doc="close everything by this time")
+    hard_exit_time: str = param("15:30", doc="hard deadline for the close")
+    buying_power_cap: float = param(0.07, 0.001, 1.0, "per-position buying-power cap")
+    kelly_win_rate: float = param(0.88, 0.0, 1.0, "Kelly prior: probability of a win")
+    kelly_avg_win: float = param(0.50, 0.0, 10.0, "Kelly prior: average win, multiple of credit")
+    kelly_avg_loss: float = param(2.00, 0.0, 10.0, "Kelly prior: average loss, multiple of credit")
+
+    def __post_init__(self) -> None:
+        check_ranges(self, "zero_dte")
+        _require(self.short_delta < self.max_short_delta, "zero_dte_short_delta must be below zero_dte_max_short_delta")
+        _require(self.vix_min < self.vix_max, "zero_dte_vix_min must be below zero_dte_vix_max")
+        _require(self.profit_target < self.stop_loss, "zero_dte_profit_target must be below zero_dte_stop_loss")
+        times = [parse_hhmm(getattr(self, n), f"zero_dte_{n}")
+                 for n in ("entry_time", "entry_deadline", "exit_time", "hard_exit_time")]
+        _require(times == sorted(times), "zero_dte times must be ordered: entry <= deadline <= exit <= hard exit")
+
+
+@dataclass(frozen=True)
+class Lt112Parameters:
+    """LT112: 1-1-2 put structure 112-120 DTE."""
+
+    enabled: bool = param(True, doc="trade this strategy")
+    product: str = param("SPY", doc="underlying", choices=("SPY", "QQQ", "IWM", "MES", "ES"))
+    entry_start: str = param("10:00", doc="entry window start (Wednesdays)")
+    entry_end: str = param("10:10", doc="entry window end")
+    first_wednesday_only: bool = param(True, doc="enter only on the first Wednesday of the month")
+    target_dte_min: int = param(112, 30, 365, "preferred DTE range start")
+    target_dte_max: int = param(120, 30, 365, "preferred DTE range end")
+    accept_dte_min: int = param(105, 30, 365, "accepted DTE range start")
+    accept_dte_max: int = param(130, 30, 365, "accepted DTE range end")
+    long_put_otm: float = param(0.07, 0.0, 0.5, "long put this far out of the money")
+    spread_width: float = param(5.0, 0.5, 200.0, "short put this many points below the long put (SPY)")
+    naked_put_otm: float = param(0.12, 0.01, 0.6, "the two naked puts this far out of the money")
+    high_lookback_sessions: int = param(252, 20, 1000, "52-week high filter lookback")
+    high_tolerance: float = param(0.0, 0.0, 0.1, "at a 52-week high when close >= high * (1 - this)")
+    profit_target: float = param(0.50, 0.05, 1.0, "take profit at this fraction of the net credit")
+    naked_close_fraction: float = param(0.90, 0.1, 1.0, "close the naked puts when this much of their credit is in")
+    stop_loss: float = param(1.00, 0.1, 10.0, "stop at a loss of this multiple of the net credit")
+    naked_distance_stop: float = param(0.02, 0.0, 0.2, "stop when the underlying is within this of the naked strike")
+    exit_dte: int = param(21, 0, 100, "close at this DTE")
+    # Margin model (risk/margin.py): two naked SPY puts 12% OTM need about 2 x (10% of strike) x 100 plus the
+    # spread, i.e. about 25-30% of a $30k account at 2023-2024 SPY prices; 0.30 lets one unit fit (SPEC: "change
+    # the cap, not the rule").
+    buying_power_cap: float = param(0.30, 0.001, 1.0, "per-position buying-power cap")
+    kelly_win_rate: float = param(0.75, 0.0, 1.0, "Kelly prior: probability of a win")
+    kelly_avg_win: float = param(0.50, 0.0, 10.0, "Kelly prior: average win, multiple of net credit")
+    kelly_avg_loss: float = param(1.00, 0.0, 10.0, "Kelly prior: average loss, multiple of net credit")
+
+    def __post_init__(self) -> None:
+        check_ranges(self, "lt112")
+        _require(self.accept_dte_min <= self.target_dte_min <= self.target_dte_max <= self.accept_dte_max,
+                 "lt112 DTE ranges must nest: accept_dte_min <= target_dte_min <= target_dte_max <= accept_dte_max")
+        _require(self.long_put_otm < self.naked_put_otm, "lt112_long_put_otm must be below lt112_naked_put_otm")
+        _require(self.exit_dte < self.accept_dte_min, "lt112_exit_dte must be below lt112_accept_dte_min")
+        _require(parse_hhmm(self.entry_start, "lt112_entry_start") <= parse_hhmm(self.entry_end, "lt112_entry_end"),
+                 "lt112_entry_start must not be after lt112_entry_end")
+
+
+@dataclass(frozen=True)
+class FuturesStrangleParameters:
+    """Futures options strangle, second Tuesday of the month."""
+
+    enabled: bool = param(True, doc="trade this strategy")
+    product: str = param("MES", doc="futures root", choices=("MES", "ES", "MCL", "MGC", "CL", "GC"))
+    entry_start: str = param("09:45", doc="entry window start (second Tuesday)")
+    entry_end: str = param("10:15", doc="entry window end")
+    target_dte: int = param(90, 20, 365, "preferred DTE")
+    accept_dte_min: int = param(80, 20, 365, "accepted DTE range start")
+    accept_dte_max: int = param(100, 20, 365, "accepted DTE range end")
+    put_delta: float = param(0.06, 0.01, 0.3, "short put delta (5-7)")
+    call_delta: float = param(0.055, 0.01, 0.3, "short call delta (5-6)")
+    iv_rank_min: float = param(30.0, 0.0, 100.0, "minimum IV rank (0-100) of the volatility index")
+    iv_rank_lookback_sessions: int = param(252, 20, 1000, "IV rank lookback")
+    profit_target: float = param(0.50, 0.05, 1.0, "take profit at this fraction of the credit")
+    stop_loss: float = param(2.00, 0.1, 10.0, "stop at a loss of this multiple of the credit")
+    tested_delta_side: float = param(0.25, 0.05, 0.9, "a short at this delta: close that side")
+    tested_delta_all: float = param(0.30, 0.05, 0.95, "a short at this delta: close everything")
+    untested_roll_delta: float = param(0.20, 0.01, 0.9, "roll the untested side closer to this delta (once)")
+    exit_dte: int = param(21, 0, 100, "close at this DTE")
+    buying_power_cap: float = param(0.06, 0.001, 1.0, "per-position buying-power cap")
+    kelly_win_rate: float = param(0.72, 0.0, 1.0, "Kelly prior: probability of a win")
+    kelly_avg_win: float = param(0.50, 0.0, 10.0, "Kelly prior: average win, multiple of credit")
+    kelly_avg_loss: float = param(1.00, 0.0, 10.0, "Kelly prior: average loss, multiple of credit")
+
+    def __post_init__(self) -> None:
+        check_ranges(self, "futures_strangle")
+        _require(self.accept_dte_min <= self.target_dte <= self.accept_dte_max,
+                 "futures_strangle_target_dte must lie in the accepted DTE range")
+        _require(self.tested_delta_side <= self.tested_delta_all,
+                 "futures_strangle_tested_delta_side must not exceed futures_strangle_tested_delta_all")
+        _require(max(self.put_delta, self.call_delta) < self.untested_roll_delta < self.tested_delta_side,
+                 "futures_strangle deltas must order: entry deltas < untested_roll_delta < tested_delta_side")
+
+
+@dataclass(frozen=True)
+class LeapLadderParameters:
+    """LEAP put ladder: long puts 80-90% of spot, one rung a week while VIX is low."""
+
+    enabled: bool = param(True, doc="trade this strategy")
+    product: str = param("SPY", doc="underlying", choices=("SPY", "QQQ", "IWM"))
+    entry_time: str = param("10:30", doc="entry time on Mondays")
+    vix_max: float = param(20.0, 5.0, 100.0, "add rungs only when VIX is below this")
+    dte_min: int = param(365, 100, 1200, "rung DTE range start")
+    dte_max: int = param(730, 100, 1200, "rung DTE range end")
+    strike_min_fraction: float = param(0.80, 0.3, 1.0, "lowest rung strike as a fraction of spot")
+    strike_max_fraction: float = param(0.90, 0.3, 1.0, "highest rung strike as a fraction of spot")
+    rung_cost_min: float = param(500.0, 0.0, 1e6, "minimum rung cost (USD)")
+    rung_cost_max: float = param(1_000.0, 0.0, 1e6, "maximum rung cost (USD; the 2% rule may cap it lower)")
+    max_rungs: int = param(5, 1, 50, "rungs held at most")
+    max_total_cost_fraction: float = param(0.05, 0.0, 1.0, "total rung cost at most this fraction of net liq")
+    profit_multiple: float = param(2.0, 1.1, 20.0, "sell a rung when its value reaches this multiple of cost")
+    itm_exit: float = param(0.10, 0.0, 1.0, "sell a rung that is this far in the money")
+    roll_dte: int = param(120, 10, 700, "roll a rung at this DTE")
+    buying_power_cap: float = param(0.035, 0.001, 1.0, "per-rung buying-power cap")
+
+    def __post_init__(self) -> None:
+        check_ranges(self, "leap_ladder")
+        _require(self.dte_min < self.dte_max, "leap_ladder_dte_min must be below leap_ladder_dte_max")
+        _require(self.roll_dte < self.dte_min, "leap_ladder_roll_dte must be below leap_ladder_dte_min")
+        _require(self.strike_min_fraction <= self.strike_max_fraction,
+                 "leap_ladder_strike_min_fraction must not exceed leap_ladder_strike_max_fraction")
+        _require(self.rung_cost_min <= self.rung_cost_max,
+                 "leap_ladder_rung_cost_min must not exceed leap_ladder_rung_cost_max")
+
+
+@dataclass(frozen=True)
+class IpmccParameters:
+    """Income poor man's covered call: LEAP call plus weekly short calls (or 100+ shares)."""
+
+    enabled: bool = param(True, doc="trade this strategy")
+    product: str = param("SPY", doc="underlying", choices=("SPY", "QQQ"))
+    leap_entry_time: str = param("10:30", doc="LEAP entry time (any day with no IPMCC open)")
+    short_call_time: str = param("09:45", doc="short call entry time on Fridays")
+    leap_target_dte: int = param(365, 100, 1200, "preferred LEAP DTE")
+    leap_dte_min: int = param(180, 30, 1200, "accepted LEAP DTE range start")
+    leap_dte_max: int = param(730, 30, 1200, "accepted LEAP DTE range end")
+    leap_delta: float = param(0.80, 0.5, 0.99, "LEAP call delta")
+    leap_extrinsic_max: float = param(0.05, 0.0, 1.0, "LEAP extrinsic value at most this fraction of strike")
+    short_call_dte: int = param(7, 1, 60, "short call DTE")
+    ema_fast: int = param(8, 2, 100, "fast EMA (sessions)")
+    ema_slow: int = param(21, 3, 300, "slow EMA (sessions)")
+    short_call_capture: float = param(0.90, 0.1, 1.0, "buy back the short call at this fraction of its extrinsic")
+    leap_stop: float = param(0.30, 0.05, 1.0, "LEAP down this much: close all")
+    leap_roll_dte: int = param(90, 10, 365, "roll the LEAP at this DTE")
+    deeper_itm_drawdown: float = param(0.10, 0.01, 1.0, "LEAP down this much: next calls 1 strike deeper ITM")
+    below_strike_drawdown: float = param(0.20, 0.01, 1.0, "LEAP down this much: sell calls below the LEAP strike")
+    shares_min: int = param(100, 100, 100_000, "shares needed for the covered-call case")
+    buying_power_cap: float = param(0.20, 0.001, 1.0, "per-position buying-power cap")
+    kelly_win_rate: float = param(0.80, 0.0, 1.0, "Kelly prior: probability of a win")
+    kelly_avg_win: float = param(0.90, 0.0, 10.0, "Kelly prior: average win, multiple of extrinsic")
+    kelly_avg_loss: float = param(1.00, 0.0, 10.0, "Kelly prior: average loss, multiple of extrinsic")
+
+    def __post_init__(self) -> None:
+        check_ranges(self, "ipmcc")
+        _require(self.leap_dte_min <= self.leap_target_dte <= self.leap_dte_max,
+                 "ipmcc_leap_target_dte must lie in the LEAP DTE range")
+        _require(self.ema_fast < self.ema_slow, "ipmcc_ema_fast must be below ipmcc_ema_slow")
+        _require(self.deeper_itm_drawdown < self.below_strike_drawdown < self.leap_stop,
+                 "ipmcc drawdowns must order: deeper_itm < below_strike < leap_stop")
+        _require(self.leap_roll_dte < self.leap_dte_min, "ipmcc_leap_roll_dte must be below ipmcc_leap_dte_min")
+
+
+@dataclass(frozen=True)
+class VixSpikeParameters:
+    """Spike deployment when the regime becomes EXTREME (SPEC section 2)."""
+
+    enabled: bool = param(True, doc="deploy into short put premium on an EXTREME regime")
+    use_futures: bool = param(False, doc="sell /MES (or /ES) puts instead of SPY put spreads")
+    target_dte: int = param(45, 7, 180, "SPY put spread DTE")
+    short_delta: float = param(0.20, 0.05, 0.4, "short put delta")
+    spread_width: float = param(5.0, 0.5, 100.0, "long put this many points below the short (SPY)")
+    futures_dte: int = param(60, 7, 180, "futures put DTE")
+    futures_delta: float = param(0.15, 0.05, 0.4, "futures put delta")
+    profit_target: float = param(0.50, 0.05, 1.0, "take profit at this fraction of the credit")
+    stop_loss: float = param(2.00, 0.1, 10.0, "stop at a loss of this multiple of the credit")
+    exit_dte: int = param(21, 0, 100, "close at this DTE")
+    kelly_win_rate: float = param(0.80, 0.0, 1.0, "Kelly prior: probability of a win")
+    kelly_avg_win: float = param(0.50, 0.0, 10.0, "Kelly prior: average win, multiple of credit")
+    kelly_avg_loss: float = param(1.00, 0.0, 10.0, "Kelly prior: average loss, multiple of credit")
+
+    def __post_init__(self) -> None:
+        check_ranges(self, "vix_spike")
+        _require(self.exit_dte < self.target_dte, "vix_spike_exit_dte must be below vix_spike_target_dte")

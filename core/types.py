@@ -1,0 +1,409 @@
+"""Domain types of the trading core: contracts, legs, order intents, orders, fills, positions, chains.
+
+Plain values only; no LEAN, no files, no wall clock. Money in USD floats, option prices in price
+units (USD per share or per index/futures point), times timezone-aware US/Eastern.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+import numpy as np
+
+CALL = "call"
+PUT = "put"
+
+
+def normalize_right(right: str) -> str:
+    """Return "call" or "put" for any of call/put/c/p (any case).
+
+    Raises:
+        ValueError: `right` is none of those.
+    """
+    text = str(right).strip().lower()
+    if text in ("call", "c"):
+        return CALL
+    if text in ("put", "p"):
+        return PUT
+    raise ValueError(f"right must be 'call' or 'put' (or 'c'/'p'), got {right!r}")
+
+
+class ContractKind(str, Enum):
+    OPTION = "option"
+    FUTURE = "future"
+    EQUITY = "equity"
+
+
+@dataclass(frozen=True, order=True)
+class Contract:
+    """One tradable instrument identified by its underlying root (never by symbol text)."""
+
+    root: str
+    kind: ContractKind = ContractKind.OPTION
+    expiry: date | None = None
+    strike: float | None = None
+    right: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.root:
+            raise ValueError("contract root must not be empty")
+        if self.kind == ContractKind.OPTION:
+            if self.expiry is None or self.strike is None or self.right is None:
+                raise ValueError(f"option contract on {self.root} needs expiry, strike and right")
+            if not (math.isfinite(self.strike) and self.strike > 0):
+                raise ValueError(f"option strike must be finite and positive, got {self.strike!r}")
+            object.__setattr__(self, "right", normalize_right(self.right))
+        elif self.kind == ContractKind.FUTURE and self.expiry is None:
+            raise ValueError(f"future contract on {self.root} needs an expiry")
+
+    @property
+    def key(self) -> str:
+        """Stable text key, e.g. "SPY 2024-08-16 P 500" (for dictionaries and persistence)."""
+        if self.kind == ContractKind.OPTION:
+            assert self.right is not None and self.strike is not None
+            return f"{self.root} {self.expiry} {self.right[0].upper()} {self.strike:g}"
+        if self.kind == ContractKind.FUTURE:
+            return f"{self.root} {self.expiry} FUT"
+        return self.root
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"root": self.root, "kind": self.kind.value,
+                "expiry": self.expiry.isoformat() if self.expiry else None,
+                "strike": self.strike, "right": self.right}
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> Contract:
+        expiry = data.get("expiry")
+        return Contract(root=data["root"], kind=ContractKind(data.get("kind", "option")),
+                        expiry=date.fromisoformat(expiry) if expiry else None,
+                        strike=data.get("strike"), right=data.get("right"))
+
+
+@dataclass(frozen=True)
+class Leg:
+    """A contract and its signed quantity per structure unit (+1 long, -2 two short)."""
+
+    contract: Contract
+    ratio: int
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.ratio, int) or self.ratio == 0:
+            raise ValueError(f"leg ratio must be a non-zero integer, got {self.ratio!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"contract": self.contract.to_dict(), "ratio": self.ratio}
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> Leg:
+        return Leg(Contract.from_dict(data["contract"]), int(data["ratio"]))
+
+
+class Purpose(str, Enum):
+    """Why an order exists. CLOSE orders reduce risk and are never blocked by limits."""
+
+    OPEN = "open"
+    CLOSE = "close"
+
+
+@dataclass(frozen=True)
+class OrderIntent:
+    """A strategy's proposal, before sizing and the risk gate.
+
+    `limit_price` is the net price of ONE unit in price units: positive for a debit, negative for a
+    credit. `max_loss_per_unit` is the USD loss at the strategy's stop (or the structure's maximum
+    loss if smaller) for one unit; `margin_per_unit` the estimated buying power of one unit.
+    """
+
+    intent_id: str
+    strategy: str
+    purpose: Purpose
+    legs: tuple[Leg, ...]
+    quantity: int
+    limit_price: float
+    created: datetime
+    reason: str
+    position_id: str | None = None
+    max_loss_per_unit: float = float("nan")
+    margin_per_unit: float = float("nan")
+    natural_price: float | None = None
+    timeout_seconds: int = 300
+
+    @property
+    def roots(self) -> frozenset[str]:
+        return frozenset(leg.contract.root for leg in self.legs)
+
+    @property
+    def is_closing(self) -> bool:
+        return self.purpose == Purpose.CLOSE
+
+    def with_quantity(self, quantity: int) -> OrderIntent:
+        return replace(self, quantity=quantity)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"intent_id": self.intent_id, "strategy": self.strategy, "purpose": self.purpose.value,
+                "legs": [leg.to_dict() for leg in self.legs], "quantity": self.quantity,
+                "limit_price": self.limit_price, "created": self.created.isoformat(),
+                "reason": self.reason, "position_id": self.position_id,
+                "max_loss_per_unit": self.max_loss_per_unit, "margin_per_unit": self.margin_per_unit,
+                "natural_price": self.natural_price, "timeout_seconds": self.timeout_seconds}
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> OrderIntent:
+        return OrderIntent(
+            intent_id=data["intent_id"], strategy=data["strategy"], purpose=Purpose(data["purpose"]),
+            legs=tuple(Leg.from_dict(leg) for leg in data["legs"]), quantity=int(data["quantity"]),
+            limit_price=float(data["limit_price"]), created=datetime.fromisoformat(data["created"]),
+            reason=data["reason"], position_id=data.get("position_id"),
+            max_loss_per_unit=float(data["max_loss_per_unit"]), margin_per_unit=float(data["margin_per_unit"]),
+            natural_price=data.get("natural_price"), timeout_seconds=int(data.get("timeout_seconds", 300)))
+
+
+class Verdict(str, Enum):
+    APPROVE = "approve"
+    RESIZE = "resize"
+    DENY = "deny"
+
+
+@dataclass(frozen=True)
+class RiskDecision:
+    """The risk gate's answer: approve, resize (to `quantity`) or deny, with the reason code."""
+
+    verdict: Verdict
+    quantity: int
+    reason: str
+    detail: str = ""
+
+    @property
+    def approved(self) -> bool:
+        return self.verdict != Verdict.DENY and self.quantity > 0
+
+
+class OrderStatus(str, Enum):
+    SUBMITTED = "submitted"
+    PARTIALLY_FILLED = "partially_filled"
+    FILLED = "filled"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.REJECTED)
+
+
+@dataclass(frozen=True)
+class OrderEvent:
+    """A broker report about an order. `fill_quantity` units filled in THIS event at `fill_price`
+    (net per unit, same sign convention as the limit), with `fees` in USD for this event."""
+
+    order_id: str
+    intent_id: str
+    status: OrderStatus
+    time: datetime
+    fill_quantity: int = 0
+    fill_price: float = 0.0
+    fees: float = 0.0
+    message: str = ""
+
+
+@dataclass
+class Position:
+    """One open structure (an iron condor, a 1-1-2, a ladder with its rungs...).
+
+    `holdings` maps contract key to (contract, signed contracts held). Money fields in USD:
+    `entry_cash` is the cash received at entry (positive for a credit, negative for a debit).
+    """
+
+    position_id: str
+    strategy: str
+    opened: datetime
+    holdings: dict[str, tuple[Contract, int]]
+    entry_cash: float
+    max_loss: float
+    regime: str
+    phase: int
+    fees: float = 0.0
+    realized_cash: float = 0.0  # cash from partial closes and adjustments since entry
+    state: str = "open"
+    closed: datetime | None = None
+    exit_reason: str = ""
+    notes: dict[str, Any] = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state != "closed"
+
+    def contracts(self) -> list[tuple[Contract, int]]:
+        return [value for value in self.holdings.values() if value[1] != 0]
+
+    def expiries(self) -> set[date]:
+        return {c.expiry for c, _ in self.contracts() if c.expiry is not None}
+
+    def roots(self) -> set[str]:
+        return {c.root for c, _ in self.contracts()}
+
+    def apply_fill(self, legs: tuple[Leg, ...], units: int, cash: float, fees: float) -> None:
+        """Add `units` of `legs` (negative units close) and book `cash` (USD, + received) and fees."""
+        for leg in legs:
+            contract, held = self.holdings.get(leg.contract.key, (leg.contract, 0))
+            self.holdings[leg.contract.key] = (contract, held + leg.ratio * units)
+        self.holdings = {k: v for k, v in self.holdings.items() if v[1] != 0}
+        self.realized_cash += cash
+        self.fees += fees
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"position_id": self.position_id, "strategy": self.strategy, "opened": self.opened.isoformat(),
+                "holdings": [{"contract": c.to_dict(), "quantity": q} for c, q in self.holdings.values()],
+                "entry_cash": self.entry_cash, "max_loss": self.max_loss, "regime": self.regime,
+                "phase": self.phase, "fees": self.fees, "realized_cash": self.realized_cash,
+                "state": self.state, "closed": self.closed.isoformat() if self.closed else None,
+                "exit_reason": self.exit_reason, "notes": self.notes, "history": self.history}
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> Position:
+        holdings = {}
+        for item in data["holdings"]:
+            contract = Contract.from_dict(item["contract"])
+            holdings[contract.key] = (contract, int(item["quantity"]))
+        closed = data.get("closed")
+        return Position(
+            position_id=data["position_id"], strategy=data["strategy"],
+            opened=datetime.fromisoformat(data["opened"]), holdings=holdings,
+            entry_cash=float(data["entry_cash"]), max_loss=float(data["max_loss"]), regime=data["regime"],
+            phase=int(data["phase"]), fees=float(data["fees"]), realized_cash=float(data["realized_cash"]),
+            state=data["state"], closed=datetime.fromisoformat(closed) if closed else None,
+            exit_reason=data.get("exit_reason", ""), notes=dict(data.get("notes", {})),
+            history=list(data.get("history", [])))
+
+
+@dataclass(frozen=True)
+class ChainSnapshot:
+    """An option chain for one underlying root at one time, as parallel numpy arrays.
+
+    expiries: datetime64[D]; strikes, bid, ask, iv (fraction), delta (signed, puts negative): float64;
+    is_call: bool. Rows with no usable quote have NaN bid/ask. `underlying_price` is the spot (or
+    futures price for futures options).
+    """
+
+    root: str
+    time: datetime
+    underlying_price: float
+    expiries: np.ndarray
+    strikes: np.ndarray
+    is_call: np.ndarray
+    bid: np.ndarray
+    ask: np.ndarray
+    iv: np.ndarray
+    delta: np.ndarray
+
+    def __post_init__(self) -> None:
+        n = len(self.strikes)
+        for name in ("expiries", "is_call", "bid", "ask", "iv", "delta"):
+            if len(getattr(self, name)) != n:
+                raise ValueError(f"chain {self.root}: array {name} has {len(getattr(self, name))} rows, "
+                                 f"strikes has {n}")
+
+    def __len__(self) -> int:
+        return len(self.strikes)
+
+    @property
+    def mid(self) -> np.ndarray:
+        return (self.bid + self.ask) / 2.0
+
+    def listed_expiries(self) -> list[date]:
+        return [d.astype(object) for d in np.unique(self.expiries)]
+
+    def subset(self, mask: np.ndarray) -> ChainSnapshot:
+        return ChainSnapshot(self.root, self.time, self.underlying_price, self.expiries[mask], self.strikes[mask],
+                             self.is_call[mask], self.bid[mask], self.ask[mask], self.iv[mask], self.delta[mask])
+
+    def side(self, expiry: date, right: str) -> ChainSnapshot:
+        """Rows of one expiry and one right, sorted by strike."""
+        want_call = normalize_right(right) == CALL
+        mask = (self.expiries == np.datetime64(expiry, "D")) & (self.is_call == want_call)
+        sub = self.subset(mask)
+        return sub.subset(np.argsort(sub.strikes, kind="stable"))
+
+    def contract(self, index: int) -> Contract:
+        return Contract(self.root, ContractKind.OPTION, self.expiries[index].astype(object),
+                        float(self.strikes[index]), CALL if self.is_call[index] else PUT)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Bid and ask of one contract (price units)."""
+
+    bid: float
+    ask: float
+
+    @property
+    def mid(self) -> float:
+        return (self.bid + self.ask) / 2.0
+
+    @property
+    def valid(self) -> bool:
+        return (math.isfinite(self.bid) and math.isfinite(self.ask) and self.bid >= 0 and self.ask > 0
+                and self.ask >= self.bid)
+
+
+@dataclass(frozen=True)
+class DailyBars:
+    """Recent daily bars of one underlying, oldest first (numpy arrays)."""
+
+    dates: np.ndarray  # datetime64[D]
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+
+
+@dataclass(frozen=True)
+class OpenPositionSummary:
+    """What the risk gate needs to know about one open (or pending-entry) position."""
+
+    position_id: str
+    strategy: str
+    roots: frozenset[str]
+    expiries: frozenset[date]
+    units: int
+    margin: float
+
+
+@dataclass(frozen=True)
+class AccountSnapshot:
+    """The account as the sizer and the risk gate see it at one decision (USD amounts).
+
+    `open_positions` includes positions whose entry order is still working, so a pending entry
+    counts against every limit. `regime` is a config.constants.Regime value.
+    """
+
+    time: datetime
+    net_liquidation: float
+    margin_used: float
+    high_water_mark: float
+    day_start_value: float
+    losing_streak_today: int
+    phase: int
+    regime: str
+    vix_usable: bool
+    intraday_spike: bool
+    open_positions: tuple[OpenPositionSummary, ...]
+    entries_paused_until: date | None = None
+    spike_budget_remaining: float = 0.0
+
+    @property
+    def drawdown(self) -> float:
+        """Drawdown from the high-water mark as a positive fraction (0.12 = 12% below)."""
+        if self.high_water_mark <= 0:
+            return 0.0
+        return max(0.0, 1.0 - self.net_liquidation / self.high_water_mark)
+
+    @property
+    def daily_loss(self) -> float:
+        """Loss since the day's start as a positive fraction (0 when up)."""
+        if self.day_start_value <= 0:
+            return 0.0
+        return max(0.0, 1.0 - self.net_liquidation / self.day_start_value)
