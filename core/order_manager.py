@@ -1,0 +1,75 @@
+"""Working orders: the price-improvement ladder and time-outs (SPEC section 9).
+
+An order starts at the mid; every `order_step_seconds` its limit moves one tick toward the natural
+price, never past it; after its time-out it is cancelled. The manager only tracks and decides;
+the trading system talks to the broker.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from config.constants import product_spec
+from core.types import OrderIntent
+
+
+def round_to_tick(price: float, tick: float) -> float:
+    """Round a price to the product tick, avoiding float noise."""
+    return round(round(price / tick) * tick, 10)
+
+
+@dataclass
+class WorkingOrder:
+    """One order at the broker that is not final yet."""
+
+    order_id: str
+    intent: OrderIntent
+    submitted: datetime
+    limit_price: float
+    last_step: datetime
+    filled_units: int = 0
+    cancel_requested: bool = False
+    events: list[str] = field(default_factory=list)
+
+    @property
+    def remaining_units(self) -> int:
+        return self.intent.quantity - self.filled_units
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"order_id": self.order_id, "intent": self.intent.to_dict(), "submitted": self.submitted.isoformat(),
+                "limit_price": self.limit_price, "last_step": self.last_step.isoformat(),
+                "filled_units": self.filled_units, "cancel_requested": self.cancel_requested}
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> WorkingOrder:
+        return WorkingOrder(order_id=data["order_id"], intent=OrderIntent.from_dict(data["intent"]),
+                            submitted=datetime.fromisoformat(data["submitted"]),
+                            limit_price=float(data["limit_price"]),
+                            last_step=datetime.fromisoformat(data["last_step"]),
+                            filled_units=int(data["filled_units"]), cancel_requested=bool(data["cancel_requested"]))
+
+
+def next_limit(order: WorkingOrder, now: datetime, step_seconds: int) -> float | None:
+    """The improved limit if a step is due now, else None. Never moves past the natural price.
+
+    Net prices are signed (debit positive, credit negative), so improving for the market means
+    raising the limit toward the natural price for both debits and credits.
+    """
+    natural = order.intent.natural_price
+    if natural is None or now - order.last_step < timedelta(seconds=step_seconds):
+        return None
+    if order.limit_price >= natural:
+        return None
+    tick = product_spec(order.intent.legs[0].contract.root).tick_size
+    candidate = round_to_tick(min(order.limit_price + tick, natural), tick)
+    if candidate == 0.0:  # a zero limit is refused by the broker; skip over it
+        candidate = round_to_tick(min(candidate + tick, natural), tick)
+    if candidate == 0.0 or candidate <= order.limit_price:
+        return None
+    return candidate
+
+
+def timed_out(order: WorkingOrder, now: datetime) -> bool:
+    """True once the order has worked for longer than its intent's time-out."""
+    return now - order.submitted >= timedelta(seconds=order.intent.timeout_seconds)

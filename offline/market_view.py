@@ -1,0 +1,117 @@
+"""The offline MarketView: current prices set by the runner (or a test script), chains from the model.
+
+Option prices here are MODELLED (offline/chain_model.py on a VIX-derived surface), never real
+quotes. Chains are cached per (root, minute) so several strategies asking in the same minute
+share one snapshot.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from config.constants import product_spec
+from core.types import ChainSnapshot, Contract, ContractKind, DailyBars, Quote
+from offline.chain_model import ChainModel
+
+DailyBarsSource = Callable[[str, int], DailyBars | None]
+
+
+@dataclass
+class MarketState:
+    """What the market looks like at the current simulated minute."""
+
+    now: datetime
+    prices: dict[str, float] = field(default_factory=dict)  # underlying root -> price
+    session_open: dict[str, float] = field(default_factory=dict)
+    vix: float | None = None
+    vix_time: datetime | None = None
+    vix_previous_close: float | None = None
+    rate: float = 0.04  # continuous risk-free rate
+    dividend_yields: dict[str, float] = field(default_factory=dict)
+    vol_index: dict[str, float] = field(default_factory=dict)  # root -> 30-day vol (fraction) when not VIX
+
+
+class ModelledMarketView:
+    """core.ports.MarketView over a MarketState and the chain model."""
+
+    def __init__(self, state: MarketState, chain_model: ChainModel | None = None,
+                 daily_bars: DailyBarsSource | None = None) -> None:
+        self.state = state
+        self.model = chain_model or ChainModel()
+        self._daily_bars = daily_bars
+        self._cache: dict[tuple[str, datetime], ChainSnapshot] = {}
+
+    # --- MarketView ---------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.state.now
+
+    def price(self, root: str) -> float | None:
+        return self.state.prices.get(_underlying_root(root))
+
+    def vix(self) -> tuple[float, datetime] | None:
+        if self.state.vix is None or self.state.vix_time is None:
+            return None
+        return self.state.vix, self.state.vix_time
+
+    def vix_previous_close(self) -> float | None:
+        return self.state.vix_previous_close
+
+    def session_open_price(self, root: str) -> float | None:
+        return self.state.session_open.get(_underlying_root(root))
+
+    def daily_bars(self, root: str, count: int) -> DailyBars | None:
+        return self._daily_bars(root, count) if self._daily_bars else None
+
+    def chain(self, root: str, min_dte: int, max_dte: int) -> ChainSnapshot | None:
+        inputs = self._inputs(root)
+        if inputs is None:
+            return None
+        key = (root, self.state.now)
+        full = self._cache.get(key)
+        if full is None:
+            if len(self._cache) > 64:
+                self._cache.clear()
+            spot, vol, q = inputs
+            full = self.model.snapshot(root, self.state.now, spot, vol, self.state.rate, q, 0, 800)
+            self._cache[key] = full
+        dte = (full.expiries - np.datetime64(self.state.now.date(), "D")).astype(np.int64)
+        return full.subset((dte >= min_dte) & (dte <= max_dte))
+
+    def quote(self, contract: Contract) -> Quote | None:
+        if contract.kind == ContractKind.EQUITY:
+            price = self.price(contract.root)
+            return None if price is None else Quote(price, price)
+        if contract.kind != ContractKind.OPTION:
+            return None
+        inputs = self._inputs(contract.root)
+        if inputs is None:
+            return None
+        spot, vol, q = inputs
+        bid, ask, _, _ = self.model.price_contract(contract, self.state.now, spot, vol, self.state.rate, q)
+        return Quote(bid, ask)
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _inputs(self, root: str) -> tuple[float, float, float] | None:
+        """(underlying price, 30-day vol as a fraction, dividend yield) or None when unknown."""
+        spot = self.price(root)
+        if spot is None or not np.isfinite(spot) or spot <= 0:
+            return None
+        spec = product_spec(root)
+        if spec.volatility_index == "VIX" and self.state.vix is not None:
+            vol = self.state.vix / 100.0
+        else:
+            vol = self.state.vol_index.get(_underlying_root(root))
+        if vol is None or not np.isfinite(vol) or vol <= 0:
+            return None
+        q = 0.0 if spec.option_model == "black76" else self.state.dividend_yields.get(root, 0.0)
+        return spot, vol, q
+
+
+def _underlying_root(root: str) -> str:
+    """Options on SPXW and XSP quote off SPX; everything else off its own root."""
+    return {"SPXW": "SPX", "XSP": "SPX"}.get(root, root)

@@ -1,0 +1,194 @@
+"""What every strategy shares: the decision context, the strategy interface and intent builders.
+
+A strategy decides; it never sends orders itself. The trading system (core/trading_system.py)
+asks it for an entry proposal inside its schedule window and for management actions on each
+open position, then sizes, gates and routes the resulting OrderIntents.
+"""
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from functools import reduce
+from typing import Any
+
+from config.constants import Regime, product_spec
+from config.loader import FrameworkConfig
+from core.order_manager import round_to_tick
+from core.ports import MarketView
+from core.types import AccountSnapshot, Contract, Leg, OrderIntent, Position, Purpose
+from core.unified_position_sizer import KellyInputs
+
+
+@dataclass(frozen=True)
+class DecisionContext:
+    """Everything a strategy may look at for one decision."""
+
+    now: datetime
+    market: MarketView
+    config: FrameworkConfig
+    regime: Regime
+    vix: float | None
+    account: AccountSnapshot
+    new_intent_id: Callable[[], str]
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+    def at_or_after(self, hhmm: str) -> bool:
+        return self.now.time() >= _parse(hhmm)
+
+    def before(self, hhmm: str) -> bool:
+        return self.now.time() < _parse(hhmm)
+
+    def within(self, start: str, end: str) -> bool:
+        """True when start <= now <= end (times of day, "HH:MM" ET)."""
+        return _parse(start) <= self.now.time() <= _parse(end)
+
+
+def _parse(hhmm: str) -> time:
+    hours, minutes = hhmm.split(":")
+    return time(int(hours), int(minutes))
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """An entry proposal: the intent plus the figures the sizer needs."""
+
+    intent: OrderIntent
+    kelly: KellyInputs | None  # None: sized by budget only (hedges)
+    buying_power_cap: float  # per-position cap, fraction of net liquidation
+    credit_unit: float  # USD per unit the Kelly statistics are normalised by (credit or risk)
+
+
+class Strategy(ABC):
+    """A strategy: schedule windows, entry rules and management rules over its own positions."""
+
+    key: str = ""
+
+    def __init__(self, config: FrameworkConfig) -> None:
+        self.config = config
+        self.memory: dict[str, Any] = {}  # small JSON-safe facts persisted with the system state
+        self.last_skip_reason = ""
+
+    def skip(self, reason: str) -> None:
+        """Record why no entry is proposed now (the trading system journals it) and return None."""
+        self.last_skip_reason = reason
+
+    @abstractmethod
+    def propose_entry(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
+        """An opening proposal if the schedule window and entry filters allow one now, else None.
+
+        Called at most once a minute inside the entry window, only while the strategy has no
+        working order. Journals nothing itself: it returns `self.skip(reason)` to say why not.
+        """
+
+    @abstractmethod
+    def manage(self, ctx: DecisionContext, position: Position) -> list[OrderIntent]:
+        """Closing or adjusting intents for one open position (targets, stops, time exits, rolls)."""
+
+    def is_entry_window(self, ctx: DecisionContext) -> bool:
+        """True inside the strategy's schedule window (used to drive ANALYZING and journaling)."""
+        return False
+
+
+# --- Position valuation ------------------------------------------------------------------------
+
+
+def position_liquidation_value(position: Position, market: MarketView, side: str = "mid") -> float | None:
+    """USD received (+) or paid (-) to close every holding now; None when a quote is missing.
+
+    side: "mid" for marks, "natural" for the price actually crossable (sell at bid, buy at ask).
+    """
+    total = 0.0
+    for contract, quantity in position.contracts():
+        quote = market.quote(contract)
+        if quote is None or not quote.valid:
+            return None
+        if side == "mid":
+            price = quote.mid
+        else:
+            price = quote.bid if quantity > 0 else quote.ask
+        total += quantity * price * contract_multiplier(contract)
+    return total
+
+
+def position_pnl(position: Position, market: MarketView, side: str = "mid") -> float | None:
+    """Open P&L in USD after fees so far (None when a quote is missing)."""
+    value = position_liquidation_value(position, market, side)
+    if value is None:
+        return None
+    return position.realized_cash + value - position.fees
+
+
+def contract_multiplier(contract: Contract) -> float:
+    """USD per 1.00 of price for one contract (1 for shares)."""
+    if contract.kind.value == "equity":
+        return 1.0
+    spec = product_spec(contract.root)
+    return spec.future_multiplier if contract.kind.value == "future" else spec.option_multiplier
+
+
+# --- Intent builders ---------------------------------------------------------------------------
+
+
+def net_prices(legs: tuple[Leg, ...], market: MarketView) -> tuple[float, float] | None:
+    """(mid, natural) net price per unit of a combo; None when any quote is missing or invalid.
+
+    Net prices are signed: positive is a debit, negative a credit.
+    """
+    mid = natural = 0.0
+    for leg in legs:
+        quote = market.quote(leg.contract)
+        if quote is None or not quote.valid:
+            return None
+        mid += leg.ratio * quote.mid
+        natural += leg.ratio * (quote.ask if leg.ratio > 0 else quote.bid)
+    return mid, natural
+
+
+def make_intent(ctx: DecisionContext, strategy: str, purpose: Purpose, legs: tuple[Leg, ...], quantity: int,
+                reason: str, position_id: str | None = None, max_loss_per_unit: float = 0.0,
+                margin_per_unit: float = 0.0, timeout_seconds: int | None = None) -> OrderIntent | None:
+    """An intent priced at the mid (rounded to the tick) with the natural price recorded.
+
+    Returns None when a quote is missing or the mid rounds to exactly 0 (a zero limit is refused).
+    """
+    prices = net_prices(legs, ctx.market)
+    if prices is None:
+        return None
+    mid, natural = prices
+    tick = product_spec(legs[0].contract.root).tick_size
+    limit = round_to_tick(mid, tick)
+    if limit == 0.0:
+        limit = round_to_tick(natural, tick)
+    if limit == 0.0 or not math.isfinite(limit):
+        return None
+    timeout = timeout_seconds if timeout_seconds is not None else ctx.config.order.timeout_minutes * 60
+    return OrderIntent(intent_id=ctx.new_intent_id(), strategy=strategy, purpose=purpose, legs=legs,
+                       quantity=quantity, limit_price=limit, created=ctx.now, reason=reason,
+                       position_id=position_id, max_loss_per_unit=max_loss_per_unit,
+                       margin_per_unit=margin_per_unit, natural_price=round_to_tick(natural, tick),
+                       timeout_seconds=timeout)
+
+
+def closing_legs(position: Position, contracts: list[Contract] | None = None) -> tuple[tuple[Leg, ...], int]:
+    """Legs (ratios with gcd 1) and unit count that close the given holdings (all by default)."""
+    held = [(c, q) for c, q in position.contracts() if contracts is None or c in contracts]
+    if not held:
+        return (), 0
+    units = reduce(math.gcd, (abs(q) for _, q in held))
+    return tuple(Leg(c, -q // units) for c, q in held), units
+
+
+def close_intent(ctx: DecisionContext, position: Position, reason: str,
+                 contracts: list[Contract] | None = None, timeout_seconds: int | None = None) -> OrderIntent | None:
+    """A CLOSE intent for a position (or some of its contracts), priced at the mid."""
+    legs, units = closing_legs(position, contracts)
+    if not legs:
+        return None
+    return make_intent(ctx, position.strategy, Purpose.CLOSE, legs, units, reason, position.position_id,
+                       timeout_seconds=timeout_seconds)

@@ -1,0 +1,20 @@
+"""The strategies of the framework, in the fixed order the trading system runs them."""
+from __future__ import annotations
+
+from config.loader import FrameworkConfig
+from strategies.base import Strategy
+from strategies.friday_0dte import FridayZeroDte
+from strategies.futures_strangle import FuturesStrangle
+from strategies.ipmcc import Ipmcc
+from strategies.leap_put_ladder import LeapPutLadder
+from strategies.lt112 import Lt112
+from strategies.vix_spike import VixSpikeDeployment
+
+STRATEGY_CLASSES: tuple[type[Strategy], ...] = (
+    VixSpikeDeployment, FridayZeroDte, Lt112, FuturesStrangle, LeapPutLadder, Ipmcc,
+)
+
+
+def build_strategies(config: FrameworkConfig) -> list[Strategy]:
+    """One instance of every strategy, in run order (spike deployment first: it acts on regime changes)."""
+    return [cls(config) for cls in STRATEGY_CLASSES]
