@@ -90,6 +90,12 @@ class Strategy(ABC):
     def manage(self, ctx: DecisionContext, position: Position) -> list[OrderIntent]:
         """Closing or adjusting intents for one open position (targets, stops, time exits, rolls)."""
 
+    def propose_adjustment(self, ctx: DecisionContext, position: Position) -> Proposal | None:
+        """An opening intent that adds to `position` (position_id set): a ladder rung, a covered or
+        weekly short call, the new leg of a roll. Called during management when manage() returned
+        nothing. Sized and gated like an entry. None by default."""
+        return None
+
     def is_entry_window(self, ctx: DecisionContext) -> bool:
         """True inside the strategy's schedule window (used to drive ANALYZING and journaling)."""
         return False
