@@ -1,7 +1,9 @@
 """Working orders: the price-improvement ladder and time-outs (SPEC section 9).
 
-An order starts at the mid; every `order_step_seconds` its limit moves one tick toward the natural
-price, never past it; after its time-out it is cancelled. The manager only tracks and decides;
+An order starts at the mid; every `order_step_seconds` its limit moves toward the natural price,
+never past it; after its time-out it is cancelled. The step is one tick, or the mid-to-natural
+distance divided by the number of steps the time-out allows when that is larger, so a wide
+market (a LEAP) reaches the natural price by the deadline instead of stalling near the mid. The manager only tracks and decides;
 the trading system talks to the broker.
 """
 from __future__ import annotations
@@ -62,7 +64,9 @@ def next_limit(order: WorkingOrder, now: datetime, step_seconds: int) -> float |
     if order.limit_price >= natural:
         return None
     tick = product_spec(order.intent.legs[0].contract.root).tick_size
-    candidate = round_to_tick(min(order.limit_price + tick, natural), tick)
+    steps = max(1, order.intent.timeout_seconds // step_seconds - 1)
+    increment = max(tick, round_to_tick((natural - order.intent.limit_price) / steps, tick))
+    candidate = round_to_tick(min(order.limit_price + increment, natural), tick)
     if candidate == 0.0:  # a zero limit is refused by the broker; skip over it
         candidate = round_to_tick(min(candidate + tick, natural), tick)
     if candidate == 0.0 or candidate <= order.limit_price:

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from config.constants import product_spec
+
 CALL = "call"
 PUT = "put"
 
@@ -29,6 +31,14 @@ def normalize_right(right: str) -> str:
     if text in ("put", "p"):
         return PUT
     raise ValueError(f"right must be 'call' or 'put' (or 'c'/'p'), got {right!r}")
+
+
+def contract_multiplier(contract: Contract) -> float:
+    """USD per 1.00 of price for one contract: the option or futures multiplier, 1 for shares."""
+    if contract.kind == ContractKind.EQUITY:
+        return 1.0
+    spec = product_spec(contract.root)
+    return spec.future_multiplier if contract.kind == ContractKind.FUTURE else spec.option_multiplier
 
 
 class ContractKind(str, Enum):
@@ -407,3 +417,19 @@ class AccountSnapshot:
         if self.day_start_value <= 0:
             return 0.0
         return max(0.0, 1.0 - self.net_liquidation / self.day_start_value)
+
+
+@dataclass(frozen=True)
+class AssignmentEvent:
+    """A holding removed by expiry, exercise or assignment: `quantity` signed contracts that left
+    (-1 = one short), `underlying_quantity` shares received (+) or delivered (-), `cash` USD booked
+    (+ received), `underlying_price` the settlement price used, `reason` e.g. "expiry_exercise",
+    "early_assignment", "cash_settlement", "expired_worthless"."""
+
+    time: datetime
+    contract: Contract
+    quantity: int
+    underlying_quantity: int
+    cash: float
+    underlying_price: float
+    reason: str

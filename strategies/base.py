@@ -18,7 +18,7 @@ from config.constants import Regime, product_spec
 from config.loader import FrameworkConfig
 from core.order_manager import round_to_tick
 from core.ports import MarketView
-from core.types import AccountSnapshot, Contract, Leg, OrderIntent, Position, Purpose
+from core.types import AccountSnapshot, Contract, Leg, OrderIntent, Position, Purpose, contract_multiplier
 from core.unified_position_sizer import KellyInputs
 
 
@@ -128,14 +128,6 @@ def position_pnl(position: Position, market: MarketView, side: str = "mid") -> f
     if value is None:
         return None
     return position.realized_cash + value - position.fees
-
-
-def contract_multiplier(contract: Contract) -> float:
-    """USD per 1.00 of price for one contract (1 for shares)."""
-    if contract.kind.value == "equity":
-        return 1.0
-    spec = product_spec(contract.root)
-    return spec.future_multiplier if contract.kind.value == "future" else spec.option_multiplier
 
 
 # --- Intent builders ---------------------------------------------------------------------------

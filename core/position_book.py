@@ -1,0 +1,225 @@
+"""The position book: every position's lifecycle from pending entry to the closed-trade row.
+
+pending_entry -> open -> closed. Fills change holdings and cash; a position whose holdings are all
+gone is closed and produces one trade row (reporting.trade_log). Assignments and expiries arrive
+from the broker; shares received by assignment become an "ipmcc" position (covered calls are
+written against 100+ shares however they arrived).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from config.constants import Regime
+from core.ports import Store
+from core.types import (
+    AssignmentEvent,
+    Contract,
+    ContractKind,
+    Leg,
+    OpenPositionSummary,
+    OrderEvent,
+    OrderIntent,
+    Position,
+    Purpose,
+    contract_multiplier,
+)
+from reporting.journal import Journal
+from reporting.trade_log import trade_row
+
+ClosedCallback = Callable[[Position, float], None]
+SHARES_STRATEGY = "ipmcc"
+
+
+class PositionBook:
+    """Positions by id, with the trade rows of those that closed."""
+
+    def __init__(self, journal: Journal, store: Store, key_prefix: str) -> None:
+        self.journal = journal
+        self.store = store
+        self.key_prefix = key_prefix
+        self.positions: dict[str, Position] = {}
+        self.trades: list[dict[str, Any]] = []
+        self._counter = 0
+
+    # --- queries ---------------------------------------------------------------------------
+
+    def get(self, position_id: str) -> Position | None:
+        return self.positions.get(position_id)
+
+    def all_open(self) -> list[Position]:
+        return [p for p in self.positions.values() if p.state == "open" and p.holdings]
+
+    def open_positions(self, strategy: str) -> list[Position]:
+        return [p for p in self.all_open() if p.strategy == strategy]
+
+    def has_open(self, strategy: str) -> bool:
+        return any(p.strategy == strategy for p in self.all_open())
+
+    def open_count(self) -> int:
+        return sum(1 for p in self.positions.values() if p.state in ("open", "pending_entry"))
+
+    def summaries(self, working: Iterable[Any]) -> tuple[OpenPositionSummary, ...]:
+        """Risk-gate view of every open or pending position, including what working orders add."""
+        pending: dict[str, list[OrderIntent]] = {}
+        for order in working:
+            if order.intent.position_id:
+                pending.setdefault(order.intent.position_id, []).append(order.intent)
+        result = []
+        for position in self.positions.values():
+            if position.state == "closed":
+                continue
+            intents = pending.get(position.position_id, [])
+            legs = [leg for intent in intents if intent.purpose == Purpose.OPEN for leg in intent.legs]
+            roots = position.roots() | {leg.contract.root for leg in legs}
+            expiries = position.expiries() | {leg.contract.expiry for leg in legs if leg.contract.expiry}
+            units = max([int(position.notes.get("units", 0))] + [i.quantity for i in intents])
+            result.append(OpenPositionSummary(position.position_id, position.strategy, frozenset(roots),
+                                              frozenset(expiries), units, float(position.notes.get("margin", 0.0))))
+        return tuple(result)
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def open_pending(self, position_id: str, intent: OrderIntent, now: datetime, regime: Regime | None, phase: int,
+                     proposal: Any) -> Position:
+        """A new position waiting for its entry fill."""
+        credit_unit = float(getattr(proposal, "credit_unit", 0.0) or 0.0) * intent.quantity
+        position = Position(position_id=position_id, strategy=intent.strategy, opened=now, holdings={},
+                            entry_cash=0.0, max_loss=intent.max_loss_per_unit * intent.quantity,
+                            regime=regime.value if regime else "UNKNOWN", phase=phase, state="pending_entry",
+                            notes={"margin": intent.margin_per_unit * intent.quantity, "units": intent.quantity,
+                                   "credit_unit": credit_unit, "entry_reason": intent.reason,
+                                   "legs": [leg.to_dict() for leg in intent.legs]})
+        self.positions[position_id] = position
+        return position
+
+    def book_fill(self, intent: OrderIntent, event: OrderEvent) -> None:
+        """Apply a fill of `intent` to its position (cash = -price x units x multiplier)."""
+        position = self.positions.get(intent.position_id or "")
+        if position is None:
+            self.journal.record(event.time, "error", f"fill for unknown position {intent.position_id}",
+                                strategy=intent.strategy)
+            return
+        cash = -event.fill_price * event.fill_quantity * contract_multiplier(intent.legs[0].contract)
+        position.apply_fill(intent.legs, event.fill_quantity, cash, event.fees)
+        if intent.purpose == Purpose.OPEN and position.state == "pending_entry":
+            position.entry_cash += cash
+            position.notes["entry_price"] = event.fill_price
+            position.notes["units"] = position.notes.get("filled_units", 0) + event.fill_quantity
+            position.notes["filled_units"] = position.notes["units"]
+        if intent.purpose == Purpose.CLOSE:
+            position.notes["exit_price"] = event.fill_price
+        position.history.append({"time": event.time.isoformat(), "action": intent.purpose.value,
+                                 "units": event.fill_quantity, "price": event.fill_price, "reason": intent.reason})
+        self.journal.record(event.time, "fill", f"{intent.purpose.value} fill: {intent.reason}",
+                            strategy=intent.strategy, position_id=position.position_id, units=event.fill_quantity,
+                            price=event.fill_price, fees=event.fees)
+
+    def finish_order(self, intent: OrderIntent, filled_units: int, now: datetime, on_closed: ClosedCallback) -> bool:
+        """An order reached a final state; returns True when it closed its position."""
+        position = self.positions.get(intent.position_id or "")
+        if position is None:
+            return False
+        if position.state == "pending_entry":
+            if filled_units > 0:
+                position.state = "open"
+                self.journal.record(now, "entry", position.notes.get("entry_reason", ""), strategy=position.strategy,
+                                    position_id=position.position_id, units=filled_units,
+                                    entry_cash=round(position.entry_cash, 2))
+            else:
+                del self.positions[position.position_id]
+            return False
+        if not position.holdings:
+            self.close(position, now, intent.reason, on_closed)
+            return True
+        if intent.purpose == Purpose.CLOSE and filled_units > 0:
+            self.journal.record(now, "adjustment", f"part closed: {intent.reason}", strategy=position.strategy,
+                                position_id=position.position_id)
+        return False
+
+    def close(self, position: Position, now: datetime, reason: str, on_closed: ClosedCallback) -> None:
+        """Close a position with no holdings left: trade row, statistics callback, journal, store."""
+        position.state = "closed"
+        position.closed = now
+        position.exit_reason = reason
+        pnl = position.realized_cash - position.fees
+        on_closed(position, pnl)
+        legs = [Leg.from_dict(item) for item in position.notes.get("legs", [])]
+        self.trades.append(trade_row(
+            strategy=position.strategy, position_id=position.position_id, legs=legs or _legs_of(position),
+            quantity=int(position.notes.get("units", 0)) or 1, entry_time=position.opened, exit_time=now,
+            entry_price=float(position.notes.get("entry_price", 0.0)),
+            exit_price=float(position.notes.get("exit_price", 0.0)), gross_pnl=position.realized_cash,
+            fees=position.fees, regime=position.regime, phase=position.phase, exit_reason=reason))
+        self.journal.record(now, "exit", reason, strategy=position.strategy, position_id=position.position_id,
+                            pnl=round(pnl, 2))
+        self.store.save(f"{self.key_prefix}/position/{position.position_id}", position.to_dict())
+        del self.positions[position.position_id]
+
+    # --- broker-driven changes -------------------------------------------------------------
+
+    def on_assignment(self, event: AssignmentEvent, on_closed: ClosedCallback) -> None:
+        """Remove an exercised, assigned, settled or expired holding from the position holding it.
+
+        The option position is credited with the cash the broker booked plus, for physical
+        delivery, the shares valued at the settlement price; the shares start a new position for
+        the covered-call strategy at that value, so each position's P&L is its own.
+        """
+        owner = next((p for p in self.positions.values() if event.contract.key in p.holdings), None)
+        if owner is None:
+            self.journal.record(event.time, "error", f"{event.reason} of {event.contract.key} held by no position")
+            return
+        contract, held = owner.holdings[event.contract.key]
+        remaining = held - event.quantity
+        owner.holdings = {k: v for k, v in owner.holdings.items() if k != event.contract.key}
+        if remaining:
+            owner.holdings[event.contract.key] = (contract, remaining)
+        shares_value = event.underlying_quantity * event.underlying_price
+        owner.realized_cash += event.cash + shares_value
+        self.journal.record(event.time, "assignment", f"{event.reason}: {event.contract.key} x{event.quantity}",
+                            strategy=owner.strategy, position_id=owner.position_id, cash=round(event.cash, 2),
+                            shares=event.underlying_quantity)
+        if event.underlying_quantity:
+            self._receive_shares(event, owner)
+        if not owner.holdings and owner.state != "closed":
+            self.close(owner, event.time, event.reason, on_closed)
+
+    def _receive_shares(self, event: AssignmentEvent, source: Position) -> None:
+        root = event.contract.root
+        shares = Contract(root, ContractKind.EQUITY)
+        target = next((p for p in self.all_open() if p.strategy == SHARES_STRATEGY and shares.key in p.holdings), None)
+        if target is None:
+            self._counter += 1
+            target = Position(position_id=f"{source.position_id}-S{self._counter}", strategy=SHARES_STRATEGY,
+                              opened=event.time, holdings={}, entry_cash=0.0, max_loss=0.0, regime=source.regime,
+                              phase=source.phase, notes={"legs": [Leg(shares, 1).to_dict()], "units": 1,
+                                                         "entry_reason": f"shares from {event.reason}"})
+            self.positions[target.position_id] = target
+        cash = -event.underlying_quantity * event.underlying_price
+        target.apply_fill((Leg(shares, 1),), event.underlying_quantity, cash, 0.0)
+        if target.entry_cash == 0.0:
+            target.entry_cash = cash
+            target.notes["entry_price"] = event.underlying_price
+
+    def reconcile(self, broker_holdings: dict[str, tuple[Contract, int]], now: datetime) -> list[str]:
+        """Journal every difference between the books and the broker; returns the contract keys."""
+        booked: dict[str, int] = {}
+        for position in self.positions.values():
+            for key, (_, quantity) in position.holdings.items():
+                booked[key] = booked.get(key, 0) + quantity
+        differences = sorted(k for k in set(booked) | set(broker_holdings)
+                             if booked.get(k, 0) != broker_holdings.get(k, (None, 0))[1])
+        for key in differences:
+            self.journal.record(now, "error", f"reconciliation: books hold {booked.get(key, 0)} of {key}, "
+                                f"broker holds {broker_holdings.get(key, (None, 0))[1]}")
+        return differences
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"positions": [p.to_dict() for p in self.positions.values()], "trades": self.trades,
+                "counter": self._counter}
+
+
+def _legs_of(position: Position) -> list[Leg]:
+    return [Leg(c, q) for c, q in position.holdings.values()] or [Leg(Contract("CASH", ContractKind.EQUITY), 1)]
+

@@ -1,0 +1,132 @@
+"""The `tomking` command: offline backtests, modelled chains, market data download, cloud bundle."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from config.loader import load_config
+from offline.market_data import MarketDataError, load_market_data
+
+DEFAULT_OUT = Path("results/seed")
+
+
+def _parse_sets(pairs: list[str]) -> dict[str, str]:
+    overrides: dict[str, str] = {}
+    for pair in pairs:
+        name, separator, value = pair.partition("=")
+        if not separator or not name.strip():
+            raise ValueError(f"--set expects name=value, got {pair!r}")
+        overrides[name.strip()] = value.strip()
+    return overrides
+
+
+def _progress(done: int, total: int, day: Any, elapsed: float) -> None:
+    width = 30
+    filled = int(width * done / total)
+    eta = elapsed / done * (total - done) if done else 0.0
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} sessions  {day}  "
+                     f"elapsed {elapsed:5.1f}s  ETA {eta:5.1f}s")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def command_backtest(args: argparse.Namespace) -> int:
+    from offline.outputs import write_outputs
+    from offline.runner import BacktestRunner
+    from offline.sample_market import write_sample_market
+
+    overrides = _parse_sets(args.set or [])
+    for name, value in (("backtest_start", args.start), ("backtest_end", args.end), ("backtest_cash", args.cash)):
+        if value is not None:
+            overrides[name] = value
+    config = load_config(overrides)
+    out_dir = Path(args.out)
+    data_dir = Path(args.data) if args.data else None
+    if data_dir is None:
+        data_dir = out_dir / "sample_market"
+        write_sample_market(data_dir, config.backtest.start_date, config.backtest.end_date)
+        print(f"no --data given: using the SYNTHETIC sample market generated in {data_dir}", file=sys.stderr)
+    market = load_market_data(data_dir, config.backtest.start_date, config.backtest.end_date)
+    runner = BacktestRunner(config, market, out_dir / "state", progress=None if args.quiet else _progress)
+    result = runner.run()
+    summary = write_outputs(result, out_dir)
+    label = "SYNTHETIC sample market" if market.source == "synthetic" else "real market data"
+    print(f"backtest {config.backtest.start}..{config.backtest.end} on {label} (option prices modelled)")
+    print(f"  final equity ${summary['final_equity']:,.2f}  total return {summary['total_return']:.2%}  "
+          f"max drawdown {summary['max_drawdown']:.2%}  trades {summary['trades']}")
+    print(f"  outputs in {out_dir}: summary.json trades.csv equity.csv journal.jsonl report.html equity.png")
+    print(f"  open the report: {out_dir / 'report.html'}")
+    return 0
+
+
+def command_chain(args: argparse.Namespace) -> int:
+    from offline.chain_calibration import write_chain_csv
+
+    path = write_chain_csv(args.data, args.date, args.product, args.out)
+    print(f"modelled {args.product} chain of {args.date} written to {path} (option prices modelled)")
+    return 0
+
+
+def command_data_download(args: argparse.Namespace) -> int:
+    from offline.data_download import download
+
+    download(args.out)
+    print(f"market data written to {args.out}")
+    return 0
+
+
+def command_bundle(args: argparse.Namespace) -> int:
+    from offline.bundle import bundle
+
+    steps = bundle(Path(args.out))
+    print(steps)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tomking", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    backtest = sub.add_parser("backtest", help="run an offline backtest (option prices are modelled)")
+    backtest.add_argument("--data", help="market data folder (see README); default: a synthetic sample market")
+    backtest.add_argument("--start", help="first day YYYY-MM-DD (default 2023-01-01)")
+    backtest.add_argument("--end", help="last day YYYY-MM-DD (default 2025-01-01)")
+    backtest.add_argument("--cash", help="starting capital in USD (default 30000)")
+    backtest.add_argument("--out", default=str(DEFAULT_OUT), help="output folder (default results/seed)")
+    backtest.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a parameter (repeatable)")
+    backtest.add_argument("--quiet", action="store_true", help="no progress bar")
+    backtest.set_defaults(handler=command_backtest)
+    chain = sub.add_parser("chain", help="print a modelled option chain to CSV")
+    chain.add_argument("--data", required=True)
+    chain.add_argument("--date", required=True)
+    chain.add_argument("--product", default="SPY")
+    chain.add_argument("--out", required=True)
+    chain.set_defaults(handler=command_chain)
+    data = sub.add_parser("data", help="market data tools")
+    data_sub = data.add_subparsers(dest="data_command", required=True)
+    download = data_sub.add_parser("download", help="fetch the market data layout from public sources")
+    download.add_argument("--out", required=True)
+    download.set_defaults(handler=command_data_download)
+    bundle = sub.add_parser("bundle", help="assemble the QuantConnect cloud project")
+    bundle.add_argument("--out", required=True)
+    bundle.set_defaults(handler=command_bundle)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `tomking` console command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except MarketDataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except (ValueError, KeyError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

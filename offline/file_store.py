@@ -1,0 +1,46 @@
+"""core.ports.Store on files: one JSON document per key under a folder (the offline ObjectStore).
+
+Keys look like LEAN ObjectStore keys ("backtest/<id>/system"); each becomes a relative path with
+".json" appended. Writes go to a temporary file first and are renamed, so a crash never leaves a
+half-written document.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+_KEY = re.compile(r"^[A-Za-z0-9_.:-]+(/[A-Za-z0-9_.:-]+)*$")
+
+
+class FileStore:
+    """Save and load JSON documents by key under `root`."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        if not _KEY.match(key) or ".." in key.split("/"):
+            raise ValueError(f"invalid store key {key!r}")
+        return self.root / f"{key}.json"
+
+    def save(self, key: str, document: dict[str, Any]) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".json.tmp")
+        temporary.write_text(json.dumps(document, sort_keys=True, allow_nan=False), encoding="ascii")
+        os.replace(temporary, path)
+
+    def load(self, key: str) -> dict[str, Any] | None:
+        path = self._path(key)
+        if not path.is_file():
+            return None
+        try:
+            document = json.loads(path.read_text(encoding="ascii"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ValueError(f"stored document {path} is corrupted: {error}") from None
+        if not isinstance(document, dict):
+            raise TypeError(f"stored document {path} is not a JSON object")
+        return document

@@ -1,0 +1,195 @@
+"""Intraday price paths: real SPY minute bars where they exist, modelled paths elsewhere.
+
+A modelled path is one price per minute of the NYSE session (09:30 .. close - 1 minute: 390
+prices, 210 on half days), index i being the price at 09:30 + i minutes. It passes exactly
+through the day's open (first minute), high and low (at drawn minutes, more often near the
+open and the close) and close (last minute, the 15:59 close proxy). Between those anchors it is
+a Brownian bridge, folded back into the [low, high] range. It is deterministic: the random
+stream is seeded by the date and a key (the symbol), so a replay sees the same path.
+
+The VIX path goes through the VIX open, high, low and close, with the VIX high at the minute
+of the underlying's low and the VIX low at the minute of its high; between anchors it mirrors
+the underlying's own wiggles (scaled, sign reversed), so the two move against each other.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from helpers.exchange_calendar import session_open_close
+
+if TYPE_CHECKING:
+    from offline.market_data import MarketData
+
+SESSION_OPEN_MINUTE = 9 * 60 + 30  # minutes after midnight (US/Eastern)
+MIN_MINUTES = 4
+_VIX_OWN_NOISE = 0.2  # share of the VIX path's wiggle that is its own, not the mirrored underlying
+
+
+@dataclass(frozen=True)
+class IntradayPath:
+    """One session's per-minute prices (index 0 = 09:30) and whether they are real bars."""
+
+    day: date
+    prices: np.ndarray
+    real: bool
+
+
+def session_minutes(day: date) -> int:
+    """Minutes in the NYSE session of `day`: 390, or 210 on a half day.
+
+    Raises ValueError when `day` is not an NYSE session.
+    """
+    open_dt, close_dt = session_open_close(day)
+    return int((close_dt - open_dt).total_seconds()) // 60
+
+
+def path_seed(day: date, seed_key: str) -> int:
+    """A stable 64-bit seed from the date and a key (independent of Python's hash salt)."""
+    digest = hashlib.sha256(f"{seed_key}|{day.isoformat()}".encode("ascii")).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+def _check_bar(day: date, open_: float, high: float, low: float, close: float, minutes: int) -> None:
+    values = (open_, high, low, close)
+    if not all(math.isfinite(v) for v in values):
+        raise ValueError(f"{day}: open/high/low/close must be finite, got {values}")
+    if low > min(open_, close) or high < max(open_, close):
+        raise ValueError(f"{day}: need low <= open, close <= high, got O={open_} H={high} L={low} C={close}")
+    if minutes < MIN_MINUTES:
+        raise ValueError(f"{day}: a path needs at least {MIN_MINUTES} minutes, got {minutes}")
+
+
+def _interior_minute(rng: np.random.Generator, minutes: int, taken: set[int]) -> int:
+    """A minute in 1 .. minutes-2, U-shaped (extremes cluster near the open and the close)."""
+    while True:
+        minute = 1 + int(rng.beta(0.5, 0.5) * (minutes - 2))
+        minute = min(minute, minutes - 2)
+        if minute not in taken:
+            return minute
+
+
+def _bridge(anchors: list[tuple[int, float]], increments: np.ndarray) -> np.ndarray:
+    """Piecewise Brownian bridge through (minute, price) anchors using per-minute increments."""
+    path = np.empty(anchors[-1][0] + 1)
+    for (a, va), (b, vb) in itertools.pairwise(anchors):
+        steps = b - a
+        walk = np.cumsum(increments[a + 1:b + 1])
+        t = np.arange(1, steps + 1) / steps
+        path[a + 1:b + 1] = va + walk - t * walk[-1] + t * (vb - va)
+        path[a] = va
+    return path
+
+
+def _fold(path: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Reflect excursions back into [low, high] (a triangle-wave fold, continuous)."""
+    width = high - low
+    shifted = np.mod(path - low, 2.0 * width)
+    return np.clip(low + np.where(shifted > width, 2.0 * width - shifted, shifted), low, high)
+
+
+def _finish(path: np.ndarray, anchors: list[tuple[int, float]], low: float, high: float) -> np.ndarray:
+    path = _fold(path, low, high)
+    for minute, value in anchors:
+        path[minute] = value
+    return path
+
+
+def minute_path(day: date, open_: float, high: float, low: float, close: float, seed_key: str = "SPY",
+                minutes: int | None = None) -> np.ndarray:
+    """Modelled per-minute prices through the day's OHLC (see the module doc).
+
+    `minutes` defaults to the session length of `day`. Prices are in the bar's units and may
+    be <= 0 (futures). Raises ValueError on non-finite or inconsistent OHLC, a day that is not
+    an NYSE session, or fewer than MIN_MINUTES minutes.
+    """
+    n = session_minutes(day) if minutes is None else int(minutes)
+    _check_bar(day, open_, high, low, close, n)
+    if high == low:
+        return np.full(n, float(close))
+    rng = np.random.default_rng(path_seed(day, seed_key))
+    taken = {0, n - 1}
+    extremes = []
+    for value, at_open, at_close in ((high, high == open_, high == close), (low, low == open_, low == close)):
+        minute = 0 if at_open else n - 1 if at_close else _interior_minute(rng, n, taken)
+        taken.add(minute)
+        extremes.append((minute, float(value)))
+    anchors = sorted({(0, float(open_)), (n - 1, float(close)), *extremes})
+    anchors = [a for i, a in enumerate(anchors) if i == 0 or a[0] != anchors[i - 1][0]]
+    sigma = (high - low) / (2.0 * math.sqrt(n))
+    return _finish(_bridge(anchors, rng.normal(0.0, sigma, n)), anchors, low, high)
+
+
+def vix_path(day: date, open_: float, high: float, low: float, close: float, underlying: np.ndarray,
+             seed_key: str = "VIX") -> np.ndarray:
+    """Modelled per-minute VIX through its OHLC, moving against `underlying` (same length).
+
+    The VIX high falls on the underlying's lowest minute and the VIX low on its highest
+    (moved one minute inward when that minute is the first or last and the VIX open or close
+    differs). Raises ValueError on bad OHLC or a non-finite underlying path.
+    """
+    under = np.asarray(underlying, dtype=np.float64)
+    n = len(under)
+    _check_bar(day, open_, high, low, close, n)
+    if not np.all(np.isfinite(under)):
+        raise ValueError(f"{day}: the underlying path has non-finite prices")
+    if high == low:
+        return np.full(n, float(close))
+    rng = np.random.default_rng(path_seed(day, seed_key))
+    ends = {0: float(open_), n - 1: float(close)}
+    taken = {0, n - 1}
+    extremes = []
+    for value, minute in ((float(high), int(np.argmin(under))), (float(low), int(np.argmax(under)))):
+        if minute in ends and ends[minute] != value:
+            minute = 1 if minute == 0 else n - 2
+        if minute in taken and ends.get(minute) != value:
+            minute = _interior_minute(rng, n, taken)
+        taken.add(minute)
+        extremes.append((minute, value))
+    anchors = sorted({(0, float(open_)), (n - 1, float(close)), *extremes})
+    anchors = [a for i, a in enumerate(anchors) if i == 0 or a[0] != anchors[i - 1][0]]
+    minutes = np.array([a[0] for a in anchors])
+    wiggle = under - np.interp(np.arange(n), minutes, under[minutes])
+    under_range = float(under.max() - under.min())
+    scale = (high - low) / under_range if under_range > 0 else 0.0
+    sigma = (high - low) / (2.0 * math.sqrt(n))
+    own = _bridge(anchors, rng.normal(0.0, _VIX_OWN_NOISE * sigma, n))
+    return _finish(own - scale * wiggle, anchors, low, high)
+
+
+def session_path(market: MarketData, symbol: str, day: date) -> IntradayPath:
+    """Per-minute prices of `symbol` ("SPY", another ETF, "VIX" or a futures root) on `day`.
+
+    SPY uses the real minute bars when the market has them (bar closes, a missing minute
+    carrying the last price); every other case is modelled from the daily bar. VIX moves
+    against SPY's path of the same day. Raises ValueError when the day has no daily bar for
+    `symbol` (for VIX: SPEC section 2, no new entries that day) or is not an NYSE session.
+    """
+    if symbol == "SPY" and day in market.minute_bars:
+        bars = market.minute_bars[day]
+        prices = np.full(session_minutes(day), np.nan)
+        prices[bars.minute] = bars.close
+        if np.isnan(prices[0]):
+            prices[0] = bars.open[0]
+        filled_index = np.maximum.accumulate(np.where(np.isnan(prices), 0, np.arange(len(prices))))
+        return IntradayPath(day, prices[filled_index], True)
+    bar = _daily_bar(market, symbol, day)
+    if symbol == "VIX":
+        underlying = session_path(market, "SPY", day).prices
+        return IntradayPath(day, vix_path(day, *bar, underlying), False)
+    return IntradayPath(day, minute_path(day, *bar, seed_key=symbol), False)
+
+
+def _daily_bar(market: MarketData, symbol: str, day: date) -> tuple[float, float, float, float]:
+    bars = market.bars(symbol)
+    index = int(np.searchsorted(bars.dates, np.datetime64(day, "D")))
+    if index >= len(bars.dates) or bars.dates[index] != np.datetime64(day, "D"):
+        raise ValueError(f"no daily {symbol} bar on {day}")
+    return (float(bars.open[index]), float(bars.high[index]), float(bars.low[index]),
+            float(bars.close[index]))

@@ -1,0 +1,424 @@
+"""The project's market data format, its validation, and the in-memory `MarketData`.
+
+Format (one folder, the layout of ../shared/data; files are found by pattern, other files are
+ignored). Dates are exchange trading dates `YYYY-MM-DD`; prices are USD per unit.
+
+====================================  =====================================================
+daily/<SYMBOL>.csv                    `date,open,high,low,close[,volume]`, SYMBOL = 1-6
+                                      capital letters. SPY.csv is required (it defines the
+                                      NYSE sessions); raw (unadjusted) prices.
+daily/VIX_cboe.csv                    required; columns as above plus `nyse_session` (1 on NYSE
+                                      sessions, 0 on the CBOE-only rows such as holidays and
+                                      2025-01-09). Only `nyse_session == 1` rows are used.
+daily/<ROOT>_front_month.csv          continuous front-month futures (not back-adjusted),
+                                      ROOT = 1-3 capital letters; roll jumps: offline.futures_roll
+daily/ETF_dividends_derived.csv       optional; `ticker,ex_date,dividend` (USD per share)
+intraday/SPY_1min*.csv.gz             optional; `ts_et,open,high,low,close[,volume]`, `ts_et` =
+                                      bar start `YYYY-MM-DD HH:MM` US/Eastern
+rates/DGS3MO_daily.csv                required; `date,DGS3MO` (3-month T-bill yield, percent;
+                                      holidays omitted)
+SYNTHETIC.txt                         present only in generated sample markets (source label)
+====================================  =====================================================
+
+Rules (each break raises `MarketDataError` naming the file, the line and the problem):
+
+* every required column present; every date parses; dates strictly increasing (no duplicate,
+  no unsorted row); every price a finite number;
+* ETF and VIX prices > 0 and low <= open, close <= high; VIX inside [VIX_VALID_MIN,
+  VIX_VALID_MAX] of config.constants. Futures prices may be <= 0 (CL settled at -37.63 on
+  2020-04-20); a futures bar whose open or close lies outside its high-low range (a few ZB/ZN
+  rows) is widened to include them, and a note says so;
+* every ETF file has a row on every SPY session of the loaded window;
+* the rate is finite and inside [-5, 30] percent; dividends are > 0 with unique ex-dates.
+
+Traps handled: intraday bars after the close of a half day (13:00) and the 16:00 bar (it holds
+post-close prints) are dropped, so a session is 09:30..15:59 (390 bars) or 09:30..12:59 (210
+bars) and the 15:59 close is the close proxy. A session with no VIX row is reported in
+`vix_missing_days` and in the notes: SPEC section 2 allows no new entries that day.
+"""
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from config.constants import VIX_VALID_MAX, VIX_VALID_MIN
+from core.types import DailyBars
+from offline.futures_roll import FuturesSeries, build_futures_series
+from offline.intraday_path import SESSION_OPEN_MINUTE, session_minutes
+
+PRICE_COLUMNS = ("open", "high", "low", "close")
+RATE_PERCENT_RANGE = (-5.0, 30.0)
+DEFAULT_HISTORY_DAYS = 400  # calendar days loaded before `start` for realised vol and IV rank
+SYNTHETIC_MARKER = "SYNTHETIC.txt"
+_SYMBOL_FILE = re.compile(r"^([A-Z]{1,6})\.csv$")
+_FUTURES_FILE = re.compile(r"^([A-Z]{1,3})_front_month\.csv$")
+
+
+class MarketDataError(Exception):
+    """A market data file is missing or broken; str() is one line naming file, line and problem.
+
+    Attributes: file (path), row (line number in the file, the header being line 1; None when
+    the problem is not one line), problem (what is wrong).
+    """
+
+    def __init__(self, file: str | Path, row: int | None, problem: str) -> None:
+        self.file = str(file)
+        self.row = row
+        self.problem = problem
+        where = self.file if row is None else f"{self.file} line {row}"
+        super().__init__(f"market data error: {where}: {problem}")
+
+
+@dataclass(frozen=True)
+class MinuteBars:
+    """Real 1-minute bars of one session; `minute` counts minutes since 09:30 (0 .. n-1)."""
+
+    day: date
+    minute: np.ndarray  # int64
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+
+
+@dataclass(frozen=True)
+class Dividends:
+    """Cash dividends of one ticker: ex-dates (datetime64[D]) and amounts (USD per share)."""
+
+    ex_dates: np.ndarray
+    amounts: np.ndarray
+
+
+@dataclass(frozen=True)
+class MarketData:
+    """Validated market data for [history_start, end] (daily) and [start, end] (minute bars).
+
+    `sessions` are the SPY sessions (datetime64[D]). `daily` holds the ETFs by symbol, `vix`
+    the NYSE-session VIX bars, `futures` the front-month series by root, `rate_dates` and
+    `rates` the DGS3MO observations as continuous rates r = ln(1 + y/100), `minute_bars` the
+    real SPY minute bars by session. `source` is "synthetic" for a generated sample market and
+    "real" otherwise; `notes` lists what the loader adjusted or found missing.
+    """
+
+    source: str
+    data_dir: Path
+    start: date
+    end: date
+    history_start: date
+    sessions: np.ndarray
+    daily: dict[str, DailyBars]
+    vix: DailyBars
+    vix_missing_days: tuple[date, ...]
+    futures: dict[str, FuturesSeries]
+    rate_dates: np.ndarray
+    rates: np.ndarray
+    dividends: dict[str, Dividends]
+    minute_bars: dict[date, MinuteBars]
+    notes: tuple[str, ...] = field(default=())
+
+    def bars(self, symbol: str) -> DailyBars:
+        """Daily bars of an ETF, "VIX", or a futures root (raw prices); KeyError names it."""
+        if symbol == "VIX":
+            return self.vix
+        if symbol in self.daily:
+            return self.daily[symbol]
+        if symbol in self.futures:
+            return self.futures[symbol].bars
+        raise KeyError(f"no daily data for {symbol!r}; have {sorted(self.daily) + ['VIX'] + sorted(self.futures)}")
+
+    def rate_on(self, day: date) -> float:
+        """Continuous risk-free rate (fraction per year) on `day`, forward-filled over holidays.
+
+        Raises ValueError when no rate is known on or before `day`.
+        """
+        index = int(np.searchsorted(self.rate_dates, np.datetime64(day, "D"), side="right")) - 1
+        if index < 0:
+            raise ValueError(f"no DGS3MO rate on or before {day}")
+        return float(self.rates[index])
+
+    def vix_available(self, day: date) -> bool:
+        """True when the VIX file has an NYSE-session row for `day`."""
+        index = int(np.searchsorted(self.vix.dates, np.datetime64(day, "D")))
+        return index < len(self.vix.dates) and self.vix.dates[index] == np.datetime64(day, "D")
+
+
+def load_market_data(data_dir: str | Path, start: date | str, end: date | str,
+                     history_days: int = DEFAULT_HISTORY_DAYS) -> MarketData:
+    """Load and validate the market data folder for sessions start..end (both inclusive).
+
+    Daily series also keep `history_days` calendar days before `start`. Whole files are
+    validated, not only the window. Raises MarketDataError (missing or broken file, no SPY
+    session in the window) and ValueError (start after end, bad date text).
+    """
+    root = Path(data_dir)
+    start_day, end_day = _as_date(start, "start"), _as_date(end, "end")
+    if start_day > end_day:
+        raise ValueError(f"start {start_day} is after end {end_day}")
+    history_start = date.fromordinal(start_day.toordinal() - int(history_days))
+    lo, hi = np.datetime64(history_start, "D"), np.datetime64(end_day, "D")
+    notes: list[str] = []
+    daily_dir = root / "daily"
+    spy = _window(_read_bars(daily_dir / "SPY.csv", "etf")[0], lo, hi)
+    window_sessions = spy.dates[spy.dates >= np.datetime64(start_day, "D")]
+    if len(window_sessions) == 0:
+        raise MarketDataError(daily_dir / "SPY.csv", None, f"no session between {start_day} and {end_day}")
+    daily = {"SPY": spy}
+    for path in _matching(daily_dir, _SYMBOL_FILE):
+        symbol = _SYMBOL_FILE.match(path.name).group(1)  # type: ignore[union-attr]
+        if symbol != "SPY":
+            daily[symbol] = _window(_read_bars(path, "etf")[0], lo, hi)
+            _require_sessions(path, daily[symbol].dates, spy.dates)
+    vix, vix_missing = _load_vix(daily_dir / "VIX_cboe.csv", spy.dates, lo, hi, start_day, notes)
+    futures = {}
+    for path in _matching(daily_dir, _FUTURES_FILE):
+        futures_root = _FUTURES_FILE.match(path.name).group(1)  # type: ignore[union-attr]
+        bars = _window(_read_bars(path, "futures", notes)[0], lo, hi)
+        futures[futures_root] = build_futures_series(futures_root, bars, notes)
+    rate_dates, rates = _load_rates(root / "rates" / "DGS3MO_daily.csv", spy.dates[0], hi)
+    dividends = _load_dividends(daily_dir / "ETF_dividends_derived.csv", notes)
+    minute_bars = _load_minutes(root / "intraday", spy.dates, start_day, end_day, notes)
+    source = "synthetic" if (root / SYNTHETIC_MARKER).is_file() else "real"
+    return MarketData(source, root, start_day, end_day, history_start, spy.dates, daily, vix,
+                      vix_missing, futures, rate_dates, rates, dividends, minute_bars, tuple(notes))
+
+
+def _as_date(value: date | str, name: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"{name} {value!r} is not a date YYYY-MM-DD") from None
+
+
+def _matching(folder: Path, pattern: re.Pattern[str]) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and pattern.match(p.name))
+
+
+def read_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
+    """Read a CSV (or .csv.gz); MarketDataError if missing, unreadable, short of a column or empty."""
+    if not path.is_file():
+        raise MarketDataError(path, None, "required file is missing")
+    try:
+        frame = pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        raise MarketDataError(path, None, "file is empty") from None
+    except pd.errors.ParserError as exc:
+        found = re.search(r"line (\d+)", str(exc))
+        raise MarketDataError(path, int(found.group(1)) if found else None,
+                              f"malformed CSV ({str(exc).splitlines()[-1].strip()})") from None
+    except (UnicodeDecodeError, OSError, EOFError, zlib.error) as exc:
+        raise MarketDataError(path, None, f"cannot be read ({type(exc).__name__}: {exc})") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise MarketDataError(path, 1, f"missing column {', '.join(missing)} (header: {','.join(frame.columns)})")
+    if frame.empty:
+        raise MarketDataError(path, None, "has a header but no data rows")
+    return frame
+
+
+def _raw_text(path: Path, column: str, index: int) -> str:
+    """The field as written in the file (read again as text; only used to word an error)."""
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, usecols=[column])
+    return str(raw[column].iloc[index])
+
+
+def parse_numbers(path: Path, frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A column as float64; MarketDataError on the first value that is not a finite number."""
+    values = frame[column]
+    if not pd.api.types.is_numeric_dtype(values):
+        values = pd.to_numeric(values, errors="coerce")
+    numbers = values.to_numpy(dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(numbers))
+    if len(bad):
+        i = int(bad[0])
+        raise MarketDataError(path, i + 2, f"{column} value {_raw_text(path, column, i)!r} is not a finite number")
+    return numbers
+
+
+def parse_dates(path: Path, frame: pd.DataFrame, column: str, fmt: str = "%Y-%m-%d") -> np.ndarray:
+    """A column of dates (or times with `fmt`) as datetime64; MarketDataError on a bad one."""
+    parsed = pd.to_datetime(frame[column].astype(str), format=fmt, errors="coerce")
+    bad = np.flatnonzero(parsed.isna().to_numpy())
+    if len(bad):
+        i = int(bad[0])
+        raise MarketDataError(path, i + 2, f"{column} {_raw_text(path, column, i)!r} does not match {fmt}")
+    unit = "D" if fmt == "%Y-%m-%d" else "m"
+    return parsed.to_numpy().astype(f"datetime64[{unit}]")
+
+
+def require_increasing(path: Path, stamps: np.ndarray, what: str = "date") -> None:
+    """MarketDataError at the first duplicate or out-of-order stamp."""
+    steps = np.diff(stamps)
+    bad = np.flatnonzero(steps <= np.timedelta64(0))
+    if len(bad):
+        i = int(bad[0]) + 1
+        problem = "duplicate" if stamps[i] == stamps[i - 1] else "unsorted (earlier than the row before)"
+        raise MarketDataError(path, i + 2, f"{what} {stamps[i]} is {problem}; {what}s must increase strictly")
+
+
+def _read_bars(path: Path, kind: str, notes: list[str] | None = None,
+               extra: tuple[str, ...] = ()) -> tuple[DailyBars, pd.DataFrame]:
+    """Read and validate one daily OHLC file; kind is "etf", "vix" or "futures"."""
+    frame = read_table(path, ("date",) + PRICE_COLUMNS + extra)
+    dates = parse_dates(path, frame, "date")
+    require_increasing(path, dates)
+    o, h, low, c = (parse_numbers(path, frame, col) for col in PRICE_COLUMNS)
+    if kind != "futures":
+        for column, values in zip(PRICE_COLUMNS, (o, h, low, c)):
+            _require_range(path, frame["date"], column, values, kind)
+    outside = np.flatnonzero((h < np.maximum(o, c)) | (low > np.minimum(o, c))
+                             | (h < low))
+    if len(outside) and (kind != "futures" or notes is None):
+        i = int(outside[0])
+        raise MarketDataError(path, i + 2, f"bar {dates[i]} is inconsistent: open {o[i]}, high {h[i]}, "
+                              f"low {low[i]}, close {c[i]} (need low <= open, close <= high)")
+    if len(outside) and notes is not None:
+        h, low = np.maximum.reduce([h, o, c]), np.minimum.reduce([low, o, c])
+        days = ", ".join(str(dates[i]) for i in outside[:5])
+        notes.append(f"{path.name}: {len(outside)} bar(s) with open/close outside high-low widened ({days})")
+    return DailyBars(dates, o, h, low, c), frame
+
+
+def _require_range(path: Path, labels: pd.Series, column: str, values: np.ndarray, kind: str) -> None:
+    """ETF prices must be > 0; VIX values inside [VIX_VALID_MIN, VIX_VALID_MAX]."""
+    if kind == "vix":
+        bad = np.flatnonzero((values < VIX_VALID_MIN) | (values > VIX_VALID_MAX))
+        rule = f"VIX must lie in [{VIX_VALID_MIN:g}, {VIX_VALID_MAX:g}]"
+    else:
+        bad = np.flatnonzero(values <= 0.0)
+        rule = "ETF prices must be > 0 (only futures may be <= 0)"
+    if len(bad):
+        i = int(bad[0])
+        raise MarketDataError(path, i + 2, f"{column} {values[i]:g} on {labels.iloc[i]} is out of range: {rule}")
+
+
+def _window(bars: DailyBars, lo: np.datetime64, hi: np.datetime64) -> DailyBars:
+    keep = (bars.dates >= lo) & (bars.dates <= hi)
+    return DailyBars(*(_frozen(a[keep]) for a in (bars.dates, bars.open, bars.high, bars.low, bars.close)))
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array = np.ascontiguousarray(array)
+    array.setflags(write=False)
+    return array
+
+
+def _require_sessions(path: Path, dates: np.ndarray, sessions: np.ndarray) -> None:
+    missing = np.setdiff1d(sessions, dates)
+    if len(missing):
+        raise MarketDataError(path, None, f"no row for SPY session {missing[0]} ({len(missing)} session(s) missing)")
+
+
+def _load_vix(path: Path, sessions: np.ndarray, lo: np.datetime64, hi: np.datetime64, start: date,
+              notes: list[str]) -> tuple[DailyBars, tuple[date, ...]]:
+    bars, frame = _read_bars(path, "vix", extra=("nyse_session",))
+    flag = frame["nyse_session"].astype(str).str.strip()
+    bad = np.flatnonzero(~flag.isin(["0", "1"]).to_numpy())
+    if len(bad):
+        i = int(bad[0])
+        raise MarketDataError(path, i + 2, f"nyse_session {flag.iloc[i]!r} must be 0 or 1")
+    on_session = (flag == "1").to_numpy()
+    vix = _window(DailyBars(*(a[on_session] for a in (bars.dates, bars.open, bars.high, bars.low, bars.close))),
+                  lo, hi)
+    stray = np.setdiff1d(vix.dates, sessions)
+    if len(stray):
+        notes.append(f"{path.name}: {len(stray)} row(s) marked nyse_session=1 on days without SPY, ignored")
+        keep = np.isin(vix.dates, sessions)
+        vix = DailyBars(*(_frozen(a[keep]) for a in (vix.dates, vix.open, vix.high, vix.low, vix.close)))
+    window = sessions[sessions >= np.datetime64(start, "D")]
+    missing = tuple(d.astype(object) for d in np.setdiff1d(window, vix.dates))
+    for day in missing:
+        notes.append(f"VIX missing on session {day}: no new entries that day (SPEC section 2)")
+    return vix, missing
+
+
+def _load_rates(path: Path, first_session: np.datetime64, hi: np.datetime64) -> tuple[np.ndarray, np.ndarray]:
+    frame = read_table(path, ("date", "DGS3MO"))
+    dates = parse_dates(path, frame, "date")
+    require_increasing(path, dates)
+    percent = parse_numbers(path, frame, "DGS3MO")
+    bad = np.flatnonzero((percent < RATE_PERCENT_RANGE[0]) | (percent > RATE_PERCENT_RANGE[1]))
+    if len(bad):
+        i = int(bad[0])
+        raise MarketDataError(path, i + 2, f"DGS3MO {percent[i]:g} is outside {list(RATE_PERCENT_RANGE)} percent")
+    if dates[0] > first_session:
+        raise MarketDataError(path, 2, f"first rate {dates[0]} is after the first loaded session {first_session}")
+    keep = dates <= hi
+    lo_index = max(int(np.searchsorted(dates, first_session, side="right")) - 1, 0)
+    keep[:lo_index] = False
+    return _frozen(dates[keep]), _frozen(np.log1p(percent[keep] / 100.0))
+
+
+def _load_dividends(path: Path, notes: list[str]) -> dict[str, Dividends]:
+    if not path.is_file():
+        notes.append(f"no {path.name}: every dividend is taken as zero")
+        return {}
+    frame = read_table(path, ("ticker", "ex_date", "dividend"))
+    ex_dates = parse_dates(path, frame, "ex_date")
+    amounts = parse_numbers(path, frame, "dividend")
+    tickers = frame["ticker"].astype(str).str.strip().to_numpy()
+    result: dict[str, Dividends] = {}
+    for ticker in sorted(set(tickers)):
+        rows = np.flatnonzero(tickers == ticker)
+        bad = rows[amounts[rows] <= 0]
+        if len(bad):
+            raise MarketDataError(path, int(bad[0]) + 2, f"dividend {amounts[bad[0]]:g} of {ticker} must be > 0")
+        order = rows[np.argsort(ex_dates[rows], kind="stable")]
+        repeated = order[1:][np.diff(ex_dates[order]) == np.timedelta64(0)]
+        if len(repeated):
+            raise MarketDataError(path, int(repeated[0]) + 2, f"{ticker} ex_date {ex_dates[repeated[0]]} is duplicate")
+        result[ticker] = Dividends(_frozen(ex_dates[order]), _frozen(amounts[order]))
+    return result
+
+
+def _load_minutes(folder: Path, sessions: np.ndarray, start: date, end: date,
+                  notes: list[str]) -> dict[date, MinuteBars]:
+    paths = sorted(folder.glob("SPY_1min*.csv.gz")) if folder.is_dir() else []
+    if not paths:
+        notes.append("no intraday/SPY_1min*.csv.gz: every intraday path is modelled")
+        return {}
+    result: dict[date, MinuteBars] = {}
+    for path in paths:
+        result.update(_read_minute_file(path, sessions, start, end, notes))
+    return dict(sorted(result.items()))
+
+
+def _read_minute_file(path: Path, sessions: np.ndarray, start: date, end: date,
+                      notes: list[str]) -> dict[date, MinuteBars]:
+    frame = read_table(path, ("ts_et",) + PRICE_COLUMNS)
+    stamps = parse_dates(path, frame, "ts_et", "%Y-%m-%d %H:%M")
+    require_increasing(path, stamps, "ts_et")
+    prices = [parse_numbers(path, frame, col) for col in PRICE_COLUMNS]
+    for column, values in zip(PRICE_COLUMNS, prices):
+        _require_range(path, frame["ts_et"], column, values, "etf")
+    days = stamps.astype("datetime64[D]")
+    unknown = np.flatnonzero(~np.isin(days, sessions) & (days >= sessions[0]) & (days <= sessions[-1]))
+    if len(unknown):
+        i = int(unknown[0])
+        raise MarketDataError(path, i + 2, f"bar {stamps[i]} is on {days[i]}, which is not a SPY session")
+    in_window = (days >= np.datetime64(start, "D")) & (days <= np.datetime64(end, "D")) & np.isin(days, sessions)
+    minute = (stamps - days).astype(np.int64) - SESSION_OPEN_MINUTE
+    window_days = np.unique(days[in_window])
+    lengths = np.array([session_minutes(d.astype(object)) for d in window_days], dtype=np.int64)
+    session_length = lengths[np.searchsorted(window_days, days[in_window])] if len(window_days) else 0
+    keep = np.flatnonzero(in_window)[(minute[in_window] >= 0) & (minute[in_window] < session_length)]
+    dropped = int(in_window.sum()) - len(keep)
+    if dropped:
+        notes.append(f"{path.name}: {dropped} bar(s) outside 09:30..close-1min dropped (16:00 and post-close bars)")
+    result: dict[date, MinuteBars] = {}
+    kept_days = days[keep]
+    bounds = np.flatnonzero(np.diff(kept_days.astype(np.int64))) + 1
+    for chunk in np.split(keep, bounds) if len(keep) else []:
+        day = days[chunk[0]].astype(object)
+        result[day] = MinuteBars(day, _frozen(minute[chunk]), *(_frozen(p[chunk]) for p in prices))
+    return result

@@ -1,0 +1,101 @@
+"""Write a finished run's outputs: summary.json, trades.csv, equity.csv, journal.jsonl, report.html,
+equity.png. Same inputs give byte-identical files (wall time is the only varying figure)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from offline.baselines import short_put_baseline
+from offline.equity_chart import write_equity_png
+from offline.html_report import write_html_report
+from offline.runner import RunResult
+from reporting.journal import json_safe
+from reporting.statistics import (
+    buy_and_hold_baseline,
+    equity_statistics,
+    risk_free_daily_from_yields,
+    summarize,
+)
+from reporting.trade_log import write_trades_csv
+
+OPTION_PRICES_NOTE = ("modelled: Black-Scholes/Black-76 on a VIX-derived volatility surface "
+                      "(offline/chain_model.py), not real option quotes")
+
+
+def build_summary(result: RunResult) -> dict[str, Any]:
+    """The summary.json content of a run."""
+    config, market, system = result.config, result.market, result.system
+    dates = result.equity_dates
+    rf = risk_free_daily_from_yields(dates, market.rate_dates, _yields_percent(market))
+    trades = system.book.trades
+    stats = summarize(dates, result.equity, trades, result.regimes, result.journal, rf)
+    baselines = baseline_series(result)
+    summary: dict[str, Any] = {
+        "period": {"start": config.backtest.start, "end": config.backtest.end, "sessions": len(dates)},
+        "initial_cash": config.backtest.cash,
+        "final_equity": round(result.equity[-1], 2) if result.equity else config.backtest.cash,
+        **{k: v for k, v in stats.items() if k not in ("per_strategy",)},
+        "strategies": _per_strategy(stats.get("per_strategy", {}), system.strategies),
+        "regime_changes": [change.to_dict() for change in system.vix.history],
+        "max_open_positions": result.max_open_positions,
+        "errors": result.journal.count_by("error"),
+        "data": {"source": market.source, "option_prices": "modelled", "option_prices_note": OPTION_PRICES_NOTE,
+                 "data_dir": str(market.data_dir), "notes": list(market.notes)},
+        "baselines": {name: _baseline_stats(dates, series, rf) for name, series in baselines.items()},
+        "parameters_changed": {},
+        "wall_seconds": round(result.wall_seconds, 2),
+    }
+    return json_safe(summary)
+
+
+def _yields_percent(market: Any) -> np.ndarray:
+    return (np.exp(market.rates) - 1.0) * 100.0  # the loader stores continuous rates ln(1 + y/100)
+
+
+def _per_strategy(per_strategy: dict[str, Any], strategies: dict[str, Any]) -> dict[str, Any]:
+    """Every strategy listed, with zero rows for those that did not trade."""
+    empty = {"trades": 0, "wins": 0, "win_rate": None, "pnl": 0.0}
+    return {key: per_strategy.get(key, empty) for key in strategies}
+
+
+def baseline_series(result: RunResult) -> dict[str, np.ndarray]:
+    """Equity series of the baselines over the run's sessions."""
+    market, dates, cash = result.market, result.equity_dates, result.config.backtest.cash
+    spy = market.daily["SPY"]
+    index = np.searchsorted(spy.dates, np.array(dates, dtype="datetime64[D]"))
+    dividends = market.dividends.get("SPY")
+    dividend_map = {} if dividends is None else dict(zip(dividends.ex_dates.astype(object),
+                                                         dividends.amounts.astype(float), strict=True))
+    return {"spy_buy_and_hold": buy_and_hold_baseline(dates, spy.close[index], dividend_map, cash),
+            "spy_short_put_45dte": short_put_baseline(market, dates, cash)}
+
+
+def _baseline_stats(dates: list[Any], series: np.ndarray, rf: Any) -> dict[str, Any]:
+    stats = equity_statistics(dates, series, rf)
+    keep = ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "max_drawdown_dates", "final_equity")
+    return {k: stats[k] for k in keep if k in stats}
+
+
+def write_outputs(result: RunResult, out_dir: Path) -> dict[str, Any]:
+    """Write every output file into out_dir; returns the summary."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary = build_summary(result)
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="ascii")
+    write_trades_csv(result.system.book.trades, out_dir / "trades.csv")
+    lines = ["date,equity,vix_close,regime"] + [
+        f"{d.isoformat()},{e:.2f},{v:.2f},{r}" for d, e, v, r in
+        zip(result.equity_dates, result.equity, result.vix_close, result.regimes, strict=True)]
+    (out_dir / "equity.csv").write_text("\n".join(lines) + "\n", encoding="ascii")
+    (out_dir / "journal.jsonl").write_text("".join(line + "\n" for line in result.journal.to_jsonl_lines()),
+                                           encoding="ascii")
+    baselines = baseline_series(result)
+    strategy_pnl = {k: float(v.get("pnl") or 0.0) for k, v in summary["strategies"].items()}
+    write_html_report(out_dir / "report.html", summary, (result.equity_dates, result.equity), None,
+                      (result.equity_dates, result.vix_close), result.regimes, result.system.book.trades,
+                      strategy_pnl, baselines)
+    write_equity_png(out_dir / "equity.png", result.equity_dates, result.equity,
+                     baseline=baselines["spy_buy_and_hold"], baseline_label="SPY buy and hold")
+    return summary

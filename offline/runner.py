@@ -1,0 +1,205 @@
+"""The offline backtest: replays sessions minute by minute through the trading core.
+
+Prices of the underlyings are real (daily bars, real SPY minute bars where they exist, modelled
+intraday paths elsewhere); option prices are MODELLED by offline/chain_model.py. Every session:
+open -> each minute (market state, broker fills, trading system cycle) -> close (early
+assignment, expiry, dividends, daily close of the trading system) -> equity point.
+"""
+from __future__ import annotations
+
+import time as wall_time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from config.loader import FrameworkConfig
+from core.trading_system import TradingSystem
+from core.types import DailyBars
+from helpers.exchange_calendar import session_open_close
+from offline.broker_faults import BrokerFaults
+from offline.chain_model import ChainModel
+from offline.file_store import FileStore
+from offline.intraday_path import session_path
+from offline.market_data import MarketData
+from offline.market_view import MarketState, ModelledMarketView
+from offline.simulated_broker import BrokerSettings, SimulatedBroker
+from reporting.journal import Journal
+from strategies.registry import build_strategies
+
+INTRADAY_SYMBOLS = ("SPY", "VIX")
+FUTURES_FOR_OPTIONS = {"MES": "ES", "ES": "ES", "MNQ": "NQ", "NQ": "NQ", "MCL": "CL", "CL": "CL",
+                       "MGC": "GC", "GC": "GC"}
+BROKER_MARK_MINUTES = 5  # broker marks refresh at this cadence when no order is working
+ProgressCallback = Callable[[int, int, date, float], None]
+
+
+@dataclass
+class RunResult:
+    """Everything a run produced, for the output writers."""
+
+    config: FrameworkConfig
+    market: MarketData
+    system: TradingSystem
+    journal: Journal
+    equity_dates: list[date] = field(default_factory=list)
+    equity: list[float] = field(default_factory=list)
+    vix_close: list[float] = field(default_factory=list)
+    regimes: list[str] = field(default_factory=list)
+    max_open_positions: int = 0
+    wall_seconds: float = 0.0
+
+
+class BacktestRunner:
+    """Wires market data, the modelled market view, the simulated broker and the trading system."""
+
+    def __init__(self, config: FrameworkConfig, market: MarketData, state_dir: Path,
+                 faults: BrokerFaults | None = None, progress: ProgressCallback | None = None) -> None:
+        self.config = config
+        self.market = market
+        self.progress = progress
+        self.state = MarketState(now=datetime.combine(market.start, datetime.min.time()))
+        self.view = ModelledMarketView(self.state, ChainModel(), self._daily_bars)
+        self.journal = Journal()
+        self.store = FileStore(state_dir)
+        settings = BrokerSettings(faults=faults) if faults is not None else BrokerSettings()
+        self.broker = SimulatedBroker(config.backtest.cash, self._quote, self._underlying, self._on_event,
+                                      self._on_assignment, settings)
+        key_prefix = f"backtest/{config.backtest.start}_{config.backtest.end}"
+        self.system = TradingSystem(config, build_strategies(config), self.view, self.broker, self.store,
+                                    self.journal, key_prefix, config.backtest.cash)
+        self.dividends = {root: list(zip(d.ex_dates.astype(object), d.amounts.astype(float), strict=True))
+                          for root, d in market.dividends.items()}
+
+    # --- sources for the broker and the market view ------------------------------------------
+
+    def _quote(self, contract: Any, now: datetime) -> Any:
+        return self.view.quote(contract)
+
+    def _underlying(self, root: str, now: datetime) -> float | None:
+        return self.view.price(root)
+
+    def _on_event(self, event: Any) -> None:
+        self.system.on_order_event(event)
+
+    def _on_assignment(self, event: Any) -> None:
+        self.system.on_assignment(event)
+
+    def _daily_bars(self, root: str, count: int) -> DailyBars | None:
+        """The last `count` completed daily bars before today (no look-ahead)."""
+        try:
+            bars = self.market.bars(root)
+        except KeyError:
+            return None
+        end = int(np.searchsorted(bars.dates, np.datetime64(self.state.now.date(), "D")))
+        start = max(0, end - count)
+        if end - start <= 0:
+            return None
+        return DailyBars(bars.dates[start:end], bars.open[start:end], bars.high[start:end], bars.low[start:end],
+                         bars.close[start:end])
+
+    # --- the replay --------------------------------------------------------------------------
+
+    def run(self) -> RunResult:
+        started = wall_time.perf_counter()
+        result = RunResult(self.config, self.market, self.system, self.journal)
+        start, end = self.config.backtest.start_date, self.config.backtest.end_date
+        sessions = [d.astype(object) for d in self.market.sessions if start <= d.astype(object) <= end]
+        for number, day in enumerate(sessions, 1):
+            self._run_session(day, result)
+            if self.progress is not None:
+                self.progress(number, len(sessions), day, wall_time.perf_counter() - started)
+        result.wall_seconds = wall_time.perf_counter() - started
+        return result
+
+    def _run_session(self, day: date, result: RunResult) -> None:
+        open_dt, close_dt = session_open_close(day)
+        paths = {symbol: self._path(symbol, day) for symbol in INTRADAY_SYMBOLS}
+        futures = {root: self._path(root, day) for root in set(FUTURES_FOR_OPTIONS.values())
+                   if root in self.market.futures}
+        minutes = len(paths["SPY"])
+        self._set_day(day)
+        self.broker.apply_dividends(day, self.dividends)  # holders at the open of the ex-date
+        self.state.now = open_dt
+        self._set_prices(paths, futures, 0, open_dt)
+        self.state.session_open = dict(self.state.prices)
+        self.system.on_session_start(day, open_dt)
+        for minute in range(minutes):
+            now = open_dt + timedelta(minutes=minute)
+            self.state.now = now
+            self._set_prices(paths, futures, minute, now)
+            if self.broker.open_order_ids() or minute % BROKER_MARK_MINUTES == 0:
+                self.broker.process(now)
+            self.system.on_minute(now)
+            result.max_open_positions = max(result.max_open_positions, self.system.open_position_count())
+        self.state.now = close_dt
+        self.broker.process(close_dt)
+        self.broker.check_early_assignment(close_dt, self.dividends)
+        self.broker.settle_expiries(day, close_dt)
+        self.broker.flush_events()
+        self.system.on_session_end(close_dt)
+        result.equity_dates.append(day)
+        result.equity.append(self.broker.net_liquidation())
+        vix_path = paths["VIX"]
+        result.vix_close.append(float(vix_path[-1]) if vix_path is not None else float("nan"))
+        result.regimes.append(self.system.vix.regime.value if self.system.vix.regime else "UNKNOWN")
+
+    def _path(self, symbol: str, day: date) -> np.ndarray | None:
+        try:
+            return session_path(self.market, symbol, day).prices
+        except ValueError:
+            return None  # no bar that day: the market view reports the symbol as missing
+
+    def _set_day(self, day: date) -> None:
+        self.state.rate = self.market.rate_on(day)
+        vix = self.market.vix
+        index = int(np.searchsorted(vix.dates, np.datetime64(day, "D")))
+        self.state.vix_previous_close = float(vix.close[index - 1]) if index > 0 else None
+        for root in ("SPY", "QQQ", "IWM"):
+            self.state.dividend_yields[root] = self._trailing_yield(root, day)
+        for root in ("CL", "GC", "NQ"):
+            vol = self._realised_vol(root, day)
+            if vol is not None:
+                for option_root in [r for r, f in FUTURES_FOR_OPTIONS.items() if f == root]:
+                    self.state.vol_index[option_root] = vol
+
+    def _set_prices(self, paths: dict[str, np.ndarray | None], futures: dict[str, np.ndarray | None], minute: int,
+                    now: datetime) -> None:
+        spy, vix = paths["SPY"], paths["VIX"]
+        if spy is not None:
+            self.state.prices["SPY"] = float(spy[minute])
+        if vix is not None:
+            self.state.vix, self.state.vix_time = float(vix[minute]), now
+        else:
+            self.state.vix, self.state.vix_time = None, None
+        for option_root, future_root in FUTURES_FOR_OPTIONS.items():
+            path = futures.get(future_root)
+            if path is not None and minute < len(path):
+                self.state.prices[option_root] = float(path[minute])
+
+    def _trailing_yield(self, root: str, day: date) -> float:
+        """Dividends of the last 365 days over the latest close (continuous yield approximation)."""
+        dividends = self.market.dividends.get(root)
+        if dividends is None or root not in self.market.daily:
+            return 0.0
+        bars = self._daily_bars(root, 1)
+        if bars is None:
+            return 0.0
+        window = (dividends.ex_dates <= np.datetime64(day, "D")) & (
+            dividends.ex_dates > np.datetime64(day - timedelta(days=365), "D"))
+        return float(dividends.amounts[window].sum() / bars.close[-1])
+
+    def _realised_vol(self, root: str, day: date) -> float | None:
+        """20-session realised volatility of a futures root plus a 10% premium (no volatility index)."""
+        series = self.market.futures.get(root)
+        if series is None:
+            return None
+        end = int(np.searchsorted(series.bars.dates, np.datetime64(day, "D")))
+        returns = series.returns[max(0, end - 20):end]
+        returns = returns[np.isfinite(returns)]
+        if len(returns) < 10:
+            return None
+        return float(np.std(returns, ddof=1) * np.sqrt(252) * 1.10)

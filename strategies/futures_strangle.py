@@ -1,0 +1,252 @@
+"""Futures options strangle: /MES by default, second Tuesday of the month, about 90 DTE (SPEC section 5).
+
+Entry on the second Tuesday session of the month (a holiday moves it to the next session) between
+`entry_start` and `entry_end`, one attempt a day. Filters: the regime is not EXTREMELY_LOW, HIGH or
+EXTREME; the IV rank of the product's volatility index is at least `iv_rank_min`, where
+rank = (VIX now - lowest) / (highest - lowest) x 100 over the last `iv_rank_lookback_sessions`
+daily closes and VIX now (products without the VIX as their volatility index are not traded: no
+IV rank). Expiry: the listed expiry nearest `target_dte` within the accepted range, skipping one
+already held by an open strangle (the risk gate refuses two positions of one group and expiry).
+Shorts: a put near `put_delta` and a call near `call_delta`; a pick more than
+futures_strangle_entry_delta_tolerance away from its target is refused (SPEC: 5-7 and 5-6 delta).
+
+Sizing inputs per unit: risk = the stop (`stop_loss` x credit, a naked structure); margin from
+the SPAN-like estimate (chain_tools.unit_costs); Kelly prior and credit unit from the parameters.
+
+Management, first match wins (every call):
+1. regime HIGH or EXTREME: close everything (regime_exit, SPEC section 2);
+2. `exit_dte` or less to expiry: close (time_exit);
+3. P&L >= `profit_target` x entry credit (profit_target); loss >= `stop_loss` x entry credit
+   (stop_loss); P&L counts every fill, rolls included;
+4. a short at `tested_delta_all` or more: close everything (delta_stop);
+5. a short at `tested_delta_side` or more: close that short (delta_stop);
+6. once per position, when the tested short reaches `untested_roll_delta`: buy back the untested
+   short (roll) and, once that fill is in, sell a new one of the same expiry closer to the money
+   (propose_adjustment, at most once a day: a denied or unfilled leg is proposed again the next day). Target delta: twice the untested short's current delta, but at least its
+   entry delta, and always strictly below the tested short's delta. The tested side is never
+   rolled (defensive.roll_allowed).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from config.constants import Regime, product_spec
+from config.loader import FrameworkConfig
+from core.types import CALL, PUT, ChainSnapshot, Contract, Leg, OrderIntent, Position, Purpose
+from core.unified_position_sizer import KellyInputs
+from helpers.exchange_calendar import TUESDAY, is_nth_weekday_session
+from strategies.base import DecisionContext, Proposal, Strategy, close_intent, make_intent, position_pnl
+from strategies.chain_tools import mid_net, pick_expiry, row_by_delta, row_by_strike, unit_costs
+from strategies.defensive import (
+    contract_deltas,
+    dte_exit_due,
+    roll_allowed,
+    short_contracts,
+    shorts_at_delta,
+    split_tested,
+)
+
+NO_ENTRY_REGIMES = frozenset({Regime.EXTREMELY_LOW, Regime.HIGH, Regime.EXTREME})
+CLOSE_REGIMES = frozenset({Regime.HIGH, Regime.EXTREME})
+
+
+def iv_rank(history: np.ndarray, current: float) -> float | None:
+    """IV rank in percent (0-100) of `current` within the range of `history` and `current`.
+
+    history: past daily closes of the volatility index (NaN ignored). Returns None when there is no
+    finite history, `current` is not finite, or the range is empty (all values equal).
+    """
+    values = np.asarray(history, dtype=np.float64)
+    values = values[np.isfinite(values)]
+    if values.size == 0 or not math.isfinite(current):
+        return None
+    low, high = min(float(values.min()), current), max(float(values.max()), current)
+    if high <= low:
+        return None
+    return 100.0 * (current - low) / (high - low)
+
+
+class FuturesStrangle(Strategy):
+    """Short futures-options strangle with the 25/30-delta stops and a one-time untested roll."""
+
+    key = "futures_strangle"
+
+    def __init__(self, config: FrameworkConfig) -> None:
+        super().__init__(config)
+        self.params = config.futures_strangle
+
+    def is_entry_window(self, ctx: DecisionContext) -> bool:
+        p = self.params
+        return (p.enabled and is_nth_weekday_session(ctx.today, TUESDAY, 2)
+                and ctx.within(p.entry_start, p.entry_end) and self.memory.get("attempted") != ctx.today.isoformat())
+
+    # --- entry -------------------------------------------------------------------------------
+
+    def propose_entry(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
+        p = self.params
+        self.memory["attempted"] = ctx.today.isoformat()
+        if ctx.regime in NO_ENTRY_REGIMES:
+            return self.skip(f"regime {ctx.regime.value}: no new futures strangles")
+        rank, problem = self._iv_rank(ctx)
+        if rank is None:
+            return self.skip(problem)
+        if rank < p.iv_rank_min:
+            return self.skip(f"IV rank {rank:.1f} below {p.iv_rank_min:g}")
+        chain = ctx.market.chain(p.product, p.accept_dte_min, p.accept_dte_max)
+        if chain is None or len(chain) == 0:
+            return self.skip(f"no {p.product} options {p.accept_dte_min}-{p.accept_dte_max} DTE")
+        held = {np.datetime64(e, "D") for position in positions for e in position.expiries()}
+        free = chain.subset(~np.isin(chain.expiries, list(held))) if held else chain
+        expiry = pick_expiry(free, ctx.today, p.target_dte, p.accept_dte_min, p.accept_dte_max)
+        if expiry is None:
+            return self.skip(f"no {p.accept_dte_min}-{p.accept_dte_max} DTE expiry that no open strangle holds")
+        rows = []
+        for right, target in ((PUT, p.put_delta), (CALL, p.call_delta)):
+            row = row_by_delta(free, expiry, right, target, p.untested_roll_delta)
+            if row is None or abs(abs(float(free.delta[row])) - target) > self.params.entry_delta_tolerance:
+                return self.skip(f"no {right} within {self.params.entry_delta_tolerance} of {target} delta on {expiry}")
+            rows.append(row)
+        legs = (Leg(free.contract(rows[0]), -1), Leg(free.contract(rows[1]), -1))
+        credit = -mid_net(free, legs, rows)
+        if credit <= 0:
+            return self.skip("strangle does not collect a credit")
+        multiplier = product_spec(p.product).option_multiplier
+        margin, _ = unit_costs(free, legs, rows, ctx.today)
+        intent = make_intent(ctx, self.key, Purpose.OPEN, legs, self.config.risk.max_contracts,
+                             f"{p.product} strangle {expiry}, put {legs[0].contract.strike:g} / call "
+                             f"{legs[1].contract.strike:g}, credit {credit:.2f}, IV rank {rank:.0f}",
+                             max_loss_per_unit=p.stop_loss * credit * multiplier, margin_per_unit=margin)
+        if intent is None:
+            return self.skip("quotes missing for a leg")
+        kelly = KellyInputs(p.kelly_win_rate, p.kelly_avg_win, p.kelly_avg_loss)
+        return Proposal(intent, kelly, p.buying_power_cap, credit * multiplier)
+
+    def _iv_rank(self, ctx: DecisionContext) -> tuple[float | None, str]:
+        """(IV rank of the product's volatility index now, "") or (None, why there is none)."""
+        p = self.params
+        index = product_spec(p.product).volatility_index
+        if index != "VIX":
+            return None, f"{p.product} has no VIX-based IV rank (volatility index {index})"
+        bars = ctx.market.daily_bars(index, p.iv_rank_lookback_sessions)
+        rank = None if bars is None or ctx.vix is None else iv_rank(bars.close, ctx.vix)
+        return rank, "" if rank is not None else f"no {index} history or value for the IV rank"
+
+    # --- management --------------------------------------------------------------------------
+
+    def manage(self, ctx: DecisionContext, position: Position) -> list[OrderIntent]:
+        p = self.params
+        if ctx.regime in CLOSE_REGIMES:
+            return self._close(ctx, position, "regime_exit")
+        if dte_exit_due(position, ctx.today, p.exit_dte):
+            return self._close(ctx, position, "time_exit")
+        pnl = position_pnl(position, ctx.market)
+        credit = position.entry_cash
+        if pnl is not None and credit > 0:
+            if pnl >= p.profit_target * credit:
+                return self._close(ctx, position, "profit_target")
+            if pnl <= -p.stop_loss * credit:
+                return self._close(ctx, position, "stop_loss")
+        shorts = short_contracts(position)
+        deltas = contract_deltas(ctx, shorts)
+        if shorts_at_delta(shorts, deltas, p.tested_delta_all):
+            return self._close(ctx, position, "delta_stop")
+        tested = shorts_at_delta(shorts, deltas, p.tested_delta_side)
+        if tested:
+            return self._close(ctx, position, "delta_stop", tested)
+        return self._start_untested_roll(ctx, position, shorts, deltas)
+
+    def _close(self, ctx: DecisionContext, position: Position, reason: str,
+               contracts: list[Contract] | None = None) -> list[OrderIntent]:
+        intent = close_intent(ctx, position, reason, contracts)
+        return [intent] if intent is not None else []
+
+    def _start_untested_roll(self, ctx: DecisionContext, position: Position, shorts: list[Contract],
+                             deltas: dict[str, float]) -> list[OrderIntent]:
+        """Buy back the untested short (once) when the tested one reaches `untested_roll_delta`.
+
+        The replacement is chosen now and remembered in notes["roll_pending"]; propose_adjustment
+        sells it once the buy-back has filled.
+        """
+        p = self.params
+        pair = split_tested(shorts, deltas)
+        if position.notes.get("rolled") or pair is None:
+            return []
+        tested, untested = pair
+        tested_delta, untested_delta = abs(deltas[tested.key]), abs(deltas[untested.key])
+        if tested_delta < p.untested_roll_delta:
+            return []
+        assert untested.expiry is not None and untested.right is not None
+        dte = (untested.expiry - ctx.today).days
+        chain = ctx.market.chain(untested.root, dte, dte)
+        if chain is None or len(chain) == 0:
+            return []
+        entry_delta = p.put_delta if untested.right == PUT else p.call_delta
+        target = min(max(self.params.roll_delta_multiple * untested_delta, entry_delta), tested_delta)
+        row = row_by_delta(chain, untested.expiry, untested.right, target, tested_delta)
+        if row is None:
+            return []
+        replacement = chain.contract(row)
+        if not roll_allowed(untested, replacement, old_is_tested=False):
+            return []
+        intent = close_intent(ctx, position, "roll", [untested])
+        if intent is None:
+            return []
+        position.notes["rolled"] = True
+        position.notes["roll_pending"] = {"close": untested.key, "open": replacement.to_dict(),
+                                          "units": abs(position.holdings[untested.key][1])}
+        return [intent]
+
+    def propose_adjustment(self, ctx: DecisionContext, position: Position) -> Proposal | None:
+        """The new untested short of a roll whose buy-back has filled (see module doc), else None.
+
+        Quantity: the contracts bought back. Risk per unit: the stop (`stop_loss` x its credit);
+        margin per unit: what it adds to the SPAN-like estimate of the shorts still held, >= 0 (it
+        is often 0: the tested side's scenario dominates and the new short offsets it).
+        """
+        p = self.params
+        pending = position.notes.get("roll_pending")
+        if not pending or pending["close"] in position.holdings:
+            return None
+        new = Contract.from_dict(pending["open"])
+        if new.key in position.holdings:
+            del position.notes["roll_pending"]
+            return None
+        if pending.get("proposed_on") == ctx.today.isoformat():
+            return None
+        assert new.expiry is not None
+        dte = (new.expiry - ctx.today).days
+        chain = ctx.market.chain(new.root, dte, dte)
+        held = short_contracts(position)
+        rows = None if chain is None else _exact_rows(chain, [*held, new])
+        if chain is None or rows is None:
+            return self.skip(f"no quote for the roll's new short {new.key} or a held short")
+        held_rows, row = rows[:-1], rows[-1]
+        held_legs, legs = tuple(Leg(c, -1) for c in held), (Leg(new, -1),)
+        before = unit_costs(chain, held_legs, held_rows, ctx.today)[0] if held else 0.0
+        margin = max(0.0, unit_costs(chain, held_legs + legs, held_rows + [row], ctx.today)[0] - before)
+        credit = float(chain.mid[row])
+        multiplier = product_spec(new.root).option_multiplier
+        intent = make_intent(ctx, self.key, Purpose.OPEN, legs, int(pending["units"]),
+                             f"roll untested {new.right} closer to {new.strike:g}, credit {credit:.2f}",
+                             position_id=position.position_id,
+                             max_loss_per_unit=p.stop_loss * credit * multiplier, margin_per_unit=margin)
+        if intent is None:
+            return self.skip(f"no quote for the roll's new short {new.key}")
+        pending["proposed_on"] = ctx.today.isoformat()
+        kelly = KellyInputs(p.kelly_win_rate, p.kelly_avg_win, p.kelly_avg_loss)
+        return Proposal(intent, kelly, p.buying_power_cap, credit * multiplier)
+
+
+def _exact_rows(chain: ChainSnapshot, contracts: list[Contract]) -> list[int] | None:
+    """Chain rows of exactly these option contracts (with usable quotes); None if one is missing."""
+    rows = []
+    for contract in contracts:
+        if contract.expiry is None or contract.right is None or contract.strike is None:
+            return None
+        row = row_by_strike(chain, contract.expiry, contract.right, contract.strike)
+        if row is None or abs(float(chain.strikes[row]) - contract.strike) > 1e-9:
+            return None
+        rows.append(row)
+    return rows

@@ -1,0 +1,305 @@
+"""Income poor man's covered call: a LEAP call (or 100+ shares) with weekly short calls (SPEC section 5).
+
+One IPMCC position holds the cover - a long LEAP call, or shares handed over by the position book
+after an assignment - and the weekly short calls written against it (added with position_id set).
+
+LEAP entry (propose_entry): from `leap_entry_time` on any day with no IPMCC open, one attempt a
+day. Expiries in [leap_dte_min, leap_dte_max] are tried nearest `leap_target_dte` first; the first
+whose call nearest `leap_delta` has an extrinsic value (mid minus intrinsic) under
+`leap_extrinsic_max` x strike is bought. Risk per unit is the premium (a long option); margin the
+premium; the Kelly credit unit is the LEAP's extrinsic value. At $30k the 20% buying-power cap
+refuses a SPY LEAP, so there the IPMCC trades only in the shares case (SPEC).
+
+Weekly short call (propose_adjustment, called by the trading system during management when
+manage() has nothing to do): Fridays from `short_call_time`, when no short call is held, at most one
+proposal per position a day (a denied or unfilled call waits for the next Friday), one call
+per LEAP contract or per 100 shares (shares only from `shares_min`), about `short_call_dte` days
+out. Strike: the highest listed strike at or below the underlying (at the money, never out of the
+money) when the `ema_fast`-session EMA of daily closes is at or above the `ema_slow` one, else one
+listed strike lower; one strike deeper while the LEAP is down `deeper_itm_drawdown`, and below the
+LEAP's strike while it is down `below_strike_drawdown`.
+
+Management (manage), first match wins:
+1. LEAP down `leap_stop` from its cost: close everything (leap_stop);
+2. LEAP at `leap_roll_dte` or less: close everything (leap_roll); a new LEAP is bought by the
+   next LEAP entry (the roll never leaves a short call uncovered);
+3. a short call on its expiry day from `short_call_time`: buy it back (short_call_expiry);
+4. a short call with `short_call_capture` of its extrinsic value captured: buy it back
+   (short_call_target). Its extrinsic at sale is the mid-based value recorded in
+   notes["short_call_extrinsic"] when it was proposed.
+The LEAP's cost is the position's entry debit per LEAP contract (the LEAP is always the opening
+leg: a LEAP roll closes the position and opens a new one). A shares position has no LEAP rules and
+no stop: the strategy only writes and buys back its calls.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+
+from config.constants import product_spec
+from config.loader import FrameworkConfig
+from core.types import CALL, ChainSnapshot, Contract, ContractKind, Leg, OrderIntent, Position, Purpose
+from core.unified_position_sizer import KellyInputs
+from helpers.exchange_calendar import FRIDAY
+from helpers.strike_selection import strike_offset
+from risk.margin import estimate_margin
+from strategies.base import (
+    DecisionContext,
+    Proposal,
+    Strategy,
+    close_intent,
+    contract_multiplier,
+    make_intent,
+)
+from strategies.chain_tools import pick_expiry, row_by_delta, row_by_strike, unit_costs
+from strategies.defensive import LeapDefence, leap_defence, leap_drawdown
+
+EMA_HISTORY_MULTIPLE = 3  # daily bars requested: this many times ema_slow (the EMA seed fades out)
+ADJUSTED_ON = "short_call_proposed_on"  # position note: the day a short call was last proposed
+
+
+def extrinsic_value(price: float, strike: float, underlying: float) -> float:
+    """Time value of a call: its price minus its intrinsic value max(0, underlying - strike)."""
+    return price - max(0.0, underlying - strike)
+
+
+def ema_trend_up(closes: np.ndarray, fast: int, slow: int) -> bool | None:
+    """True when the `fast`-period EMA of `closes` is at or above the `slow`-period EMA at the last
+    close (EMAs seeded with the first close, alpha = 2 / (n + 1)); None with fewer than `slow`
+    finite closes."""
+    values = np.asarray(closes, dtype=np.float64)
+    values = values[np.isfinite(values)]
+    if values.size < slow:
+        return None
+    return _ema_last(values, fast) >= _ema_last(values, slow)
+
+
+def _ema_last(values: np.ndarray, span: int) -> float:
+    alpha = 2.0 / (span + 1.0)
+    ema = float(values[0])
+    for value in values[1:]:
+        ema += alpha * (float(value) - ema)
+    return ema
+
+
+def short_call_strike(strikes: np.ndarray, underlying: float, itm_steps: int, below: float | None) -> float | None:
+    """The short call strike: the highest listed strike at or below `underlying` (never out of the
+    money), `itm_steps` listed strikes lower, and strictly below `below` when given (the LEAP
+    strike). None when the chain has no such strike."""
+    listed = np.unique(strikes[np.isfinite(strikes)])
+    at_the_money = listed[listed <= underlying + 1e-9]
+    if at_the_money.size == 0:
+        return None
+    strike = strike_offset(listed, float(at_the_money.max()), -itm_steps)
+    if strike is not None and below is not None and strike >= below - 1e-9:
+        lower = listed[listed < below - 1e-9]
+        strike = float(lower.max()) if lower.size else None
+    return strike
+
+
+class Ipmcc(Strategy):
+    """LEAP call (or assigned shares) plus weekly short calls, as one position."""
+
+    key = "ipmcc"
+
+    def __init__(self, config: FrameworkConfig) -> None:
+        super().__init__(config)
+        self.params = config.ipmcc
+
+    def is_entry_window(self, ctx: DecisionContext) -> bool:
+        p = self.params
+        return p.enabled and ctx.at_or_after(p.leap_entry_time) and self.memory.get("attempted") != ctx.today.isoformat()
+
+    # --- LEAP entry --------------------------------------------------------------------------
+
+    def propose_entry(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
+        p = self.params
+        self.memory["attempted"] = ctx.today.isoformat()
+        if positions:
+            return self.skip("an IPMCC (LEAP or shares) is already open")
+        chain = ctx.market.chain(p.product, p.leap_dte_min, p.leap_dte_max)
+        if chain is None or len(chain) == 0:
+            return self.skip(f"no {p.product} options {p.leap_dte_min}-{p.leap_dte_max} DTE")
+        pick = self._leap_row(chain, ctx.today)
+        if isinstance(pick, str):
+            return self.skip(pick)
+        row, extrinsic = pick
+        leap = chain.contract(row)
+        legs = (Leg(leap, 1),)
+        premium = float(chain.mid[row])
+        multiplier = product_spec(p.product).option_multiplier
+        margin, _ = unit_costs(chain, legs, [row], ctx.today)
+        intent = make_intent(ctx, self.key, Purpose.OPEN, legs, self.config.risk.max_contracts,
+                             f"IPMCC LEAP {leap.key}, delta {chain.delta[row]:.2f}, extrinsic "
+                             f"{extrinsic / float(chain.strikes[row]):.1%} of strike",
+                             max_loss_per_unit=premium * multiplier, margin_per_unit=margin)
+        if intent is None:
+            return self.skip("no quote for the LEAP")
+        kelly = KellyInputs(p.kelly_win_rate, p.kelly_avg_win, p.kelly_avg_loss)
+        return Proposal(intent, kelly, p.buying_power_cap, extrinsic * multiplier)
+
+    def _leap_row(self, chain: ChainSnapshot, today: date) -> tuple[int, float] | str:
+        """(row, extrinsic) of the LEAP to buy, or the reason there is none."""
+        p = self.params
+        spot = chain.underlying_price
+        best = np.inf
+        in_range = [e for e in chain.listed_expiries() if p.leap_dte_min <= (e - today).days <= p.leap_dte_max]
+        for expiry in sorted(in_range, key=lambda e: (abs((e - today).days - p.leap_target_dte), e)):
+            row = row_by_delta(chain, expiry, CALL, p.leap_delta)
+            if row is None:
+                continue
+            strike = float(chain.strikes[row])
+            extrinsic = extrinsic_value(float(chain.mid[row]), strike, spot)
+            if extrinsic < p.leap_extrinsic_max * strike:
+                return row, extrinsic
+            best = min(best, extrinsic / strike)
+        if not np.isfinite(best):
+            return f"no {p.leap_delta:g}-delta call {p.leap_dte_min}-{p.leap_dte_max} DTE"
+        return f"LEAP extrinsic at least {best:.1%} of strike (limit {p.leap_extrinsic_max:.0%})"
+
+    # --- management --------------------------------------------------------------------------
+
+    def manage(self, ctx: DecisionContext, position: Position) -> list[OrderIntent]:
+        p = self.params
+        leap = _leap(position)
+        if leap is not None:
+            defence = self._defence(ctx, position, leap)
+            if defence is not None and defence.close_all:
+                return self._close(ctx, position, "leap_stop")
+            assert leap.expiry is not None
+            if (leap.expiry - ctx.today).days <= p.leap_roll_dte:
+                return self._close(ctx, position, "leap_roll")
+        shorts = _short_calls(position)
+        expiring = [c for c in shorts if c.expiry is not None and c.expiry <= ctx.today]
+        if expiring and ctx.at_or_after(p.short_call_time):
+            return self._close(ctx, position, "short_call_expiry", expiring)
+        captured = [c for c in shorts if self._captured(ctx, position, c)]
+        if captured:
+            return self._close(ctx, position, "short_call_target", captured)
+        return []
+
+    def _close(self, ctx: DecisionContext, position: Position, reason: str,
+               contracts: list[Contract] | None = None) -> list[OrderIntent]:
+        intent = close_intent(ctx, position, reason, contracts)
+        return [intent] if intent is not None else []
+
+    def _defence(self, ctx: DecisionContext, position: Position, leap: Contract) -> LeapDefence | None:
+        """The LEAP drawdown rules now; None when the LEAP's cost or quote is unknown."""
+        held = position.holdings[leap.key][1]
+        quote = ctx.market.quote(leap)
+        if held <= 0 or position.entry_cash >= 0 or quote is None or not quote.valid:
+            return None
+        cost = -position.entry_cash / (held * contract_multiplier(leap))
+        return leap_defence(leap_drawdown(cost, quote.mid), self.params)
+
+    def _captured(self, ctx: DecisionContext, position: Position, short: Contract) -> bool:
+        """True when `short_call_capture` of the short call's extrinsic at sale is gone."""
+        at_sale = position.notes.get("short_call_extrinsic", {}).get(short.key)
+        quote = ctx.market.quote(short)
+        spot = ctx.market.price(short.root)
+        if at_sale is None or at_sale <= 0 or quote is None or not quote.valid or spot is None:
+            return False
+        now = extrinsic_value(quote.mid, float(short.strike or 0.0), spot)
+        return 1.0 - now / at_sale >= self.params.short_call_capture
+
+    # --- weekly short call -------------------------------------------------------------------
+
+    def propose_adjustment(self, ctx: DecisionContext, position: Position) -> Proposal | None:
+        """The weekly short call against the position's LEAP or shares (see module doc), else None.
+
+        Quantity: one call per LEAP contract or per 100 shares. Risk per unit: the call's extrinsic
+        value (the Kelly loss unit) plus, below the LEAP strike, the uncovered strike gap; margin:
+        what the call adds to the position's estimate (0 when fully covered).
+        """
+        p = self.params
+        if (ctx.now.weekday() != FRIDAY or not ctx.at_or_after(p.short_call_time) or _short_calls(position)
+                or position.notes.get(ADJUSTED_ON) == ctx.today.isoformat()):
+            return None
+        leap = _leap(position)
+        cover, root = _cover(position, p.shares_min)
+        if cover == 0 or root is None:
+            return None
+        low, high = max(1, p.short_call_dte - p.short_call_dte_slack), p.short_call_dte + p.short_call_dte_slack
+        chain = ctx.market.chain(root, low, high)
+        expiry = None if chain is None else pick_expiry(chain, ctx.today, p.short_call_dte, low, high)
+        if chain is None or expiry is None:
+            return self.skip(f"no {root} call expiry {low}-{high} DTE")
+        bars = ctx.market.daily_bars(root, EMA_HISTORY_MULTIPLE * p.ema_slow)
+        trend_up = None if bars is None else ema_trend_up(bars.close, p.ema_fast, p.ema_slow)
+        if trend_up is None:
+            return self.skip(f"not enough {root} daily closes for the {p.ema_slow}-session EMA")
+        defence = LeapDefence(False, 0, False) if leap is None else self._defence(ctx, position, leap)
+        if defence is None:
+            return self.skip(f"no cost or quote for the LEAP {leap.key if leap else ''}")
+        steps = (0 if trend_up else 1) + defence.extra_itm_strikes
+        below = leap.strike if leap is not None and defence.below_leap_strike else None
+        side = chain.side(expiry, CALL)
+        strike = short_call_strike(side.strikes, chain.underlying_price, steps, below)
+        row = None if strike is None else row_by_strike(chain, expiry, CALL, strike)
+        if row is None:
+            cap = "" if below is None else f" and below the LEAP strike {below:g}"
+            return self.skip(f"no listed {root} call strike {steps} strikes in the money{cap}")
+        return self._short_call_proposal(ctx, position, chain, row, cover, leap)
+
+    def _short_call_proposal(self, ctx: DecisionContext, position: Position, chain: ChainSnapshot, row: int,
+                             cover: int, leap: Contract | None) -> Proposal | None:
+        p = self.params
+        call = chain.contract(row)
+        strike = float(chain.strikes[row])
+        extrinsic = extrinsic_value(float(chain.mid[row]), strike, chain.underlying_price)
+        if extrinsic <= 0:
+            return self.skip(f"{call.key} has no extrinsic value to sell")
+        multiplier = product_spec(call.root).option_multiplier
+        gap = max(0.0, float(leap.strike or 0.0) - strike) if leap is not None else 0.0
+        margin = self._added_margin(ctx, position, chain, row)
+        if margin is None:
+            return self.skip("no quote for a held option")
+        intent = make_intent(ctx, self.key, Purpose.OPEN, (Leg(call, -1),), cover,
+                             f"IPMCC short call {call.key}, extrinsic {extrinsic:.2f}", position.position_id,
+                             max_loss_per_unit=(extrinsic + gap) * multiplier, margin_per_unit=margin)
+        if intent is None:
+            return self.skip(f"no quote for {call.key}")
+        position.notes["short_call_extrinsic"] = {call.key: extrinsic}
+        position.notes[ADJUSTED_ON] = ctx.today.isoformat()
+        kelly = KellyInputs(p.kelly_win_rate, p.kelly_avg_win, p.kelly_avg_loss)
+        return Proposal(intent, kelly, p.buying_power_cap, extrinsic * multiplier)
+
+    def _added_margin(self, ctx: DecisionContext, position: Position, chain: ChainSnapshot, row: int) -> float | None:
+        """Margin (USD) one short call adds to the position's estimate, >= 0; None on a missing quote."""
+        call = chain.contract(row)
+        holdings = position.contracts()
+        prices = {call.key: float(chain.mid[row])}
+        for contract, _ in holdings:
+            if contract.kind == ContractKind.OPTION:
+                quote = ctx.market.quote(contract)
+                if quote is None or not quote.valid:
+                    return None
+                prices[contract.key] = quote.mid
+        spot = chain.underlying_price
+        before = estimate_margin(holdings, spot, prices, {}, ctx.today)
+        after = estimate_margin(holdings + [(call, -1)], spot, prices, {}, ctx.today)
+        return max(0.0, after - before)
+
+
+def _leap(position: Position) -> Contract | None:
+    """The position's long call (the LEAP), if any."""
+    return next((c for c, q in position.contracts() if q > 0 and c.kind == ContractKind.OPTION and c.right == CALL),
+                None)
+
+
+def _short_calls(position: Position) -> list[Contract]:
+    return [c for c, q in position.contracts() if q < 0 and c.kind == ContractKind.OPTION and c.right == CALL]
+
+
+def _cover(position: Position, shares_min: int) -> tuple[int, str | None]:
+    """(short calls the position can cover, underlying root): LEAP contracts plus 100-share lots
+    (shares count only from `shares_min`)."""
+    cover, root = 0, None
+    for contract, quantity in position.contracts():
+        if contract.kind == ContractKind.OPTION and contract.right == CALL and quantity > 0:
+            cover, root = cover + quantity, contract.root
+        elif contract.kind == ContractKind.EQUITY and quantity >= shares_min:
+            cover += quantity // int(product_spec(contract.root).option_multiplier)
+            root = contract.root
+    return cover, root

@@ -1,0 +1,180 @@
+"""LEAP put ladder: a hedge built one long put (a rung) a week while VIX is low (SPEC section 5).
+
+The ladder with all its rungs is ONE position: the first rung opens it, later rungs are added to
+it (`position_id` set). A rung is ONE long put contract; its cost is what sizes it.
+
+Entry Mondays from `entry_time` (one attempt a day, so at most one new rung a week) while VIX is
+below `vix_max`. Candidates: puts with strike between `strike_min_fraction` and
+`strike_max_fraction` of spot and `dte_min`-`dte_max` days to expiry whose ask cost (ask x
+multiplier, the most the order may pay) lies in [rung_cost_min, min(rung_cost_max,
+risk_per_trade_risk x net liquidation)] (at most $600 at $30k) and keeps the ladder's total cost
+within `max_total_cost_fraction` x net liquidation. Among those the longest expiry wins (the
+longest protection per dollar of time decay), then the highest strike (the nearest protection).
+At most `max_rungs` rungs are held.
+
+Management per rung (cost basis: the average fill price of the orders that bought it, read from
+the position's history, whose reasons name the contract): sell it when its value (mid) reaches
+`profit_multiple` x cost (profit_target) or when it is `itm_exit` in the money, i.e. spot at or
+below strike x (1 - itm_exit) (itm_exit); at `roll_dte` days to expiry close it (roll) and
+propose a replacement rung on a later call (from `entry_time` on any weekday, without the VIX
+filter: a roll keeps the hedge, and the cost limits still apply). No stop: a rung is a hedge.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+
+from config.constants import product_spec
+from config.loader import FrameworkConfig
+from core.types import PUT, ChainSnapshot, Contract, Leg, OrderIntent, Position, Purpose, contract_multiplier
+from strategies.base import (
+    DecisionContext,
+    Proposal,
+    Strategy,
+    close_intent,
+    make_intent,
+)
+
+RUNG_TAG = "LEAP put rung"
+
+
+class LeapPutLadder(Strategy):
+    """LEAP put ladder (a hedge: sized by its cost budget, no Kelly prior, no stop)."""
+
+    key = "leap_put_ladder"
+
+    def __init__(self, config: FrameworkConfig) -> None:
+        super().__init__(config)
+        self.params = config.leap_ladder
+
+    def is_entry_window(self, ctx: DecisionContext) -> bool:
+        p = self.params
+        if not p.enabled or self.memory.get("attempted") == ctx.today.isoformat() or not ctx.at_or_after(p.entry_time):
+            return False
+        return ctx.today.weekday() == 0 or bool(self.memory.get("roll_pending"))
+
+    def propose_entry(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
+        p = self.params
+        self.memory["attempted"] = ctx.today.isoformat()
+        rolling = bool(self.memory.get("roll_pending"))
+        ladder = positions[0] if positions else None
+        vix_text = "n/a" if ctx.vix is None else f"{ctx.vix:.2f}"
+        if not rolling and (ctx.vix is None or ctx.vix >= p.vix_max):
+            return self.skip(f"VIX {vix_text} not below {p.vix_max:g}")
+        if rolling and ladder is not None and any(self._roll_due(ctx.today, c) for c, _ in ladder.contracts()):
+            return self.skip("waiting for the rolled rung to be closed")
+        rungs = rung_count(ladder)
+        if rungs >= p.max_rungs:
+            return self.skip(f"ladder holds {rungs} rungs, at most {p.max_rungs}")
+        net_liq = ctx.account.net_liquidation
+        spent = ladder_cost(ladder)
+        if spent is None:
+            return self.skip("the cost of a held rung is unknown (no opening fill in its history)")
+        total_left = p.max_total_cost_fraction * net_liq - spent
+        cost_max = min(p.rung_cost_max, self.config.risk.per_trade_risk * net_liq, total_left)
+        if cost_max < p.rung_cost_min:
+            return self.skip(f"rung budget {cost_max:,.0f} below the minimum rung cost {p.rung_cost_min:,.0f} "
+                             f"(ladder cost {spent:,.0f} of {p.max_total_cost_fraction * net_liq:,.0f})")
+        chain = ctx.market.chain(p.product, p.dte_min, p.dte_max)
+        if chain is None or len(chain) == 0:
+            return self.skip(f"no {p.product} expiry listed {p.dte_min}-{p.dte_max} DTE")
+        row = self._pick(chain, p.rung_cost_min, cost_max)
+        if row is None:
+            spot = chain.underlying_price
+            return self.skip(f"no put {p.strike_min_fraction:.0%}-{p.strike_max_fraction:.0%} of spot "
+                             f"({spot * p.strike_min_fraction:.0f}-{spot * p.strike_max_fraction:.0f}) "
+                             f"{p.dte_min}-{p.dte_max} DTE costs {p.rung_cost_min:,.0f}-{cost_max:,.0f}")
+        put = chain.contract(row)
+        multiplier = contract_multiplier(put)
+        ask_cost = float(chain.ask[row]) * multiplier
+        mid_cost = float(chain.mid[row]) * multiplier
+        kind = "roll replacement" if rolling else f"rung {rungs + 1}"
+        intent = make_intent(ctx, self.key, Purpose.OPEN, (Leg(put, 1),), 1,
+                             f"{RUNG_TAG} {put.key} ({kind}), cost {ask_cost:,.0f}, VIX {vix_text}",
+                             position_id=ladder.position_id if ladder else None,
+                             max_loss_per_unit=ask_cost, margin_per_unit=mid_cost)
+        if intent is None:
+            return self.skip(f"no quote for {put.key}")
+        self.memory.pop("roll_pending", None)
+        return Proposal(intent, None, p.buying_power_cap, mid_cost)
+
+    def _pick(self, chain: ChainSnapshot, cost_min: float, cost_max: float) -> int | None:
+        """Chain row of the fitting put with the longest expiry, then the highest strike."""
+        p = self.params
+        spot = chain.underlying_price
+        cost = chain.ask * product_spec(chain.root).option_multiplier
+        with np.errstate(invalid="ignore"):
+            fits = ((~chain.is_call) & np.isfinite(chain.bid) & np.isfinite(cost) & (chain.bid > 0)
+                    & (chain.strikes >= spot * p.strike_min_fraction - 1e-9)
+                    & (chain.strikes <= spot * p.strike_max_fraction + 1e-9)
+                    & (cost >= cost_min) & (cost <= cost_max))
+        rows = np.flatnonzero(fits)
+        if rows.size == 0:
+            return None
+        order = np.lexsort((chain.strikes[rows], chain.expiries[rows].astype(np.int64)))
+        return int(rows[order[-1]])
+
+    def manage(self, ctx: DecisionContext, position: Position) -> list[OrderIntent]:
+        p = self.params
+        spot = ctx.market.price(p.product)
+        intents: list[OrderIntent] = []
+        for rung, _ in sorted(position.contracts(), key=lambda item: item[0].key):
+            reason = self._rung_exit(ctx, position, rung, spot)
+            if reason is None:
+                continue
+            intent = close_intent(ctx, position, reason, contracts=[rung])
+            if intent is None:
+                continue
+            if reason == "roll":
+                self.memory["roll_pending"] = rung.key
+            intents.append(intent)
+        return intents
+
+    def _rung_exit(self, ctx: DecisionContext, position: Position, rung: Contract, spot: float | None) -> str | None:
+        """The exit reason due for one rung, or None."""
+        p = self.params
+        cost = rung_cost_basis(position, rung)
+        quote = ctx.market.quote(rung)
+        if cost is not None and quote is not None and quote.valid and quote.mid >= p.profit_multiple * cost:
+            return "profit_target"
+        if spot is not None and rung.strike is not None and spot <= rung.strike * (1.0 - p.itm_exit):
+            return "itm_exit"
+        if self._roll_due(ctx.today, rung):
+            return "roll"
+        return None
+
+    def _roll_due(self, today: date, rung: Contract) -> bool:
+        return rung.expiry is not None and (rung.expiry - today).days <= self.params.roll_dte
+
+
+def rung_count(ladder: Position | None) -> int:
+    """Long put contracts held by the ladder (0 without a ladder)."""
+    if ladder is None:
+        return 0
+    return sum(q for c, q in ladder.contracts() if q > 0 and c.right == PUT)
+
+
+def rung_cost_basis(position: Position, rung: Contract) -> float | None:
+    """Average price paid per contract for `rung` (price units), from the opening fills whose
+    reason names the contract; None when the history has none (e.g. an adopted position)."""
+    paid = units = 0.0
+    for entry in position.history:
+        if entry.get("action") == "open" and f"{RUNG_TAG} {rung.key} " in str(entry.get("reason", "")):
+            paid += float(entry["price"]) * float(entry["units"])
+            units += float(entry["units"])
+    return paid / units if units > 0 else None
+
+
+def ladder_cost(ladder: Position | None) -> float | None:
+    """USD paid for the rungs held now (cost basis x contracts x multiplier); 0 without a ladder,
+    None when a rung's cost is unknown."""
+    if ladder is None:
+        return 0.0
+    total = 0.0
+    for contract, quantity in ladder.contracts():
+        basis = rung_cost_basis(ladder, contract)
+        if basis is None:
+            return None
+        total += basis * quantity * contract_multiplier(contract)
+    return total

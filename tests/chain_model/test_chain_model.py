@@ -1,0 +1,214 @@
+"""The chain model: listed expiries and strikes, prices, spreads, deltas, futures options, errors."""
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from config.constants import product_spec
+from core.types import Contract, ContractKind
+from greeks.pricing import black76_price_and_greeks, bsm_price
+from helpers.exchange_calendar import is_nyse_session
+from offline.chain_model import (
+    EASTERN,
+    STRIKE_GRIDS,
+    ChainModel,
+    years_to_expiry,
+)
+from offline.volatility_surface import implied_volatility_surface
+
+MODEL = ChainModel()
+SPY_2024 = {"root": "SPY", "as_of_datetime": datetime(2024, 8, 5, 10, 30, tzinfo=EASTERN), "underlying_price": 517.38,
+            "vol_index": 0.3857, "rate": 0.0521, "dividend_yield": 0.0125}
+
+
+@pytest.fixture(scope="module")
+def spy():
+    return MODEL.snapshot(**SPY_2024, min_dte=0, max_dte=730)
+
+
+def test_spy_2021_has_no_tuesday_or_thursday_series() -> None:
+    snap = MODEL.snapshot("SPY", datetime(2021, 6, 15, 10, 30, tzinfo=EASTERN), 424.48, 0.1702, 0.0004, 0.013,
+                          0, 60)
+    expiries = snap.listed_expiries()
+    assert {d.weekday() for d in expiries} == {0, 1, 2, 4}
+    # The one Tuesday is the Monday weekly of the Independence Day holiday, moved a day later.
+    assert [d for d in expiries if d.weekday() == 1] == [date(2021, 7, 6)]
+    assert not is_nyse_session(date(2021, 7, 5))
+    assert sum(d.weekday() == 4 for d in expiries) >= 6 and sum(d.weekday() == 2 for d in expiries) >= 3
+
+
+def test_spy_2024_has_daily_expiries(spy) -> None:
+    expiries = set(spy.listed_expiries())
+    week = {date(2024, 8, 5) + timedelta(days=i) for i in range(5)}
+    assert week <= expiries  # every session of the week, the 0DTE included at 10:30
+    assert max(expiries) > date(2026, 1, 1)  # LEAPs
+    assert date(2024, 12, 20) in expiries and date(2025, 1, 17) in expiries  # monthlies
+
+
+def test_expired_same_day_series_is_left_out_at_the_close() -> None:
+    snap = MODEL.snapshot("SPY", datetime(2024, 8, 5, 16, 0, tzinfo=EASTERN), 517.38, 0.3857, 0.0521, 0.0125, 0, 10)
+    assert date(2024, 8, 5) not in snap.listed_expiries()
+    assert min(snap.listed_expiries()) == date(2024, 8, 6)
+
+
+def test_min_and_max_dte_filter(spy) -> None:
+    snap = MODEL.snapshot(**SPY_2024, min_dte=30, max_dte=60)
+    dte = [(d - date(2024, 8, 5)).days for d in snap.listed_expiries()]
+    assert dte and min(dte) >= 30 and max(dte) <= 60
+    assert set(snap.listed_expiries()) < set(spy.listed_expiries())
+
+
+def test_spy_strikes_are_on_the_listed_grid(spy) -> None:
+    spot = SPY_2024["underlying_price"]
+    for expiry in spy.listed_expiries():
+        strikes = np.unique(spy.strikes[spy.expiries == np.datetime64(expiry)])
+        dte = (expiry - date(2024, 8, 5)).days
+        assert np.all(np.diff(strikes) > 0)
+        if dte > STRIKE_GRIDS["SPY"].long_dated_dte:
+            assert np.all(np.mod(strikes, 5.0) == 0.0), expiry
+            continue
+        near = np.abs(strikes - spot) <= 0.1 * spot
+        assert np.all(np.diff(strikes[near]) == 1.0), expiry  # $1 near the money
+        assert np.all(np.mod(strikes[np.abs(strikes - spot) > 0.16 * spot], 5.0) == 0.0), expiry
+
+
+@pytest.mark.parametrize(("root", "spot", "fine", "coarse"), [
+    ("ES", 5217.5, 5.0, 25.0), ("CL", 73.0, 0.5, 1.0), ("GC", 2400.0, 5.0, 10.0), ("SPXW", 5186.3, 5.0, 25.0),
+])
+def test_other_products_use_their_grids(root: str, spot: float, fine: float, coarse: float) -> None:
+    q = 0.0 if product_spec(root).option_model == "black76" else 0.013
+    snap = MODEL.snapshot(root, datetime(2024, 8, 5, 10, 30, tzinfo=EASTERN), spot, 0.25, 0.052, q, 0, 120)
+    assert len(snap) > 0
+    assert np.all(np.abs(np.mod(snap.strikes + 1e-9, fine)) < 1e-6)
+    far = np.abs(snap.strikes - spot) > (STRIKE_GRIDS[root].fine_range_fraction + 0.01) * spot
+    assert far.any()
+    assert np.all(np.abs(np.mod(snap.strikes[far] + 1e-9, coarse)) < 1e-6)
+
+
+def test_chain_reaches_the_5_delta_wings(spy) -> None:
+    for expiry in spy.listed_expiries():
+        if expiry == date(2024, 8, 5):
+            continue  # 0DTE: the 5% minimum range covers far more than its 5-delta strikes
+        calls, puts = spy.side(expiry, "call"), spy.side(expiry, "put")
+        assert calls.delta.min() < 0.05 and puts.delta.max() > -0.05, expiry
+
+
+def test_deltas_are_monotone_in_strike(spy) -> None:
+    for expiry in spy.listed_expiries():
+        for right in ("call", "put"):
+            side = spy.side(expiry, right)
+            assert np.all(np.diff(side.delta) <= 1e-12), (expiry, right)
+        assert np.all((spy.side(expiry, "call").delta >= 0) & (spy.side(expiry, "put").delta <= 0))
+
+
+def test_quotes_are_valid_and_on_the_tick(spy) -> None:
+    assert np.all(spy.bid >= 0.0)
+    assert np.all(spy.ask >= spy.bid + 0.01 - 1e-9)
+    for prices in (spy.bid, spy.ask):
+        assert np.allclose(np.round(prices / 0.01), prices / 0.01, atol=1e-6)
+    assert np.all(np.isfinite(spy.iv)) and np.all(spy.iv > 0)
+
+
+def test_put_call_parity_of_mids_holds_within_the_spread(spy) -> None:
+    s, r, q = SPY_2024["underlying_price"], SPY_2024["rate"], SPY_2024["dividend_yield"]
+    calls, puts = spy.subset(spy.is_call), spy.subset(~spy.is_call)
+    assert np.array_equal(calls.strikes, puts.strikes) and np.array_equal(calls.expiries, puts.expiries)
+    t = years_to_expiry(SPY_2024["as_of_datetime"], calls.expiries)
+    parity = s * np.exp(-q * t) - calls.strikes * np.exp(-r * t)
+    residual = np.abs(calls.mid - puts.mid - parity)
+    allowed = 0.5 * ((calls.ask - calls.bid) + (puts.ask - puts.bid))
+    assert np.all(residual <= allowed + 1e-9), float(np.max(residual - allowed))
+
+
+def test_spreads_widen_with_price_and_time(spy) -> None:
+    def atm_spread(expiry: date) -> float:
+        side = spy.side(expiry, "call")
+        i = int(np.argmin(np.abs(side.delta - 0.5)))
+        return float(side.ask[i] - side.bid[i])
+
+    expiries = spy.listed_expiries()
+    assert atm_spread(expiries[-1]) > 3 * atm_spread(expiries[1])
+    calm = MODEL.snapshot(**{**SPY_2024, "vol_index": 0.12}, min_dte=0, max_dte=20)
+    worthless = (calm.ask <= 0.02) & (calm.bid == 0.0)
+    assert worthless.sum() > 50  # far out of the money: bid 0, ask one or two ticks
+
+
+def test_model_price_sits_inside_the_quote(spy) -> None:
+    row = int(np.flatnonzero((spy.expiries == np.datetime64("2024-09-20")) & (spy.strikes == 500.0) & ~spy.is_call)[0])
+    t = float(years_to_expiry(SPY_2024["as_of_datetime"], spy.expiries[row:row + 1])[0])
+    price = float(bsm_price("put", 517.38, 500.0, t, 0.0521, 0.0125, spy.iv[row]))
+    assert spy.bid[row] <= price <= spy.ask[row]
+    forward = 517.38 * math.exp((0.0521 - 0.0125) * t)
+    assert spy.iv[row] == pytest.approx(float(implied_volatility_surface(0.3857, forward, 500.0, t)), rel=1e-12)
+
+
+def test_es_options_are_priced_with_black76_on_the_futures_price() -> None:
+    when = datetime(2024, 8, 5, 10, 30, tzinfo=EASTERN)
+    snap = MODEL.snapshot("ES", when, 5217.5, 0.3857, 0.0521, 0.0, 30, 60)
+    calls = snap.subset(snap.is_call)
+    t = years_to_expiry(when, calls.expiries)
+    expected = black76_price_and_greeks("call", 5217.5, calls.strikes, t, 0.0521, calls.iv)
+    np.testing.assert_allclose(calls.delta, expected["delta"], rtol=1e-12)
+    np.testing.assert_allclose(calls.iv, implied_volatility_surface(0.3857, 5217.5, calls.strikes, t), rtol=1e-12)
+    assert np.all(calls.bid <= expected["price"] + 1e-9) and np.all(expected["price"] <= calls.ask + 1e-9)
+    # The futures price is the forward: spot-style BSM (carry r) would give a different price.
+    spot_style = bsm_price("call", 5217.5, calls.strikes, t, 0.0521, 0.0, calls.iv)
+    assert np.max(np.abs(spot_style - expected["price"])) > 5.0
+    assert np.allclose(np.mod(snap.bid / 0.25, 1.0), 0.0) and np.allclose(np.mod(snap.ask / 0.25, 1.0), 0.0)
+
+
+def test_price_contract_matches_the_snapshot_row(spy) -> None:
+    for row in (5, 1234, len(spy) - 7):
+        contract = spy.contract(row)
+        bid, ask, iv, delta = MODEL.price_contract(contract, SPY_2024["as_of_datetime"], 517.38, 0.3857, 0.0521, 0.0125)
+        assert (bid, ask, iv, delta) == (spy.bid[row], spy.ask[row], spy.iv[row], spy.delta[row])
+
+
+def test_expired_contract_is_marked_at_intrinsic_value() -> None:
+    contract = Contract("SPY", ContractKind.OPTION, date(2024, 8, 2), 510.0, "call")
+    bid, ask, _, delta = MODEL.price_contract(contract, SPY_2024["as_of_datetime"], 517.38, 0.3857, 0.0521, 0.0125)
+    assert bid <= 7.38 <= ask and delta == 1.0
+
+
+def test_naive_and_aware_times_agree() -> None:
+    aware = MODEL.snapshot(**SPY_2024, min_dte=0, max_dte=40)
+    naive = MODEL.snapshot(**{**SPY_2024, "as_of_datetime": datetime(2024, 8, 5, 10, 30)}, min_dte=0, max_dte=40)
+    np.testing.assert_array_equal(aware.bid, naive.bid)
+    assert naive.time.tzinfo is not None
+
+
+@pytest.mark.parametrize(("changes", "error"), [
+    ({"vol_index": 38.57}, ValueError), ({"vol_index": 0.0}, ValueError), ({"underlying_price": -1.0}, ValueError),
+    ({"rate": float("nan")}, ValueError), ({"root": "XYZ"}, KeyError),
+    ({"root": "ES", "underlying_price": 5217.5}, ValueError),  # a dividend yield on a futures option
+    ({"as_of_datetime": date(2024, 8, 5)}, TypeError),
+])
+def test_bad_snapshot_input_raises(changes: dict, error: type) -> None:
+    with pytest.raises(error):
+        MODEL.snapshot(**{**SPY_2024, **changes}, min_dte=0, max_dte=30)
+
+
+def test_bad_dte_window_and_coverage_raise() -> None:
+    with pytest.raises(ValueError, match="min_dte"):
+        MODEL.snapshot(**SPY_2024, min_dte=40, max_dte=30)
+    with pytest.raises(ValueError, match="put_range_sd"):
+        ChainModel(put_range_sd=0.0)
+    with pytest.raises(ValueError, match="option contract"):
+        MODEL.price_contract(Contract("SPY", ContractKind.EQUITY), SPY_2024["as_of_datetime"], 517.38, 0.3857,
+                             0.0521, 0.0125)
+
+
+@settings(max_examples=25, deadline=None)
+@given(spot=st.floats(100.0, 700.0), vix=st.floats(0.09, 0.85), day=st.integers(0, 700))
+def test_any_spy_snapshot_is_internally_consistent(spot: float, vix: float, day: int) -> None:
+    when = datetime(2023, 1, 3, 11, 0, tzinfo=EASTERN) + timedelta(days=day)
+    snap = MODEL.snapshot("SPY", when, spot, vix, 0.04, 0.013, 0, 400)
+    assert len(snap) > 0
+    assert np.all(snap.bid >= 0) and np.all(snap.ask > snap.bid)
+    assert np.all(np.isfinite(snap.delta)) and np.all(np.abs(snap.delta) <= 1.0)
+    assert np.all(snap.strikes > 0)

@@ -1,0 +1,84 @@
+"""Correlation groups: membership by root, limits per phase, combined limits, same-expiry rule."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from config.strategy_parameters import RiskParameters
+from core.types import OpenPositionSummary
+from risk.correlation_groups import group_headroom, group_limit, group_of
+
+RISK = RiskParameters()
+JAN = date(2024, 1, 19)
+FEB = date(2024, 2, 16)
+MAR = date(2024, 3, 15)
+
+
+def position(pid: str, roots: set[str], expiries: set[date], strategy: str = "lt112") -> OpenPositionSummary:
+    return OpenPositionSummary(pid, strategy, frozenset(roots), frozenset(expiries), 1, 1_000.0)
+
+
+@pytest.mark.parametrize(("root", "group"), [
+    ("SPY", "A2"), ("spx", "A2"), ("MES", "A1"), ("ES", "A1"), ("GLD", "B1"), ("MCL", "C1"), ("UNG", "C2"),
+    ("HE", "D2"), ("6E", "E"), ("XYZ", "root:XYZ"),
+])
+def test_group_of_root(root: str, group: str) -> None:
+    assert group_of(root) == group
+
+
+def test_group_of_rejects_an_empty_root() -> None:
+    with pytest.raises(ValueError, match="root"):
+        group_of(" ")
+
+
+@pytest.mark.parametrize(("group", "phase", "limit"), [
+    ("A2", 1, 2), ("A2", 3, 2), ("A2", 4, 3), ("C2", 4, 1), ("D2", 2, 1), ("root:XYZ", 4, 1), ("B1", 4, 3),
+])
+def test_group_limit(group: str, phase: int, limit: int) -> None:
+    assert group_limit(group, phase, RISK) == limit
+
+
+def test_group_limit_rejects_unknown_phase() -> None:
+    with pytest.raises(ValueError, match="phase"):
+        group_limit("A2", 0, RISK)
+
+
+def test_headroom_counts_positions_in_the_group() -> None:
+    one = [position("p1", {"SPY"}, {JAN})]
+    result = group_headroom({"QQQ"}, {FEB}, one, 1, RISK)
+    assert (result.allowed, result.headroom) == (True, 1)
+    two = [*one, position("p2", {"IWM"}, {MAR})]
+    result = group_headroom({"QQQ"}, {FEB}, two, 1, RISK)
+    assert (result.allowed, result.headroom, result.reason) == (False, 0, "correlation_group")
+    assert "group A2: 2 open, limit 2" in result.detail
+    # phase 4 allows 3 per group
+    assert group_headroom({"QQQ"}, {FEB}, two, 4, RISK).allowed
+
+
+def test_headroom_same_group_same_expiry_is_refused_even_with_room() -> None:
+    result = group_headroom({"QQQ"}, {JAN}, [position("p1", {"SPY"}, {JAN})], 4, RISK)
+    assert (result.allowed, result.reason) == (False, "same_group_same_expiry")
+    # the same expiry in another group is fine
+    assert group_headroom({"GLD"}, {JAN}, [position("p1", {"SPY"}, {JAN})], 4, RISK).allowed
+
+
+def test_headroom_combined_a1_a2_limit_of_three() -> None:
+    opened = [position("p1", {"SPY"}, {JAN}), position("p2", {"QQQ"}, {FEB}), position("p3", {"MES"}, {MAR})]
+    result = group_headroom({"MNQ"}, {date(2024, 6, 21)}, opened, 4, RISK)
+    assert (result.allowed, result.reason) == (False, "correlation_group")
+    assert "A1+A2 together: 3 open, limit 3" in result.detail
+    assert group_headroom({"MNQ"}, {date(2024, 6, 21)}, opened[:2], 4, RISK).allowed
+
+
+def test_headroom_single_position_groups_and_unknown_roots() -> None:
+    assert not group_headroom({"NG"}, {FEB}, [position("p1", {"UNG"}, {JAN})], 4, RISK).allowed
+    assert group_headroom({"XYZ"}, {FEB}, [], 1, RISK).headroom == 1
+    assert not group_headroom({"XYZ"}, {FEB}, [position("p1", {"XYZ"}, {JAN})], 1, RISK).allowed
+
+
+def test_headroom_excludes_the_position_being_added_to() -> None:
+    opened = [position("p1", {"SPY"}, {JAN}), position("p2", {"IWM"}, {MAR})]
+    assert not group_headroom({"SPY"}, {FEB}, opened, 1, RISK).allowed
+    result = group_headroom({"SPY"}, {FEB}, opened, 1, RISK, exclude_position_id="p1")
+    assert (result.allowed, result.headroom) == (True, 1)
