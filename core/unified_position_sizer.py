@@ -4,7 +4,7 @@ The number of contracts (or spread units) is the minimum of
 1. the risk budget        floor(per_trade_risk x net_liq / max_loss_per_unit),
 2. the buying-power budget floor(min(buying_power_cap x net_liq, headroom[, deployment budget])
                            / margin_per_unit), headroom = min(phase cap, regime cap, 1 - reserve)
-                           x net_liq - margin_used,
+                           x net_liq - margin_used (not applied to a covered unit with 0 margin),
 3. the Kelly ceiling      floor(f x net_liq / max_loss_per_unit),
 4. the contract cap and the correlation group's headroom,
 then multiplied by the regime and drawdown multipliers and rounded down. Zero or negative Kelly,
@@ -204,7 +204,9 @@ def size_position(*, net_liquidation: float, max_loss_per_unit: float, margin_pe
     power. `kelly` holds the Kelly inputs (see `TradeStatistics.kelly_inputs`) and `kelly_fraction`
     the fraction of full Kelly; `kelly=None` marks a hedge sized by its budgets only (SPEC section
     5: the LEAP ladder has no Kelly prior), while bad values inside KellyInputs mean no trade.
-    `deployment_budget` (USD) further limits a spike deployment's buying power.
+    `deployment_budget` (USD) further limits a spike deployment's buying power. A
+    `margin_per_unit` of 0 (a call written against shares or a LEAP already held) uses no buying
+    power, so the buying-power budget does not apply; negative margin is a bad input.
 
     Never raises for bad inputs: returns quantity 0 with reason "bad_input:<name>",
     "kelly_non_positive", the binding component ("risk_budget", "buying_power", "kelly_ceiling",
@@ -213,8 +215,7 @@ def size_position(*, net_liquidation: float, max_loss_per_unit: float, margin_pe
     checks: dict[str, tuple[object, float, float, bool]] = {
         "net_liquidation": (net_liquidation, 0.0, math.inf, True),
         "max_loss_per_unit": (max_loss_per_unit, 0.0, math.inf, True),
-        # zero margin is legitimate for a covered addition (a call written against shares or a LEAP)
-        "margin_per_unit": (margin_per_unit, 0.0, math.inf, False),
+        "margin_per_unit": (margin_per_unit, 0.0, math.inf, False),  # 0: covered, see the docstring
         "margin_used": (margin_used, 0.0, math.inf, False),
         "per_trade_risk": (per_trade_risk, 0.0, 1.0, True),
         "buying_power_cap": (buying_power_cap, 0.0, 1.0, True),
@@ -241,10 +242,9 @@ def size_position(*, net_liquidation: float, max_loss_per_unit: float, margin_pe
     room = min(buying_power_cap * net_liquidation, headroom)
     if deployment_budget is not None:
         room = min(room, deployment_budget)
-    limits: dict[str, int] = {
-        "risk_budget": _units(per_trade_risk * net_liquidation, max_loss_per_unit),
-        "buying_power": _units(room, margin_per_unit) if margin_per_unit > 0 else math.floor(contract_cap),
-    }
+    limits: dict[str, int] = {"risk_budget": _units(per_trade_risk * net_liquidation, max_loss_per_unit)}
+    if margin_per_unit > 0:
+        limits["buying_power"] = _units(room, margin_per_unit)
     if f is not None:
         limits["kelly_ceiling"] = _units(f * net_liquidation, max_loss_per_unit)
     limits["contract_cap"] = math.floor(contract_cap)

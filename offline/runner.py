@@ -89,9 +89,10 @@ class BacktestRunner:
         self.system.on_assignment(event)
 
     def _daily_bars(self, root: str, count: int) -> DailyBars | None:
-        """The last `count` completed daily bars before today (no look-ahead)."""
+        """The last `count` completed daily bars before today (no look-ahead); micro futures use the
+        full-size series."""
         try:
-            bars = self.market.bars(root)
+            bars = self.market.bars(FUTURES_FOR_OPTIONS.get(root, root))
         except KeyError:
             return None
         end = int(np.searchsorted(bars.dates, np.datetime64(self.state.now.date(), "D")))

@@ -140,8 +140,8 @@ class LeapPutLadder(Strategy):
             return "profit_target"
         if spot is not None and rung.strike is not None and spot <= rung.strike * (1.0 - p.itm_exit):
             return "itm_exit"
-        if self._roll_due(ctx.today, rung):
-            return "roll"
+        if self._roll_due(ctx.today, rung) and quote is not None and quote.valid and quote.bid > 0:
+            return "roll"  # a rung with no bid has nothing to sell: it is left to expire
         return None
 
     def _roll_due(self, today: date, rung: Contract) -> bool:

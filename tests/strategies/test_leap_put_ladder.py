@@ -75,8 +75,9 @@ def test_rung_cost_cap_rises_with_net_liquidation_up_to_rung_cost_max():
     assert 600 < ask_cost <= 1_000
 
 
-def test_default_80_to_90_percent_strikes_do_not_fit_600_at_2024_prices():
-    strategy, _, proposal = propose(market(), load_config())
+def test_spec_80_to_90_percent_strikes_do_not_fit_600_at_2024_prices():
+    """Why leap_ladder_strike_min_fraction defaults to 0.70, not the SPEC's 0.80."""
+    strategy, _, proposal = propose(market(), load_config({"leap_ladder_strike_min_fraction": "0.80"}))
     assert proposal is None
     assert strategy.last_skip_reason == "no put 80%-90% of spot (422-474) 365-730 DTE costs 500-600"
 

@@ -56,8 +56,17 @@ class PatchedMarket:
         return self.inner.quote(contract) if self.quotes else None
 
 
+# Most tests here document the SPY variant (SPEC's original default, lt112_product=SPY with the SPY cap);
+# the /MES default is covered by test_mes_default_structure_and_costs below.
+SPY_SETTINGS = {"lt112_product": "SPY", "lt112_buying_power_cap": "0.40", "lt112_high_tolerance": "0"}
+
+
+def spy_config(extra=None):
+    return load_config({**SPY_SETTINGS, **(extra or {})})
+
+
 def propose(market, config=None, positions=()):
-    config = config or load_config()
+    config = config or spy_config()
     strategy = Lt112(config)
     ctx = context(market, config)
     return strategy, ctx, strategy.propose_entry(ctx, list(positions))
@@ -80,9 +89,9 @@ def test_structure_expiry_and_sizing_inputs():
     reg_t = max(0.20 * SPOT - (SPOT - 451.0), 0.10 * 451.0) + mids[2]
     assert intent.margin_per_unit == pytest.approx(((mids[0] - mids[1]) + 2 * reg_t) * 100, rel=1e-6)
     assert (proposal.kelly.win_rate, proposal.kelly.avg_win, proposal.kelly.avg_loss) == (0.75, 0.50, 1.00)
-    assert proposal.buying_power_cap == 0.30
+    assert proposal.buying_power_cap == 0.40
     assert proposal.credit_unit == pytest.approx(credit * 100)
-    assert intent.quantity == load_config().risk.max_contracts
+    assert intent.quantity == spy_config().risk.max_contracts
 
 
 def test_accepted_range_used_when_no_112_120_expiry():
@@ -120,7 +129,7 @@ def _keep_puts_at_or_above(strike):
     (PatchedMarket(lt112_market(), quotes=False), {}, "quotes missing"),
 ])
 def test_entry_filters_refuse(market, overrides, reason):
-    strategy, _, proposal = propose(market, load_config(overrides))
+    strategy, _, proposal = propose(market, spy_config(overrides))
     assert proposal is None and reason in strategy.last_skip_reason
 
 
@@ -130,20 +139,20 @@ def test_close_below_the_high_passes_the_filter():
 
 
 def test_window_first_wednesday_1000_to_1010_once_a_day():
-    strategy = Lt112(load_config())
+    strategy = Lt112(spy_config())
     window = [(ENTRY, True), (eastern(2024, 3, 6, 10, 0), True), (eastern(2024, 3, 6, 10, 10), True),
               (eastern(2024, 3, 6, 9, 59), False), (eastern(2024, 3, 6, 10, 11), False),
               (eastern(2024, 3, 13, 10, 5), False),  # second Wednesday
               (eastern(2024, 3, 5, 10, 5), False),  # Tuesday
               (eastern(2025, 1, 2, 10, 5), True)]  # first Wednesday 2025-01-01 is a holiday: next session
     assert [strategy.is_entry_window(context(scripted_market(t))) for t, _ in window] == [w for _, w in window]
-    every_wednesday = Lt112(load_config({"lt112_first_wednesday_only": False}))
+    every_wednesday = Lt112(spy_config({"lt112_first_wednesday_only": False}))
     assert every_wednesday.is_entry_window(context(scripted_market(eastern(2024, 3, 13, 10, 5))))
     assert not every_wednesday.is_entry_window(context(scripted_market(eastern(2025, 1, 2, 10, 5))))
     ctx = context(lt112_market())
     strategy.propose_entry(ctx, [])
     assert not strategy.is_entry_window(ctx)
-    assert not Lt112(load_config({"lt112_enabled": False})).is_entry_window(ctx)
+    assert not Lt112(spy_config({"lt112_enabled": False})).is_entry_window(ctx)
 
 
 def _open(spy=SPOT):
@@ -205,7 +214,7 @@ def test_naked_puts_closed_at_90_percent_and_the_spread_kept_to_21_dte():
 def test_naked_rule_needs_the_recorded_entry_credit():
     _, market, position = _open()
     position.notes.pop("naked_credit")
-    fresh = Lt112(load_config())  # nothing in memory: only the whole-position target applies
+    fresh = Lt112(spy_config())  # nothing in memory: only the whole-position target applies
     assert _reasons(fresh.manage(_later(market, 30, 590.0), position)) == ["profit_target"]
 
 
@@ -223,7 +232,9 @@ def test_no_management_without_quotes():
 
 
 def test_index_scale_width_on_mes():
-    config = load_config({"lt112_product": "MES"})
+    """The default product: one /MES 1-1-2 fits the 10% buying-power cap of a $30k account."""
+    config = load_config()
+    assert config.lt112.product == "MES" and config.lt112.buying_power_cap == 0.10
     market = ModelledMarketView(scripted_market(ENTRY, spy=SPOT).state, daily_bars=bars_source(
         last_close=4800.0, top_high=5400.0))
     strategy, _, proposal = propose(market, config)
@@ -231,3 +242,4 @@ def test_index_scale_width_on_mes():
     strikes = [leg.contract.strike for leg in proposal.intent.legs]
     assert strikes[0] - strikes[1] == pytest.approx(50.0)  # 5 SPY points x 10 on the index scale
     assert proposal.intent.max_loss_per_unit == pytest.approx(-proposal.intent.limit_price * 5.0, abs=0.7)
+    assert proposal.intent.margin_per_unit <= 0.10 * 30_000
