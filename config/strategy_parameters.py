@@ -66,6 +66,7 @@ class VixParameters:
     high: float = param(VIX_HIGH, 10.0, 100.0, "VIX at or above which the regime is HIGH")
     extreme: float = param(VIX_EXTREME, 10.0, 150.0, "VIX at or above which the regime is EXTREME")
     stale_minutes: int = param(5, 1, 120, "VIX older than this in regular hours blocks new entries")
+    regime_band: float = param(0.5, 0.0, 5.0, "VIX points below a regime's lower bound before it is left downward")
     intraday_spike: float = param(0.50, 0.05, 5.0, "rise from the previous close that halves new sizes")
     spike_budget_fraction: float = param(0.20, 0.0, 1.0, "spike deployment budget, fraction of net liq")
     spike_budget_min: float = param(5_000.0, 0.0, 1e7, "spike deployment budget floor (USD)")

@@ -183,7 +183,7 @@ class StateMachine(Generic[S, E]):
         if data.get("schema") != SCHEMA_VERSION:
             raise ValueError(f"{self._label()}: unsupported state schema {data.get('schema')!r} "
                              f"(expected {SCHEMA_VERSION})")
-        self._state = self._state_type(data["state"])
+        self._state = self._state_type(data["state"])  # type: ignore[assignment]  # a member of S
         entered_at = data.get("entered_at")
         self._entered_at = datetime.fromisoformat(entered_at) if entered_at else None
         self.holding = data.get("holding")

@@ -23,6 +23,7 @@ from typing import Any
 
 SCHEMA_VERSION = 1
 _FLOOR_TOLERANCE = 1e-9
+_MAX_UNITS = 10**12  # stands for "no bound" when a per-unit amount is vanishingly small
 
 
 @dataclass(frozen=True)
@@ -177,10 +178,12 @@ class SizingResult:
 
 
 def _units(amount: float, per_unit: float) -> int:
-    """Whole units of `per_unit` in `amount`, rounded down (0 for a non-positive amount)."""
+    """Whole units of `per_unit` in `amount`, rounded down (0 for a non-positive amount, at most
+    _MAX_UNITS so that a tiny `per_unit` cannot overflow)."""
     if amount <= 0:
         return 0
-    return math.floor(amount / per_unit + _FLOOR_TOLERANCE)
+    ratio = amount / per_unit
+    return _MAX_UNITS if ratio >= _MAX_UNITS else math.floor(ratio + _FLOOR_TOLERANCE)
 
 
 def _bad_input(checks: dict[str, tuple[object, float, float, bool]]) -> str | None:

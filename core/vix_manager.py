@@ -192,7 +192,17 @@ class VixManager:
         value = float(self._value)  # type: ignore[arg-type]
         if self._previous_close is not None and value >= self._previous_close * (1.0 + self.params.intraday_spike):
             self._spike_day = self._day
-        return self._set_regime(now, _rule_for(value, self.table).regime, value)
+        return self._set_regime(now, self._banded_regime(value), value)
+
+    def _banded_regime(self, value: float) -> Regime:
+        """The table's regime for `value`, except that the current regime is only left downward once
+        VIX is `regime_band` points below its lower bound (upward moves take effect at once, so
+        VIX 30.00 is HIGH and 35.00 EXTREME as the table says; the band only damps flicker)."""
+        regime = _rule_for(value, self.table).regime
+        current = self._regime
+        damped = (current is not None and REGIME_ORDER[regime] < REGIME_ORDER[current]
+                  and value >= self._rules[current].lower_bound - self.params.regime_band)
+        return current if damped and current is not None else regime
 
     def _roll_day(self, day: date) -> None:
         if self._day is not None and day < self._day:

@@ -131,6 +131,8 @@ ZERO_DTE: dict[str, Any] = {
     ({"regime_buying_power": 0.0}, 0, "buying_power", {"buying_power_headroom": 0.0}),  # EXTREME
     ({"group_headroom": 0}, 0, "group_headroom", {"group_headroom": 0}),
     ({"max_loss_per_unit": 601.0, "margin_per_unit": 601.0}, 0, "risk_budget", {"risk_budget": 0}),
+    # a covered short call (0 margin) is not limited by buying power, even with no headroom left
+    ({"margin_per_unit": 0.0, "margin_used": 20_000.0, "contract_cap": 10}, 2, "risk_budget", {"base": 2}),
     ({"max_loss_per_unit": 600.0, "margin_per_unit": 600.0}, 1, "risk_budget", {"risk_budget": 1}),  # exact
     # Kelly binds: p=0.52, b=1 -> f = 0.25 * 0.04 = 0.01 -> 0.01 * 100000 / 500 = 2 < risk 2000/500 = 4
     ({"net_liquidation": 100_000.0, "max_loss_per_unit": 500.0, "margin_per_unit": 500.0, "contract_cap": 10,
@@ -148,6 +150,13 @@ def test_size_position_table(changes: dict[str, Any], quantity: int, reason: str
     assert result.to_dict()["quantity"] == quantity
 
 
+def test_vanishing_per_unit_amounts_do_not_overflow() -> None:
+    result = size_position(**{**ZERO_DTE, "max_loss_per_unit": 1e-308, "margin_per_unit": 5e-324,
+                              "contract_cap": 3, "group_headroom": 5})
+    assert (result.quantity, result.reason) == (3, "contract_cap")
+    assert result.components["risk_budget"] == 10**12
+
+
 def test_hedge_without_kelly_is_sized_by_its_budgets() -> None:
     # a LEAP put rung costing $600 (the loss is the premium): 600/600 = 1; 0.035 * 30000 / 600 = 1
     result = size_position(**{**ZERO_DTE, "kelly": None, "max_loss_per_unit": 600.0, "margin_per_unit": 600.0,
@@ -159,6 +168,7 @@ def test_hedge_without_kelly_is_sized_by_its_budgets() -> None:
 @pytest.mark.parametrize(("name", "bad"), [
     ("net_liquidation", float("nan")), ("net_liquidation", 0.0), ("max_loss_per_unit", 0.0),
     ("max_loss_per_unit", None), ("margin_per_unit", -850.0), ("margin_per_unit", float("inf")),
+    ("margin_per_unit", None),
     ("margin_used", -1.0), ("per_trade_risk", 0.0), ("buying_power_cap", 1.5), ("phase_buying_power", 0.0),
     ("regime_buying_power", -0.1), ("reserve", float("nan")), ("kelly_fraction", 0.0), ("contract_cap", 0),
     ("group_headroom", -1), ("regime_multiplier", 1.5), ("drawdown_multiplier", None),
@@ -205,6 +215,8 @@ def test_result_never_exceeds_any_component_or_the_risk_budget(inputs: dict[str,
     c = result.components
     for name in ("risk_budget", "buying_power", "kelly_ceiling", "contract_cap", "group_headroom", "base"):
         assert result.quantity <= c[name], name
+    assert c["base"] == min(c[name] for name in ("risk_budget", "buying_power", "kelly_ceiling", "contract_cap",
+                                                 "group_headroom"))
     net_liq = inputs["net_liquidation"]
     tolerance = 1e-9 * inputs["max_loss_per_unit"] + 1e-9
     assert result.quantity * inputs["max_loss_per_unit"] <= inputs["per_trade_risk"] * net_liq + tolerance
@@ -235,10 +247,10 @@ def test_zero_or_negative_edge_never_trades(net_liq: float, max_loss: float, p: 
 
 
 BAD_VALUES = st.sampled_from([None, float("nan"), float("inf"), -float("inf"), -1.0, 0.0, "1"])
-REQUIRED_POSITIVE = ["net_liquidation", "max_loss_per_unit", "margin_per_unit", "per_trade_risk",
-                     "buying_power_cap", "phase_buying_power", "kelly_fraction", "contract_cap"]
-NON_NEGATIVE = ["margin_used", "regime_buying_power", "reserve", "group_headroom", "regime_multiplier",
-                "drawdown_multiplier"]
+REQUIRED_POSITIVE = ["net_liquidation", "max_loss_per_unit", "per_trade_risk", "buying_power_cap",
+                     "phase_buying_power", "kelly_fraction", "contract_cap"]
+NON_NEGATIVE = ["margin_per_unit", "margin_used", "regime_buying_power", "reserve", "group_headroom",
+                "regime_multiplier", "drawdown_multiplier"]
 
 
 @settings(max_examples=1000, deadline=None)

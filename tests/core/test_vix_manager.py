@@ -201,7 +201,7 @@ def test_real_vix_2023_2024_regimes(shared_data: Path) -> None:
     frame = frame[frame["nyse_session"] == 1].reset_index(drop=True)
     frame["previous_close"] = frame["close"].shift(1)
     frame = frame[(frame["date"] >= "2023-01-01") & (frame["date"] < "2025-01-01")]
-    manager = VixManager()
+    manager = VixManager(VixParameters(regime_band=0.0))  # the plain table, for the pandas cross-check
     extreme_days, spike_days = [], []
     for row in frame.itertuples():
         day = row.date.date()
@@ -229,3 +229,17 @@ def test_real_vix_2023_2024_regimes(shared_data: Path) -> None:
     labels = [r.value for r in Regime]
     expected = pd.cut(frame["close"], bins=bins, labels=labels, right=False).value_counts()
     assert manager.days_in_regime() == {label: int(expected[label]) for label in labels}
+
+
+def test_regime_band_damps_downward_flicker_only() -> None:
+    manager = VixManager(VixParameters(regime_band=0.5))
+    day = date(2024, 7, 5)
+    manager.on_session_start(day, 12.5)
+    values = [12.10, 11.99, 12.02, 11.70, 11.40, 12.00, 29.99, 30.00, 29.60, 29.40]
+    seen = []
+    for minute, value in enumerate(values):
+        now = datetime.combine(day, time(10, minute), tzinfo=ET)
+        manager.update(now, value, now)
+        seen.append(manager.regime)
+    assert seen == [Regime.LOW, Regime.LOW, Regime.LOW, Regime.LOW, Regime.EXTREMELY_LOW, Regime.LOW,
+                    Regime.VOLATILE, Regime.HIGH, Regime.HIGH, Regime.VOLATILE]
