@@ -19,20 +19,23 @@ import numpy as np
 from config.loader import FrameworkConfig
 from core.trading_system import TradingSystem
 from core.types import DailyBars
-from helpers.exchange_calendar import session_open_close
+from helpers.exchange_calendar import previous_session, session_open_close
 from offline.broker_faults import BrokerFaults
+from offline.chain_calibration import dividend_yield
 from offline.chain_model import ChainModel
 from offline.file_store import FileStore
 from offline.intraday_path import session_path
 from offline.market_data import MarketData
 from offline.market_view import MarketState, ModelledMarketView
 from offline.simulated_broker import BrokerSettings, SimulatedBroker
+from offline.volatility_surface import realised_volatility_level
 from reporting.journal import Journal
 from strategies.registry import build_strategies
 
 INTRADAY_SYMBOLS = ("SPY", "VIX")
 FUTURES_FOR_OPTIONS = {"MES": "ES", "ES": "ES", "MNQ": "NQ", "NQ": "NQ", "MCL": "CL", "CL": "CL",
                        "MGC": "GC", "GC": "GC"}
+VOL_WINDOW = 20  # sessions of realised volatility for products without a volatility index
 BROKER_MARK_MINUTES = 5  # broker marks refresh at this cadence when no order is working
 ProgressCallback = Callable[[int, int, date, float], None]
 
@@ -159,8 +162,10 @@ class BacktestRunner:
         vix = self.market.vix
         index = int(np.searchsorted(vix.dates, np.datetime64(day, "D")))
         self.state.vix_previous_close = float(vix.close[index - 1]) if index > 0 else None
+        yesterday = previous_session(day)
         for root in ("SPY", "QQQ", "IWM"):
-            self.state.dividend_yields[root] = self._trailing_yield(root, day)
+            if root in self.market.daily:
+                self.state.dividend_yields[root] = dividend_yield(self.market, root, yesterday)
         for root in ("CL", "GC", "NQ"):
             vol = self._realised_vol(root, day)
             if vol is not None:
@@ -181,26 +186,14 @@ class BacktestRunner:
             if path is not None and minute < len(path):
                 self.state.prices[option_root] = float(path[minute])
 
-    def _trailing_yield(self, root: str, day: date) -> float:
-        """Dividends of the last 365 days over the latest close (continuous yield approximation)."""
-        dividends = self.market.dividends.get(root)
-        if dividends is None or root not in self.market.daily:
-            return 0.0
-        bars = self._daily_bars(root, 1)
-        if bars is None:
-            return 0.0
-        window = (dividends.ex_dates <= np.datetime64(day, "D")) & (
-            dividends.ex_dates > np.datetime64(day - timedelta(days=365), "D"))
-        return float(dividends.amounts[window].sum() / bars.close[-1])
-
     def _realised_vol(self, root: str, day: date) -> float | None:
-        """20-session realised volatility of a futures root plus a 10% premium (no volatility index)."""
+        """30-day volatility level from realised volatility up to yesterday (no volatility index)."""
         series = self.market.futures.get(root)
         if series is None:
             return None
         end = int(np.searchsorted(series.bars.dates, np.datetime64(day, "D")))
-        returns = series.returns[max(0, end - 20):end]
+        returns = series.returns[:end]
         returns = returns[np.isfinite(returns)]
-        if len(returns) < 10:
+        if len(returns) < VOL_WINDOW:
             return None
-        return float(np.std(returns, ddof=1) * np.sqrt(252) * 1.10)
+        return realised_volatility_level(returns, VOL_WINDOW)
