@@ -1,14 +1,15 @@
 """The offline MarketView: current prices set by the runner (or a test script), chains from the model.
 
 Option prices here are MODELLED (offline/chain_model.py on a VIX-derived surface), never real
-quotes. Chains are cached per (root, minute) so several strategies asking in the same minute
-share one snapshot.
+quotes. Chains and quotes are cached by root or contract, time and every pricing input, so
+several strategies asking in the same minute share one computation.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +43,8 @@ class ModelledMarketView:
         self.state = state
         self.model = chain_model or ChainModel()
         self._daily_bars = daily_bars
-        self._cache: dict[tuple[str, datetime], ChainSnapshot] = {}
+        self._cache: dict[tuple[Any, ...], ChainSnapshot] = {}
+        self._quotes: dict[tuple[Any, ...], Quote | None] = {}
 
     # --- MarketView ---------------------------------------------------------------------------
 
@@ -70,7 +72,7 @@ class ModelledMarketView:
         inputs = self._inputs(root)
         if inputs is None:
             return None
-        key = (root, self.state.now)
+        key = (root, self.state.now, self.state.rate, *inputs)
         full = self._cache.get(key)
         if full is None:
             if len(self._cache) > 64:
@@ -90,9 +92,15 @@ class ModelledMarketView:
         inputs = self._inputs(contract.root)
         if inputs is None:
             return None
-        spot, vol, q = inputs
-        bid, ask, _, _ = self.model.price_contract(contract, self.state.now, spot, vol, self.state.rate, q)
-        return Quote(bid, ask)
+        key = (contract.key, self.state.now, self.state.rate, *inputs)
+        quote = self._quotes.get(key)
+        if quote is None:
+            if len(self._quotes) > 4096:
+                self._quotes.clear()
+            spot, vol, q = inputs
+            bid, ask, _, _ = self.model.price_contract(contract, self.state.now, spot, vol, self.state.rate, q)
+            quote = self._quotes[key] = Quote(bid, ask)
+        return quote
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -113,5 +121,5 @@ class ModelledMarketView:
 
 
 def _underlying_root(root: str) -> str:
-    """Options on SPXW and XSP quote off SPX; everything else off its own root."""
-    return {"SPXW": "SPX", "XSP": "SPX"}.get(root, root)
+    """Options on SPXW quote off SPX; everything else off its own root."""
+    return {"SPXW": "SPX"}.get(root, root)

@@ -188,6 +188,7 @@ class SimulatedBroker:
         self._final: dict[str, OrderStatus] = {}
         self._next_id = 1
         self._now: datetime | None = None
+        self._margin_memo: tuple[Any, float] | None = None
 
     # --- Broker port
 
@@ -243,8 +244,15 @@ class SimulatedBroker:
                                 for key, (contract, quantity) in self._holdings.items())
 
     def margin_used(self) -> float:
-        """Margin of the current holdings in USD (see MARGIN in the module docstring)."""
-        return self._margin(self._holdings, self._now, {}) if self._holdings and self._now else 0.0
+        """Margin of the current holdings in USD (see MARGIN in the module docstring); remembered until
+        the time, the holdings or the marks change."""
+        if not self._holdings or not self._now:
+            return 0.0
+        key = (self._now, tuple(sorted((k, q) for k, (_, q) in self._holdings.items())),
+               tuple(sorted((k, self._marks.get(k)) for k in self._holdings)))
+        if self._margin_memo is None or self._margin_memo[0] != key:
+            self._margin_memo = (key, self._margin(self._holdings, self._now, {}))
+        return self._margin_memo[1]
 
     def buying_power(self) -> float:
         """Net liquidation minus margin used (USD); negative in a margin deficit."""

@@ -55,6 +55,7 @@ POSITION_CAP_SECTION: dict[str, str] = {
 }
 
 MONEY_TOLERANCE = 1e-6  # USD
+UNBOUNDED_UNITS = 1e9  # a budget admitting this many units does not limit the quantity
 NO_STRANGLE_REGIMES = frozenset({Regime.EXTREMELY_LOW, Regime.HIGH, Regime.EXTREME})
 _REGIME_CAP = {rule.regime: rule.max_buying_power for rule in REGIME_TABLE}
 
@@ -70,20 +71,22 @@ def deny(reason: str, detail: str) -> RiskDecision:
 
 
 def max_units(budget: float, per_unit: float) -> int | None:
-    """Largest n >= 0 with n * per_unit <= budget + MONEY_TOLERANCE (None when per_unit is 0: no bound).
+    """Largest n >= 0 with n * per_unit <= budget + MONEY_TOLERANCE, in USD.
 
-    The tolerance (a millionth of a dollar) keeps floating-point noise such as 3 * 0.1 > 0.3 from
-    costing a unit; amounts are USD.
+    0 when the budget is already overdrawn (even for a zero per-unit amount: nothing new opens
+    beyond a limit that is already broken). None means no practical bound (per_unit is 0, or more
+    than UNBOUNDED_UNITS units fit). The tolerance (a millionth of a dollar) keeps floating-point
+    noise such as 3 * 0.1 > 0.3 from costing a unit.
     """
-    if per_unit <= 0:
-        return None
     limit = budget + MONEY_TOLERANCE
     if limit < 0:
         return 0
+    if per_unit <= 0 or limit / per_unit >= UNBOUNDED_UNITS:
+        return None
     n = math.floor(limit / per_unit)
-    while n > 0 and n * per_unit > limit:
+    if n * per_unit > limit:
         n -= 1
-    while (n + 1) * per_unit <= limit:
+    elif (n + 1) * per_unit <= limit:
         n += 1
     return n
 

@@ -352,4 +352,6 @@ def test_max_units_is_exact_at_the_boundary() -> None:
     assert max_units(0.3, 0.1) == 3
     assert max_units(0.3 - 1e-5, 0.1) == 2
     assert max_units(-1.0, 5.0) == 0
+    assert max_units(-1.0, 0.0) == 0  # an overdrawn budget admits nothing, even at no cost
     assert max_units(100.0, 0.0) is None
+    assert max_units(100.0, 1e-300) is None

@@ -54,43 +54,52 @@ def shape_legs(shape: str, root: str, expiry: date) -> tuple[tuple[Leg, ...], fl
 SHAPES = st.sampled_from(["long_put", "put_spread", "strangle", "lt112", "iron_condor"])
 
 
-@st.composite
-def positions(draw: st.DrawFn) -> tuple[OpenPositionSummary, ...]:
-    count = draw(st.integers(0, 16))
-    return tuple(OpenPositionSummary(
-        f"p{i}", draw(st.sampled_from(STRATEGIES[:-1])),
-        frozenset(draw(st.lists(st.sampled_from(ROOTS), min_size=1, max_size=2))),
-        frozenset(draw(st.lists(st.sampled_from(EXPIRIES[1:]), min_size=1, max_size=2))),
-        draw(st.integers(1, 10)), draw(st.floats(0.0, 20_000.0))) for i in range(count))
+POSITION_ROWS = st.lists(st.tuples(
+    st.sampled_from(STRATEGIES[:-1]), st.frozensets(st.sampled_from(ROOTS), min_size=1, max_size=2),
+    st.frozensets(st.sampled_from(EXPIRIES[1:]), min_size=1, max_size=2), st.integers(1, 10),
+    st.integers(0, 20_000).map(float)), max_size=10)
+POSITIONS = POSITION_ROWS.map(lambda rows: tuple(OpenPositionSummary(f"p{i}", *row) for i, row in enumerate(rows)))
+CLEAN = 15  # copies of the harmless value in each list below: most accounts are tradable
+ACCOUNT_FIELDS = st.tuples(
+    st.integers(5_000, 300_000).map(float),
+    st.integers(0, 100).map(lambda pct: pct / 100.0),
+    st.sampled_from([0.0] * CLEAN + [0.05, 0.12, 0.15, 0.25]),
+    st.sampled_from([0.0] * CLEAN + [-0.02, 0.03, 0.05, 0.08]),
+    st.sampled_from([0] * CLEAN + [1, 2, 3, 5]),
+    st.integers(1, 4),
+    st.sampled_from(REGIMES),
+    st.sampled_from([True] * CLEAN + [False]),
+    POSITIONS,
+    st.sampled_from([None] * CLEAN + [TODAY - timedelta(days=1), TODAY]),
+    st.sampled_from([0.0, 5_000.0, 20_000.0]),
+)
+
+
+def build_account(fields: tuple) -> AccountSnapshot:  # type: ignore[type-arg]
+    net_liq, used, drawdown, day_loss, streak, phase, regime, usable, opened, paused, budget = fields
+    return make_account(net_liquidation=net_liq, margin_used=used * net_liq,
+                        high_water_mark=net_liq / (1.0 - drawdown), day_start_value=net_liq / (1.0 - day_loss),
+                        losing_streak_today=streak, phase=phase, regime=regime, vix_usable=usable,
+                        open_positions=opened, entries_paused_until=paused, spike_budget_remaining=budget)
+
+
+ACCOUNTS = ACCOUNT_FIELDS.map(build_account)
+LEG_CHOICES = st.tuples(SHAPES, st.sampled_from(ROOTS), st.sampled_from(EXPIRIES[1:] * CLEAN + EXPIRIES[:1]))
 
 
 @st.composite
-def accounts(draw: st.DrawFn) -> AccountSnapshot:
-    net_liq = draw(st.floats(5_000.0, 300_000.0))
-    return make_account(
-        net_liquidation=net_liq,
-        margin_used=draw(st.floats(0.0, 1.0)) * net_liq,
-        high_water_mark=net_liq / (1.0 - draw(st.sampled_from([0.0, 0.0, 0.05, 0.12, 0.15, 0.25]))),
-        day_start_value=net_liq / (1.0 - draw(st.sampled_from([-0.02, 0.0, 0.0, 0.03, 0.05, 0.08]))),
-        losing_streak_today=draw(st.sampled_from([0, 0, 0, 1, 2, 3, 5])),
-        phase=draw(st.integers(1, 4)),
-        regime=draw(st.sampled_from(REGIMES)),
-        vix_usable=draw(st.sampled_from([True] * 9 + [False])),
-        open_positions=draw(positions()),
-        entries_paused_until=draw(st.sampled_from([None] * 8 + [TODAY - timedelta(days=1), TODAY])),
-        spike_budget_remaining=draw(st.sampled_from([0.0, 5_000.0, 20_000.0])),
-    )
-
-
-@st.composite
-def opening_intents(draw: st.DrawFn, account: AccountSnapshot) -> OrderIntent:
-    legs, sign = shape_legs(draw(SHAPES), draw(st.sampled_from(ROOTS)), draw(st.sampled_from(EXPIRIES)))
+def cases(draw: st.DrawFn) -> tuple[AccountSnapshot, OrderIntent]:
+    """A random account and a well-formed opening intent (sometimes with an expired leg)."""
+    account = draw(ACCOUNTS)
+    legs, sign = shape_legs(*draw(LEG_CHOICES))
     ids = [p.position_id for p in account.open_positions]
-    return make_intent(
-        strategy=draw(st.sampled_from(STRATEGIES)), legs=legs, quantity=draw(st.integers(1, 15)),
-        limit_price=sign * draw(st.floats(0.05, 20.0)), margin=draw(st.floats(0.0, 6_000.0)),
-        max_loss=draw(st.floats(0.0, 2_000.0)),
-        position_id=draw(st.sampled_from([None, None, "new", *ids[:3]])))
+    strategy, quantity, limit, margin, max_loss, position_id = draw(st.tuples(
+        st.sampled_from(STRATEGIES), st.integers(1, 15), st.integers(5, 2_000).map(lambda c: c / 100.0),
+        st.integers(0, 600_000).map(lambda c: c / 100.0), st.integers(0, 200_000).map(lambda c: c / 100.0),
+        st.sampled_from([None, None, "new", *ids[:3]])))
+    intent = make_intent(strategy=strategy, legs=legs, quantity=quantity, limit_price=sign * limit,
+                         margin=margin, max_loss=max_loss, position_id=position_id)
+    return account, intent
 
 
 def groups_of(roots: frozenset[str]) -> set[str]:
@@ -157,10 +166,9 @@ def violations(intent: OrderIntent, quantity: int, account: AccountSnapshot) -> 
 
 
 @settings(max_examples=1000, deadline=None)
-@given(st.data())
-def test_gate_never_approves_an_order_that_breaks_a_limit(data: st.DataObject) -> None:
-    account = data.draw(accounts())
-    intent = data.draw(opening_intents(account))
+@given(cases())
+def test_gate_never_approves_an_order_that_breaks_a_limit(case: tuple[AccountSnapshot, OrderIntent]) -> None:
+    account, intent = case
     decision = GATE.evaluate(intent, account)
     if decision.verdict != Verdict.DENY:
         assert violations(intent, decision.quantity, account) == [], decision
@@ -170,10 +178,9 @@ def test_gate_never_approves_an_order_that_breaks_a_limit(data: st.DataObject) -
 
 
 @settings(max_examples=1000, deadline=None)
-@given(st.data())
-def test_resizing_never_increases_size(data: st.DataObject) -> None:
-    account = data.draw(accounts())
-    intent = data.draw(opening_intents(account))
+@given(cases())
+def test_resizing_never_increases_size(case: tuple[AccountSnapshot, OrderIntent]) -> None:
+    account, intent = case
     decision = GATE.evaluate(intent, account)
     assert 0 <= decision.quantity <= intent.quantity
     if decision.verdict == Verdict.APPROVE:
@@ -190,21 +197,22 @@ def test_resizing_never_increases_size(data: st.DataObject) -> None:
         assert GATE.evaluate(intent.with_quantity(1), account).verdict == Verdict.APPROVE
 
 
+HOSTILE_ACCOUNTS = st.tuples(st.integers(-100_000, 100_000).map(float), st.integers(0, 9), POSITIONS).map(
+    lambda fields: make_account(net_liquidation=fields[0], margin_used=float("nan"), phase=fields[1],
+                                regime="EXTREME", vix_usable=False, losing_streak_today=99, open_positions=fields[2],
+                                entries_paused_until=TODAY + timedelta(days=30)))
+CLOSING_FIELDS = st.tuples(st.one_of(ACCOUNTS, HOSTILE_ACCOUNTS), SHAPES, st.sampled_from(ROOTS),
+                           st.sampled_from(EXPIRIES[1:]), st.sampled_from(STRATEGIES), st.integers(1, 50),
+                           st.integers(1, 5_000).map(lambda cents: cents / 100.0))
+
+
 @settings(max_examples=1000, deadline=None)
-@given(st.data())
-def test_well_formed_closing_orders_are_always_approved(data: st.DataObject) -> None:
-    account = data.draw(accounts())
-    hostile = data.draw(st.booleans())
-    if hostile:
-        account = make_account(net_liquidation=data.draw(st.floats(-1e5, 1e5)), margin_used=float("nan"),
-                               phase=data.draw(st.integers(0, 9)), regime="EXTREME", vix_usable=False,
-                               losing_streak_today=99, open_positions=account.open_positions,
-                               entries_paused_until=TODAY + timedelta(days=30))
-    legs, sign = shape_legs(data.draw(SHAPES), data.draw(st.sampled_from(ROOTS)),
-                            data.draw(st.sampled_from(EXPIRIES[1:])))
-    closing = OrderIntent(intent_id="c1", strategy=data.draw(st.sampled_from(STRATEGIES)), purpose=Purpose.CLOSE,
-                          legs=tuple(Leg(leg.contract, -leg.ratio) for leg in legs),
-                          quantity=data.draw(st.integers(1, 50)), limit_price=-sign * data.draw(st.floats(0.01, 50.0)),
-                          created=NOW, reason="exit", position_id="p0")
+@given(CLOSING_FIELDS)
+def test_well_formed_closing_orders_are_always_approved(fields: tuple) -> None:  # type: ignore[type-arg]
+    account, shape, root, expiry, strategy, quantity, price = fields
+    legs, sign = shape_legs(shape, root, expiry)
+    closing = OrderIntent(intent_id="c1", strategy=strategy, purpose=Purpose.CLOSE,
+                          legs=tuple(Leg(leg.contract, -leg.ratio) for leg in legs), quantity=quantity,
+                          limit_price=-sign * price, created=NOW, reason="exit", position_id="p0")
     decision = GATE.evaluate(closing, account)
     assert (decision.verdict, decision.quantity) == (Verdict.APPROVE, closing.quantity), decision
