@@ -264,11 +264,14 @@ class VixManager:
     def size_multiplier(self, spike_deployment: bool = False) -> float:
         """New-position size multiplier: the regime's, x0.5 on an intraday-spike day; 0 before a regime.
 
-        A spike deployment in an open EXTREME window uses 1.0 (its budget limits it instead).
+        A spike deployment in an open EXTREME window uses 1.0, also on the intraday-spike day that
+        triggers it (its budget limits it instead).
         """
         if self._regime is None:
             return 0.0
-        multiplier = 1.0 if spike_deployment and self.spike_window_open else self._rules[self._regime].size_multiplier
+        if spike_deployment and self.spike_window_open:
+            return 1.0  # the deployment answers the spike itself; its budget bounds it, not the halving
+        multiplier = self._rules[self._regime].size_multiplier
         return multiplier * SPIKE_SIZE_FACTOR if self.intraday_spike else multiplier
 
     def max_buying_power(self, spike_deployment: bool = False) -> float:

@@ -146,7 +146,7 @@ def test_spike_deployment_episode_budget() -> None:
     manager.spent(2_500.0)
     assert manager.spike_budget_remaining == pytest.approx(3_500.0)
     assert manager.max_buying_power(spike_deployment=True) == 1.0
-    assert manager.size_multiplier(spike_deployment=True) == pytest.approx(0.5)  # intraday spike day
+    assert manager.size_multiplier(spike_deployment=True) == 1.0  # not halved by the spike that triggers it
     manager.update(at(10, 0), 33.0, at(10, 0))  # HIGH: no deployment, the episode stays
     assert not manager.spike_window_open and manager.spike_budget_remaining == 0.0
     assert manager.size_multiplier(spike_deployment=True) == pytest.approx(0.25)
