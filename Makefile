@@ -5,20 +5,36 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DATA   ?= ../shared/data
+OUT    ?= results
 
 .PHONY: test backtest backtest-real bench bench-greeks lint lean-check
 
 $(STAMP): requirements.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (the LEAN cloud version); found " + sys.version' 
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (the LEAN cloud version); found " + sys.version'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.txt
 	$(BIN)/python -m pip install -q --no-deps -e .
 	@touch $(STAMP)
 
+## make test: lint, type-check the LEAN side, run every test (real-data tests read $(DATA))
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n 2 tests
+	TOMKING_DATA=$(DATA) $(BIN)/python -m pytest -q -n 2 tests
+
+## make backtest: the seed configuration on the embedded (synthetic) sample market
+backtest: $(STAMP)
+	$(BIN)/tomking backtest --out $(OUT)/seed-synthetic
+
+## make backtest-real: the seed configuration on the real market data in $(DATA)
+backtest-real: $(STAMP)
+	$(BIN)/tomking backtest --data $(DATA) --start 2023-01-01 --end 2025-01-01 --cash 30000 --out $(OUT)/seed-real
+
+## make bench: seed run on real data: wall time, sessions and minutes per second, peak memory
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.seed_run --data $(DATA)
+	$(BIN)/python -m benchmarks.greeks_throughput
+	$(BIN)/python -m benchmarks.chain_model_speed
 
 bench-greeks: $(STAMP)
 	$(BIN)/python -m benchmarks.greeks_throughput

@@ -20,7 +20,7 @@ class BacktestParameters:
     """Period, capital and resolution of a backtest (LEAN and offline)."""
 
     start: str = param("2023-01-01", doc="first day of the backtest")
-    end: str = param("2025-01-01", doc="last day of the backtest (exclusive of later sessions)")
+    end: str = param("2025-01-01", doc="last day of the backtest (inclusive)")
     cash: float = param(30_000.0, 1_000.0, 1e9, "starting capital (USD)")
     resolution: str = param("minute", doc="data resolution", choices=("minute",))
     primary_symbol: str = param("SPY", doc="primary underlying", choices=("SPY",))

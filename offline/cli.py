@@ -78,6 +78,17 @@ def command_data_download(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_params(args: argparse.Namespace) -> int:
+    """Print every parameter with its default and meaning (a Markdown table)."""
+    from config.loader import parameter_reference
+
+    print("| parameter | default | meaning |")
+    print("|---|---|---|")
+    for name, default, meaning in parameter_reference():
+        print(f"| `{name}` | `{default}` | {meaning} |")
+    return 0
+
+
 def command_bundle(args: argparse.Namespace) -> int:
     from offline.bundle import bundle
 
@@ -109,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     download = data_sub.add_parser("download", help="fetch the market data layout from public sources")
     download.add_argument("--out", required=True)
     download.set_defaults(handler=command_data_download)
+    params = sub.add_parser("params", help="list every parameter, its default and meaning (Markdown)")
+    params.set_defaults(handler=command_params)
     bundle = sub.add_parser("bundle", help="assemble the QuantConnect cloud project")
     bundle.add_argument("--out", required=True)
     bundle.set_defaults(handler=command_bundle)

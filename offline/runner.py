@@ -53,6 +53,7 @@ class RunResult:
     vix_close: list[float] = field(default_factory=list)
     regimes: list[str] = field(default_factory=list)
     max_open_positions: int = 0
+    simulated_minutes: int = 0
     wall_seconds: float = 0.0
 
 
@@ -125,6 +126,7 @@ class BacktestRunner:
         futures = {root: self._path(root, day) for root in set(FUTURES_FOR_OPTIONS.values())
                    if root in self.market.futures}
         minutes = len(paths["SPY"])
+        result.simulated_minutes += minutes
         self._set_day(day)
         self.broker.apply_dividends(day, self.dividends)  # holders at the open of the ex-date
         self.state.now = open_dt
