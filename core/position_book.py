@@ -219,6 +219,17 @@ class PositionBook:
         return {"positions": [p.to_dict() for p in self.positions.values()], "trades": self.trades,
                 "counter": self._counter}
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], journal: Journal, store: Store, key_prefix: str) -> PositionBook:
+        """Rebuild a book saved by `to_dict`."""
+        book = cls(journal, store, key_prefix)
+        for item in data["positions"]:
+            position = Position.from_dict(item)
+            book.positions[position.position_id] = position
+        book.trades = [dict(row) for row in data["trades"]]
+        book._counter = int(data["counter"])
+        return book
+
 
 def _legs_of(position: Position) -> list[Leg]:
     return [Leg(c, q) for c, q in position.holdings.values()] or [Leg(Contract("CASH", ContractKind.EQUITY), 1)]

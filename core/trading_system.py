@@ -394,6 +394,46 @@ class TradingSystem:
         """Compare the books with the broker's holdings and journal every difference."""
         self.book.reconcile(self.broker.holdings(), now)
 
+    def restore(self) -> bool:
+        """Load the state saved under this system's key prefix; False when there is none.
+
+        Raises:
+            ValueError: the stored document is from another schema version or is malformed
+                (never silently ignored: losing track of positions loses money).
+        """
+        document = self.store.load(f"{self.key_prefix}/system")
+        if document is None:
+            return False
+        if document.get("schema") != SCHEMA_VERSION:
+            raise ValueError(f"stored state {self.key_prefix}/system has schema {document.get('schema')!r}; "
+                             f"this version reads schema {SCHEMA_VERSION}")
+        try:
+            self._restore(document)
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"stored state {self.key_prefix}/system is malformed: {error}") from error
+        return True
+
+    def _restore(self, document: dict[str, Any]) -> None:
+        risk = self.config.risk
+        self.sequence = int(document["sequence"])
+        self.vix = VixManager.from_dict(document["vix"], self.config.vix)
+        self.breakers = BreakerState.from_dict(document["breakers"], risk)
+        self.phases = PhaseTracker.from_dict(document["phases"], risk.phase_hysteresis)
+        for key, data in document["machines"].items():
+            if key in self.machines:
+                self.machines[key] = StrategyStateMachine.from_dict(data, risk=risk)
+        for key, data in document["statistics"].items():
+            if key in self.statistics:
+                self.statistics[key] = TradeStatistics.from_dict(data)
+        for key, memory in document["memory"].items():
+            if key in self.strategies:
+                self.strategies[key].memory = dict(memory)
+        self.book = PositionBook.from_dict(document["book"], self.journal, self.store, self.key_prefix)
+        self.orders = {o["order_id"]: WorkingOrder.from_dict(o) for o in document["orders"]}
+        last = document.get("last_management")
+        self.last_management = datetime.fromisoformat(last) if last else None
+        self.skips_journaled = dict(document.get("skips_journaled", {}))
+
     def save(self) -> None:
         """Persist the system state (schema-versioned) under the mode-prefixed key."""
         self.store.save(f"{self.key_prefix}/system", self.to_dict())
@@ -405,4 +445,5 @@ class TradingSystem:
                 "statistics": {k: s.to_dict() for k, s in self.statistics.items()},
                 "memory": {k: s.memory for k, s in self.strategies.items()},
                 "book": self.book.to_dict(), "orders": [o.to_dict() for o in self.orders.values()],
-                "last_management": self.last_management.isoformat() if self.last_management else None}
+                "last_management": self.last_management.isoformat() if self.last_management else None,
+                "skips_journaled": self.skips_journaled}

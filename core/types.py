@@ -157,7 +157,8 @@ class OrderIntent:
                 "legs": [leg.to_dict() for leg in self.legs], "quantity": self.quantity,
                 "limit_price": self.limit_price, "created": self.created.isoformat(),
                 "reason": self.reason, "position_id": self.position_id,
-                "max_loss_per_unit": self.max_loss_per_unit, "margin_per_unit": self.margin_per_unit,
+                "max_loss_per_unit": _finite_or_none(self.max_loss_per_unit),
+                "margin_per_unit": _finite_or_none(self.margin_per_unit),
                 "natural_price": self.natural_price, "timeout_seconds": self.timeout_seconds}
 
     @staticmethod
@@ -167,8 +168,18 @@ class OrderIntent:
             legs=tuple(Leg.from_dict(leg) for leg in data["legs"]), quantity=int(data["quantity"]),
             limit_price=float(data["limit_price"]), created=datetime.fromisoformat(data["created"]),
             reason=data["reason"], position_id=data.get("position_id"),
-            max_loss_per_unit=float(data["max_loss_per_unit"]), margin_per_unit=float(data["margin_per_unit"]),
+            max_loss_per_unit=_float_or_nan(data["max_loss_per_unit"]),
+            margin_per_unit=_float_or_nan(data["margin_per_unit"]),
             natural_price=data.get("natural_price"), timeout_seconds=int(data.get("timeout_seconds", 300)))
+
+
+def _finite_or_none(value: float) -> float | None:
+    """JSON has no NaN: unset figures are stored as null."""
+    return value if math.isfinite(value) else None
+
+
+def _float_or_nan(value: float | None) -> float:
+    return float("nan") if value is None else float(value)
 
 
 class Verdict(str, Enum):
