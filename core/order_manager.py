@@ -1,19 +1,23 @@
 """Working orders: the price-improvement ladder and time-outs (SPEC section 9).
 
-An order starts at the mid; every `order_step_seconds` its limit moves toward the natural price,
-never past it; after its time-out it is cancelled. The step is one tick, or the mid-to-natural
-distance divided by the number of steps the time-out allows when that is larger, so a wide
-market (a LEAP) reaches the natural price by the deadline instead of stalling near the mid. The manager only tracks and decides;
-the trading system talks to the broker.
+An order starts at the mid. At most every `order_step_seconds` its limit moves toward the natural
+price along a straight line in time that reaches the natural price at 80% of the order's time-out
+(at least one tick per step, never past the natural price); at the time-out it is cancelled. On a
+one-cent-wide market this is the classic one-tick ladder; on a wide market (a LEAP, a volatile
+open) it still reaches the natural price before giving up, whatever the engine's clock cadence.
+The manager only tracks and decides; the trading system talks to the broker.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from config.constants import product_spec
 from core.types import OrderIntent
+
+LADDER_SHARE_OF_TIMEOUT = 0.8  # the limit reaches the natural price at this share of the time-out
 
 
 def round_to_tick(price: float, tick: float) -> float:
@@ -64,9 +68,12 @@ def next_limit(order: WorkingOrder, now: datetime, step_seconds: int) -> float |
     if order.limit_price >= natural:
         return None
     tick = product_spec(order.intent.legs[0].contract.root).tick_size
-    steps = max(1, order.intent.timeout_seconds // step_seconds - 1)
-    increment = max(tick, round_to_tick((natural - order.intent.limit_price) / steps, tick))
-    candidate = round_to_tick(min(order.limit_price + increment, natural), tick)
+    elapsed = (now - order.submitted).total_seconds()
+    progress = min(1.0, elapsed / (LADDER_SHARE_OF_TIMEOUT * order.intent.timeout_seconds))
+    start = order.intent.limit_price
+    target = start + (natural - start) * progress
+    candidate = min(max(math.ceil(target / tick - 1e-9) * tick, order.limit_price + tick), natural)
+    candidate = round_to_tick(candidate, tick)
     if candidate == 0.0:  # a zero limit is refused by the broker; skip over it
         candidate = round_to_tick(min(candidate + tick, natural), tick)
     if candidate == 0.0 or candidate <= order.limit_price:

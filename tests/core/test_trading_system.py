@@ -1,0 +1,76 @@
+"""The trading system drives a strategy round its whole cycle through the simulated broker."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from config.loader import load_config
+from core.state_machine import StrategyState
+from core.trading_system import TradingSystem
+from offline.file_store import FileStore
+from offline.simulated_broker import SimulatedBroker
+from reporting.journal import Journal
+from strategies.friday_0dte import FridayZeroDte
+from tests.strategies.kit import eastern, scripted_market
+
+
+def run_friday(tmp_path, spy_path=None):
+    """One Friday (2024-08-09) at SPY 530 / VIX 23, minute by minute; returns the system."""
+    config = load_config()
+    market = scripted_market(eastern(2024, 8, 9, 9, 30), spy=530.0, vix=23.0)  # ELEVATED: multiplier 1
+    holder = {}
+    broker = SimulatedBroker(30_000.0, lambda c, now: market.quote(c), lambda r, now: market.price(r),
+                             lambda event: holder["system"].on_order_event(event),
+                             lambda event: holder["system"].on_assignment(event))
+    system = TradingSystem(config, [FridayZeroDte(config)], market, broker, FileStore(tmp_path), Journal(),
+                           "backtest/test", 30_000.0)
+    holder["system"] = system
+    open_dt = eastern(2024, 8, 9, 9, 30)
+    system.on_session_start(open_dt.date(), open_dt)
+    for minute in range(390):
+        now = open_dt + timedelta(minutes=minute)
+        market.state.now = now
+        market.state.vix_time = now
+        if spy_path is not None:
+            market.state.prices["SPY"] = spy_path(minute)
+        broker.process(now)
+        system.on_minute(now)
+    close = open_dt + timedelta(minutes=390)
+    broker.process(close)
+    broker.settle_expiries(close.date(), close)
+    broker.flush_events()
+    system.on_session_end(close)
+    return system, broker
+
+
+def test_full_cycle_entry_fill_manage_exit(tmp_path):
+    system, broker = run_friday(tmp_path)
+    states = [t.to_state.value for t in system.machines["friday_0dte"].history]
+    for state in ("ANALYZING", "ENTERING", "MANAGING", "EXITING", "IDLE"):
+        assert state in states, states
+    order = [states.index(s) for s in ("ANALYZING", "ENTERING", "MANAGING", "EXITING")]
+    assert order == sorted(order)
+    assert system.machines["friday_0dte"].state == StrategyState.IDLE
+    assert len(system.book.trades) == 1
+    trade = system.book.trades[0]
+    assert trade["exit_reason"] in ("profit_target", "time_exit")
+    assert trade["fees"] == 4.0  # four legs opened at $1.00, closed for $0
+    assert broker.holdings() == {}
+    assert system.reconcile(eastern(2024, 8, 9, 16, 1)) is None and system.book.reconcile({}, eastern(2024, 8, 9)) == []
+    kinds = [r["kind"] for r in system.journal.records]
+    assert kinds.count("entry") == 1 and kinds.count("exit") == 1
+
+
+def test_stop_loss_when_the_market_runs_through_the_short_put(tmp_path):
+    system, _ = run_friday(tmp_path, spy_path=lambda minute: 530.0 if minute < 70 else 515.0)
+    assert [t["exit_reason"] for t in system.book.trades] == ["stop_loss"]
+    assert system.book.trades[0]["pnl"] < 0
+
+
+def test_state_survives_a_restart(tmp_path):
+    system, _ = run_friday(tmp_path)
+    config = load_config()
+    market = scripted_market(eastern(2024, 8, 12), spy=530.0, vix=25.0)
+    fresh = TradingSystem(config, [FridayZeroDte(config)], market, system.broker, FileStore(tmp_path), Journal(),
+                          "backtest/test", 30_000.0)
+    assert fresh.restore()
+    assert fresh.to_dict() == system.to_dict()

@@ -1,0 +1,75 @@
+"""The seed configuration on real data, end to end (issue: the five core strategies).
+
+One run of 2023-01-01..2025-01-01 with $30,000 (about 40 s), shared by the tests below. Its key
+figures are stored in golden_seed_summary.json: a change that moves them must update that file
+and say why in the commit (python -m tests.integration.test_seed_run writes it).
+"""
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from config.loader import load_config
+from offline.market_data import load_market_data
+from offline.outputs import build_summary
+from offline.runner import BacktestRunner
+from tests.conftest import DATA_DIR
+
+GOLDEN = Path(__file__).with_name("golden_seed_summary.json")
+GOLDEN_KEYS = ("final_equity", "total_return", "max_drawdown", "trades", "win_rate", "orders_denied",
+               "max_open_positions", "errors")
+
+
+def run_seed(data_dir: Path) -> dict:
+    config = load_config()
+    market = load_market_data(data_dir, config.backtest.start_date, config.backtest.end_date)
+    with tempfile.TemporaryDirectory() as state:
+        result = BacktestRunner(config, market, Path(state)).run()
+    summary = build_summary(result)
+    summary["trade_list"] = [(t["strategy"], t["entry_time"], t["exit_time"], t["exit_reason"], t["pnl"])
+                             for t in result.system.book.trades]
+    return summary
+
+
+@pytest.fixture(scope="module")
+def seed(shared_data: Path) -> dict:
+    return run_seed(shared_data)
+
+
+def test_no_errors_and_every_core_strategy_closes_a_trade(seed):
+    assert seed["errors"] == 0
+    for key in ("friday_0dte", "lt112", "futures_strangle", "leap_put_ladder"):
+        assert seed["strategies"][key]["trades"] >= 1, key
+    assert seed["data"] == {**seed["data"], "source": "real", "option_prices": "modelled"}
+
+
+def test_regimes_high_and_extreme_on_2024_08_05_and_the_spike_deployment_within_budget(seed):
+    on_the_day = [c for c in seed["regime_changes"] if c["time"].startswith("2024-08-05")]
+    assert {"HIGH", "EXTREME"} <= {c["to"] for c in on_the_day}
+    spike_trades = [t for t in seed["trade_list"] if t[0] == "vix_spike"]
+    assert any(t[1].startswith("2024-08-05") for t in spike_trades)
+    assert seed["strategies"]["vix_spike"]["trades"] >= 1
+
+
+def test_phase_one_never_holds_more_than_three_positions(seed):
+    assert seed["max_open_positions"] <= 3
+    assert seed["orders_denied"].get("phase_max_positions", 0) >= 1  # the limit was reached and held
+
+
+def test_golden_figures(seed):
+    golden = json.loads(GOLDEN.read_text(encoding="ascii"))
+    current = {key: seed[key] for key in GOLDEN_KEYS}
+    current["trade_list"] = [list(t) for t in seed["trade_list"]]
+    assert current == golden, "seed results moved: update golden_seed_summary.json and say why in the commit"
+
+
+if __name__ == "__main__":
+    figures = run_seed(Path(sys.argv[1]) if len(sys.argv) > 1 else DATA_DIR)
+    golden = {key: figures[key] for key in GOLDEN_KEYS}
+    golden["trade_list"] = [list(t) for t in figures["trade_list"]]
+    GOLDEN.write_text(json.dumps(golden, indent=1, sort_keys=True) + "\n", encoding="ascii")
+    print(f"wrote {GOLDEN}")
