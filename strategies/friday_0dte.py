@@ -12,7 +12,7 @@ from config.loader import FrameworkConfig
 from core.types import CALL, PUT, Leg, OrderIntent, Position, Purpose
 from core.unified_position_sizer import KellyInputs
 from helpers.economic_calendar import is_major_event_day
-from strategies.base import DecisionContext, Proposal, Strategy, close_intent, make_intent, position_pnl
+from strategies.base import DecisionContext, Proposal, Strategy, close_intent, credit_exit_reason, make_intent
 from strategies.chain_tools import mid_net, row_by_delta, row_by_strike, unit_costs
 
 FRIDAY = 4
@@ -96,18 +96,9 @@ class FridayZeroDte(Strategy):
     def manage(self, ctx: DecisionContext, position: Position) -> list[OrderIntent]:
         p = self.params
         timeout = self.config.order.zero_dte_timeout_minutes * 60
-        if ctx.at_or_after(p.exit_time):
-            reason = "time_exit"
-        else:
-            pnl = position_pnl(position, ctx.market)
-            credit = position.entry_cash
-            if pnl is None or credit <= 0:
-                return []
-            if pnl >= p.profit_target * credit:
-                reason = "profit_target"
-            elif pnl <= -p.stop_loss * credit:
-                reason = "stop_loss"
-            else:
-                return []
+        reason = "time_exit" if ctx.at_or_after(p.exit_time) else credit_exit_reason(
+            position, ctx.market, p.profit_target, p.stop_loss)
+        if reason is None:
+            return []
         intent = close_intent(ctx, position, reason, timeout_seconds=timeout)
         return [intent] if intent is not None else []

@@ -37,7 +37,7 @@ from config.loader import FrameworkConfig
 from core.types import CALL, PUT, ChainSnapshot, Contract, Leg, OrderIntent, Position, Purpose
 from core.unified_position_sizer import KellyInputs
 from helpers.exchange_calendar import TUESDAY, is_nth_weekday_session
-from strategies.base import DecisionContext, Proposal, Strategy, close_intent, make_intent, position_pnl
+from strategies.base import DecisionContext, Proposal, Strategy, close_intent, credit_exit_reason, make_intent
 from strategies.chain_tools import mid_net, pick_expiry, row_by_delta, row_by_strike, unit_costs
 from strategies.defensive import (
     contract_deltas,
@@ -141,13 +141,9 @@ class FuturesStrangle(Strategy):
             return self._close(ctx, position, "regime_exit")
         if dte_exit_due(position, ctx.today, p.exit_dte):
             return self._close(ctx, position, "time_exit")
-        pnl = position_pnl(position, ctx.market)
-        credit = position.entry_cash
-        if pnl is not None and credit > 0:
-            if pnl >= p.profit_target * credit:
-                return self._close(ctx, position, "profit_target")
-            if pnl <= -p.stop_loss * credit:
-                return self._close(ctx, position, "stop_loss")
+        reason = credit_exit_reason(position, ctx.market, p.profit_target, p.stop_loss)
+        if reason is not None:
+            return self._close(ctx, position, reason)
         shorts = short_contracts(position)
         deltas = contract_deltas(ctx, shorts)
         if shorts_at_delta(shorts, deltas, p.tested_delta_all):

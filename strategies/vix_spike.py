@@ -26,8 +26,8 @@ from strategies.base import (
     Proposal,
     Strategy,
     close_intent,
+    credit_exit_reason,
     make_intent,
-    position_pnl,
 )
 from strategies.chain_tools import mid_net, pick_expiry, row_by_delta, row_by_strike, unit_costs
 from strategies.defensive import dte_exit_due
@@ -118,18 +118,9 @@ class VixSpikeDeployment(Strategy):
 
     def manage(self, ctx: DecisionContext, position: Position) -> list[OrderIntent]:
         p = self.params
-        if dte_exit_due(position, ctx.today, p.exit_dte):
-            reason = "time_exit"
-        else:
-            pnl = position_pnl(position, ctx.market)
-            credit = position.entry_cash
-            if pnl is None or credit <= 0:
-                return []
-            if pnl >= p.profit_target * credit:
-                reason = "profit_target"
-            elif pnl <= -p.stop_loss * credit:
-                reason = "stop_loss"
-            else:
-                return []
+        reason = "time_exit" if dte_exit_due(position, ctx.today, p.exit_dte) else credit_exit_reason(
+            position, ctx.market, p.profit_target, p.stop_loss)
+        if reason is None:
+            return []
         intent = close_intent(ctx, position, reason)
         return [intent] if intent is not None else []
