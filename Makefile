@@ -17,8 +17,12 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install -q --no-deps -e .
 	@touch $(STAMP)
 
+## make lean-check: type-check main.py and the LEAN adapter against quantconnect-stubs
+lean-check: $(STAMP)
+	$(BIN)/mypy main.py lean_adapter
+
 ## make test: lint, type-check the LEAN side, run every test (real-data tests read $(DATA))
-test: $(STAMP)
+test: $(STAMP) lean-check
 	$(BIN)/ruff check .
 	TOMKING_DATA=$(DATA) $(BIN)/python -m pytest -q -n 2 tests
 

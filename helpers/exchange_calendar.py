@@ -95,7 +95,8 @@ def _check_aware(dt: object, name: str = "dt") -> datetime:
 def _check_weekday_n(weekday: object, n: object) -> None:
     if not 0 <= _check_int(weekday, "weekday") <= 6:
         raise ValueError(f"weekday must be 0 (Monday) .. 6 (Sunday), got {weekday}")
-    if _check_int(n, "n") == 0 or not -5 <= n <= 5:
+    count = _check_int(n, "n")
+    if count == 0 or not -5 <= count <= 5:
         raise ValueError(f"n must be 1..5 or -1..-5, got {n}")
 
 

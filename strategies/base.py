@@ -74,9 +74,11 @@ class Strategy(ABC):
         self.memory: dict[str, Any] = {}  # small JSON-safe facts persisted with the system state
         self.last_skip_reason = ""
 
-    def skip(self, reason: str) -> None:
-        """Record why no entry is proposed now (the trading system journals it) and return None."""
+    def skip(self, reason: str) -> Proposal | None:
+        """Record why no entry is proposed now (the trading system journals it); returns no proposal,
+        so a refusal reads `return self.skip("...")`."""
         self.last_skip_reason = reason
+        return None
 
     @abstractmethod
     def propose_entry(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:

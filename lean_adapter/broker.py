@@ -1,0 +1,177 @@
+"""core.ports.Broker on LEAN, obeying Tastytrade's order rules before they bite.
+
+Tastytrade accepts Market, Limit, StopMarket, StopLimit and ComboLimit orders. So:
+
+- a multi-leg intent becomes one `combo_limit_order` (at most 4 legs, leg ratios with greatest
+  common divisor 1, `Leg.create(symbol, ratio)`), the quantity is the number of units and the
+  limit is the net price of one unit: positive for a debit, negative for a credit;
+- a one-leg intent becomes a `limit_order` for ratio x units contracts at the leg's price
+  (the net price divided by the ratio, which must be positive);
+- a limit of exactly zero (or not finite) is refused before anything is sent, as is any other
+  malformed intent (ValueError, naming the intent);
+- no combo market orders and no `OptionStrategies` orders are ever sent.
+
+Price improvement moves the combo's limit through the first leg's ticket (LEAN keeps one limit
+for the whole combo); cancel cancels every leg still open.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from functools import reduce
+
+from AlgorithmImports import Leg as LeanLeg
+from AlgorithmImports import OrderTicket, QCAlgorithm, Symbol, UpdateOrderFields
+
+from core.types import Contract, OrderIntent
+from lean_adapter.clock import to_eastern
+from lean_adapter.order_events import FINAL_LEAN_STATUSES, ComboTracker, EventRelay
+from lean_adapter.symbols import SymbolBook
+
+MAX_LEGS = 4
+
+
+def check_intent(intent: OrderIntent) -> None:
+    """Refuse what Tastytrade (or common sense) would refuse.
+
+    Raises:
+        ValueError: no legs or more than 4, a contract twice, leg ratios whose greatest common
+            divisor is not 1, a quantity that is not a positive integer, a limit that is zero or
+            not finite, or a one-leg limit with the wrong sign for its side.
+    """
+    name = f"order intent {intent.intent_id} ({intent.strategy})"
+    if not 1 <= len(intent.legs) <= MAX_LEGS:
+        raise ValueError(f"{name}: {len(intent.legs)} legs; Tastytrade combo orders take 1 to {MAX_LEGS}")
+    keys = [leg.contract.key for leg in intent.legs]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"{name}: a contract appears in more than one leg: {keys}")
+    divisor = reduce(math.gcd, (abs(leg.ratio) for leg in intent.legs))
+    if divisor != 1:
+        raise ValueError(f"{name}: leg ratios {[leg.ratio for leg in intent.legs]} have common divisor {divisor}; "
+                         "express them per unit and raise the quantity instead")
+    if isinstance(intent.quantity, bool) or not isinstance(intent.quantity, int) or intent.quantity < 1:
+        raise ValueError(f"{name}: quantity must be a positive integer, got {intent.quantity!r}")
+    _check_limit(name, intent.limit_price)
+    if len(intent.legs) == 1 and intent.limit_price / intent.legs[0].ratio <= 0:
+        raise ValueError(f"{name}: a one-leg {'buy' if intent.legs[0].ratio > 0 else 'sell'} needs a "
+                         f"{'positive' if intent.legs[0].ratio > 0 else 'negative'} net limit, got {intent.limit_price}")
+
+
+def _check_limit(name: str, limit: float) -> None:
+    if not isinstance(limit, (int, float)) or not math.isfinite(limit) or limit == 0:
+        raise ValueError(f"{name}: limit price {limit!r} refused (it must be finite and not zero)")
+
+
+class LeanBroker:
+    """The core's Broker port on a QCAlgorithm.
+
+    Args:
+        algorithm: the running algorithm (orders, portfolio).
+        symbols: the LEAN Symbol of every contract the market view has shown to the core.
+        tracker: order bookkeeping and event translation (shared with main.on_order_event).
+        relay: delivers core events (early ones from a synchronous rejection) after the core runs.
+        report: called with a message when LEAN refuses an update or a cancel.
+    """
+
+    def __init__(self, algorithm: QCAlgorithm, symbols: SymbolBook, tracker: ComboTracker, relay: EventRelay,
+                 report: Callable[[str], None]) -> None:
+        self._algorithm = algorithm
+        self._symbols = symbols
+        self._tracker = tracker
+        self._relay = relay
+        self._report = report
+
+    def submit(self, intent: OrderIntent) -> str:
+        """Send an intent as a combo limit order (one leg: a limit order); returns the order id.
+
+        Raises:
+            ValueError: the intent breaks an order rule (see check_intent), or a contract has no
+                known LEAN symbol (it never appeared in a chain or the portfolio).
+        """
+        check_intent(intent)
+        symbols = [self._symbol(leg.contract, intent) for leg in intent.legs]
+        ratios = [leg.ratio for leg in intent.legs]
+        tag = f"{intent.strategy} {intent.purpose.value} {intent.intent_id}"
+        self._tracker.collecting = True
+        try:
+            tickets = self._send(intent, symbols, ratios, tag)
+        finally:
+            self._tracker.collecting = False
+        order_id, early = self._tracker.register(intent, tickets, ratios, self._now())
+        self._relay.push(early)
+        return order_id
+
+    def _send(self, intent: OrderIntent, symbols: Sequence[Symbol], ratios: Sequence[int],
+              tag: str) -> Sequence[OrderTicket]:
+        if len(symbols) == 1:
+            price = intent.limit_price / ratios[0]
+            return [self._algorithm.limit_order(symbols[0], ratios[0] * intent.quantity, price, tag=tag)]
+        legs = [LeanLeg.create(symbol, ratio) for symbol, ratio in zip(symbols, ratios, strict=True)]
+        return self._algorithm.combo_limit_order(legs, intent.quantity, intent.limit_price, tag=tag)
+
+    def update_limit(self, order_id: str, limit_price: float) -> None:
+        """Move a working order's net limit (same sign convention as the intent).
+
+        Raises:
+            ValueError: the new limit is zero or not finite, or has the wrong sign for a one-leg order.
+        """
+        tracked = self._tracker.orders.get(order_id)
+        if tracked is None:
+            return  # finished at LEAN; its final event is on its way to the core
+        name = f"order {order_id} ({tracked.intent.strategy})"
+        _check_limit(name, limit_price)
+        ticket = tracked.tickets[0]
+        price = limit_price
+        if len(tracked.tickets) == 1:
+            price = limit_price / tracked.intent.legs[0].ratio
+            if price <= 0:
+                raise ValueError(f"{name}: limit {limit_price} has the wrong sign for a one-leg order")
+        fields = UpdateOrderFields()
+        fields.limit_price = price
+        fields.tag = f"improve to {limit_price:g}"
+        response = ticket.update(fields)
+        if not response.is_success:
+            self._report(f"limit update of {name} to {limit_price:g} refused: {response.error_message}")
+
+    def cancel(self, order_id: str) -> None:
+        """Cancel every leg of a working order still open (cancel events follow)."""
+        tracked = self._tracker.orders.get(order_id)
+        if tracked is None:
+            return
+        for ticket in tracked.tickets:
+            if ticket.status not in FINAL_LEAN_STATUSES:
+                response = ticket.cancel("cancel requested by the trading core")
+                if not response.is_success:
+                    self._report(f"cancel of order {order_id} leg {ticket.order_id} refused: {response.error_message}")
+
+    def open_order_ids(self) -> list[str]:
+        return self._tracker.open_order_ids()
+
+    def holdings(self) -> dict[str, tuple[Contract, int]]:
+        """Every non-zero position in the LEAN portfolio: contract key -> (contract, signed quantity)."""
+        held: dict[str, tuple[Contract, int]] = {}
+        for holding in self._algorithm.portfolio.values():
+            quantity = int(holding.quantity)
+            if quantity == 0:
+                continue
+            contract = self._symbols.remember(holding.symbol)
+            if contract is not None:
+                held[contract.key] = (contract, quantity)
+        return held
+
+    def net_liquidation(self) -> float:
+        return float(self._algorithm.portfolio.total_portfolio_value)
+
+    def margin_used(self) -> float:
+        return float(self._algorithm.portfolio.total_margin_used)
+
+    def _symbol(self, contract: Contract, intent: OrderIntent) -> Symbol:
+        symbol = self._symbols.symbol_for(contract)
+        if symbol is None:
+            raise ValueError(f"order intent {intent.intent_id} ({intent.strategy}): no LEAN symbol known for "
+                             f"{contract.key}; it never appeared in a chain or the portfolio")
+        return symbol
+
+    def _now(self) -> datetime:
+        return to_eastern(self._algorithm.time)

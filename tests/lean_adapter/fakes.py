@@ -1,0 +1,508 @@
+"""Small runtime fakes of the LEAN objects main.py and lean_adapter touch.
+
+Every public member of a fake has the name (and, for methods, compatible parameters) of the
+real member in quantconnect-stubs; test_fakes_match_stubs.py checks it. Members only tests use
+start with `fake_`. `install()` puts a fake `AlgorithmImports` module into sys.modules; the
+market and broker behind the fake algorithm live in `FakeLean` (fake_lean.py).
+"""
+from __future__ import annotations
+
+import sys
+import types
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from enum import IntEnum
+from typing import Any
+
+
+class Resolution(IntEnum):
+    TICK, SECOND, MINUTE, HOUR, DAILY = range(5)
+
+
+class DataNormalizationMode(IntEnum):
+    RAW, ADJUSTED, SPLIT_ADJUSTED = range(3)
+
+
+class DataMappingMode(IntEnum):
+    LAST_TRADING_DAY, FIRST_DAY_MONTH, OPEN_INTEREST = range(3)
+
+
+class BrokerageName(IntEnum):
+    DEFAULT, TASTYTRADE = range(2)
+
+
+class AccountType(IntEnum):
+    MARGIN, CASH = range(2)
+
+
+class OrderStatus(IntEnum):
+    NEW, SUBMITTED, PARTIALLY_FILLED, FILLED = range(4)
+    CANCELED, NONE, INVALID, CANCEL_PENDING, UPDATE_SUBMITTED = range(5, 10)
+
+
+class OptionRight(IntEnum):
+    CALL, PUT = range(2)
+
+
+class SecurityType(IntEnum):
+    BASE, EQUITY, OPTION, COMMODITY, FOREX, FUTURE, CFD, CRYPTO, FUTURE_OPTION, INDEX, INDEX_OPTION = range(11)
+
+
+class DayOfWeek(IntEnum):
+    SUNDAY, MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY = range(7)
+
+
+class TimeZones:
+    NEW_YORK = "America/New_York"
+    UTC = "UTC"
+
+
+class TimeInForce:
+    DAY = "day"
+    GOOD_TIL_CANCELED = "gtc"
+
+
+class OrderProperties:
+    def __init__(self) -> None:
+        self.time_in_force: Any = TimeInForce.GOOD_TIL_CANCELED
+
+
+class SecurityIdentifier:
+    def __init__(self, symbol: str, security_type: SecurityType, date: datetime | None = None,
+                 strike_price: float = 0.0, option_right: OptionRight = OptionRight.CALL) -> None:
+        self.symbol = symbol
+        self.security_type = security_type
+        self.date = date or datetime(2050, 12, 31)
+        self.strike_price = strike_price
+        self.option_right = option_right
+
+
+class Symbol:
+    """Equal by value text (unique per instrument in these fakes)."""
+
+    def __init__(self, value: str, identifier: SecurityIdentifier, underlying: Symbol | None = None,
+                 canonical: bool = False) -> None:
+        self.value = value
+        self.id = identifier
+        self.security_type = identifier.security_type
+        self.underlying = underlying
+        self.has_underlying = underlying is not None
+        self._canonical = canonical
+
+    def is_canonical(self) -> bool:
+        return self._canonical
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Symbol) and other.value == self.value
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+    def __repr__(self) -> str:
+        return f"Symbol({self.value})"
+
+
+class BaseData:
+    def __init__(self, symbol: Symbol | None, time: datetime, price: float) -> None:
+        self.symbol = symbol
+        self.time = time
+        self.end_time = time
+        self.price = price
+        self.value = price
+
+
+class TradeBar(BaseData):
+    def __init__(self, symbol: Symbol, time: datetime, open: float, high: float, low: float, close: float) -> None:
+        super().__init__(symbol, time, close)
+        self.end_time = time + timedelta(days=1)
+        self.open, self.high, self.low, self.close = open, high, low, close
+
+
+class DataDictionary:
+    """Dict-like view shared by TradeBars and OptionChains."""
+
+    def __init__(self, items: dict[Symbol, Any] | None = None) -> None:
+        self._items = dict(items or {})
+
+    def get(self, key: Symbol) -> Any:
+        return self._items.get(key)
+
+    def items(self) -> list[tuple[Symbol, Any]]:
+        return list(self._items.items())
+
+    def values(self) -> list[Any]:
+        return list(self._items.values())
+
+    def __getitem__(self, key: Symbol) -> Any:
+        return self._items[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class TradeBars(DataDictionary):
+    pass
+
+
+class OptionChains(DataDictionary):
+    pass
+
+
+class Greeks:
+    def __init__(self, delta: float = 0.0, gamma: float = 0.0, vega: float = 0.0, theta: float = 0.0,
+                 rho: float = 0.0) -> None:
+        self.delta, self.gamma, self.vega, self.theta, self.rho = delta, gamma, vega, theta, rho
+
+
+class OptionContract:
+    def __init__(self, symbol: Symbol, bid_price: float, ask_price: float, implied_volatility: float = 0.0,
+                 greeks: Greeks | None = None) -> None:
+        self.symbol = symbol
+        self.strike = symbol.id.strike_price
+        self.expiry = symbol.id.date
+        self.right = symbol.id.option_right
+        self.bid_price, self.ask_price = bid_price, ask_price
+        self.implied_volatility = implied_volatility
+        self.greeks = greeks or Greeks()
+
+
+class OptionChain:
+    def __init__(self, underlying: BaseData, contracts: list[OptionContract]) -> None:
+        self.underlying = underlying
+        self._contracts = list(contracts)
+
+    def __iter__(self) -> Iterator[OptionContract]:
+        return iter(self._contracts)
+
+    def __len__(self) -> int:
+        return len(self._contracts)
+
+
+class Slice:
+    def __init__(self, time: datetime, option_chains: OptionChains | None = None,
+                 bars: TradeBars | None = None) -> None:
+        self.time = time
+        self.option_chains = option_chains or OptionChains()
+        self.bars = bars or TradeBars()
+
+
+class OptionUniverse(BaseData):
+    """One row of an option universe (what a filter's `contracts` selector receives)."""
+
+
+class OptionFilterUniverse:
+    """Applies filters the way LEAN does: each call narrows the current contract list."""
+
+    def __init__(self, rows: list[OptionUniverse], underlying: BaseData, local_time: datetime) -> None:
+        self.underlying = underlying
+        self.local_time = local_time
+        self.fake_rows = list(rows)
+        self.fake_weeklys = False
+
+    def include_weeklys(self) -> OptionFilterUniverse:
+        self.fake_weeklys = True
+        return self
+
+    def expiration(self, min_expiry_days: int, max_expiry_days: int) -> OptionFilterUniverse:
+        today = self.local_time.date()
+        self.fake_rows = [r for r in self.fake_rows
+                          if r.symbol is not None and min_expiry_days <= (r.symbol.id.date.date() - today).days
+                          <= max_expiry_days]
+        return self
+
+    def contracts(self, contract_selector: Callable[[list[OptionUniverse]], list[OptionUniverse]]
+                  ) -> OptionFilterUniverse:
+        self.fake_rows = list(contract_selector(list(self.fake_rows)))
+        return self
+
+
+class CashAmount:
+    def __init__(self, amount: float, currency: str = "USD") -> None:
+        self.amount, self.currency = amount, currency
+
+
+class OrderFee:
+    def __init__(self, value: CashAmount) -> None:
+        self.value = value
+
+
+class OrderEvent:
+    def __init__(self, order_id: int, symbol: Symbol, utc_time: datetime, status: OrderStatus, fill_price: float = 0.0,
+                 fill_quantity: float = 0.0, fee: float = 0.0, message: str = "", is_assignment: bool = False,
+                 is_in_the_money: bool = False) -> None:
+        self.order_id, self.symbol, self.utc_time, self.status = order_id, symbol, utc_time, status
+        self.fill_price, self.fill_quantity = fill_price, fill_quantity
+        self.order_fee = OrderFee(CashAmount(fee))
+        self.message = message
+        self.is_assignment, self.is_in_the_money = is_assignment, is_in_the_money
+
+
+class OrderResponse:
+    def __init__(self, order_id: int, is_success: bool, error_message: str = "") -> None:
+        self.order_id, self.is_success, self.error_message = order_id, is_success, error_message
+
+
+class SubmitOrderRequest:
+    """An order LEAN proposes (margin calls); main.py passes them through untouched."""
+
+
+class UpdateOrderFields:
+    def __init__(self) -> None:
+        self.limit_price: float | None = None
+        self.quantity: float | None = None
+        self.tag: str | None = None
+
+
+class Leg:
+    def __init__(self, symbol: Symbol, quantity: int, order_price: float | None) -> None:
+        self.symbol, self.quantity, self.order_price = symbol, quantity, order_price
+
+    @staticmethod
+    def create(symbol: Symbol, quantity: int, limit_price: float | None = None) -> Leg:
+        return Leg(symbol, quantity, limit_price)
+
+
+class OrderTicket:
+    """A leg's ticket. `fake_lean` performs updates and cancels like the broker would."""
+
+    def __init__(self, order_id: int, symbol: Symbol, quantity: int, limit_price: float, tag: str, fake_lean: Any,
+                 fake_group: list[OrderTicket] | None = None) -> None:
+        self.order_id, self.symbol, self.quantity, self.tag = order_id, symbol, quantity, tag
+        self.status = OrderStatus.SUBMITTED
+        self.quantity_filled = 0
+        self.fake_limit = limit_price
+        self.fake_lean = fake_lean
+        self.fake_group = fake_group if fake_group is not None else [self]
+
+    def update(self, fields: UpdateOrderFields) -> OrderResponse:
+        return self.fake_lean.fake_update(self, fields)
+
+    def cancel(self, tag: str | None = None) -> OrderResponse:
+        return self.fake_lean.fake_cancel(self)
+
+
+class Security:
+    def __init__(self, symbol: Symbol, price: float = 0.0, multiplier: float = 1.0) -> None:
+        self.symbol = symbol
+        self.price = self.open = self.close = price
+        self.bid_price = self.ask_price = price
+        self.fake_multiplier = multiplier
+        self.fake_last: BaseData | None = None
+
+    def get_last_data(self) -> BaseData | None:
+        return self.fake_last
+
+
+class Equity(Security):
+    pass
+
+
+class Index(Security):
+    pass
+
+
+class Option(Security):
+    def set_filter(self, universe_func: Callable[[OptionFilterUniverse], OptionFilterUniverse]) -> None:
+        self.fake_filter = universe_func
+
+
+class IndexOption(Option):
+    pass
+
+
+class Future(Security):
+    def set_filter(self, min_expiry_days: int, max_expiry_days: int) -> None:
+        self.fake_expiry_days = (min_expiry_days, max_expiry_days)
+
+
+class SecurityManager(DataDictionary):
+    def contains_key(self, symbol: Symbol) -> bool:
+        return symbol in self._items
+
+
+class SecurityHolding:
+    def __init__(self, symbol: Symbol, quantity: int = 0) -> None:
+        self.symbol, self.quantity = symbol, quantity
+
+
+class SecurityPortfolioManager:
+    """Holdings and value of the fake account (values computed from the fake market)."""
+
+    def __init__(self, fake_lean: Any) -> None:
+        self.fake_lean = fake_lean
+
+    def values(self) -> list[SecurityHolding]:
+        return list(self.fake_lean.account.holdings.values())
+
+    @property
+    def total_portfolio_value(self) -> float:
+        return self.fake_lean.fake_portfolio_value()
+
+    @property
+    def total_margin_used(self) -> float:
+        return self.fake_lean.fake_margin_used
+
+
+class ObjectStore:
+    """An in-memory ObjectStore; share one instance between algorithm instances to restart."""
+
+    def __init__(self) -> None:
+        self.fake_data: dict[str, str] = {}
+
+    def save(self, path: str, text: str) -> bool:
+        self.fake_data[path] = text
+        return True
+
+    def read(self, path: str) -> str:
+        return self.fake_data[path]
+
+    def contains_key(self, path: str) -> bool:
+        return path in self.fake_data
+
+    def delete(self, path: str) -> bool:
+        return self.fake_data.pop(path, None) is not None
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self.fake_data)
+
+
+class SecurityTransactionManager:
+    """Open order tickets of the fake brokerage."""
+
+    def __init__(self, fake_lean: Any) -> None:
+        self.fake_lean = fake_lean
+
+    def get_open_order_tickets(self, filter: Callable[[OrderTicket], bool] | None = None) -> list[OrderTicket]:
+        return [t for t in self.fake_lean.tickets.values()
+                if t.status in (OrderStatus.SUBMITTED, OrderStatus.PARTIALLY_FILLED) and (filter is None or filter(t))]
+
+
+class DateRules:
+    def every_day(self, symbol: Symbol) -> tuple[str, Any]:
+        return ("every_day", symbol)
+
+    def every(self, day: DayOfWeek) -> tuple[str, Any]:
+        return ("every", day)
+
+
+class TimeRules:
+    def at(self, hour: int, minute: int, second: int = 0) -> tuple[str, Any]:
+        return ("at", (hour, minute))
+
+    def every(self, interval: timedelta) -> tuple[str, Any]:
+        return ("every", interval)
+
+    def after_market_open(self, symbol: Symbol, minutes_after_open: float = 0) -> tuple[str, Any]:
+        return ("after_open", minutes_after_open)
+
+    def after_market_close(self, symbol: Symbol, minutes_after_close: float = 0) -> tuple[str, Any]:
+        return ("after_close", minutes_after_close)
+
+
+class ScheduleManager:
+    def __init__(self) -> None:
+        self.fake_events: list[tuple[Any, Any, Callable[[], None]]] = []
+
+    def on(self, date_rule: Any, time_rule: Any, callback: Callable[[], None]) -> None:
+        self.fake_events.append((date_rule, time_rule, callback))
+
+
+class NotificationManager:
+    def __init__(self) -> None:
+        self.fake_sent: list[tuple[str, str, str]] = []
+
+    def email(self, address: str, subject: str, message: str, data: str = "", headers: Any = None) -> bool:
+        self.fake_sent.append((address, subject, message))
+        return True
+
+    def telegram(self, id: str, message: str, token: str | None = None) -> bool:
+        self.fake_sent.append((id, "", message))
+        return True
+
+
+class InterestRateProvider:
+    def get_interest_rate(self, date: datetime) -> float:
+        return 0.05
+
+
+class TypedHistory:
+    def __init__(self, fake_lean: Any) -> None:
+        self.fake_lean = fake_lean
+
+    def __call__(self, symbol: Symbol, periods: int, resolution: Resolution | None = None) -> list[TradeBar]:
+        return self.fake_lean.fake_history(symbol, periods)
+
+
+class History:
+    def __init__(self, fake_lean: Any) -> None:
+        self.fake_lean = fake_lean
+
+    def __getitem__(self, type: type) -> TypedHistory:
+        return TypedHistory(self.fake_lean)
+
+
+# The stub class each fake stands for (test_fakes_match_stubs.py).
+STUB_CLASSES: dict[type, str] = {
+    Resolution: "QuantConnect.Resolution", DataNormalizationMode: "QuantConnect.DataNormalizationMode",
+    DataMappingMode: "QuantConnect.DataMappingMode", BrokerageName: "QuantConnect.Brokerages.BrokerageName",
+    AccountType: "QuantConnect.AccountType", OrderStatus: "QuantConnect.Orders.OrderStatus",
+    OptionRight: "QuantConnect.OptionRight", SecurityType: "QuantConnect.SecurityType",
+    DayOfWeek: "System.DayOfWeek", TimeZones: "QuantConnect.TimeZones", TimeInForce: "QuantConnect.Orders.TimeInForce",
+    OrderProperties: "QuantConnect.Orders.OrderProperties",
+    SecurityIdentifier: "QuantConnect.SecurityIdentifier", Symbol: "QuantConnect.Symbol",
+    BaseData: "QuantConnect.Data.BaseData", TradeBar: "QuantConnect.Data.Market.TradeBar",
+    DataDictionary: "QuantConnect.Data.Market.DataDictionary", TradeBars: "QuantConnect.Data.Market.TradeBars",
+    OptionChains: "QuantConnect.Data.Market.OptionChains", Greeks: "QuantConnect.Data.Market.Greeks",
+    OptionContract: "QuantConnect.Data.Market.OptionContract", OptionChain: "QuantConnect.Data.Market.OptionChain",
+    Slice: "QuantConnect.Data.Slice", OptionUniverse: "QuantConnect.Data.UniverseSelection.OptionUniverse",
+    OptionFilterUniverse: "QuantConnect.Securities.OptionFilterUniverse",
+    CashAmount: "QuantConnect.Securities.CashAmount", OrderFee: "QuantConnect.Orders.Fees.OrderFee",
+    OrderEvent: "QuantConnect.Orders.OrderEvent", OrderResponse: "QuantConnect.Orders.OrderResponse",
+    UpdateOrderFields: "QuantConnect.Orders.UpdateOrderFields",
+    SubmitOrderRequest: "QuantConnect.Orders.SubmitOrderRequest", Leg: "QuantConnect.Orders.Leg",
+    OrderTicket: "QuantConnect.Orders.OrderTicket", Security: "QuantConnect.Securities.Security",
+    Equity: "QuantConnect.Securities.Equity.Equity", Index: "QuantConnect.Securities.Index.Index",
+    Option: "QuantConnect.Securities.Option.Option", IndexOption: "QuantConnect.Securities.IndexOption.IndexOption",
+    Future: "QuantConnect.Securities.Future.Future", SecurityManager: "QuantConnect.Securities.SecurityManager",
+    SecurityHolding: "QuantConnect.Securities.SecurityHolding",
+    SecurityPortfolioManager: "QuantConnect.Securities.SecurityPortfolioManager",
+    ObjectStore: "QuantConnect.Storage.ObjectStore",
+    SecurityTransactionManager: "QuantConnect.Securities.SecurityTransactionManager", DateRules: "QuantConnect.Scheduling.DateRules",
+    TimeRules: "QuantConnect.Scheduling.TimeRules", ScheduleManager: "QuantConnect.Scheduling.ScheduleManager",
+    NotificationManager: "QuantConnect.Notifications.NotificationManager",
+    InterestRateProvider: "QuantConnect.Data.InterestRateProvider",
+    TypedHistory: "QuantConnect.Algorithm._Typed_QCAlgorithm_History",
+    History: "QuantConnect.Algorithm._QCAlgorithm_History",
+}  # fake_algorithm.py adds its QCAlgorithm
+
+# Names the fake AlgorithmImports module exports: the stub names of the fakes that exist there.
+EXPORTED = ("Resolution", "DataNormalizationMode", "DataMappingMode", "BrokerageName", "AccountType", "OrderStatus",
+            "OptionRight", "SecurityType", "DayOfWeek", "TimeZones", "TimeInForce", "OrderProperties", "SecurityIdentifier", "Symbol", "BaseData",
+            "TradeBar", "TradeBars", "OptionChains", "Greeks", "OptionContract", "OptionChain", "Slice",
+            "OptionUniverse", "OptionFilterUniverse", "CashAmount", "OrderFee", "OrderEvent", "OrderResponse",
+            "SubmitOrderRequest",
+            "UpdateOrderFields", "Leg", "OrderTicket", "Security", "Equity", "Option", "IndexOption", "Future",
+            "SecurityManager", "SecurityHolding", "SecurityPortfolioManager", "ObjectStore",
+            "SecurityTransactionManager", "DateRules",
+            "TimeRules", "ScheduleManager", "NotificationManager", "QCAlgorithm")
+
+
+def install() -> types.ModuleType:
+    """Put the fake `AlgorithmImports` module into sys.modules (idempotent) and return it."""
+    module = sys.modules.get("AlgorithmImports")
+    if module is not None and getattr(module, "FAKE", False):
+        return module
+    from tests.lean_adapter.fake_algorithm import QCAlgorithm  # the base class needs this module first
+
+    module = types.ModuleType("AlgorithmImports")
+    namespace = {**globals(), "QCAlgorithm": QCAlgorithm}
+    for name in EXPORTED:
+        setattr(module, name, namespace[name])
+    module.__all__ = list(EXPORTED)  # type: ignore[attr-defined]
+    module.FAKE = True  # type: ignore[attr-defined]
+    sys.modules["AlgorithmImports"] = module
+    return module

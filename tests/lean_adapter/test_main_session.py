@@ -1,0 +1,260 @@
+"""A scripted live session of main.py on the fakes: initialize, warm-up, a Friday with chains, a
+0DTE entry, its fill, a restart (a new algorithm instance on the same ObjectStore and account)
+that reconciles without duplicating anything, and the exit.
+
+SPY (minute bars) and VIX (daily bars) are real; the intraday VIX is held at 23.5 and the option
+chain is modelled (scenario.bsm_chain), so the figures checked are the adapter's arithmetic, not
+market results.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import main
+from helpers.exchange_calendar import nyse_sessions
+from lean_adapter.parameters import project_parameters
+from lean_adapter.subscriptions import plan_subscriptions
+from tests.lean_adapter import fakes as f
+from tests.lean_adapter.fake_algorithm import FakeAccount, FakeLean, option_symbol
+from tests.lean_adapter.scenario import bsm_chain, daily_bars, spy_minutes
+
+FRIDAY = date(2024, 8, 2)  # VIX closed 23.39 (above the 22 minimum); no FOMC or CPI release
+VIX_LEVEL = 23.5
+SIGMA = 0.22
+STRIKES = np.arange(500.0, 571.0)
+
+
+class Session:
+    """One algorithm instance on the shared store and account, with real SPY/VIX bars."""
+
+    def __init__(self, shared_data: Path, store: f.ObjectStore, account: FakeAccount) -> None:
+        parameters = {**project_parameters(), "notify_email": "trader@example.com"}
+        self.lean = FakeLean(store, account, live_mode=True, algorithm_id="L-1", project_id=7, parameters=parameters,
+                             start=datetime.combine(FRIDAY, time(9, 0)))
+        self.algorithm = self.lean.attach(main.TomKingFramework())
+        self.algorithm.initialize()
+        found = {(s.kind, s.symbol.value): s for s in self.lean.subscriptions}
+        self.found = found
+        self.spy, self.vix = found[("equity", "SPY")].symbol, found[("index", "VIX")].symbol
+        self.spy_options = found[("option", "?SPY")].symbol
+        self.lean.daily[self.spy] = daily_bars(shared_data, "SPY.csv", self.spy, date(2023, 1, 1), FRIDAY)
+        self.lean.daily[self.vix] = daily_bars(shared_data, "VIX_cboe.csv", self.vix, date(2023, 1, 1), FRIDAY)
+        self.minutes = spy_minutes(shared_data, FRIDAY)
+        self.auto_fill = False  # fill every working order at its limit one minute after it went out
+
+    def warm_up(self) -> None:
+        span = self.lean.settings["warm_up"][0]
+        self.lean.warm_up(nyse_sessions(FRIDAY - span, FRIDAY - timedelta(days=1)), [self.spy, self.vix])
+
+    def market(self, moment: datetime) -> None:
+        """Prices as of `moment`: the SPY bar that just closed, VIX, and the 0DTE chain."""
+        if self.auto_fill:
+            for group in self.lean.open_groups():
+                self.lean.fill(group)
+        opening, closing = self.minutes[moment - timedelta(minutes=1)]
+        self.lean.set_price(self.spy, closing, opening)
+        self.lean.set_price(self.vix, VIX_LEVEL)
+        self.lean.set_chain(self.spy_options, closing, bsm_chain(self.spy, "SPY", FRIDAY, closing, moment, SIGMA,
+                                                                 STRIKES))
+
+    def run(self, start: str, end: str) -> None:
+        self.lean.run_minutes(_at(start), _at(end), self.market)
+
+    @property
+    def journal(self) -> list[dict]:
+        return self.algorithm._journal.records
+
+    def kinds(self, kind: str) -> list[dict]:
+        return [r for r in self.journal if r["kind"] == kind]
+
+
+def _at(hhmm: str) -> datetime:
+    hours, minutes = hhmm.split(":")
+    return datetime.combine(FRIDAY, time(int(hours), int(minutes)))
+
+
+def test_initialize_subscribes_schedules_and_sets_the_tastytrade_model(shared_data: Path) -> None:
+    session = Session(shared_data, f.ObjectStore(), FakeAccount())
+    lean, found = session.lean, session.found
+    settings = lean.settings
+    assert (settings["start"], settings["end"], settings["cash"]) == (date(2023, 1, 1), date(2025, 1, 1), 30_000.0)
+    assert settings["brokerage"] == (f.BrokerageName.TASTYTRADE, f.AccountType.MARGIN)
+    assert lean.order_properties.time_in_force == f.TimeInForce.DAY
+    assert settings["time_zone"] == "America/New_York"
+    plan = plan_subscriptions(session.algorithm._system.config)
+    assert settings["warm_up"] == (timedelta(days=plan.warmup_calendar_days), f.Resolution.DAILY)
+    assert plan.warmup_sessions >= 252 + 5  # the 52-week high and the IV rank look back 252 sessions
+    spy = found[("equity", "SPY")]
+    assert (spy.options["resolution"], spy.options["normalization"]) == (f.Resolution.MINUTE,
+                                                                         f.DataNormalizationMode.RAW)
+    assert found[("index", "VIX")].options["resolution"] == f.Resolution.MINUTE
+    for root in ("MES", "ES"):
+        future = found[("future", f"/{root}")]
+        assert (future.options["mapping"], future.options["normalization"]) == (
+            f.DataMappingMode.OPEN_INTEREST, f.DataNormalizationMode.RAW)
+        assert ("future_option", f"?{root}") in found
+    # every session: start, minute cycle, end; windows: 0DTE, LT112, strangle, ladder, IPMCC x2
+    assert len(lean.schedule.fake_events) == 3 + 6
+
+
+def test_option_filter_keeps_0dte_112dte_and_leaps_with_5_delta_strikes(shared_data: Path) -> None:
+    session = Session(shared_data, f.ObjectStore(), FakeAccount())
+    option = session.found[("option", "?SPY")].security
+    today = datetime(2024, 8, 2, 9, 31)
+    spot = 535.0
+    rows = []
+    for dte in (0, 1, 5, 45, 112, 200, 400, 700, 800):
+        for strike in np.arange(250.0, 800.0, 5.0):
+            for right in ("call", "put"):
+                expiry = (today + timedelta(days=dte)).date()
+                rows.append(f.OptionUniverse(option_symbol(session.spy, "SPY", expiry, float(strike), right), today, 0))
+    universe = f.OptionFilterUniverse(rows, f.BaseData(session.spy, today, spot), today)
+    kept = option.fake_filter(universe)
+    assert kept.fake_weeklys
+    by_dte: dict[int, list[float]] = {}
+    for row in kept.fake_rows:
+        by_dte.setdefault((row.symbol.id.date.date() - today.date()).days, []).append(row.symbol.id.strike_price)
+    assert set(by_dte) == {0, 1, 5, 45, 112, 200, 400, 700}  # 800 DTE is beyond every window
+    assert min(by_dte[0]) >= 0.90 * spot and max(by_dte[0]) <= 1.10 * spot
+    # 112 DTE: down to 65% of spot, past a 5-delta put at 35% volatility (about 26% out of the money)
+    assert min(by_dte[112]) <= 0.66 * spot
+    # LEAPs: 80-90% puts and 80-delta calls are inside
+    assert min(by_dte[400]) <= 0.80 * spot <= 0.90 * spot <= max(by_dte[400])
+
+
+def test_scripted_session_entry_fill_restart_and_exit(shared_data: Path) -> None:
+    store, account = f.ObjectStore(), FakeAccount()
+    first = Session(shared_data, store, account)
+    first.warm_up()
+    assert first.lean.tickets == {} and first.journal == []  # events during warm-up did nothing
+    assert first.algorithm._bars.count("SPY") >= 252 and first.algorithm._bars.count("VIX") >= 252
+
+    first.run("09:31", "10:30")
+    groups = first.lean.open_groups()
+    assert len(groups) == 1
+    combo = groups[0]
+    assert sorted(t.quantity for t in combo) == [-1, -1, 1, 1]
+    limit = first.lean.limits[combo[0].order_id]
+    assert limit < 0  # an iron condor is sold for a credit: negative net limit
+    assert all(t.tag.startswith("friday_0dte open") for t in combo)
+    strikes = sorted(t.symbol.id.strike_price for t in combo)
+    assert strikes[1] - strikes[0] == 10 and strikes[3] - strikes[2] == 10  # 10-point wings on SPY
+
+    first.lean.minute(_at("10:31"), data=False)
+    net = first.lean.fill(combo)
+    assert len(first.kinds("entry")) == 1
+    system = first.algorithm._system
+    assert system.open_position_count() == 1
+    position = system.book.all_open()[0]
+    assert position.entry_cash == pytest.approx(-net * 100)  # credit received for one unit
+    assert any("entry" in subject for _, subject, _ in first.lean.notify.fake_sent)
+    first.run("10:32", "10:45")
+
+    # restart: a new algorithm instance on the same ObjectStore and brokerage account
+    second = Session(shared_data, store, account)
+    second.warm_up()
+    second.run("10:46", "10:59")
+    restarted = second.algorithm._system
+    assert second.lean.tickets == {}, "the restart must not send a second entry"
+    assert restarted.open_position_count() == 1
+    assert restarted.book.all_open()[0].position_id == position.position_id
+    assert [r for r in second.journal if "reconciliation" in r["message"]] == []
+    assert second.kinds("error") == []
+
+    second.auto_fill = True
+    second.run("11:00", "15:10")
+    assert restarted.open_position_count() == 0
+    exits = second.kinds("exit")
+    assert len(exits) == 1 and exits[0]["position_id"] == position.position_id
+    filled = {t.fake_group[0].order_id: t.fake_group for t in second.lean.tickets.values()
+              if t.status == f.OrderStatus.FILLED}
+    assert len(filled) == 1, "one closing order, filled once"
+    closing = next(iter(filled.values()))
+    assert {t.symbol.value: t.quantity for t in closing} == {t.symbol.value: -t.quantity for t in combo}
+    assert second.lean.limits[closing[0].order_id] > 0  # buying the condor back is a debit
+    assert account.holdings == {}
+    assert second.kinds("error") == []
+    trades = restarted.book.trades
+    assert len(trades) == 1 and trades[0]["strategy"] == "friday_0dte"
+
+
+def test_a_live_restart_cancels_orders_left_working_and_does_not_enter_twice(shared_data: Path) -> None:
+    store, account = f.ObjectStore(), FakeAccount()
+    first = Session(shared_data, store, account)
+    first.warm_up()
+    first.run("09:31", "10:30")
+    left = first.lean.open_groups()
+    assert len(left) == 1  # the entry is working when the algorithm stops
+
+    second = Session(shared_data, store, account)
+    second.lean.tickets = dict(first.lean.tickets)  # the brokerage still holds the working order
+    second.lean.next_order_id = first.lean.next_order_id
+    second.warm_up()
+    second.run("10:31", "10:59")
+    assert all(t.status == f.OrderStatus.CANCELED for t in left[0])
+    assert set(second.lean.tickets) == set(first.lean.tickets), "no new entry order after the restart"
+    assert second.algorithm._system.open_position_count() == 0 and account.holdings == {}
+
+
+def test_a_product_without_option_data_is_idle_and_says_so_once_a_day(shared_data: Path) -> None:
+    session = Session(shared_data, f.ObjectStore(), FakeAccount())
+    tuesday = date(2024, 8, 13)  # the second Tuesday: the futures strangle's window, no /MES chain
+    session.minutes = spy_minutes(shared_data, tuesday)
+    session.lean.warming_up = False
+    moment = datetime.combine(tuesday, time(9, 31))
+    while moment <= datetime.combine(tuesday, time(10, 20)):
+        session.lean.time = moment
+        session.market(moment)
+        session.lean.minute(moment)
+        moment += timedelta(minutes=1)
+    idle = [r for r in session.journal if "stays idle" in r["message"]]
+    assert [(r["strategy"], r["product"]) for r in idle] == [("futures_strangle", "MES")]
+
+
+def test_session_end_plots_and_the_end_of_algorithm_summarises(shared_data: Path) -> None:
+    session = Session(shared_data, f.ObjectStore(), FakeAccount())
+    session.warm_up()
+    session.run("09:31", "16:01")
+    series = {(chart, name) for chart, name, _ in session.lean.plots}
+    assert ("Equity", "Net liquidation") in series and ("VIX", "Regime level") in series and len(series) <= 30
+    assert session.lean.statistics["Regime"] == "ELEVATED"
+    session.algorithm.on_end_of_algorithm()
+    assert any(line.startswith("summary:") for line in session.lean.logs)
+
+
+def test_a_backtest_never_reads_or_writes_another_runs_state(shared_data: Path) -> None:
+    store = f.ObjectStore()
+    store.save("live/project-7/system", '{"schema": 1}')
+    for run in ("backtest-A", "backtest-B"):
+        lean = FakeLean(store, FakeAccount(), live_mode=False, algorithm_id=run, parameters=project_parameters(),
+                        start=datetime.combine(FRIDAY, time(9, 0)))
+        algorithm = lean.attach(main.TomKingFramework())
+        algorithm.initialize()
+        algorithm._system.save()
+    assert store.read("live/project-7/system") == '{"schema": 1}'
+    assert {key.split("/")[1] for key in store.keys if key.startswith("backtest/")} == {"backtest-A", "backtest-B"}
+
+
+def test_expiry_events_from_lean_close_the_position_and_margin_calls_pass_through(shared_data: Path) -> None:
+    session = Session(shared_data, f.ObjectStore(), FakeAccount())
+    session.warm_up()
+    session.run("09:31", "10:30")
+    combo = session.lean.open_groups()[0]
+    session.lean.minute(_at("10:31"), data=False)
+    session.lean.fill(combo)
+    session.lean.time = _at("16:00")
+    for number, ticket in enumerate(combo, 900):  # LEAN expires every leg worthless (no fill price)
+        holding = session.lean.account.holdings.pop(ticket.symbol)
+        session.algorithm.on_order_event(f.OrderEvent(number, ticket.symbol, session.lean.time, f.OrderStatus.FILLED,
+                                                      0.0, -holding.quantity))
+    system = session.algorithm._system
+    assert system.open_position_count() == 0
+    assert len(session.kinds("assignment")) == 4
+    assert [r["message"] for r in session.kinds("exit")] == ["expired_worthless"]
+    requests = [f.SubmitOrderRequest()]
+    assert session.algorithm.on_margin_call(requests) is requests
+    assert session.algorithm._reconcile_due and session.kinds("error")[-1]["message"].startswith("margin call")

@@ -1,0 +1,139 @@
+"""The MarketView on LEAN: chains with engine or our Greeks, missing data as None, daily bars."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import numpy as np
+import pytest
+
+from core.types import CALL, PUT, Contract, ContractKind
+from greeks.pricing import bsm_greeks
+from helpers.exchange_calendar import EASTERN
+from lean_adapter.daily_bars import DailyBarBook
+from lean_adapter.market_view import LeanMarketView
+from lean_adapter.subscriptions import Subscriptions
+from lean_adapter.symbols import SymbolBook
+from tests.lean_adapter import fakes as f
+from tests.lean_adapter.fake_algorithm import (
+    FakeLean,
+    QCAlgorithm,
+    canonical_option,
+    equity_symbol,
+    index_symbol,
+    option_symbol,
+)
+from tests.lean_adapter.scenario import RATE, bsm_chain
+
+NOW = datetime(2024, 8, 2, 10, 30)
+TODAY = NOW.date()
+
+
+class Plain(QCAlgorithm):
+    def on_order_event(self, order_event: f.OrderEvent) -> None:
+        pass
+
+
+def view_with_chain(engine_greeks: bool = True, sigma: float = 0.2) -> tuple[LeanMarketView, FakeLean, f.Symbol]:
+    lean = FakeLean(start=NOW)
+    algorithm = lean.attach(Plain())
+    spy, vix = equity_symbol("SPY"), index_symbol("VIX")
+    lean.subscribe("equity", spy, f.Equity(spy))
+    lean.subscribe("index", vix, f.Index(vix))
+    lean.set_price(spy, 535.0, 533.0)
+    lean.set_price(vix, 18.0)
+    canonical = canonical_option(spy, "SPY")
+    contracts = bsm_chain(spy, "SPY", TODAY, 535.0, NOW, sigma, np.array([520.0, 535.0, 550.0]), engine_greeks)
+    contracts += bsm_chain(spy, "SPY", date(2024, 11, 22), 535.0, NOW, sigma, np.array([470.0, 535.0]), engine_greeks)
+    lean.set_chain(canonical, 535.0, contracts)
+    subscriptions = Subscriptions({"SPY": spy, "VIX": vix}, vix, ("SPY",))
+    view = LeanMarketView(algorithm, subscriptions, SymbolBook(), DailyBarBook(300))
+    view.slice = lean.current_slice()
+    return view, lean, spy
+
+
+def test_now_is_eastern_and_prices_come_from_securities() -> None:
+    view, _, _ = view_with_chain()
+    assert view.now() == datetime(2024, 8, 2, 10, 30, tzinfo=EASTERN)
+    assert view.price("SPY") == 535.0
+    assert view.price("QQQ") is None  # not subscribed: no decision, no error
+    vix = view.vix()
+    assert vix is not None and vix[0] == 18.0 and vix[1] == datetime(2024, 8, 2, 10, 30, tzinfo=EASTERN)
+    view.record_session_open()
+    assert view.session_open_price("SPY") == 533.0
+
+
+def test_chain_filters_by_dte_and_uses_the_engine_greeks() -> None:
+    view, _, _ = view_with_chain()
+    chain = view.chain("SPY", 0, 0)
+    assert chain is not None and len(chain) == 6
+    assert set(chain.listed_expiries()) == {TODAY}
+    assert np.all(chain.iv == 0.2)
+    call_535 = int(np.flatnonzero((chain.strikes == 535.0) & chain.is_call)[0])
+    assert 0.45 < chain.delta[call_535] < 0.6
+    later = view.chain("SPY", 100, 120)
+    assert later is not None and len(later) == 4 and set(later.listed_expiries()) == {date(2024, 11, 22)}
+    assert view.chain("SPY", 200, 700) is None  # no expiry in range: None, not an empty error
+    assert view.chain("QQQ", 0, 700) is None
+
+
+def test_missing_engine_greeks_are_computed_from_the_mid() -> None:
+    view, _, _ = view_with_chain(engine_greeks=False, sigma=0.25)
+    chain = view.chain("SPY", 100, 120)
+    assert chain is not None
+    put = int(np.flatnonzero((chain.strikes == 470.0) & ~chain.is_call)[0])
+    # the mid is the BSM price rounded to the cent, so the implied volatility comes back near 0.25
+    assert chain.iv[put] == pytest.approx(0.25, abs=0.01)
+    years = (datetime(2024, 11, 22, 16, 0) - NOW).total_seconds() / (365 * 86400)
+    expected = float(bsm_greeks("put", 535.0, 470.0, years, np.log1p(RATE), 0.0, chain.iv[put])["delta"])
+    assert chain.delta[put] == pytest.approx(expected, rel=1e-6)
+
+
+def test_an_empty_or_missing_slice_is_no_decision() -> None:
+    view, lean, _ = view_with_chain()
+    view.slice = None
+    assert view.chain("SPY", 0, 0) is None
+    view.slice = f.Slice(NOW)
+    assert view.chain("SPY", 0, 0) is None and not view.has_chain("SPY")
+    view.slice = lean.current_slice()
+    assert view.has_chain("SPY")
+
+
+def test_held_contracts_join_the_chain_and_quotes_find_their_security() -> None:
+    view, lean, spy = view_with_chain()
+    chain = view.chain("SPY", 0, 0)
+    assert chain is not None
+    contract = chain.contract(0)
+    quote = view.quote(contract)
+    assert quote is not None and quote.valid and quote.ask > quote.bid
+    # a held contract that the universe no longer lists still appears (with our Greeks)
+    held = option_symbol(spy, "SPY", date(2024, 9, 20), 500.0, PUT)
+    lean.securities._items[held] = f.Security(held, 4.0, 100.0)
+    lean.securities[held].bid_price, lean.securities[held].ask_price = 3.9, 4.1
+    lean.account.holdings[held] = f.SecurityHolding(held, -1)
+    rows = view.chain("SPY", 40, 60)
+    assert rows is not None and len(rows) == 1 and rows.strikes[0] == 500.0 and rows.delta[0] < 0
+    assert view.quote(Contract("SPY", ContractKind.OPTION, date(2030, 1, 18), 400.0, CALL)) is None
+    assert view.quote(Contract("SPY", ContractKind.EQUITY)).mid == 535.0
+
+
+def test_daily_bars_hold_completed_sessions_only() -> None:
+    view, _, _ = view_with_chain()
+    book = view._bars
+    for offset, close in enumerate((17.0, 16.0, 19.0)):
+        book.add("VIX", date(2024, 7, 31 + offset) if offset == 0 else date(2024, 8, offset), close, close, close,
+                 close)
+    assert view.vix_previous_close() == 16.0  # 2024-08-02's own bar is not complete at 10:30
+    bars = view.daily_bars("VIX", 5)
+    assert bars is not None and list(bars.close) == [17.0, 16.0]
+    assert book.add("VIX", date(2024, 8, 5), float("nan"), 1, 1, 1) is False
+    with pytest.raises(ValueError, match="capacity"):
+        DailyBarBook(0)
+
+
+def test_book_keeps_capacity_and_replaces_a_repeated_date() -> None:
+    book = DailyBarBook(3)
+    for day in range(1, 6):
+        book.add("SPY", date(2024, 1, day), 1, 2, 0.5, float(day))
+    book.add("SPY", date(2024, 1, 5), 1, 2, 0.5, 50.0)
+    bars = book.bars("SPY", 10, date(2024, 2, 1))
+    assert bars is not None and list(bars.close) == [3.0, 4.0, 50.0] and book.count("SPY") == 3
