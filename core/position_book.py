@@ -25,6 +25,7 @@ from core.types import (
     Purpose,
     contract_multiplier,
 )
+from helpers.exchange_calendar import EASTERN
 from reporting.journal import Journal
 from reporting.trade_log import trade_row
 
@@ -204,16 +205,56 @@ class PositionBook:
 
     def reconcile(self, broker_holdings: dict[str, tuple[Contract, int]], now: datetime) -> list[str]:
         """Journal every difference between the books and the broker; returns the contract keys."""
-        booked: dict[str, int] = {}
-        for position in self.positions.values():
-            for key, (_, quantity) in position.holdings.items():
-                booked[key] = booked.get(key, 0) + quantity
+        booked = self._booked()
         differences = sorted(k for k in set(booked) | set(broker_holdings)
                              if booked.get(k, 0) != broker_holdings.get(k, (None, 0))[1])
         for key in differences:
             self.journal.record(now, "error", f"reconciliation: books hold {booked.get(key, 0)} of {key}, "
                                 f"broker holds {broker_holdings.get(key, (None, 0))[1]}")
         return differences
+
+    def release_missing(self, broker_holdings: dict[str, tuple[Contract, int]], now: datetime,
+                        mark: Callable[[Contract], float | None], on_closed: ClosedCallback,
+                        skip: Iterable[str] = ()) -> list[str]:
+        """Take out of the books what the broker no longer holds (a broker liquidation, an exercise
+        the books missed): each missing quantity leaves the positions holding it, booked at
+        `mark(contract)` (price units; 0 when None, and the journal says so); positions left empty
+        close with exit reason "closed_by_broker". Holdings the broker has beyond the books are only
+        journaled by `reconcile`; contract keys in `skip` are left alone. Returns the ids of the
+        positions changed."""
+        changed: list[str] = []
+        skipped = set(skip)
+        for key, held in sorted(self._booked().items()):
+            actual = broker_holdings.get(key, (None, 0))[1]
+            broker_has_less = abs(actual) < abs(held) and (actual == 0 or (actual > 0) == (held > 0))
+            if key in skipped or not broker_has_less:
+                continue
+            excess = held - actual  # signed quantity the books hold too much of
+            for position in [p for p in self.positions.values() if key in p.holdings]:
+                contract, quantity = position.holdings[key]
+                taken = max(min(excess, quantity), 0) if excess > 0 else min(max(excess, quantity), 0)
+                if taken == 0:
+                    continue
+                excess -= taken
+                price = mark(contract)
+                cash = taken * (price or 0.0) * contract_multiplier(contract)
+                position.apply_fill((Leg(contract, 1),), -taken, cash, 0.0)
+                position.notes["exit_price"] = price or 0.0
+                self.journal.record(now, "adjustment", f"the broker no longer holds {taken} of {key}: taken out of "
+                                    f"{position.position_id} at " + (f"the mark {price:g}" if price is not None
+                                                                    else "0 (no quote; P&L misses it)"),
+                                    strategy=position.strategy, position_id=position.position_id, units=taken)
+                changed.append(position.position_id)
+                if not position.holdings and position.state != "closed":
+                    self.close(position, now, "closed_by_broker", on_closed)
+        return sorted(set(changed))
+
+    def _booked(self) -> dict[str, int]:
+        booked: dict[str, int] = {}
+        for position in self.positions.values():
+            for key, (_, quantity) in position.holdings.items():
+                booked[key] = booked.get(key, 0) + quantity
+        return booked
 
     def to_dict(self) -> dict[str, Any]:
         return {"positions": [p.to_dict() for p in self.positions.values()], "trades": self.trades,
@@ -225,6 +266,9 @@ class PositionBook:
         book = cls(journal, store, key_prefix)
         for item in data["positions"]:
             position = Position.from_dict(item)
+            # ISO text keeps only the UTC offset: back to US/Eastern, so that date arithmetic across a
+            # daylight-saving change (holding days) matches a run that never stopped
+            position.opened = position.opened.astimezone(EASTERN)
             book.positions[position.position_id] = position
         book.trades = [dict(row) for row in data["trades"]]
         book._counter = int(data["counter"])

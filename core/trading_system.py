@@ -19,7 +19,19 @@ from core.order_manager import WorkingOrder, next_limit, timed_out
 from core.ports import Broker, MarketView, Store
 from core.position_book import PositionBook
 from core.state_machine import StrategyEvent, StrategyState, StrategyStateMachine
-from core.types import AccountSnapshot, OrderEvent, OrderIntent, OrderStatus, Position, Purpose, Verdict
+from core.system_persistence import restore_system, system_document
+from core.types import (
+    AccountSnapshot,
+    Contract,
+    ContractKind,
+    OrderEvent,
+    OrderIntent,
+    OrderStatus,
+    Position,
+    Purpose,
+    Quote,
+    Verdict,
+)
 from core.unified_position_sizer import SizingResult, TradeStatistics, size_position
 from core.vix_manager import VixManager
 from helpers.exchange_calendar import add_sessions
@@ -30,7 +42,7 @@ from risk.correlation_groups import group_headroom
 from risk.risk_gate import RiskGate
 from strategies.base import DecisionContext, Proposal, Strategy, close_intent
 
-SCHEMA_VERSION = 1
+FILLS_REMEMBERED = 500  # orders whose fills are remembered, so that a repeated report is recognised
 SPIKE_STRATEGY = "vix_spike"
 EXIT_EVENTS = {"profit_target": StrategyEvent.TARGET_HIT, "stop_loss": StrategyEvent.STOP_HIT,
                "time_exit": StrategyEvent.TIME_EXIT}
@@ -59,6 +71,7 @@ class TradingSystem:
         self.sequence = 0
         self.last_management: datetime | None = None
         self.skips_journaled: dict[str, str] = {}
+        self.fill_events: dict[str, list[str]] = {}  # order id -> fills booked (repeats are ignored)
 
     # --- identifiers, snapshots, context -----------------------------------------------------
 
@@ -85,10 +98,11 @@ class TradingSystem:
         remaining = self.breakers.pause_sessions_remaining
         return add_sessions(today, remaining - 1) if remaining > 0 else None
 
-    def _context(self, now: datetime, account: AccountSnapshot | None) -> DecisionContext:
+    def _context(self, now: datetime, account: AccountSnapshot | None = None) -> DecisionContext:
+        """A decision context; the account snapshot is taken only if a strategy asks for it."""
         return DecisionContext(now=now, market=self.market, config=self.config, regime=self.vix.regime,
-                               vix=self.vix.value, account=account,  # type: ignore[arg-type]
-                               new_intent_id=lambda: self._next_id("I"))
+                               vix=self.vix.value, new_intent_id=lambda: self._next_id("I"),
+                               account_source=(lambda: account) if account else (lambda: self.account_snapshot(now)))
 
     # --- session events ---------------------------------------------------------------------
 
@@ -98,7 +112,7 @@ class TradingSystem:
         self.vix.on_session_start(day, self.market.vix_previous_close())
         self.skips_journaled.clear()
         for key, machine in self.machines.items():
-            if machine.on_session_start(day, now, self.book.has_open(key)):
+            if machine.on_session_start(day, now, self._holding(key)):
                 self.journal.record(now, "recovery", "strategy resumed at the new session", strategy=key)
 
     def on_session_end(self, now: datetime) -> None:
@@ -107,7 +121,7 @@ class TradingSystem:
         self.breakers.on_equity(now, net_liq)
         change = self.phases.on_daily_close(net_liq, now.date())
         if change is not None:
-            self.journal.record(now, "phase_change", change.reason(), old=change.old_phase, new=change.new_phase,
+            self.journal.record(now, "phase_change", change.reason, old=change.old_phase, new=change.new_phase,
                                 net_liquidation=round(net_liq, 2))
         self.save()
 
@@ -154,7 +168,12 @@ class TradingSystem:
         regime change matter only in some states)."""
         machine = self.machines[key]
         if machine.allows(event):
-            machine.apply(event, now, reason, self.book.has_open(key))
+            machine.apply(event, now, reason, self._holding(key))
+
+    def _holding(self, key: str) -> bool:
+        """Whether strategy `key` holds anything, including the filled part of an entry still working
+        (a partial fill): the state machines' "has positions"."""
+        return any(p.strategy == key and p.holdings for p in self.book.positions.values() if p.state != "closed")
 
     def _error(self, key: str, now: datetime, message: str) -> None:
         self.journal.record(now, "error", message, strategy=key)
@@ -198,6 +217,7 @@ class TradingSystem:
     def _manage_position(self, strategy: Strategy, position: Position, now: datetime,
                          account: AccountSnapshot) -> bool:
         """Run management for one position; True when an order was submitted."""
+        self._check_valuation(position, now)
         ctx = self._context(now, account)
         intents = strategy.manage(ctx, position)
         if intents:
@@ -207,6 +227,19 @@ class TradingSystem:
             if proposal is not None:
                 return self._route(proposal.intent, now, account, proposal)
         return False
+
+    def _check_valuation(self, position: Position, now: datetime) -> None:
+        """Journal once (per occurrence and session) that a position cannot be valued because a
+        holding has no valid quote: its management waits for data."""
+        key = f"value:{position.position_id}"
+        missing = next((c.key for c, _ in position.contracts() if not _quoted(self.market.quote(c))), None)
+        if missing is None:
+            self.skips_journaled.pop(key, None)
+        elif key not in self.skips_journaled:
+            self.skips_journaled[key] = missing
+            self.journal.record(now, "data_problem", f"no valid quote for {missing}: position {position.position_id} "
+                                "cannot be valued; its management waits for data", strategy=position.strategy,
+                                position_id=position.position_id, contract=missing)
 
     def manage_on_fill(self, position_id: str, now: datetime) -> None:
         """Management on a fill (SPEC: check management on every fill)."""
@@ -223,7 +256,7 @@ class TradingSystem:
                 self.journal.record(now, "info", f"no new positions today: {reason}", reason=reason)
             return
         account: AccountSnapshot | None = None
-        bare = self._context(now, None)
+        bare = self._context(now)
         for key, strategy in self.strategies.items():
             if self.machines[key].state not in (StrategyState.IDLE, StrategyState.MANAGING):
                 continue
@@ -250,6 +283,10 @@ class TradingSystem:
                proposal: Proposal | None = None) -> bool:
         """Size (opening orders), gate and submit one intent; journal the decision. True if sent."""
         key = intent.strategy
+        problem = self._quote_problem(intent) if intent.purpose == Purpose.OPEN else None
+        if problem is not None:
+            self._deny(intent, now, "quote_invalid", {"detail": problem})
+            return False
         if intent.purpose == Purpose.OPEN and proposal is not None:
             sized = self._size(intent, account, proposal)
             if sized.quantity <= 0:
@@ -271,8 +308,8 @@ class TradingSystem:
                 intent = replace(intent, position_id=position.position_id)
             else:
                 self._apply(key, StrategyEvent.ADJUST, now, intent.reason)
-            if key == SPIKE_STRATEGY:
-                self.vix.spent(intent.margin_per_unit * intent.quantity)
+            if key == SPIKE_STRATEGY and intent.margin_per_unit * intent.quantity > 0:
+                self.vix.spent(intent.margin_per_unit * intent.quantity)  # zero margin spends no budget
         else:
             self._apply(key, EXIT_EVENTS.get(intent.reason, StrategyEvent.EXIT_SIGNAL), now, intent.reason)
         self._apply(key, StrategyEvent.ORDER_SUBMITTED, now, intent.reason)
@@ -283,6 +320,20 @@ class TradingSystem:
                             limit=intent.limit_price, legs=[f"{leg.ratio:+d} {leg.contract.key}" for leg in intent.legs])
         self.save()
         return True
+
+    def _quote_problem(self, intent: OrderIntent) -> str | None:
+        """Why an opening order's option quotes cannot be trusted (missing, crossed or zero-width),
+        or None. Closing orders are never held back by this."""
+        for leg in intent.legs:
+            if leg.contract.kind != ContractKind.OPTION:
+                continue
+            quote = self.market.quote(leg.contract)
+            if not _quoted(quote):
+                return f"no valid quote for {leg.contract.key}"
+            assert quote is not None
+            if quote.ask <= quote.bid:
+                return f"zero-width quote {quote.bid:g}/{quote.ask:g} for {leg.contract.key}"
+        return None
 
     def _size(self, intent: OrderIntent, account: AccountSnapshot, proposal: Proposal) -> SizingResult:
         stats = self.statistics[intent.strategy]
@@ -332,7 +383,7 @@ class TradingSystem:
                 order.cancel_requested = True
                 self.broker.cancel(order.order_id)
             self.reconcile(now)
-            machine.recover(now, self.book.has_open(key))
+            machine.recover(now, self._holding(key))
             self.journal.record(now, "recovery", f"{action}: now {machine.state.value}", strategy=key)
 
     # --- broker reports ---------------------------------------------------------------------
@@ -340,20 +391,34 @@ class TradingSystem:
     def on_order_event(self, event: OrderEvent) -> None:
         """Book a broker report: fills into positions, final states into the state machine."""
         order = self.orders.get(event.order_id)
+        if order is None and event.fill_quantity > 0 and event.order_id not in self.fill_events:
+            self.journal.record(event.time, "error", f"fill of {event.fill_quantity} on {event.order_id}, an order "
+                                f"this system did not send ({event.message}): reconciling with the broker")
+            self.fill_events[event.order_id] = [_fill_fingerprint(event)]
+            self.reconcile(event.time)
+            return
         if order is None:
             self.journal.record(event.time, "info", f"event for an unknown or finished order {event.order_id} "
                                 "ignored", status=event.status.value)
             return
         intent = order.intent
         if event.fill_quantity > 0:
+            fingerprint = _fill_fingerprint(event)
+            if fingerprint in self.fill_events.get(event.order_id, []):
+                self.journal.record(event.time, "info", f"duplicate fill event on {event.order_id} ignored",
+                                    strategy=intent.strategy, status=event.status.value, units=event.fill_quantity)
+                return
             if order.filled_units + event.fill_quantity > intent.quantity:
                 self.journal.record(event.time, "error", f"fill beyond the order size ignored on {event.order_id}",
                                     strategy=intent.strategy)
                 return
             order.filled_units += event.fill_quantity
+            self.fill_events.setdefault(event.order_id, []).append(fingerprint)
             self.book.book_fill(intent, event)
         if event.status in (OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.REJECTED):
             del self.orders[event.order_id]
+            for finished in list(self.fill_events)[:-FILLS_REMEMBERED]:
+                del self.fill_events[finished]
             self._order_finished(order, event)
         elif event.status == OrderStatus.PARTIALLY_FILLED:
             self._apply(intent.strategy, StrategyEvent.PARTIALLY_FILLED, event.time, intent.reason)
@@ -391,8 +456,21 @@ class TradingSystem:
     # --- reconciliation and persistence ------------------------------------------------------
 
     def reconcile(self, now: datetime) -> None:
-        """Compare the books with the broker's holdings and journal every difference."""
-        self.book.reconcile(self.broker.holdings(), now)
+        """Compare the books with the broker's holdings, journal every difference and take out of the
+        books what the broker no longer holds (PositionBook.release_missing, at the current mid),
+        except contracts of a working order, whose fill may still be on its way."""
+        holdings = self.broker.holdings()
+        differences = self.book.reconcile(holdings, now)
+        working = {leg.contract.key for order in self.orders.values() for leg in order.intent.legs}
+        if differences and self.book.release_missing(holdings, now, self._mid, self._trade_closed, working):
+            for key in self.machines:
+                if not self.book.has_open(key) and not self.has_working_order(key):
+                    self._apply(key, StrategyEvent.POSITIONS_CLOSED, now, "reconciled with the broker")
+            self.save()
+
+    def _mid(self, contract: Contract) -> float | None:
+        quote = self.market.quote(contract)
+        return quote.mid if quote is not None and quote.valid else None
 
     def restore(self) -> bool:
         """Load the state saved under this system's key prefix; False when there is none.
@@ -404,46 +482,22 @@ class TradingSystem:
         document = self.store.load(f"{self.key_prefix}/system")
         if document is None:
             return False
-        if document.get("schema") != SCHEMA_VERSION:
-            raise ValueError(f"stored state {self.key_prefix}/system has schema {document.get('schema')!r}; "
-                             f"this version reads schema {SCHEMA_VERSION}")
-        try:
-            self._restore(document)
-        except (KeyError, TypeError, ValueError) as error:
-            raise ValueError(f"stored state {self.key_prefix}/system is malformed: {error}") from error
+        restore_system(self, document)
         return True
-
-    def _restore(self, document: dict[str, Any]) -> None:
-        risk = self.config.risk
-        self.sequence = int(document["sequence"])
-        self.vix = VixManager.from_dict(document["vix"], self.config.vix)
-        self.breakers = BreakerState.from_dict(document["breakers"], risk)
-        self.phases = PhaseTracker.from_dict(document["phases"], risk.phase_hysteresis)
-        for key, data in document["machines"].items():
-            if key in self.machines:
-                self.machines[key] = StrategyStateMachine.from_dict(data, risk=risk)
-        for key, data in document["statistics"].items():
-            if key in self.statistics:
-                self.statistics[key] = TradeStatistics.from_dict(data)
-        for key, memory in document["memory"].items():
-            if key in self.strategies:
-                self.strategies[key].memory = dict(memory)
-        self.book = PositionBook.from_dict(document["book"], self.journal, self.store, self.key_prefix)
-        self.orders = {o["order_id"]: WorkingOrder.from_dict(o) for o in document["orders"]}
-        last = document.get("last_management")
-        self.last_management = datetime.fromisoformat(last) if last else None
-        self.skips_journaled = dict(document.get("skips_journaled", {}))
 
     def save(self) -> None:
         """Persist the system state (schema-versioned) under the mode-prefixed key."""
         self.store.save(f"{self.key_prefix}/system", self.to_dict())
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schema": SCHEMA_VERSION, "sequence": self.sequence, "vix": self.vix.to_dict(),
-                "breakers": self.breakers.to_dict(), "phases": self.phases.to_dict(),
-                "machines": {k: m.to_dict() for k, m in self.machines.items()},
-                "statistics": {k: s.to_dict() for k, s in self.statistics.items()},
-                "memory": {k: s.memory for k, s in self.strategies.items()},
-                "book": self.book.to_dict(), "orders": [o.to_dict() for o in self.orders.values()],
-                "last_management": self.last_management.isoformat() if self.last_management else None,
-                "skips_journaled": self.skips_journaled}
+        return system_document(self)
+
+
+def _quoted(quote: Quote | None) -> bool:
+    return quote is not None and quote.valid
+
+
+def _fill_fingerprint(event: OrderEvent) -> str:
+    """What makes a fill report unique: a repeated report of the same fill has the same fingerprint."""
+    return (f"{event.status.value}|{event.time.isoformat()}|{event.fill_quantity}|{event.fill_price!r}|"
+            f"{event.fees!r}|{event.message}")

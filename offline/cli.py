@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from config.loader import load_config
-from offline.market_data import MarketDataError, load_market_data
+from offline.market_data import MarketDataError
 
 DEFAULT_OUT = Path("results/seed")
 
@@ -33,26 +33,93 @@ def _progress(done: int, total: int, day: Any, elapsed: float) -> None:
     sys.stderr.flush()
 
 
+def _parse_faults(pairs: list[str]) -> Any:
+    """BrokerFaults from repeated --fault name=value options (offline/broker_faults.py)."""
+    from dataclasses import fields
+
+    from offline.broker_faults import BrokerFaults
+
+    known = {f.name: f.type for f in fields(BrokerFaults)}
+    values: dict[str, Any] = {}
+    for name, text in _parse_sets(pairs).items():
+        if name not in known:
+            raise ValueError(f"unknown broker fault {name!r}; known: {', '.join(sorted(known))}")
+        default = getattr(BrokerFaults(), name)
+        if isinstance(default, bool):
+            if text.lower() not in ("true", "false", "1", "0"):
+                raise ValueError(f"broker fault {name}={text!r} is not true/false")
+            values[name] = text.lower() in ("true", "1")
+        else:
+            try:
+                values[name] = type(default)(text)
+            except ValueError:
+                raise ValueError(f"broker fault {name}={text!r} is not {type(default).__name__}") from None
+    return BrokerFaults(**values)
+
+
+def _parse_stop(text: str | None) -> Any:
+    """A --stop-at value "YYYY-MM-DD HH:MM" as a US/Eastern datetime (None when not given)."""
+    from datetime import datetime
+
+    from helpers.exchange_calendar import EASTERN
+
+    if text is None:
+        return None
+    try:
+        parsed = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise ValueError(f"--stop-at {text!r} is not \"YYYY-MM-DD HH:MM\" (US/Eastern)") from None
+    return parsed.replace(tzinfo=EASTERN)
+
+
 def command_backtest(args: argparse.Namespace) -> int:
     from offline.outputs import write_outputs
-    from offline.runner import BacktestRunner
+    from offline.restart import (
+        STATE_FOLDER,
+        RunSettings,
+        build_runner,
+        clear_checkpoint,
+        resume_runner,
+        save_checkpoint,
+    )
     from offline.sample_market import write_sample_market
 
-    overrides = _parse_sets(args.set or [])
-    for name, value in (("backtest_start", args.start), ("backtest_end", args.end), ("backtest_cash", args.cash)):
-        if value is not None:
-            overrides[name] = value
-    config = load_config(overrides)
-    out_dir = Path(args.out)
-    data_dir = Path(args.data) if args.data else None
-    if data_dir is None:
-        data_dir = out_dir / "sample_market"
-        write_sample_market(data_dir, config.backtest.start_date, config.backtest.end_date)
-        print(f"no --data given: using the SYNTHETIC sample market generated in {data_dir}", file=sys.stderr)
-    market = load_market_data(data_dir, config.backtest.start_date, config.backtest.end_date)
-    runner = BacktestRunner(config, market, out_dir / "state", progress=None if args.quiet else _progress)
-    result = runner.run()
+    progress = None if args.quiet else _progress
+    stop_at = _parse_stop(args.stop_at)
+    if args.resume:
+        given = [flag for flag, value in (("--data", args.data), ("--start", args.start), ("--end", args.end),
+                                          ("--cash", args.cash), ("--set", args.set), ("--fault", args.fault),
+                                          ("--out", args.out)) if value]
+        if given:
+            raise ValueError(f"--resume takes the run's settings from its checkpoint; drop {', '.join(given)}")
+        out_dir = Path(args.resume)
+        runner, settings = resume_runner(out_dir, progress)
+        print(f"resuming the run saved in {out_dir} at {runner.next_step_time():%Y-%m-%d %H:%M}", file=sys.stderr)
+    else:
+        overrides = _parse_sets(args.set or [])
+        for name, value in (("backtest_start", args.start), ("backtest_end", args.end), ("backtest_cash", args.cash)):
+            if value is not None:
+                overrides[name] = value
+        config = load_config(overrides)
+        out_dir = Path(args.out or DEFAULT_OUT)
+        data_dir = Path(args.data) if args.data else None
+        if data_dir is None:
+            data_dir = out_dir / "sample_market"
+            write_sample_market(data_dir, config.backtest.start_date, config.backtest.end_date)
+            print(f"no --data given: using the SYNTHETIC sample market generated in {data_dir}", file=sys.stderr)
+        settings = RunSettings(str(data_dir.resolve()), overrides, _parse_faults(args.fault or []))
+        clear_checkpoint(out_dir)
+        runner = build_runner(settings, out_dir / STATE_FOLDER, progress)
+    result = runner.run(stop_at)
+    config, market = result.config, result.market
+    if runner.stopped:
+        path = save_checkpoint(runner, out_dir, settings)
+        print(f"stopped before {runner.next_step_time():%Y-%m-%d %H:%M}; state saved in {path} and "
+              f"{out_dir / STATE_FOLDER}")
+        print(f"  finish the run with: tomking backtest --resume {out_dir}")
+        return 0
     summary = write_outputs(result, out_dir)
+    clear_checkpoint(out_dir)
     label = "SYNTHETIC sample market" if market.source == "synthetic" else "real market data"
     print(f"backtest {config.backtest.start}..{config.backtest.end} on {label} (option prices modelled)")
     print(f"  final equity ${summary['final_equity']:,.2f}  total return {summary['total_return']:.2%}  "
@@ -89,6 +156,18 @@ def command_params(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_reliability(args: argparse.Namespace) -> int:
+    """Run the bad-input catalogue and print its table; exit code 1 when a case fails."""
+    from offline.reliability import catalogue, format_table, run_catalogue
+
+    cases = catalogue()
+    if args.boundary:
+        cases = [case for case in cases if case.boundary == args.boundary]
+    results = run_catalogue(cases)
+    print(format_table(results))
+    return 0 if all(result.passed for result in results) else 1
+
+
 def command_bundle(args: argparse.Namespace) -> int:
     from offline.bundle import bundle
 
@@ -105,8 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--start", help="first day YYYY-MM-DD (default 2023-01-01)")
     backtest.add_argument("--end", help="last day YYYY-MM-DD (default 2025-01-01)")
     backtest.add_argument("--cash", help="starting capital in USD (default 30000)")
-    backtest.add_argument("--out", default=str(DEFAULT_OUT), help="output folder (default results/seed)")
+    backtest.add_argument("--out", help="output folder (default results/seed)")
     backtest.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a parameter (repeatable)")
+    backtest.add_argument("--fault", action="append", metavar="NAME=VALUE",
+                          help="switch on a simulated-broker fault, e.g. reject_probability=0.2 (repeatable)")
+    backtest.add_argument("--stop-at", metavar="'YYYY-MM-DD HH:MM'",
+                          help="stop after this minute (US/Eastern) and save the state for --resume")
+    backtest.add_argument("--resume", metavar="DIR", help="finish a run stopped with --stop-at (outputs into DIR)")
     backtest.add_argument("--quiet", action="store_true", help="no progress bar")
     backtest.set_defaults(handler=command_backtest)
     chain = sub.add_parser("chain", help="print a modelled option chain to CSV")
@@ -122,6 +206,10 @@ def build_parser() -> argparse.ArgumentParser:
     download.set_defaults(handler=command_data_download)
     params = sub.add_parser("params", help="list every parameter, its default and meaning (Markdown)")
     params.set_defaults(handler=command_params)
+    reliability = sub.add_parser("reliability", help="run the bad-input catalogue and print its table")
+    reliability.add_argument("--boundary", choices=("core", "offline engine", "LEAN adapter"),
+                             help="only the cases of one boundary")
+    reliability.set_defaults(handler=command_reliability)
     bundle = sub.add_parser("bundle", help="assemble the QuantConnect cloud project")
     bundle.add_argument("--out", required=True)
     bundle.set_defaults(handler=command_bundle)

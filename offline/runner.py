@@ -4,6 +4,10 @@ Prices of the underlyings are real (daily bars, real SPY minute bars where they 
 intraday paths elsewhere); option prices are MODELLED by offline/chain_model.py. Every session:
 open -> each minute (market state, broker fills, trading system cycle) -> close (early
 assignment, expiry, dividends, daily close of the trading system) -> equity point.
+
+A run can stop before a given time and continue later (offline/restart.py saves and restores
+it): `cursor` says which session and minute come next, and `run(stop_at)` processes every step
+whose time is at or before `stop_at`, then returns with `stopped` set.
 """
 from __future__ import annotations
 
@@ -57,6 +61,16 @@ class RunResult:
     wall_seconds: float = 0.0
 
 
+@dataclass
+class RunCursor:
+    """The next step of a run: `session` indexes the run's sessions; `minute` is 0 when nothing of
+    that session ran yet, k when its open and minutes 0..k-1 ran, and the session's minute count
+    when only its close is left."""
+
+    session: int = 0
+    minute: int = 0
+
+
 class BacktestRunner:
     """Wires market data, the modelled market view, the simulated broker and the trading system."""
 
@@ -77,6 +91,16 @@ class BacktestRunner:
                                     self.journal, key_prefix, config.backtest.cash)
         self.dividends = {root: list(zip(d.ex_dates.astype(object), d.amounts.astype(float), strict=True))
                           for root, d in market.dividends.items()}
+        self.result = RunResult(config, market, self.system, self.journal)
+        self.cursor = RunCursor()
+        self.stopped = False
+
+    def restore_broker(self, data: dict[str, Any]) -> None:
+        """Replace the broker by one rebuilt from `SimulatedBroker.to_dict` output (same settings and
+        callbacks), for a resumed run. Raises ValueError for another broker schema version."""
+        self.broker = SimulatedBroker.from_dict(data, self._quote, self._underlying, self._on_event,
+                                                self._on_assignment, self.broker.settings)
+        self.system.broker = self.broker
 
     # --- sources for the broker and the market view ------------------------------------------
 
@@ -108,39 +132,89 @@ class BacktestRunner:
 
     # --- the replay --------------------------------------------------------------------------
 
-    def run(self) -> RunResult:
-        started = wall_time.perf_counter()
-        result = RunResult(self.config, self.market, self.system, self.journal)
+    def sessions(self) -> list[date]:
+        """The NYSE sessions of the run, in order."""
         start, end = self.config.backtest.start_date, self.config.backtest.end_date
-        sessions = [d.astype(object) for d in self.market.sessions if start <= d.astype(object) <= end]
-        for number, day in enumerate(sessions, 1):
-            self._run_session(day, result)
-            if self.progress is not None:
-                self.progress(number, len(sessions), day, wall_time.perf_counter() - started)
-        result.wall_seconds = wall_time.perf_counter() - started
-        return result
+        return [d.astype(object) for d in self.market.sessions if start <= d.astype(object) <= end]
 
-    def _run_session(self, day: date, result: RunResult) -> None:
+    def next_step_time(self) -> datetime | None:
+        """Time of the next step at the cursor (a session's open, one of its minutes or its close);
+        None when the run is complete."""
+        sessions = self.sessions()
+        if self.cursor.session >= len(sessions):
+            return None
+        open_dt = session_open_close(sessions[self.cursor.session])[0]
+        return open_dt + timedelta(minutes=self.cursor.minute)
+
+    def run(self, stop_at: datetime | None = None) -> RunResult:
+        """Replay from the cursor to the end of the run, or only the steps at or before `stop_at`
+        (then `stopped` is True and the cursor names the next step).
+
+        Raises:
+            ValueError: `stop_at` is naive, before the next step, or at or after the last close.
+        """
+        started = wall_time.perf_counter()
+        sessions = self.sessions()
+        if stop_at is not None:
+            self._check_stop(stop_at, sessions)
+        self.stopped = False
+        while self.cursor.session < len(sessions):
+            day = sessions[self.cursor.session]
+            if not self._run_session(day, self.result, stop_at):
+                self.stopped = True
+                break
+            self.cursor = RunCursor(self.cursor.session + 1, 0)
+            if self.progress is not None:
+                self.progress(self.cursor.session, len(sessions), day, wall_time.perf_counter() - started)
+        self.result.wall_seconds += wall_time.perf_counter() - started
+        return self.result
+
+    def _check_stop(self, stop_at: datetime, sessions: list[date]) -> None:
+        if stop_at.tzinfo is None:
+            raise ValueError(f"stop time {stop_at.isoformat()} must be timezone-aware (US/Eastern)")
+        upcoming = self.next_step_time()
+        if upcoming is None or stop_at < upcoming:
+            raise ValueError(f"stop time {stop_at.isoformat()} is before the run's next step "
+                             f"({upcoming.isoformat() if upcoming else 'the run is complete'})")
+        last_close = session_open_close(sessions[-1])[1]
+        if stop_at >= last_close:
+            raise ValueError(f"stop time {stop_at.isoformat()} is not before the run's last close "
+                             f"{last_close.isoformat()}: nothing would be left to resume")
+
+    def _run_session(self, day: date, result: RunResult, stop_at: datetime | None = None) -> bool:
+        """Run the rest of session `day` from the cursor; False when it stopped before `stop_at` passed."""
         open_dt, close_dt = session_open_close(day)
         paths = {symbol: self._path(symbol, day) for symbol in INTRADAY_SYMBOLS}
         futures = {root: self._path(root, day) for root in set(FUTURES_FOR_OPTIONS.values())
                    if root in self.market.futures}
-        minutes = len(paths["SPY"])
-        result.simulated_minutes += minutes
-        self._set_day(day)
-        self.broker.apply_dividends(day, self.dividends)  # holders at the open of the ex-date
-        self.state.now = open_dt
-        self._set_prices(paths, futures, 0, open_dt)
-        self.state.session_open = dict(self.state.prices)
-        self.system.on_session_start(day, open_dt)
-        for minute in range(minutes):
+        spy = paths["SPY"]
+        if spy is None:
+            raise ValueError(f"no SPY bar for session {day}: the market data must cover every session")
+        minutes = len(spy)
+        if self.cursor.minute == 0:
+            if stop_at is not None and open_dt > stop_at:
+                return False
+            result.simulated_minutes += minutes
+            self._set_day(day)
+            self.broker.apply_dividends(day, self.dividends)  # holders at the open of the ex-date
+            self.state.now = open_dt
+            self._set_prices(paths, futures, 0, open_dt)
+            self.state.session_open = dict(self.state.prices)
+            self.system.on_session_start(day, open_dt)
+        for minute in range(self.cursor.minute, minutes):
             now = open_dt + timedelta(minutes=minute)
+            if stop_at is not None and now > stop_at:
+                self.cursor.minute = minute
+                return False
             self.state.now = now
             self._set_prices(paths, futures, minute, now)
             if self.broker.open_order_ids() or minute % BROKER_MARK_MINUTES == 0:
                 self.broker.process(now)
             self.system.on_minute(now)
             result.max_open_positions = max(result.max_open_positions, self.system.open_position_count())
+        self.cursor.minute = minutes
+        if stop_at is not None and close_dt > stop_at:
+            return False
         self.state.now = close_dt
         self.broker.process(close_dt)
         self.broker.check_early_assignment(close_dt, self.dividends)
@@ -152,6 +226,7 @@ class BacktestRunner:
         vix_path = paths["VIX"]
         result.vix_close.append(float(vix_path[-1]) if vix_path is not None else float("nan"))
         result.regimes.append(self.system.vix.regime.value if self.system.vix.regime else "UNKNOWN")
+        return True
 
     def _path(self, symbol: str, day: date) -> np.ndarray | None:
         try:

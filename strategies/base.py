@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from functools import reduce
+from functools import cached_property, reduce
 from typing import Any
 
 from config.constants import Regime, product_spec
@@ -24,15 +24,20 @@ from core.unified_position_sizer import KellyInputs
 
 @dataclass(frozen=True)
 class DecisionContext:
-    """Everything a strategy may look at for one decision."""
+    """Everything a strategy may look at for one decision. `regime` is None until the first valid
+    VIX; the account snapshot is taken from `account_source` on first use only."""
 
     now: datetime
     market: MarketView
     config: FrameworkConfig
-    regime: Regime
+    regime: Regime | None
     vix: float | None
-    account: AccountSnapshot
     new_intent_id: Callable[[], str]
+    account_source: Callable[[], AccountSnapshot]
+
+    @cached_property
+    def account(self) -> AccountSnapshot:
+        return self.account_source()
 
     @property
     def today(self) -> date:

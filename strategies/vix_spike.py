@@ -57,7 +57,7 @@ class VixSpikeDeployment(Strategy):
         p = self.params
         self.memory["last_attempt"] = ctx.now.isoformat()
         if ctx.regime != Regime.EXTREME:
-            return self.skip(f"spike deployment only in EXTREME (regime {ctx.regime.value})")
+            return self.skip(f"spike deployment only in EXTREME (regime {ctx.regime.value if ctx.regime else None})")
         budget = ctx.account.spike_budget_remaining
         net_liq = ctx.account.net_liquidation
         if not budget > 0:

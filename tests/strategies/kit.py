@@ -40,7 +40,7 @@ def context(market: ModelledMarketView, config: FrameworkConfig | None = None, n
                               high_water_mark=net_liq, day_start_value=net_liq, losing_streak_today=0, phase=1,
                               regime=regime.value, vix_usable=True, intraday_spike=False, open_positions=())
     return DecisionContext(now=market.now(), market=market, config=config, regime=regime, vix=vix,
-                           account=account, new_intent_id=lambda: f"I{next(_ids):06d}")
+                           new_intent_id=lambda: f"I{next(_ids):06d}", account_source=lambda: account)
 
 
 def filled_position(strategy: str, legs: tuple[Leg, ...], price: float, units: int, ctx: DecisionContext,

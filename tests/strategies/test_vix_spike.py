@@ -21,7 +21,8 @@ SPOT = 510.0
 
 def spike_context(market, cfg=None, budget=6_000.0, net_liq=30_000.0, regime=None):
     ctx = context(market, cfg, net_liq=net_liq, regime=regime)
-    return replace(ctx, account=replace(ctx.account, spike_budget_remaining=budget))
+    account = replace(ctx.account, spike_budget_remaining=budget)
+    return replace(ctx, account_source=lambda: account)
 
 
 def spike_market(now=SPIKE, spy=SPOT, vix=45.0):
