@@ -381,6 +381,14 @@ class DailyBars:
     close: np.ndarray
 
 
+def fraction_below(value: float, reference: float) -> float:
+    """How far `value` is below `reference`, as a positive fraction (0 when at or above it, or
+    when there is no positive reference): drawdowns and daily losses."""
+    if reference <= 0:
+        return 0.0
+    return max(0.0, 1.0 - value / reference)
+
+
 @dataclass(frozen=True)
 class OpenPositionSummary:
     """What the risk gate needs to know about one open (or pending-entry) position."""
@@ -418,16 +426,12 @@ class AccountSnapshot:
     @property
     def drawdown(self) -> float:
         """Drawdown from the high-water mark as a positive fraction (0.12 = 12% below)."""
-        if self.high_water_mark <= 0:
-            return 0.0
-        return max(0.0, 1.0 - self.net_liquidation / self.high_water_mark)
+        return fraction_below(self.net_liquidation, self.high_water_mark)
 
     @property
     def daily_loss(self) -> float:
         """Loss since the day's start as a positive fraction (0 when up)."""
-        if self.day_start_value <= 0:
-            return 0.0
-        return max(0.0, 1.0 - self.net_liquidation / self.day_start_value)
+        return fraction_below(self.net_liquidation, self.day_start_value)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from typing import Any
 
 from config.strategy_parameters import RiskParameters
+from core.types import fraction_below
 
 BREAKER_SCHEMA_VERSION = 1
 BOUNDARY_TOLERANCE = 1e-9
@@ -138,16 +139,12 @@ class BreakerState:
     @property
     def drawdown(self) -> float:
         """Current drawdown from the high-water mark, a positive fraction (0 when at the peak)."""
-        if self._high_water_mark <= 0:
-            return 0.0
-        return max(0.0, 1.0 - self._net_liq / self._high_water_mark)
+        return fraction_below(self._net_liq, self._high_water_mark)
 
     @property
     def daily_loss(self) -> float:
         """Current loss from the session's starting value, a positive fraction (0 when up)."""
-        if self._day_start_value <= 0:
-            return 0.0
-        return max(0.0, 1.0 - self._net_liq / self._day_start_value)
+        return fraction_below(self._net_liq, self._day_start_value)
 
     @property
     def losing_streak(self) -> int:
