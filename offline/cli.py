@@ -23,13 +23,16 @@ def _parse_sets(pairs: list[str]) -> dict[str, str]:
 
 
 def _progress(done: int, total: int, day: Any, elapsed: float) -> None:
+    """A progress bar redrawn in place on a terminal; one line per 10% in a log file."""
     width = 30
     filled = int(width * done / total)
     eta = elapsed / done * (total - done) if done else 0.0
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} sessions  {day}  "
-                     f"elapsed {elapsed:5.1f}s  ETA {eta:5.1f}s")
-    if done == total:
-        sys.stderr.write("\n")
+    text = (f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} sessions  {day}  "
+            f"elapsed {elapsed:5.1f}s  ETA {eta:5.1f}s")
+    if sys.stderr.isatty():
+        sys.stderr.write("\r" + text + ("\n" if done == total else ""))
+    elif done == total or done * 10 // total != (done - 1) * 10 // total:
+        sys.stderr.write(text + "\n")
     sys.stderr.flush()
 
 
