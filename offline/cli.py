@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -228,7 +229,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except (ValueError, KeyError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        if os.environ.get("TOMKING_TRACEBACK"):
+            raise
+        print(f"error: {error} (set TOMKING_TRACEBACK=1 for the full traceback)", file=sys.stderr)
         return 2
 
 
