@@ -203,29 +203,27 @@ class TradingSystem:
     # --- management and entries --------------------------------------------------------------
 
     def _manage_all(self, now: datetime) -> None:
-        account: AccountSnapshot | None = None
+        ctx = self._context(now)  # the account snapshot is taken only when a decision needs it
         for key, strategy in self.strategies.items():
             if self.has_working_order(key) or self.machines[key].state in (StrategyState.ERROR,
                                                                           StrategyState.SUSPENDED):
                 continue
             for position in self.book.open_positions(key):
-                account = account or self.account_snapshot(now)
-                if self._manage_position(strategy, position, now, account):
-                    account = None
+                if self._manage_position(strategy, position, now, ctx):
+                    ctx = self._context(now)
                     break
 
     def _manage_position(self, strategy: Strategy, position: Position, now: datetime,
-                         account: AccountSnapshot) -> bool:
+                         ctx: DecisionContext) -> bool:
         """Run management for one position; True when an order was submitted."""
         self._check_valuation(position, now)
-        ctx = self._context(now, account)
         intents = strategy.manage(ctx, position)
         if intents:
-            return self._route(intents[0], now, account)
-        if account.vix_usable and self.vix.regime is not None:
+            return self._route(intents[0], now, ctx.account)
+        if self.vix.regime is not None and self.vix.usable(now):
             proposal = strategy.propose_adjustment(ctx, position)
             if proposal is not None:
-                return self._route(proposal.intent, now, account, proposal)
+                return self._route(proposal.intent, now, ctx.account, proposal)
         return False
 
     def _check_valuation(self, position: Position, now: datetime) -> None:
@@ -246,7 +244,7 @@ class TradingSystem:
         position = self.book.get(position_id)
         if position is None or not position.is_open or self.has_working_order(position.strategy):
             return
-        self._manage_position(self.strategies[position.strategy], position, now, self.account_snapshot(now))
+        self._manage_position(self.strategies[position.strategy], position, now, self._context(now))
 
     def _seek_entries(self, now: datetime) -> None:
         allowed, reason = self.breakers.new_entries_allowed()
