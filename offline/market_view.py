@@ -102,6 +102,31 @@ class ModelledMarketView:
             quote = self._quotes[key] = Quote(bid, ask)
         return quote
 
+    def prefetch_quotes(self, contracts: list[Contract]) -> None:
+        """Price every not-yet-cached option in `contracts` with one vectorised model call per root,
+        so the per-contract `quote` calls of this minute are cache hits."""
+        by_root: dict[str, list[Contract]] = {}
+        for contract in contracts:
+            if contract.kind == ContractKind.OPTION:
+                by_root.setdefault(contract.root, []).append(contract)
+        for root, items in by_root.items():
+            inputs = self._inputs(root)
+            if inputs is None:
+                continue
+            missing = [c for c in items if (c.key, self.state.now, self.state.rate, *inputs) not in self._quotes]
+            if not missing:
+                continue
+            if len(self._quotes) + len(missing) > 4096:
+                self._quotes.clear()
+            spot, vol, q = inputs
+            priced = self.model.quote(root, self.state.now, spot, vol, self.state.rate, q,
+                                      np.array([c.expiry for c in missing], dtype="datetime64[D]"),
+                                      np.array([c.strike for c in missing], dtype=float),
+                                      np.array([c.right == "call" for c in missing]))
+            for i, contract in enumerate(missing):
+                key = (contract.key, self.state.now, self.state.rate, *inputs)
+                self._quotes[key] = Quote(float(priced.bid[i]), float(priced.ask[i]))
+
     # --- helpers ------------------------------------------------------------------------------
 
     def _inputs(self, root: str) -> tuple[float, float, float] | None:

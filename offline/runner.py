@@ -209,6 +209,7 @@ class BacktestRunner:
             self.state.now = now
             self._set_prices(paths, futures, minute, now)
             if self.broker.open_order_ids() or minute % BROKER_MARK_MINUTES == 0:
+                self.view.prefetch_quotes([contract for contract, _ in self.broker.holdings().values()])
                 self.broker.process(now)
             self.system.on_minute(now)
             result.max_open_positions = max(result.max_open_positions, self.system.open_position_count())
