@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.seed_run --data $(DATA)
 	$(BIN)/python -m benchmarks.greeks_throughput
 	$(BIN)/python -m benchmarks.chain_model_speed
+	$(BIN)/python -m benchmarks.on_data_cost
 
 bench-greeks: $(STAMP)
 	$(BIN)/python -m benchmarks.greeks_throughput
