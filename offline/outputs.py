@@ -79,6 +79,16 @@ def _baseline_stats(dates: list[Any], series: np.ndarray, rf: Any) -> dict[str, 
     return {k: stats[k] for k in keep if k in stats}
 
 
+def _report_summary(summary: dict[str, Any]) -> dict[str, Any]:
+    """The summary as the HTML report shows it: the regime-change list (often hundreds of rows, all
+    in summary.json) becomes a count plus the changes into HIGH and EXTREME."""
+    changes = summary["regime_changes"]
+    stress = [f"{c['time'][:16].replace('T', ' ')} {c['from']} -> {c['to']} (VIX {c['vix']:.1f})"
+              for c in changes if c["to"] in ("HIGH", "EXTREME")]
+    return {**summary, "regime_changes": f"{len(changes)} changes (every one in summary.json)",
+            "regime_changes_into_high_or_extreme": "; ".join(stress) or "none"}
+
+
 def write_outputs(result: RunResult, out_dir: Path) -> dict[str, Any]:
     """Write every output file into out_dir; returns the summary."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -93,7 +103,7 @@ def write_outputs(result: RunResult, out_dir: Path) -> dict[str, Any]:
                                            encoding="ascii")
     baselines = baseline_series(result)
     strategy_pnl = {k: float(v.get("pnl") or 0.0) for k, v in summary["strategies"].items()}
-    write_html_report(out_dir / "report.html", summary, (result.equity_dates, result.equity), None,
+    write_html_report(out_dir / "report.html", _report_summary(summary), (result.equity_dates, result.equity), None,
                       (result.equity_dates, result.vix_close), result.regimes, result.system.book.trades,
                       strategy_pnl, baselines)
     write_equity_png(out_dir / "equity.png", result.equity_dates, result.equity,
