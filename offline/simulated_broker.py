@@ -7,6 +7,7 @@ Anything else, and an opening order whose margin exceeds the buying power, gets 
 Accepted orders get a SUBMITTED event (at the intent's `created` time); only `process(now)`, called
 every simulated minute, fills them. Events are delivered by flush_events(), which every runner step
 (process, settle_expiries, ...) calls first and last, never from inside submit or cancel.
+settle_expiries(day, ...) first cancels the working orders on contracts expiring by that day.
 
 FILL RULE (setting `fill_fraction`, default 0.5), per unit with the legs' signed ratios:
     mid = sum(ratio x leg mid); natural = sum(ratio x (ask for a buy leg, bid for a sell leg))
@@ -28,28 +29,21 @@ MARGIN. margin_used() sums risk.margin.estimate_margin per root over all of its 
 futures (spreads, diagonals and covered calls offset as that module says). Futures options get the
 Black-76 volatility of their mark, floored at MIN_MARGIN_VOLATILITY. Buying power = net liq - margin.
 
-EXPIRY (settle_expiries, every session close). Index and futures options (settlement "cash") pay
-quantity x intrinsic x multiplier, futures settle at the underlying price; equity options in the
-money by >= $0.01 are exercised or assigned into 100 shares per contract at the strike; the rest
-expire worthless. Working orders on expiring contracts are cancelled first.
-
-EARLY ASSIGNMENT (check_early_assignment, every session close). A short American equity option in
-the money by >= $0.01 is assigned in full when (a) 1 <= DTE <= early_assignment_max_dte and its
-extrinsic value (mark - intrinsic) < early_assignment_max_extrinsic, or (b) it is a call, the next
-NYSE session is an ex-dividend date and its extrinsic value is below the dividend.
-apply_dividends(ex_date) credits long and debits short shares. Faults: offline/broker_faults.py.
+SETTLEMENT. Expiry, exercise, early assignment and dividend rules (settle_expiries,
+check_early_assignment, apply_dividends): offline/broker_settlement.py. The broker books each
+AssignmentEvent it yields: the holding leaves, its cash is booked and delivered shares are added,
+marked at the settlement price. Faults: offline/broker_faults.py.
 """
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from config.constants import product_spec
 from core.types import (
-    CALL,
     AssignmentEvent,
     Contract,
     ContractKind,
@@ -61,8 +55,9 @@ from core.types import (
     contract_multiplier,
 )
 from greeks.pricing import DAYS_PER_YEAR, implied_volatility
-from helpers.exchange_calendar import is_nyse_session, next_session, session_open_close
+from helpers.exchange_calendar import is_nyse_session, session_open_close
 from offline.broker_faults import BrokerFaults, FaultInjector
+from offline.broker_settlement import Dividends, dividend_cash, early_assignments, expiry_settlements
 from risk.margin import estimate_margin
 
 STATE_SCHEMA_VERSION = 1
@@ -73,7 +68,6 @@ _EPSILON = 1e-9
 
 QuoteSource = Callable[[Contract, datetime], Quote | None]
 UnderlyingSource = Callable[[str, datetime], float | None]
-Dividends = Mapping[str, Sequence[tuple[date, float]]]
 
 
 @dataclass(frozen=True)
@@ -129,30 +123,11 @@ def split_open_close(held: int, change: int) -> tuple[int, int]:
     return abs(change) - closing, closing
 
 
-def intrinsic_value(contract: Contract, underlying_price: float) -> float:
-    """Intrinsic value of an option in price units (>= 0)."""
-    assert contract.strike is not None
-    if contract.right == CALL:
-        return max(underlying_price - contract.strike, 0.0)
-    return max(contract.strike - underlying_price, 0.0)
-
-
 def fill_point(legs: Sequence[Leg], quotes: Sequence[Quote], fill_fraction: float) -> tuple[float, float]:
     """(modelled fill point, natural price) of one unit, signed net prices (debit +)."""
     mid = sum(leg.ratio * quote.mid for leg, quote in zip(legs, quotes))
     natural = sum(leg.ratio * (quote.ask if leg.ratio > 0 else quote.bid) for leg, quote in zip(legs, quotes))
     return mid + fill_fraction * (natural - mid), natural
-
-
-def _dividend_on(dividends: Dividends, root: str, day: date) -> float:
-    """Total dividend per share of `root` going ex on `day`; ValueError for a bad amount."""
-    total = 0.0
-    for ex_date, amount in dividends.get(root, ()):
-        if not (math.isfinite(amount) and amount >= 0):
-            raise ValueError(f"dividends[{root!r}]: amount must be finite and >= 0, got {amount!r}")
-        if ex_date == day:
-            total += amount
-    return total
 
 
 @dataclass
@@ -287,55 +262,28 @@ class SimulatedBroker:
             if any(leg.contract.expiry is not None and leg.contract.expiry <= day for leg in order.intent.legs):
                 self._finish(order, OrderStatus.CANCELLED, close_time, "contract expired")
         self.flush_events()  # the cancels arrive before the assignment events
-        expiring = [(c, q) for _, (c, q) in sorted(self._holdings.items())
-                    if c.kind != ContractKind.EQUITY and c.expiry is not None and c.expiry <= day]
-        prices = {c.root: self._underlying(c.root, close_time) for c, _ in expiring}
-        missing = sorted(root for root, price in prices.items() if price is None)
-        if missing:
-            raise ValueError(f"no settlement price at {close_time} for {', '.join(missing)}")
-        for contract, quantity in expiring:
-            price = float(prices[contract.root] or 0.0)
-            intrinsic = price if contract.kind == ContractKind.FUTURE else intrinsic_value(contract, price)
-            if contract.kind == ContractKind.FUTURE or product_spec(contract.root).settlement == "cash":
-                cash = quantity * intrinsic * contract_multiplier(contract)
-                reason = "cash_settlement" if intrinsic > 0 else "expired_worthless"
-                self._remove(contract, quantity, close_time, price, cash, 0, reason)
-            elif intrinsic >= self.settings.exercise_threshold:
-                self._exercise(contract, quantity, close_time, price, "expiry_exercise")
-            else:
-                self._remove(contract, quantity, close_time, price, 0.0, 0, "expired_worthless")
+        for event in expiry_settlements(self._holdings, day, close_time, self._underlying,
+                                        self.settings.exercise_threshold):
+            self._book(event)
 
     def check_early_assignment(self, now: datetime, dividends: Dividends) -> None:
-        """Assign short American equity options by the EARLY ASSIGNMENT rules. `dividends`: root ->
-        [(ex_date, USD per share)]; ValueError for a bad amount. Unpriced underlyings are skipped."""
+        """Assign short American equity options by the rules in offline/broker_settlement.py.
+        `dividends`: root -> [(ex_date, USD per share)]; ValueError for a bad amount. Unpriced
+        underlyings are skipped."""
         self.flush_events()
         self._advance(now)
-        today = now.date()
-        for key, (contract, quantity) in sorted(self._holdings.items()):
-            if contract.kind != ContractKind.OPTION or quantity >= 0 or contract.expiry is None:
-                continue
-            spec = product_spec(contract.root)
-            days_left = (contract.expiry - today).days
-            price = self._underlying(contract.root, now)
-            if spec.exercise_style != "american" or spec.settlement != "physical" or days_left <= 0 or not price:
-                continue
-            intrinsic = intrinsic_value(contract, price)
-            if intrinsic < self.settings.exercise_threshold:
-                continue
-            extrinsic = self._refresh_mark(key, contract, now) - intrinsic
-            dividend = _dividend_on(dividends, contract.root, next_session(today)) if contract.right == CALL else 0.0
-            by_rule = ((days_left <= self.settings.early_assignment_max_dte
-                        and extrinsic < self.settings.early_assignment_max_extrinsic)
-                       or (dividend > 0 and extrinsic < dividend))
-            if by_rule or self._faults.chance(self.settings.faults.early_assignment_probability):
-                self._exercise(contract, quantity, now, price, "early_assignment")
+        fault_probability = self.settings.faults.early_assignment_probability
+        for event in early_assignments(self._holdings, now, dividends, self._underlying, self._refresh_mark,
+                                       self.settings.exercise_threshold, self.settings.early_assignment_max_dte,
+                                       self.settings.early_assignment_max_extrinsic,
+                                       lambda: self._faults.chance(fault_probability)):
+            self._book(event)
 
     def apply_dividends(self, day: date, dividends: Dividends) -> float:
         """Credit long and debit short shares with the dividends going ex on `day`; returns the USD
         booked. Call once, before that day's assignments (shares held into the ex-date earn it).
         Raises ValueError for a negative or non-finite dividend."""
-        total = sum(quantity * _dividend_on(dividends, contract.root, day)
-                    for contract, quantity in self._holdings.values() if contract.kind == ContractKind.EQUITY)
+        total = dividend_cash(self._holdings, day, dividends)
         self._cash += total
         return total
 
@@ -553,16 +501,11 @@ class SimulatedBroker:
         if mark is not None:
             self._marks[contract.key] = mark
 
-    def _remove(self, contract: Contract, quantity: int, now: datetime, price: float, cash: float, shares: int,
-                reason: str) -> None:
-        self._change_holding(contract, -quantity)
-        self._cash += cash
-        if shares:
-            self._change_holding(Contract(contract.root, ContractKind.EQUITY), shares, price)
-        self._on_assignment(AssignmentEvent(now, contract, quantity, shares, cash, price, reason))
-
-    def _exercise(self, contract: Contract, quantity: int, now: datetime, price: float, reason: str) -> None:
-        """Physical exercise (long) or assignment (short) into shares at the strike."""
-        assert contract.strike is not None
-        shares = quantity * int(contract_multiplier(contract)) * (1 if contract.right == CALL else -1)
-        self._remove(contract, quantity, now, price, -shares * contract.strike, shares, reason)
+    def _book(self, event: AssignmentEvent) -> None:
+        """Book a settlement: the holding leaves, cash is booked, shares are added at the settlement price."""
+        self._change_holding(event.contract, -event.quantity)
+        self._cash += event.cash
+        if event.underlying_quantity:
+            self._change_holding(Contract(event.contract.root, ContractKind.EQUITY), event.underlying_quantity,
+                                 event.underlying_price)
+        self._on_assignment(event)

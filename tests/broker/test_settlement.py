@@ -1,4 +1,5 @@
-"""Expiry, exercise, early assignment and dividends of the simulated broker (hand-checked numbers)."""
+"""Expiry, exercise, early assignment and dividends (offline/broker_settlement.py), through the simulated
+broker and directly (hand-checked numbers)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -6,7 +7,8 @@ from datetime import date, timedelta
 import pytest
 
 from core.types import Contract, ContractKind, OrderStatus
-from offline.simulated_broker import BrokerSettings, intrinsic_value
+from offline.broker_settlement import dividend_cash, early_assignments, expiry_settlements, intrinsic_value
+from offline.simulated_broker import BrokerSettings
 from tests.broker.fakes import EXPIRY, MINUTE, T0, Harness, at, harness, intent, option
 
 CLOSE = at(EXPIRY, 16, 0)
@@ -181,3 +183,43 @@ def test_bad_dividend_amount_is_refused():
                                                        ("put", 95.0, 5.0), ("put", 105.0, 0.0)])
 def test_intrinsic_value(right, spot, value):
     assert intrinsic_value(option("SPY", 100, right), spot) == value
+
+
+def test_expiry_settlements_check_every_price_before_yielding_anything():
+    spy_put, spx_put = option("SPY", 500, "put"), option("SPX", 5000, "put")
+    holdings = {spx_put.key: (spx_put, -1), spy_put.key: (spy_put, -1)}
+    asked = []
+
+    def underlying(root, now):
+        asked.append(root)
+        return {"SPY": 495.0}.get(root)
+
+    settlements = expiry_settlements(holdings, EXPIRY, CLOSE, underlying, 0.01)
+    with pytest.raises(ValueError, match="no settlement price .* for SPX"):
+        next(settlements)
+    assert sorted(asked) == ["SPX", "SPY"]
+
+
+def test_early_assignments_ask_the_fault_only_when_no_rule_assigns():
+    by_rule, by_fault = option("SPY", 500, "put", date(2024, 6, 20)), option("SPY", 510, "put")
+    holdings = {by_rule.key: (by_rule, -1), by_fault.key: (by_fault, -2), SHARES.key: (SHARES, 100)}
+    marks = {by_rule.key: 20.03, by_fault.key: 33.0}  # extrinsic 0.03 (DTE 2) and 3.00 (DTE 3)
+    asked = []
+
+    def fault_assigns():
+        asked.append(True)
+        return True
+
+    events = list(early_assignments(holdings, at(date(2024, 6, 18), 16), {}, lambda root, now: 480.0,
+                                    lambda key, contract, now: marks[key], 0.01, 2, 0.05, fault_assigns))
+    assert [(e.contract, e.quantity, e.underlying_quantity, e.cash) for e in events] == [
+        (by_rule, -1, 100, -50_000.0), (by_fault, -2, 200, -102_000.0)]
+    assert len(asked) == 1
+
+
+def test_dividend_cash_counts_shares_only():
+    call = option("SPY", 530, "call")
+    holdings = {SHARES.key: (SHARES, -300), call.key: (call, 1)}
+    dividends = {"SPY": [(date(2024, 6, 21), 1.7594), (date(2024, 3, 15), 1.5)]}
+    assert dividend_cash(holdings, date(2024, 6, 21), dividends) == pytest.approx(-527.82)
+    assert dividend_cash(holdings, date(2024, 6, 20), dividends) == 0.0
