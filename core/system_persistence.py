@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.order_manager import WorkingOrder
 from core.position_book import PositionBook
-from core.state_machine import StrategyStateMachine
+from core.strategy_lifecycle import StrategyStateMachine
 from core.unified_position_sizer import TradeStatistics
 from core.vix_manager import VixManager
 from risk.account_phases import PhaseTracker

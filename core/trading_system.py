@@ -18,7 +18,7 @@ from config.loader import FrameworkConfig
 from core.order_manager import WorkingOrder, next_limit, timed_out
 from core.ports import Broker, MarketView, Store
 from core.position_book import PositionBook
-from core.state_machine import StrategyEvent, StrategyState, StrategyStateMachine
+from core.strategy_lifecycle import StrategyEvent, StrategyState, StrategyStateMachine
 from core.system_persistence import restore_system, system_document
 from core.types import (
     AccountSnapshot,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from config.loader import load_config
-from core.state_machine import StrategyState
+from core.strategy_lifecycle import StrategyState
 from core.trading_system import TradingSystem
 from offline.file_store import FileStore
 from offline.simulated_broker import SimulatedBroker

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from core.state_machine import STRATEGY_TRANSITIONS, ByPositions, StrategyState
+from core.state_machine import ByPositions
+from core.strategy_lifecycle import STRATEGY_TRANSITIONS, StrategyState
 from core.types import OrderStatus
 from helpers.exchange_calendar import EASTERN
 from offline.broker_faults import BrokerFaults

@@ -13,7 +13,8 @@ from itertools import combinations
 
 from hypothesis import given, settings
 
-from core.state_machine import STRATEGY_TRANSITIONS, ByPositions, StrategyState
+from core.state_machine import ByPositions
+from core.strategy_lifecycle import STRATEGY_TRANSITIONS, StrategyState
 from core.types import Purpose, Verdict
 from tests.reliability.event_sequences import Player, Sequence, Trace, play, sequences
 from tests.risk.test_risk_gate_properties import PHASE_MAX_POSITIONS, groups_of, violations
