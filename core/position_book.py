@@ -13,6 +13,8 @@ from typing import Any
 
 from config.constants import Regime
 from core.ports import Store
+from core.position_lifecycle import POSITION_TRANSITIONS, PositionEvent, PositionState, position_machine
+from core.state_machine import IllegalTransition, StateMachine
 from core.types import (
     AssignmentEvent,
     Contract,
@@ -21,6 +23,7 @@ from core.types import (
     OpenPositionSummary,
     OrderEvent,
     OrderIntent,
+    OrderStatus,
     Position,
     Purpose,
     contract_multiplier,
@@ -30,6 +33,11 @@ from reporting.journal import Journal
 from reporting.trade_log import trade_row
 
 ClosedCallback = Callable[[Position, float], None]
+Lifecycle = StateMachine[PositionState, PositionEvent]
+LIVE_STATES = ("open", "adjusting", "pending_exit")  # Position.state mirrors the lifecycle, lower case
+ENTRY_OUTCOMES = {OrderStatus.FILLED: PositionEvent.FILLED, OrderStatus.CANCELLED: PositionEvent.CANCELLED,
+                  OrderStatus.REJECTED: PositionEvent.REJECTED}
+ASSIGNMENT_EVENTS = {"expired_worthless": PositionEvent.EXPIRED, "cash_settlement": PositionEvent.EXPIRED}
 SHARES_STRATEGY = "ipmcc"
 
 
@@ -42,6 +50,7 @@ class PositionBook:
         self.key_prefix = key_prefix
         self.positions: dict[str, Position] = {}
         self.trades: list[dict[str, Any]] = []
+        self.lifecycles: dict[str, Lifecycle] = {}
         self._counter = 0
 
     # --- queries ---------------------------------------------------------------------------
@@ -50,7 +59,7 @@ class PositionBook:
         return self.positions.get(position_id)
 
     def all_open(self) -> list[Position]:
-        return [p for p in self.positions.values() if p.state == "open" and p.holdings]
+        return [p for p in self.positions.values() if p.state in LIVE_STATES and p.holdings]
 
     def open_positions(self, strategy: str) -> list[Position]:
         return [p for p in self.all_open() if p.strategy == strategy]
@@ -59,7 +68,7 @@ class PositionBook:
         return any(p.strategy == strategy for p in self.all_open())
 
     def open_count(self) -> int:
-        return sum(1 for p in self.positions.values() if p.state in ("open", "pending_entry"))
+        return sum(1 for p in self.positions.values() if p.state != "closed")
 
     def summaries(self, working: Iterable[Any]) -> tuple[OpenPositionSummary, ...]:
         """Risk-gate view of every open or pending position, including what working orders add."""
@@ -82,6 +91,22 @@ class PositionBook:
 
     # --- lifecycle -------------------------------------------------------------------------
 
+    def step(self, position: Position, event: PositionEvent, now: datetime, reason: str = "") -> None:
+        """Move a position's lifecycle (core/position_lifecycle.py) and mirror it in Position.state.
+
+        A pair outside the table is journaled as an error (never passed silently) and changes
+        nothing; the books themselves (holdings, cash) are not touched here."""
+        machine = self.lifecycles.get(position.position_id)
+        if machine is None:
+            machine = self.lifecycles[position.position_id] = _machine_for(position, now)
+        try:
+            machine.apply(event, now, reason, has_positions=bool(position.holdings))
+        except IllegalTransition as error:
+            self.journal.record(now, "error", f"position lifecycle: {error}", strategy=position.strategy,
+                                position_id=position.position_id)
+            return
+        position.state = machine.state.value.lower()
+
     def open_pending(self, position_id: str, intent: OrderIntent, now: datetime, regime: Regime | None, phase: int,
                      proposal: Any) -> Position:
         """A new position waiting for its entry fill."""
@@ -93,6 +118,7 @@ class PositionBook:
                                    "credit_unit": credit_unit, "entry_reason": intent.reason,
                                    "legs": [leg.to_dict() for leg in intent.legs]})
         self.positions[position_id] = position
+        self.lifecycles[position_id] = position_machine(now, position_id)
         return position
 
     def book_fill(self, intent: OrderIntent, event: OrderEvent) -> None:
@@ -117,20 +143,24 @@ class PositionBook:
                             strategy=intent.strategy, position_id=position.position_id, units=event.fill_quantity,
                             price=event.fill_price, fees=event.fees)
 
-    def finish_order(self, intent: OrderIntent, filled_units: int, now: datetime, on_closed: ClosedCallback) -> bool:
-        """An order reached a final state; returns True when it closed its position."""
+    def finish_order(self, intent: OrderIntent, filled_units: int, now: datetime, on_closed: ClosedCallback,
+                     status: OrderStatus = OrderStatus.FILLED) -> bool:
+        """An order reached its final `status`; returns True when it closed its position."""
         position = self.positions.get(intent.position_id or "")
         if position is None:
             return False
+        event = ENTRY_OUTCOMES.get(status, PositionEvent.CANCELLED)
         if position.state == "pending_entry":
+            self.step(position, event, now, intent.reason)
             if filled_units > 0:
-                position.state = "open"
                 self.journal.record(now, "entry", position.notes.get("entry_reason", ""), strategy=position.strategy,
                                     position_id=position.position_id, units=filled_units,
                                     entry_cash=round(position.entry_cash, 2))
             else:
                 del self.positions[position.position_id]
+                self.lifecycles.pop(position.position_id, None)
             return False
+        self.step(position, event, now, intent.reason)
         if not position.holdings:
             self.close(position, now, intent.reason, on_closed)
             return True
@@ -157,6 +187,7 @@ class PositionBook:
                             pnl=round(pnl, 2))
         self.store.save(f"{self.key_prefix}/position/{position.position_id}", position.to_dict())
         del self.positions[position.position_id]
+        self.lifecycles.pop(position.position_id, None)
 
     # --- broker-driven changes -------------------------------------------------------------
 
@@ -181,9 +212,10 @@ class PositionBook:
         self.journal.record(event.time, "assignment", f"{event.reason}: {event.contract.key} x{event.quantity}",
                             strategy=owner.strategy, position_id=owner.position_id, cash=round(event.cash, 2),
                             shares=event.underlying_quantity)
+        self.step(owner, ASSIGNMENT_EVENTS.get(event.reason, PositionEvent.ASSIGNED), event.time, event.reason)
         if event.underlying_quantity:
             self._receive_shares(event, owner)
-        if not owner.holdings and owner.state != "closed":
+        if not owner.holdings and owner.position_id in self.positions:
             self.close(owner, event.time, event.reason, on_closed)
 
     def _receive_shares(self, event: AssignmentEvent, source: Position) -> None:
@@ -197,11 +229,13 @@ class PositionBook:
                               phase=source.phase, notes={"legs": [Leg(shares, 1).to_dict()], "units": 1,
                                                          "entry_reason": f"shares from {event.reason}"})
             self.positions[target.position_id] = target
+            self.lifecycles[target.position_id] = position_machine(event.time, target.position_id)
         cash = -event.underlying_quantity * event.underlying_price
         target.apply_fill((Leg(shares, 1),), event.underlying_quantity, cash, 0.0)
         if target.entry_cash == 0.0:
             target.entry_cash = cash
             target.notes["entry_price"] = event.underlying_price
+            self.step(target, PositionEvent.FILLED, event.time, "shares received")
 
     def reconcile(self, broker_holdings: dict[str, tuple[Contract, int]], now: datetime) -> list[str]:
         """Journal every difference between the books and the broker; returns the contract keys."""
@@ -246,6 +280,7 @@ class PositionBook:
                                     strategy=position.strategy, position_id=position.position_id, units=taken)
                 changed.append(position.position_id)
                 if not position.holdings and position.state != "closed":
+                    self.step(position, PositionEvent.CLOSED_EXTERNALLY, now, "closed_by_broker")
                     self.close(position, now, "closed_by_broker", on_closed)
         return sorted(set(changed))
 
@@ -258,7 +293,7 @@ class PositionBook:
 
     def to_dict(self) -> dict[str, Any]:
         return {"positions": [p.to_dict() for p in self.positions.values()], "trades": self.trades,
-                "counter": self._counter}
+                "counter": self._counter, "lifecycles": {k: m.to_dict() for k, m in self.lifecycles.items()}}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], journal: Journal, store: Store, key_prefix: str) -> PositionBook:
@@ -271,6 +306,8 @@ class PositionBook:
             position.opened = position.opened.astimezone(EASTERN)
             book.positions[position.position_id] = position
         book.trades = [dict(row) for row in data["trades"]]
+        for key, machine in data.get("lifecycles", {}).items():
+            book.lifecycles[key] = StateMachine.from_dict(machine, POSITION_TRANSITIONS)
         book._counter = int(data["counter"])
         return book
 
@@ -278,3 +315,8 @@ class PositionBook:
 def _legs_of(position: Position) -> list[Leg]:
     return [Leg(c, q) for c, q in position.holdings.values()] or [Leg(Contract("CASH", ContractKind.EQUITY), 1)]
 
+
+
+def _machine_for(position: Position, now: datetime) -> Lifecycle:
+    """A lifecycle for a position that has none yet, in the state its Position.state says."""
+    return StateMachine(POSITION_TRANSITIONS, PositionState(position.state.upper()), now, name=position.position_id)

@@ -18,6 +18,7 @@ from config.loader import FrameworkConfig
 from core.order_manager import WorkingOrder, next_limit, timed_out
 from core.ports import Broker, MarketView, Store
 from core.position_book import PositionBook
+from core.position_lifecycle import PositionEvent
 from core.strategy_lifecycle import StrategyEvent, StrategyState, StrategyStateMachine
 from core.system_persistence import restore_system, system_document
 from core.types import (
@@ -175,6 +176,11 @@ class TradingSystem:
         (a partial fill): the state machines' "has positions"."""
         return any(p.strategy == key and p.holdings for p in self.book.positions.values() if p.state != "closed")
 
+    def _position_step(self, position_id: str | None, event: PositionEvent, now: datetime, reason: str) -> None:
+        position = self.book.get(position_id or "")
+        if position is not None:
+            self.book.step(position, event, now, reason)
+
     def _error(self, key: str, now: datetime, message: str) -> None:
         self.journal.record(now, "error", message, strategy=key)
         self._apply(key, StrategyEvent.ERROR, now, message)
@@ -306,10 +312,12 @@ class TradingSystem:
                 intent = replace(intent, position_id=position.position_id)
             else:
                 self._apply(key, StrategyEvent.ADJUST, now, intent.reason)
+                self._position_step(intent.position_id, PositionEvent.ADJUST_SUBMITTED, now, intent.reason)
             if key == SPIKE_STRATEGY and intent.margin_per_unit * intent.quantity > 0:
                 self.vix.spent(intent.margin_per_unit * intent.quantity)  # zero margin spends no budget
         else:
             self._apply(key, EXIT_EVENTS.get(intent.reason, StrategyEvent.EXIT_SIGNAL), now, intent.reason)
+            self._position_step(intent.position_id, PositionEvent.EXIT_SUBMITTED, now, intent.reason)
         self._apply(key, StrategyEvent.ORDER_SUBMITTED, now, intent.reason)
         order_id = self.broker.submit(intent)
         self.orders[order_id] = WorkingOrder(order_id, intent, now, intent.limit_price, now)
@@ -427,7 +435,7 @@ class TradingSystem:
         if event.status == OrderStatus.REJECTED:
             self.journal.record(now, "error", f"order rejected: {event.message}", strategy=key,
                                 order_id=order.order_id)
-        closed = self.book.finish_order(intent, order.filled_units, now, self._trade_closed)
+        closed = self.book.finish_order(intent, order.filled_units, now, self._trade_closed, event.status)
         if order.filled_units > 0:
             outcome = StrategyEvent.FILLED
         else:
