@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from config.constants import Regime
 from config.loader import FrameworkConfig, load_config
-from core.types import AccountSnapshot, Contract, Leg, Position
+from core.types import AccountSnapshot, Leg, Position
 from core.vix_manager import regime_for
 from offline.market_view import MarketState, ModelledMarketView
 from strategies.base import DecisionContext, contract_multiplier
@@ -57,6 +57,3 @@ def filled_position(strategy: str, legs: tuple[Leg, ...], price: float, units: i
 def holding(position: Position) -> dict[str, int]:
     return {c.key: q for c, q in position.contracts()}
 
-
-def contract(key_root: str, **kw: object) -> Contract:
-    return Contract(key_root, **kw)  # type: ignore[arg-type]
