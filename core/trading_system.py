@@ -45,6 +45,8 @@ from strategies.base import DecisionContext, Proposal, Strategy, close_intent
 
 FILLS_REMEMBERED = 500  # orders whose fills are remembered, so that a repeated report is recognised
 SPIKE_STRATEGY = "vix_spike"
+# What a failing strategy decision may raise; the strategy goes to ERROR, the others keep running.
+STRATEGY_FAULTS = (ArithmeticError, IndexError, KeyError, TypeError, ValueError)
 EXIT_EVENTS = {"profit_target": StrategyEvent.TARGET_HIT, "stop_loss": StrategyEvent.STOP_HIT,
                "time_exit": StrategyEvent.TIME_EXIT}
 
@@ -182,6 +184,8 @@ class TradingSystem:
             self.book.step(position, event, now, reason)
 
     def _error(self, key: str, now: datetime, message: str) -> None:
+        """A strategy failed (a fault in its code or data): journal it and move its state machine to
+        ERROR (auto-recovery after the time-out; the session's third error suspends it)."""
         self.journal.record(now, "error", message, strategy=key)
         self._apply(key, StrategyEvent.ERROR, now, message)
 
@@ -215,7 +219,12 @@ class TradingSystem:
                                                                           StrategyState.SUSPENDED):
                 continue
             for position in self.book.open_positions(key):
-                if self._manage_position(strategy, position, now, ctx):
+                try:
+                    submitted = self._manage_position(strategy, position, now, ctx)
+                except STRATEGY_FAULTS as error:
+                    self._error(key, now, f"managing {position.position_id} failed: {error!r}")
+                    break
+                if submitted:
                     ctx = self._context(now)
                     break
 
@@ -269,7 +278,11 @@ class TradingSystem:
             account = account or self.account_snapshot(now)
             strategy.last_skip_reason = ""
             self._apply(key, StrategyEvent.WINDOW_OPEN, now, "entry window")
-            proposal = strategy.propose_entry(self._context(now, account), self.book.open_positions(key))
+            try:
+                proposal = strategy.propose_entry(self._context(now, account), self.book.open_positions(key))
+            except STRATEGY_FAULTS as error:
+                self._error(key, now, f"entry analysis failed: {error!r}")
+                continue
             if proposal is None:
                 self._skipped(key, now, strategy.last_skip_reason)
                 continue

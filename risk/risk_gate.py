@@ -137,7 +137,9 @@ def order_sanity_problem(intent: OrderIntent, account: AccountSnapshot) -> tuple
             value = getattr(intent, name)
             if not (_is_finite_number(value) and value >= 0):
                 return name, f"{name} must be finite and >= 0 for an opening order, got {value!r}"
-    problem = strike_order_problem(legs, intent.limit_price)
+    # A closing order mirrors whatever is held (after partial fills, expiries or assignments a
+    # structure need not keep its opening shape), so the strike order is checked on openings only.
+    problem = None if intent.is_closing else strike_order_problem(legs, intent.limit_price)
     if problem is not None:
         return "strike_order", problem
     return None

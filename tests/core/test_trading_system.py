@@ -1,7 +1,7 @@
 """The trading system drives a strategy round its whole cycle through the simulated broker."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from config.loader import load_config
 from core.strategy_lifecycle import StrategyState
@@ -74,3 +74,40 @@ def test_state_survives_a_restart(tmp_path):
                           "backtest/test", 30_000.0)
     assert fresh.restore()
     assert fresh.to_dict() == system.to_dict()
+
+
+class FailingZeroDte(FridayZeroDte):
+    """A strategy whose entry analysis raises, as a bug or corrupt data would."""
+
+    def propose_entry(self, ctx, positions):
+        raise ValueError("corrupt chain row")
+
+
+def test_a_failing_strategy_goes_to_error_recovers_and_is_suspended_after_three(tmp_path):
+    config = load_config({"zero_dte_entry_deadline": "14:00", "zero_dte_exit_time": "15:00"})
+    market = scripted_market(eastern(2024, 8, 9, 9, 30), spy=530.0, vix=23.0)
+    broker = SimulatedBroker(30_000.0, lambda c, now: market.quote(c), lambda r, now: market.price(r),
+                             lambda event: None, lambda event: None)
+    strategy = FailingZeroDte(config)
+    system = TradingSystem(config, [strategy], market, broker, FileStore(tmp_path), Journal(), "backtest/t", 30_000.0)
+    open_dt = eastern(2024, 8, 9, 9, 30)
+    system.on_session_start(open_dt.date(), open_dt)
+    states = []
+    for minute in range(390):
+        now = open_dt + timedelta(minutes=minute)
+        market.state.now = market.state.vix_time = now
+        strategy.memory.clear()  # let the window reopen every minute: each try fails
+        system.on_minute(now)
+        states.append((now.strftime("%H:%M"), system.machines["friday_0dte"].state.value))
+    errors = [r for r in system.journal.records if r["kind"] == "error"]
+    recoveries = [r for r in system.journal.records if r["kind"] == "recovery"]
+    assert len(errors) == 3 and "corrupt chain row" in errors[0]["message"]
+    # ERROR -> IDLE after the 30-minute time-out, then the window's next try fails again
+    error_times = [datetime.fromisoformat(r["time"]) for r in errors]
+    recovery_times = [datetime.fromisoformat(r["time"]) for r in recoveries]
+    assert error_times[0].strftime("%H:%M") == "10:30"
+    for failed, recovered, failed_again in zip(error_times[:-1], recovery_times, error_times[1:], strict=True):
+        assert recovered - failed >= timedelta(minutes=30) and failed_again >= recovered
+    assert dict(states)["10:45"] == "ERROR"
+    assert states[-1][1] == "SUSPENDED"  # the third error of the session
+    assert broker.open_order_ids() == [] and system.book.positions == {}
