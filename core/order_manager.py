@@ -10,7 +10,7 @@ The manager only tracks and decides; the trading system talks to the broker.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,11 +36,6 @@ class WorkingOrder:
     last_step: datetime
     filled_units: int = 0
     cancel_requested: bool = False
-    events: list[str] = field(default_factory=list)
-
-    @property
-    def remaining_units(self) -> int:
-        return self.intent.quantity - self.filled_units
 
     def to_dict(self) -> dict[str, Any]:
         return {"order_id": self.order_id, "intent": self.intent.to_dict(), "submitted": self.submitted.isoformat(),

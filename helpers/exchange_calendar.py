@@ -77,7 +77,8 @@ def _check_date(d: object, name: str = "d") -> date:
     return d
 
 
-def _check_int(value: object, name: str) -> int:
+def require_int(value: object, name: str) -> int:
+    """Return `value` if it is an int (not a bool); TypeError naming `name` otherwise."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an int, got {value!r}")
     return value
@@ -93,9 +94,9 @@ def _check_aware(dt: object, name: str = "dt") -> datetime:
 
 # ----------------------------------------------------------------------------- nth weekday
 def _check_weekday_n(weekday: object, n: object) -> None:
-    if not 0 <= _check_int(weekday, "weekday") <= 6:
+    if not 0 <= require_int(weekday, "weekday") <= 6:
         raise ValueError(f"weekday must be 0 (Monday) .. 6 (Sunday), got {weekday}")
-    count = _check_int(n, "n")
+    count = require_int(n, "n")
     if count == 0 or not -5 <= count <= 5:
         raise ValueError(f"n must be 1..5 or -1..-5, got {n}")
 
@@ -107,8 +108,8 @@ def nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
     Raises ValueError for a bad month, weekday or n, or when the month has no such day
     (e.g. a 5th Monday).
     """
-    _check_int(year, "year")
-    if not 1 <= _check_int(month, "month") <= 12:
+    require_int(year, "year")
+    if not 1 <= require_int(month, "month") <= 12:
         raise ValueError(f"month must be 1..12, got {month}")
     _check_weekday_n(weekday, n)
     days_in_month = calendar.monthrange(year, month)[1]
@@ -194,7 +195,7 @@ def is_nth_weekday_session(d: date, weekday: int, n: int) -> bool:
 # ----------------------------------------------------------------------------- NYSE rules
 def easter_sunday(year: int) -> date:
     """Gregorian Easter Sunday (anonymous Gregorian algorithm). Good Friday is two days before."""
-    _check_int(year, "year")
+    require_int(year, "year")
     a = year % 19
     b, c = divmod(year, 100)
     d, e = divmod(b, 4)
@@ -256,7 +257,7 @@ def nyse_holidays(year: int) -> dict[date, str]:
 
     Raises ValueError when the year is outside 2015..2035.
     """
-    if not FIRST_YEAR <= _check_int(year, "year") <= LAST_YEAR:
+    if not FIRST_YEAR <= require_int(year, "year") <= LAST_YEAR:
         raise ValueError(f"year={year} is outside the supported range {FIRST_YEAR}..{LAST_YEAR}")
     result = dict(_rule_holidays(year))
     result.update({d: name for d, name in SPECIAL_CLOSURES.items() if d.year == year})
@@ -321,7 +322,7 @@ def add_sessions(d: date, n: int) -> date:
     Raises ValueError for n=0 on a non-session, or when the result leaves the supported range.
     """
     _check_date(d)
-    _check_int(n, "n")
+    require_int(n, "n")
     sessions = _all_sessions()
     if n == 0:
         if not _is_session_unchecked(d):
@@ -354,7 +355,7 @@ def eastern_datetime(d: date, hour: int, minute: int = 0) -> datetime:
     """
     if isinstance(d, datetime) or not isinstance(d, date):
         raise TypeError(f"d must be a datetime.date (not a datetime), got {d!r}")
-    if not 0 <= _check_int(hour, "hour") <= 23 or not 0 <= _check_int(minute, "minute") <= 59:
+    if not 0 <= require_int(hour, "hour") <= 23 or not 0 <= require_int(minute, "minute") <= 59:
         raise ValueError(f"hour/minute out of range: {hour}:{minute}")
     return datetime(d.year, d.month, d.day, hour, minute, tzinfo=EASTERN)
 

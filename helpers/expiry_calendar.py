@@ -209,12 +209,6 @@ def _root(product_root: object) -> str:
     return root
 
 
-def _check_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {value!r}")
-    return value
-
-
 def _check_date(d: object, name: str) -> date:
     if isinstance(d, datetime) or not isinstance(d, date):
         raise TypeError(f"{name} must be a datetime.date (not a datetime), got {d!r}")
@@ -264,9 +258,9 @@ def cl_futures_last_trade(year: int, month: int) -> date:
     not a business day, 3 business days before the business day preceding it. Example: May 2020
     -> 2020-04-21. Raises ValueError for a bad month or a year outside the supported range.
     """
-    if not 1 <= _check_int(month, "month") <= 12:
+    if not 1 <= xc.require_int(month, "month") <= 12:
         raise ValueError(f"month must be 1..12, got {month}")
-    if not xc.FIRST_YEAR <= _check_int(year, "year") <= _GEN_END.year or (year, month) == (xc.FIRST_YEAR, 1):
+    if not xc.FIRST_YEAR <= xc.require_int(year, "year") <= _GEN_END.year or (year, month) == (xc.FIRST_YEAR, 1):
         raise ValueError(f"year/month {year}-{month:02d} is outside the supported range")
     return _cl_futures_last_trade("CL", year, month)
 
@@ -297,9 +291,9 @@ def monthly_expiry(product_root: str, year: int, month: int) -> date:
     Raises ValueError for an unknown root or a bad year/month.
     """
     root = _root(product_root)
-    if not 1 <= _check_int(month, "month") <= 12:
+    if not 1 <= xc.require_int(month, "month") <= 12:
         raise ValueError(f"month must be 1..12, got {month}")
-    if not xc.FIRST_YEAR <= _check_int(year, "year") <= _GEN_END.year:
+    if not xc.FIRST_YEAR <= xc.require_int(year, "year") <= _GEN_END.year:
         raise ValueError(f"year={year} is outside {xc.FIRST_YEAR}..{_GEN_END.year}")
     kind = _PRODUCTS[root][0].kind
     if kind == "cl":
@@ -404,6 +398,6 @@ def listed_expiries(product_root: str, as_of: date, max_dte: int) -> list[date]:
     """
     root = _root(product_root)
     _check_date(as_of, "as_of")
-    if not 0 <= _check_int(max_dte, "max_dte") <= _MAX_DTE:
+    if not 0 <= xc.require_int(max_dte, "max_dte") <= _MAX_DTE:
         raise ValueError(f"max_dte must be 0..{_MAX_DTE} calendar days, got {max_dte}")
     return list(_listed(root, as_of, max_dte))

@@ -92,7 +92,7 @@ class ModelledMarketView:
         inputs = self._inputs(contract.root)
         if inputs is None:
             return None
-        key = (contract.key, self.state.now, self.state.rate, *inputs)
+        key = self._quote_key(contract, inputs)
         quote = self._quotes.get(key)
         if quote is None:
             if len(self._quotes) > 4096:
@@ -113,7 +113,7 @@ class ModelledMarketView:
             inputs = self._inputs(root)
             if inputs is None:
                 continue
-            missing = [c for c in items if (c.key, self.state.now, self.state.rate, *inputs) not in self._quotes]
+            missing = [c for c in items if self._quote_key(c, inputs) not in self._quotes]
             if not missing:
                 continue
             if len(self._quotes) + len(missing) > 4096:
@@ -124,10 +124,13 @@ class ModelledMarketView:
                                       np.array([c.strike for c in missing], dtype=float),
                                       np.array([c.right == "call" for c in missing]))
             for i, contract in enumerate(missing):
-                key = (contract.key, self.state.now, self.state.rate, *inputs)
-                self._quotes[key] = Quote(float(priced.bid[i]), float(priced.ask[i]))
+                self._quotes[self._quote_key(contract, inputs)] = Quote(float(priced.bid[i]), float(priced.ask[i]))
 
     # --- helpers ------------------------------------------------------------------------------
+
+    def _quote_key(self, contract: Contract, inputs: tuple[float, float, float]) -> tuple[Any, ...]:
+        """Cache key of a quote: the contract, the time and every pricing input."""
+        return (contract.key, self.state.now, self.state.rate, *inputs)
 
     def _inputs(self, root: str) -> tuple[float, float, float] | None:
         """(underlying price, 30-day vol as a fraction, dividend yield) or None when unknown."""

@@ -228,7 +228,7 @@ def equity_statistics(dates: Iterable[Any], equity: Iterable[float],
         ValueError: invalid dates or equity, or risk_free_daily not one value per return.
     """
     date_list, values = _equity_input(dates, equity)
-    returns = values[1:] / values[:-1] - 1.0
+    returns = daily_returns(values)
     drawdown, drawdown_dates = max_drawdown(date_list, values)
     volatility = float(np.std(returns, ddof=1)) * math.sqrt(TRADING_DAYS_PER_YEAR) if returns.size > 1 else None
     return {
