@@ -135,7 +135,7 @@ def max_drawdown(dates: Iterable[Any], equity: Iterable[float]) -> tuple[float, 
                                       "trough": date_list[trough].isoformat(), "recovery": recovery}
 
 
-def _excess(returns: Sequence[float], risk_free_daily: Sequence[float] | None) -> np.ndarray:
+def _excess(returns: Sequence[float] | np.ndarray, risk_free_daily: Sequence[float] | None) -> np.ndarray:
     values = np.asarray(returns, dtype=float)
     if not np.all(np.isfinite(values)):
         raise ValueError("returns must be finite")
@@ -149,7 +149,7 @@ def _excess(returns: Sequence[float], risk_free_daily: Sequence[float] | None) -
     return values - rates
 
 
-def sharpe_ratio(returns: Sequence[float], risk_free_daily: Sequence[float] | None = None) -> float | None:
+def sharpe_ratio(returns: Sequence[float] | np.ndarray, risk_free_daily: Sequence[float] | None = None) -> float | None:
     """Annualised Sharpe ratio of daily returns (see module doc); None when undefined.
 
     Raises:
@@ -164,7 +164,7 @@ def sharpe_ratio(returns: Sequence[float], risk_free_daily: Sequence[float] | No
     return float(np.mean(excess)) / spread * math.sqrt(TRADING_DAYS_PER_YEAR)
 
 
-def sortino_ratio(returns: Sequence[float], risk_free_daily: Sequence[float] | None = None) -> float | None:
+def sortino_ratio(returns: Sequence[float] | np.ndarray, risk_free_daily: Sequence[float] | None = None) -> float | None:
     """Annualised Sortino ratio of daily returns (see module doc); None when undefined.
 
     Raises:
