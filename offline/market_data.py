@@ -20,10 +20,14 @@ rates/DGS3MO_daily.csv                required; `date,DGS3MO` (3-month T-bill yi
 SYNTHETIC.txt                         present only in generated sample markets (source label)
 ====================================  =====================================================
 
-Rules (each break raises `MarketDataError` naming the file, the line and the problem):
+Rules (each break raises `MarketDataError` naming the file, the line and the problem). The
+structural rules hold for the whole file; the value rules only for the rows a run reads (the
+window and its look-back), so a bad row years outside the run (CBOE's VIX of 2004-11-08 has
+an open of 2.58) is never a reason to stop:
 
-* every required column present; every date parses; dates strictly increasing (no duplicate,
-  no unsorted row); every price a finite number;
+* structural: every required column present; every date parses; dates strictly increasing (no
+  duplicate, no unsorted row);
+* values: every price a finite number;
 * ETF and VIX prices > 0 and low <= open, close <= high; VIX inside [VIX_VALID_MIN,
   VIX_VALID_MAX] of config.constants. Futures prices may be <= 0 (CL settled at -37.63 on
   2020-04-20); a futures bar whose open or close lies outside its high-low range (a few ZB/ZN
@@ -152,8 +156,8 @@ def load_market_data(data_dir: str | Path, start: date | str, end: date | str,
                      history_days: int = DEFAULT_HISTORY_DAYS) -> MarketData:
     """Load and validate the market data folder for sessions start..end (both inclusive).
 
-    Daily series also keep `history_days` calendar days before `start`. Whole files are
-    validated, not only the window. Raises MarketDataError (missing or broken file, no SPY
+    Daily series also keep `history_days` calendar days before `start`. File structure is
+    validated over the whole file, values over the loaded rows only. Raises MarketDataError (missing or broken file, no SPY
     session in the window) and ValueError (start after end, bad date text).
     """
     root = Path(data_dir)
@@ -164,7 +168,7 @@ def load_market_data(data_dir: str | Path, start: date | str, end: date | str,
     lo, hi = np.datetime64(history_start, "D"), np.datetime64(end_day, "D")
     notes: list[str] = []
     daily_dir = root / "daily"
-    spy = _window(_read_bars(daily_dir / "SPY.csv", "etf")[0], lo, hi)
+    spy = _window(_read_bars(daily_dir / "SPY.csv", "etf", lo, hi)[0], lo, hi)
     window_sessions = spy.dates[spy.dates >= np.datetime64(start_day, "D")]
     if len(window_sessions) == 0:
         raise MarketDataError(daily_dir / "SPY.csv", None, f"no session between {start_day} and {end_day}")
@@ -172,13 +176,13 @@ def load_market_data(data_dir: str | Path, start: date | str, end: date | str,
     for path in _matching(daily_dir, _SYMBOL_FILE):
         symbol = _SYMBOL_FILE.match(path.name).group(1)  # type: ignore[union-attr]
         if symbol != "SPY":
-            daily[symbol] = _window(_read_bars(path, "etf")[0], lo, hi)
+            daily[symbol] = _window(_read_bars(path, "etf", lo, hi)[0], lo, hi)
             _require_sessions(path, daily[symbol].dates, spy.dates)
     vix, vix_missing = _load_vix(daily_dir / "VIX_cboe.csv", spy.dates, lo, hi, start_day, notes)
     futures = {}
     for path in _matching(daily_dir, _FUTURES_FILE):
         futures_root = _FUTURES_FILE.match(path.name).group(1)  # type: ignore[union-attr]
-        bars = _window(_read_bars(path, "futures", notes)[0], lo, hi)
+        bars = _window(_read_bars(path, "futures", lo, hi, notes)[0], lo, hi)
         futures[futures_root] = build_futures_series(futures_root, bars, notes)
     rate_dates, rates = _load_rates(root / "rates" / "DGS3MO_daily.csv", spy.dates[0], hi)
     dividends = _load_dividends(daily_dir / "ETF_dividends_derived.csv", notes)
@@ -232,13 +236,14 @@ def _raw_text(path: Path, column: str, index: int) -> str:
     return str(raw[column].iloc[index])
 
 
-def parse_numbers(path: Path, frame: pd.DataFrame, column: str) -> np.ndarray:
-    """A column as float64; MarketDataError on the first value that is not a finite number."""
+def parse_numbers(path: Path, frame: pd.DataFrame, column: str, checked: np.ndarray | None = None) -> np.ndarray:
+    """A column as float64; MarketDataError on the first value that is not a finite number
+    (among the rows where the boolean mask `checked` is True; all rows by default)."""
     values = frame[column]
     if not pd.api.types.is_numeric_dtype(values):
         values = pd.to_numeric(values, errors="coerce")
     numbers = values.to_numpy(dtype=np.float64)
-    bad = np.flatnonzero(~np.isfinite(numbers))
+    bad = np.flatnonzero(~np.isfinite(numbers) & (True if checked is None else checked))
     if len(bad):
         i = int(bad[0])
         raise MarketDataError(path, i + 2, f"{column} value {_raw_text(path, column, i)!r} is not a finite number")
@@ -266,18 +271,20 @@ def require_increasing(path: Path, stamps: np.ndarray, what: str = "date") -> No
         raise MarketDataError(path, i + 2, f"{what} {stamps[i]} is {problem}; {what}s must increase strictly")
 
 
-def _read_bars(path: Path, kind: str, notes: list[str] | None = None,
+def _read_bars(path: Path, kind: str, lo: np.datetime64, hi: np.datetime64, notes: list[str] | None = None,
                extra: tuple[str, ...] = ()) -> tuple[DailyBars, pd.DataFrame]:
-    """Read and validate one daily OHLC file; kind is "etf", "vix" or "futures"."""
+    """Read one daily OHLC file; kind is "etf", "vix" or "futures". The structure is validated over
+    the whole file, the prices over the rows dated lo..hi (the rows a run reads)."""
     frame = read_table(path, ("date",) + PRICE_COLUMNS + extra)
     dates = parse_dates(path, frame, "date")
     require_increasing(path, dates)
-    o, h, low, c = (parse_numbers(path, frame, col) for col in PRICE_COLUMNS)
+    loaded = (dates >= lo) & (dates <= hi)
+    o, h, low, c = (parse_numbers(path, frame, col, loaded) for col in PRICE_COLUMNS)
     if kind != "futures":
         for column, values in zip(PRICE_COLUMNS, (o, h, low, c)):
-            _require_range(path, frame["date"], column, values, kind)
-    outside = np.flatnonzero((h < np.maximum(o, c)) | (low > np.minimum(o, c))
-                             | (h < low))
+            _require_range(path, frame["date"], column, values, kind, loaded)
+    with np.errstate(invalid="ignore"):
+        outside = np.flatnonzero(loaded & ((h < np.maximum(o, c)) | (low > np.minimum(o, c)) | (h < low)))
     if len(outside) and (kind != "futures" or notes is None):
         i = int(outside[0])
         raise MarketDataError(path, i + 2, f"bar {dates[i]} is inconsistent: open {o[i]}, high {h[i]}, "
@@ -289,13 +296,15 @@ def _read_bars(path: Path, kind: str, notes: list[str] | None = None,
     return DailyBars(dates, o, h, low, c), frame
 
 
-def _require_range(path: Path, labels: pd.Series, column: str, values: np.ndarray, kind: str) -> None:
-    """ETF prices must be > 0; VIX values inside [VIX_VALID_MIN, VIX_VALID_MAX]."""
+def _require_range(path: Path, labels: pd.Series, column: str, values: np.ndarray, kind: str,
+                   checked: np.ndarray) -> None:
+    """ETF prices must be > 0; VIX values inside [VIX_VALID_MIN, VIX_VALID_MAX] (rows where
+    `checked` is True)."""
     if kind == "vix":
-        bad = np.flatnonzero((values < VIX_VALID_MIN) | (values > VIX_VALID_MAX))
+        bad = np.flatnonzero(checked & ((values < VIX_VALID_MIN) | (values > VIX_VALID_MAX)))
         rule = f"VIX must lie in [{VIX_VALID_MIN:g}, {VIX_VALID_MAX:g}]"
     else:
-        bad = np.flatnonzero(values <= 0.0)
+        bad = np.flatnonzero(checked & (values <= 0.0))
         rule = "ETF prices must be > 0 (only futures may be <= 0)"
     if len(bad):
         i = int(bad[0])
@@ -321,7 +330,7 @@ def _require_sessions(path: Path, dates: np.ndarray, sessions: np.ndarray) -> No
 
 def _load_vix(path: Path, sessions: np.ndarray, lo: np.datetime64, hi: np.datetime64, start: date,
               notes: list[str]) -> tuple[DailyBars, tuple[date, ...]]:
-    bars, frame = _read_bars(path, "vix", extra=("nyse_session",))
+    bars, frame = _read_bars(path, "vix", lo, hi, extra=("nyse_session",))
     flag = frame["nyse_session"].astype(str).str.strip()
     bad = np.flatnonzero(~flag.isin(["0", "1"]).to_numpy())
     if len(bad):
@@ -346,16 +355,16 @@ def _load_rates(path: Path, first_session: np.datetime64, hi: np.datetime64) -> 
     frame = read_table(path, ("date", "DGS3MO"))
     dates = parse_dates(path, frame, "date")
     require_increasing(path, dates)
-    percent = parse_numbers(path, frame, "DGS3MO")
-    bad = np.flatnonzero((percent < RATE_PERCENT_RANGE[0]) | (percent > RATE_PERCENT_RANGE[1]))
-    if len(bad):
-        i = int(bad[0])
-        raise MarketDataError(path, i + 2, f"DGS3MO {percent[i]:g} is outside {list(RATE_PERCENT_RANGE)} percent")
     if dates[0] > first_session:
         raise MarketDataError(path, 2, f"first rate {dates[0]} is after the first loaded session {first_session}")
     keep = dates <= hi
     lo_index = max(int(np.searchsorted(dates, first_session, side="right")) - 1, 0)
     keep[:lo_index] = False
+    percent = parse_numbers(path, frame, "DGS3MO", keep)
+    bad = np.flatnonzero(keep & ((percent < RATE_PERCENT_RANGE[0]) | (percent > RATE_PERCENT_RANGE[1])))
+    if len(bad):
+        i = int(bad[0])
+        raise MarketDataError(path, i + 2, f"DGS3MO {percent[i]:g} is outside {list(RATE_PERCENT_RANGE)} percent")
     return _frozen(dates[keep]), _frozen(np.log1p(percent[keep] / 100.0))
 
 
@@ -398,10 +407,11 @@ def _read_minute_file(path: Path, sessions: np.ndarray, start: date, end: date,
     frame = read_table(path, ("ts_et",) + PRICE_COLUMNS)
     stamps = parse_dates(path, frame, "ts_et", "%Y-%m-%d %H:%M")
     require_increasing(path, stamps, "ts_et")
-    prices = [parse_numbers(path, frame, col) for col in PRICE_COLUMNS]
-    for column, values in zip(PRICE_COLUMNS, prices):
-        _require_range(path, frame["ts_et"], column, values, "etf")
     days = stamps.astype("datetime64[D]")
+    loaded = (days >= np.datetime64(start, "D")) & (days <= np.datetime64(end, "D"))
+    prices = [parse_numbers(path, frame, col, loaded) for col in PRICE_COLUMNS]
+    for column, values in zip(PRICE_COLUMNS, prices):
+        _require_range(path, frame["ts_et"], column, values, "etf", loaded)
     unknown = np.flatnonzero(~np.isin(days, sessions) & (days >= sessions[0]) & (days <= sessions[-1]))
     if len(unknown):
         i = int(unknown[0])

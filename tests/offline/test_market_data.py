@@ -323,3 +323,25 @@ def test_rolls_do_not_depend_on_where_the_window_ends(shared_data: Path) -> None
     assert cl_rolls("2024-07-19") == {d for d in full if d <= date(2024, 7, 19)}
     market = load_market_data(shared_data, "2024-01-01", "2024-03-20", history_days=120)
     assert np.datetime64("2024-03-18") in market.futures["ES"].roll_dates
+
+
+RATE_LINE_2024_07_02 = 2378  # editor line of 2024-07-02 in rates/DGS3MO_daily.csv
+
+
+@pytest.mark.parametrize(("name", "column", "value"), [
+    ("daily/VIX_cboe.csv", "open", "2.58"),  # CBOE's VIX row of 2004-11-08, years before any run
+    ("daily/SPY.csv", "low", "NaN"),
+    ("daily/QQQ.csv", "high", "-1"),
+    ("daily/ES_front_month.csv", "close", "inf"),
+    ("rates/DGS3MO_daily.csv", "DGS3MO", "55"),
+])
+def test_a_bad_value_outside_the_window_and_look_back_is_never_a_reason_to_stop(
+        small: Path, name: str, column: str, value: str) -> None:
+    root = small
+    line = 3 if name.startswith("daily") else RATE_LINE_2024_07_02  # the 2024-07-02 row
+    _edit(root / name, line, column, value)
+    market = load_market_data(root, "2024-07-15", "2024-08-09", history_days=7)
+    assert market.sessions[0] == np.datetime64("2024-07-08")
+    with pytest.raises(MarketDataError) as caught:  # the same row inside the look-back still stops
+        load_market_data(root, "2024-07-15", "2024-08-09", history_days=20)
+    assert caught.value.file == str(root / name) and caught.value.row == line
