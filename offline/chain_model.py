@@ -20,7 +20,9 @@ Model, row by row:
   futures delta for black76).
 * Bid/ask around the model price: spread = max(tick, (base_ticks * tick + price_fraction *
   price) * (1 + time_widening * T)); bid rounded down and ask up to the product's tick
-  (config.constants), bid >= 0 and ask >= bid + tick. Far out-of-the-money options get wide
+  (config.constants), bid >= 0 and ask >= bid + tick. The price is lifted where the spread
+  would put the bid below the intrinsic value (spot or futures price against the strike), so no
+  quote is ever below it. Far out-of-the-money options get wide
   spreads relative to their price through the base term and the tick; fitted to the real SPY
   chains, an extra widening by moneyness came out zero, so the model has none.
 * Strikes on the product's grid (STRIKE_GRIDS): fine steps within `fine_range_fraction` of the
@@ -272,16 +274,22 @@ class ChainModel:
         else:
             res = bsm_price_and_greeks(right, underlying_price, k, years, rate, dividend_yield, iv)
         price = np.asarray(res["price"], dtype=float)
-        bid, ask = self._bid_ask(spec.tick_size, price, years)
+        intrinsic = np.maximum(np.where(right == CALL, underlying_price - k, k - underlying_price), 0.0)
+        bid, ask, price = self._bid_ask(spec.tick_size, price, years, intrinsic)
         return ContractQuotes(bid, ask, price, iv, np.asarray(res["delta"], dtype=float), years, forward)
 
-    def _bid_ask(self, tick: float, price: np.ndarray, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _bid_ask(self, tick: float, price: np.ndarray, years: np.ndarray, intrinsic: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(bid, ask, price): the quotes around the model price, with the price lifted where needed
+        so that the bid is never below the exercise (intrinsic) value: the European formulas
+        value deep in-the-money options below it, which an exercisable option never trades at."""
         half = 0.5 * spread_width(self.spreads, tick, price, years)
+        price = np.maximum(price, intrinsic + half * (intrinsic > 0.0))
         eps = 1e-9
         bid = np.maximum(np.floor((price - half) / tick + eps) * tick, 0.0)
         ask = np.ceil((price + half) / tick - eps) * tick
         ask = np.maximum(ask, bid + tick)
-        return np.round(bid, 10), np.round(ask, 10)
+        return np.round(bid, 10), np.round(ask, 10), price
 
     # ------------------------------------------------------------------ the listed chain
 

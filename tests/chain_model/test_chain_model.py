@@ -122,7 +122,13 @@ def test_put_call_parity_of_mids_holds_within_the_spread(spy) -> None:
     parity = s * np.exp(-q * t) - calls.strikes * np.exp(-r * t)
     residual = np.abs(calls.mid - puts.mid - parity)
     allowed = 0.5 * ((calls.ask - calls.bid) + (puts.ask - puts.bid))
-    assert np.all(residual <= allowed + 1e-9), float(np.max(residual - allowed))
+    # European parity, away from the deep in-the-money rows whose quotes the intrinsic floor lifts
+    european = np.ones(len(calls), dtype=bool)
+    for side, right, intrinsic in ((calls, "call", s - calls.strikes), (puts, "put", calls.strikes - s)):
+        value = bsm_price(right, s, side.strikes, t, r, q, side.iv)
+        european &= value >= np.maximum(intrinsic, 0.0) + 0.5 * (side.ask - side.bid)
+    assert european.sum() > 0.5 * len(calls)  # one side of every deep strike is in the money
+    assert np.all(residual[european] <= allowed[european] + 1e-9), float(np.max(residual - allowed))
 
 
 def test_spreads_widen_with_price_and_time(spy) -> None:
@@ -155,7 +161,10 @@ def test_es_options_are_priced_with_black76_on_the_futures_price() -> None:
     expected = black76_price_and_greeks("call", 5217.5, calls.strikes, t, 0.0521, calls.iv)
     np.testing.assert_allclose(calls.delta, expected["delta"], rtol=1e-12)
     np.testing.assert_allclose(calls.iv, implied_volatility_surface(0.3857, 5217.5, calls.strikes, t), rtol=1e-12)
-    assert np.all(calls.bid <= expected["price"] + 1e-9) and np.all(expected["price"] <= calls.ask + 1e-9)
+    above_intrinsic = expected["price"] >= np.maximum(5217.5 - calls.strikes, 0.0) + 0.5 * (calls.ask - calls.bid)
+    assert above_intrinsic.sum() > 0.8 * len(calls)  # the rest are lifted to the intrinsic floor
+    assert np.all(calls.bid[above_intrinsic] <= expected["price"][above_intrinsic] + 1e-9)
+    assert np.all(expected["price"] <= calls.ask + 1e-9)
     # The futures price is the forward: spot-style BSM (carry r) would give a different price.
     spot_style = bsm_price("call", 5217.5, calls.strikes, t, 0.0521, 0.0, calls.iv)
     assert np.max(np.abs(spot_style - expected["price"])) > 5.0
@@ -212,3 +221,21 @@ def test_any_spy_snapshot_is_internally_consistent(spot: float, vix: float, day:
     assert np.all(snap.bid >= 0) and np.all(snap.ask > snap.bid)
     assert np.all(np.isfinite(snap.delta)) and np.all(np.abs(snap.delta) <= 1.0)
     assert np.all(snap.strikes > 0)
+
+
+def test_no_quote_is_ever_below_intrinsic_value() -> None:
+    as_of = datetime(2024, 8, 5, 10, 30, tzinfo=EASTERN)
+    expiry = np.array([np.datetime64("2024-08-26")] * 2)  # 21 DTE
+    # the independent check's case: a 550 put with SPY at 500 was quoted 48.66/48.92
+    put = MODEL.quote("SPY", as_of, 500.0, 0.20, 0.05, 0.013, expiry[:1], np.array([550.0]), np.array([False]))
+    assert put.bid[0] >= 50.0 and put.price[0] >= 50.0 and put.ask[0] > put.bid[0]
+    strikes = np.arange(300.0, 751.0, 5.0)
+    for is_call in (True, False):
+        many = MODEL.quote("SPY", as_of, 517.38, 0.3857, 0.0521, 0.0125,
+                           np.repeat(np.datetime64("2025-06-20"), len(strikes)), strikes,
+                           np.full(len(strikes), is_call))
+        intrinsic = np.maximum((517.38 - strikes) if is_call else (strikes - 517.38), 0.0)
+        assert np.all(many.bid >= intrinsic - 1e-9) and np.all(many.price >= intrinsic)
+    futures = MODEL.quote("ES", as_of, 5200.0, 0.25, 0.05, 0.0, np.array([np.datetime64("2025-03-21")]),
+                          np.array([6000.0]), np.array([False]))
+    assert futures.bid[0] >= 800.0
