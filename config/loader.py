@@ -11,6 +11,7 @@ from typing import Any
 
 from config.backtest_config import BacktestParameters
 from config.strategy_parameters import (
+    CashParameters,
     FuturesStrangleParameters,
     IpmccParameters,
     LeapLadderParameters,
@@ -26,6 +27,7 @@ from config.strategy_parameters import (
 SECTIONS: dict[str, type] = {
     "backtest": BacktestParameters,
     "risk": RiskParameters,
+    "cash": CashParameters,
     "vix": VixParameters,
     "order": OrderParameters,
     "zero_dte": ZeroDteParameters,
@@ -43,6 +45,7 @@ class FrameworkConfig:
 
     backtest: BacktestParameters = field(default_factory=BacktestParameters)
     risk: RiskParameters = field(default_factory=RiskParameters)
+    cash: CashParameters = field(default_factory=CashParameters)
     vix: VixParameters = field(default_factory=VixParameters)
     order: OrderParameters = field(default_factory=OrderParameters)
     zero_dte: ZeroDteParameters = field(default_factory=ZeroDteParameters)

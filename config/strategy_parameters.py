@@ -60,6 +60,18 @@ class RiskParameters:
 
 
 @dataclass(frozen=True)
+class CashParameters:
+    """Idle cash in T-bills (risk/cash_sweep.py): interest offline, a T-bill ETF on LEAN."""
+
+    sweep: bool = param(True, doc="cash no position needs, above the reserve, earns the 3-month T-bill rate")
+    sweep_symbol: str = param("BIL", doc="T-bill ETF holding the swept cash on LEAN (SGOV exists from 2020)",
+                              choices=("BIL", "SGOV"))
+
+    def __post_init__(self) -> None:
+        check_ranges(self, "cash")
+
+
+@dataclass(frozen=True)
 class VixParameters:
     """VIX regimes, staleness, intraday spike and the spike-deployment budget (SPEC section 2)."""
 

@@ -37,6 +37,7 @@ def build_summary(result: RunResult) -> dict[str, Any]:
         "period": {"start": config.backtest.start, "end": config.backtest.end, "sessions": len(dates)},
         "initial_cash": config.backtest.cash,
         "final_equity": round(result.equity[-1], 2) if result.equity else config.backtest.cash,
+        **_pnl_sources(result),
         **{k: v for k, v in stats.items() if k not in ("per_strategy",)},
         "strategies": _per_strategy(stats.get("per_strategy", {}), system.strategies),
         "regime_changes": [change.to_dict() for change in system.vix.history],
@@ -49,6 +50,15 @@ def build_summary(result: RunResult) -> dict[str, Any]:
         "wall_seconds": round(result.wall_seconds, 2),
     }
     return json_safe(summary)
+
+
+def _pnl_sources(result: RunResult) -> dict[str, float]:
+    """The run's P&L split: `cash_yield`, T-bill interest of the cash sweep, and `premium_pnl`, the
+    rest (the strategies' trades, fees and dividends); they add up to final equity - initial cash."""
+    initial = result.config.backtest.cash
+    total = (result.equity[-1] if result.equity else initial) - initial
+    cash_yield = result.cash_yield
+    return {"cash_yield": round(cash_yield, 2), "premium_pnl": round(total - cash_yield, 2)}
 
 
 def _yields_percent(market: Any) -> np.ndarray:

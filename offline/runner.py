@@ -34,6 +34,7 @@ from offline.market_view import MarketState, ModelledMarketView
 from offline.simulated_broker import BrokerSettings, SimulatedBroker
 from offline.volatility_surface import realised_volatility_level
 from reporting.journal import Journal
+from risk.cash_sweep import accrued_interest, sweepable_cash
 from strategies.registry import build_strategies
 
 INTRADAY_SYMBOLS = ("SPY", "VIX")
@@ -59,6 +60,7 @@ class RunResult:
     max_open_positions: int = 0
     simulated_minutes: int = 0
     wall_seconds: float = 0.0
+    cash_yield: float = 0.0  # USD of cash-sweep interest credited so far (the broker keeps the total)
 
 
 @dataclass
@@ -101,6 +103,7 @@ class BacktestRunner:
         self.broker = SimulatedBroker.from_dict(data, self._quote, self._underlying, self._on_event,
                                                 self._on_assignment, self.broker.settings)
         self.system.broker = self.broker
+        self.result.cash_yield = self.broker.interest_earned
 
     # --- sources for the broker and the market view ------------------------------------------
 
@@ -195,6 +198,7 @@ class BacktestRunner:
             if stop_at is not None and open_dt > stop_at:
                 return False
             result.simulated_minutes += minutes
+            self._sweep_interest(day)
             self._set_day(day)
             self.broker.apply_dividends(day, self.dividends)  # holders at the open of the ex-date
             self.state.now = open_dt
@@ -228,6 +232,17 @@ class BacktestRunner:
         result.vix_close.append(float(vix_path[-1]) if vix_path is not None else float("nan"))
         result.regimes.append(self.system.vix.regime.value if self.system.vix.regime else "UNKNOWN")
         return True
+
+    def _sweep_interest(self, day: date) -> None:
+        """Credit the T-bill interest the swept cash earned since the previous session's close, at
+        that session's DGS3MO rate, on the amount sweepable at that close (risk/cash_sweep.py)."""
+        if not self.config.cash.sweep or self.cursor.session == 0:
+            return
+        previous = self.sessions()[self.cursor.session - 1]
+        idle = sweepable_cash(self.broker.cash, self.broker.net_liquidation(), self.broker.margin_used(),
+                              self.config.risk.buying_power_reserve)
+        self.broker.credit_interest(accrued_interest(idle, self.market.rate_on(previous), (day - previous).days))
+        self.result.cash_yield = self.broker.interest_earned
 
     def _path(self, symbol: str, day: date) -> np.ndarray | None:
         try:

@@ -60,7 +60,7 @@ from offline.broker_faults import BrokerFaults, FaultInjector
 from offline.broker_settlement import Dividends, dividend_cash, early_assignments, expiry_settlements
 from risk.margin import estimate_margin
 
-STATE_SCHEMA_VERSION = 1
+STATE_SCHEMA_VERSION = 2
 MAX_LEGS = 4  # Tastytrade combo orders
 EXPIRY_DAY_CUTOFF = timedelta(minutes=30)  # no opening sells of same-day expiries this near the close
 MIN_MARGIN_VOLATILITY = 0.01  # floor for the implied volatility of a mark with no time value
@@ -164,6 +164,7 @@ class SimulatedBroker:
         self._next_id = 1
         self._now: datetime | None = None
         self._margin_memo: tuple[Any, float] | None = None
+        self._interest = 0.0
 
     # --- Broker port
 
@@ -287,6 +288,18 @@ class SimulatedBroker:
         self._cash += total
         return total
 
+    def credit_interest(self, amount: float) -> None:
+        """Credit the T-bill interest of the cash sweep (USD, >= 0; risk/cash_sweep.py)."""
+        if not (math.isfinite(amount) and amount >= 0.0):
+            raise ValueError(f"interest must be finite and >= 0, got {amount!r}")
+        self._cash += amount
+        self._interest += amount
+
+    @property
+    def interest_earned(self) -> float:
+        """Total cash-sweep interest credited (USD)."""
+        return self._interest
+
     def force_margin_call(self, now: datetime) -> list[str]:
         """Force a margin call: cancel working orders, close every holding at its natural price (last
         mark when unquoted), one FILLED event each with intent_id "margin_call", the key in the
@@ -313,7 +326,8 @@ class SimulatedBroker:
 
     def to_dict(self) -> dict[str, Any]:
         """Everything needed to resume exactly (JSON-ready); settings and callbacks are not included."""
-        return {"schema_version": STATE_SCHEMA_VERSION, "cash": self._cash, "next_id": self._next_id,
+        return {"schema_version": STATE_SCHEMA_VERSION, "cash": self._cash, "interest": self._interest,
+                "next_id": self._next_id,
                 "now": self._now.isoformat() if self._now else None,
                 "holdings": [{"contract": c.to_dict(), "quantity": q} for c, q in self._holdings.values()],
                 "marks": dict(self._marks), "underlying_prices": dict(self._underlying_prices),
@@ -330,6 +344,7 @@ class SimulatedBroker:
         if data.get("schema_version") != STATE_SCHEMA_VERSION:
             raise ValueError(f"broker state schema_version must be {STATE_SCHEMA_VERSION}: {data.get('schema_version')!r}")
         broker = cls(float(data["cash"]), quote_source, underlying_source, on_event, on_assignment, settings)
+        broker._interest = float(data["interest"])
         broker._next_id = int(data["next_id"])
         broker._now = datetime.fromisoformat(data["now"]) if data["now"] else None
         for item in data["holdings"]:

@@ -21,7 +21,7 @@ from tests.conftest import DATA_DIR
 
 GOLDEN = Path(__file__).with_name("golden_seed_summary.json")
 GOLDEN_KEYS = ("final_equity", "total_return", "max_drawdown", "trades", "win_rate", "orders_denied",
-               "max_open_positions", "errors")
+               "max_open_positions", "errors", "cash_yield", "premium_pnl")
 
 
 def run_seed(data_dir: Path) -> dict:
@@ -58,6 +58,13 @@ def test_regimes_high_and_extreme_on_2024_08_05_and_the_spike_deployment_within_
 def test_phase_one_never_holds_more_than_three_positions(seed):
     assert seed["max_open_positions"] <= 3
     assert seed["orders_denied"].get("phase_max_positions", 0) >= 1  # the limit was reached and held
+
+
+def test_the_swept_cash_earns_t_bill_interest_and_the_pnl_sources_add_up(seed):
+    # 2023-2024 DGS3MO was 4.3-5.6%: most of the $30,000 sits idle above the 20% reserve
+    assert 1500.0 < seed["cash_yield"] < 2900.0
+    total = seed["final_equity"] - seed["initial_cash"]
+    assert seed["cash_yield"] + seed["premium_pnl"] == pytest.approx(total, abs=0.02)
 
 
 def test_golden_figures(seed):
