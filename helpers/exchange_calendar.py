@@ -169,6 +169,7 @@ def nth_weekday_session(year: int, month: int, weekday: int, n: int) -> date:
     return _roll_forward(nth_weekday(year, month, weekday, n))
 
 
+@lru_cache(maxsize=4096)  # asked every minute by the strategies' entry windows
 def is_nth_weekday_session(d: date, weekday: int, n: int) -> bool:
     """True when d is nth_weekday_session(d's year, d's month, weekday, n).
 

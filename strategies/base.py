@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from functools import cached_property, reduce
+from functools import cached_property, lru_cache, reduce
 from typing import Any
 
 from config.constants import Regime, product_spec
@@ -54,6 +54,7 @@ class DecisionContext:
         return _parse(start) <= self.now.time() <= _parse(end)
 
 
+@lru_cache(maxsize=256)
 def _parse(hhmm: str) -> time:
     hours, minutes = hhmm.split(":")
     return time(int(hours), int(minutes))

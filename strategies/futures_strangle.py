@@ -79,8 +79,8 @@ class FuturesStrangle(Strategy):
 
     def is_entry_window(self, ctx: DecisionContext) -> bool:
         p = self.params
-        return (p.enabled and is_nth_weekday_session(ctx.today, TUESDAY, 2)
-                and ctx.within(p.entry_start, p.entry_end) and self.memory.get("attempted") != ctx.today.isoformat())
+        return (p.enabled and ctx.within(p.entry_start, p.entry_end)
+                and self.memory.get("attempted") != ctx.today.isoformat() and is_nth_weekday_session(ctx.today, TUESDAY, 2))
 
     # --- entry -------------------------------------------------------------------------------
 

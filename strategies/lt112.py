@@ -57,13 +57,14 @@ class Lt112(Strategy):
 
     def is_entry_window(self, ctx: DecisionContext) -> bool:
         p = self.params
-        if not p.enabled or self.memory.get("attempted") == ctx.today.isoformat():
+        if not p.enabled or self.memory.get("attempted") == ctx.today.isoformat() \
+                or not ctx.within(p.entry_start, p.entry_end):
             return False
         if p.first_wednesday_only:
             day_ok = is_nth_weekday_session(ctx.today, WEDNESDAY, 1)
         else:
             day_ok = ctx.today.weekday() == WEDNESDAY
-        return day_ok and ctx.within(p.entry_start, p.entry_end)
+        return day_ok
 
     def propose_entry(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params
