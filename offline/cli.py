@@ -133,6 +133,34 @@ def command_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_sweep(args: argparse.Namespace) -> int:
+    from offline.sweep import SweepSpec, dask_executor, parse_grid, process_pool, run_sweep
+    from offline.sweep_report import write_sweep_html
+    from offline.walk_forward import parse_walk_forward, run_walk_forward
+
+    if args.scheduler and args.engine != "dask":
+        raise ValueError("--scheduler needs --engine dask")
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers must be at least 1, got {args.workers}")
+    spec = SweepSpec(str(Path(args.data).resolve()), args.start, args.end, args.cash, parse_grid(args.grid))
+    executor = dask_executor(args.scheduler) if args.engine == "dask" else process_pool
+    workers = args.workers or os.cpu_count() or 1
+    out = Path(args.out)
+    report = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr))
+    if args.walk_forward:
+        fit, test = parse_walk_forward(args.walk_forward)
+        lines = run_walk_forward(spec, out, workers, fit, test, args.metric, executor, report)
+        write_sweep_html(out / "sweep.html", spec, [], lines)
+        failed = sum(line["test_status"] != "ok" for line in lines)
+        print(f"walk-forward: {len(lines)} windows; walk_forward.csv and sweep.html in {out} (option prices modelled)")
+    else:
+        rows = run_sweep(spec, out, workers, executor, report)
+        failed = sum(row["status"] != "ok" for row in rows)
+        print(f"sweep: {len(rows) - failed} of {len(rows)} combinations ran, {failed} failed; sweep.csv and "
+              f"sweep.html in {out} (option prices modelled)")
+    return 1 if failed else 0
+
+
 def command_chain(args: argparse.Namespace) -> int:
     from offline.chain_calibration import write_chain_csv
 
@@ -197,6 +225,23 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--resume", metavar="DIR", help="finish a run stopped with --stop-at (outputs into DIR)")
     backtest.add_argument("--quiet", action="store_true", help="no progress bar")
     backtest.set_defaults(handler=command_backtest)
+    sweep = sub.add_parser("sweep", help="run every combination of a parameter grid in parallel (resumable)")
+    sweep.add_argument("--data", required=True, help="market data folder (see README)")
+    sweep.add_argument("--start", default="2023-01-01", help="first day YYYY-MM-DD (default 2023-01-01)")
+    sweep.add_argument("--end", default="2025-01-01", help="last day YYYY-MM-DD (default 2025-01-01)")
+    sweep.add_argument("--cash", default="30000", help="starting capital in USD (default 30000)")
+    sweep.add_argument("--grid", action="append", required=True, metavar="NAME=v1,v2,...",
+                       help="a parameter and its values (repeatable; every combination runs)")
+    sweep.add_argument("--workers", type=int, help="parallel runs (default: the CPU count)")
+    sweep.add_argument("--out", required=True, help="output folder (rerun with the same folder to resume)")
+    sweep.add_argument("--engine", choices=("local", "dask"), default="local",
+                       help="local: a process pool; dask: Dask distributed (optional extra)")
+    sweep.add_argument("--scheduler", help="Dask scheduler address (default with --engine dask: a local cluster)")
+    sweep.add_argument("--walk-forward", metavar="FIT:TEST", help="walk-forward windows in months, e.g. 6:3")
+    sweep.add_argument("--metric", default="sharpe", choices=("sharpe", "total_return", "cagr"),
+                       help="what the walk-forward maximises on each fit window (default sharpe)")
+    sweep.add_argument("--quiet", action="store_true", help="no progress lines")
+    sweep.set_defaults(handler=command_sweep)
     chain = sub.add_parser("chain", help="print a modelled option chain to CSV")
     chain.add_argument("--data", required=True)
     chain.add_argument("--date", required=True)
