@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 DATA   ?= ../shared/data
 OUT    ?= results
 
-.PHONY: test backtest backtest-real bench bench-greeks lint lean-check
+.PHONY: test backtest backtest-real bench bench-greeks lint lean-check report-screenshot
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (the LEAN cloud version); found " + sys.version'
@@ -46,3 +46,12 @@ bench-greeks: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+## make report-screenshot: render the real-data seed report in headless Chromium (Debian package
+## chromium) into docs/report.png (page top, 1280 px wide, scaled to 900)
+report-screenshot: backtest-real
+	chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+	  --disable-component-update --disable-sync --hide-scrollbars --user-data-dir=$$(mktemp -d) \
+	  --window-size=1280,7600 --screenshot=$(OUT)/report-full.png file://$(abspath $(OUT))/seed-real/report.html
+	$(BIN)/python -c "from PIL import Image; im = Image.open('$(OUT)/report-full.png').convert('RGB'); \
+	  im.resize((900, im.height * 900 // im.width)).quantize(64).save('docs/report.png', optimize=True)"

@@ -128,7 +128,7 @@ def command_backtest(args: argparse.Namespace) -> int:
     print(f"backtest {config.backtest.start}..{config.backtest.end} on {label} (option prices modelled)")
     print(f"  final equity ${summary['final_equity']:,.2f}  total return {summary['total_return']:.2%}  "
           f"max drawdown {summary['max_drawdown']:.2%}  trades {summary['trades']}")
-    print(f"  outputs in {out_dir}: summary.json trades.csv equity.csv journal.jsonl report.html equity.png")
+    print(f"  outputs in {out_dir}: summary.json trades.csv equity.csv daily.csv journal.jsonl report.html equity.png")
     print(f"  open the report: {out_dir / 'report.html'}")
     return 0
 

@@ -42,7 +42,7 @@ def _finite_series(values: Iterable[float], name: str, length: int) -> list[floa
     return series
 
 
-def _render(draw: Any) -> bytes:
+def render_figure(draw: Any) -> bytes:
     """Create a figure, let `draw(figure)` fill it, and return the PNG bytes."""
     from matplotlib import rc_context, style
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -81,7 +81,7 @@ def equity_png(dates: Iterable[Any], equity: Iterable[float],
         if lines:
             axes.legend(loc="upper left")
 
-    return _render(draw)
+    return render_figure(draw)
 
 
 def drawdown_png(dates: Iterable[Any], drawdown: Iterable[float], title: str = "Drawdown (%)") -> bytes:
@@ -100,7 +100,7 @@ def drawdown_png(dates: Iterable[Any], drawdown: Iterable[float], title: str = "
         axes.set_title(title)
         axes.set_ylabel("% below peak")
 
-    return _render(draw)
+    return render_figure(draw)
 
 
 def regime_runs(dates: Sequence[date], regimes: Sequence[str | Regime]) -> list[tuple[date, date, str]]:
@@ -152,7 +152,7 @@ def vix_regime_png(dates: Iterable[Any], vix: Iterable[float], regimes: Sequence
         axes.set_title(title)
         axes.set_ylabel("VIX")
 
-    return _render(draw)
+    return render_figure(draw)
 
 
 def strategy_pnl_png(strategy_pnl: Mapping[str, float], title: str = "P&L per strategy (USD)") -> bytes:
@@ -176,7 +176,7 @@ def strategy_pnl_png(strategy_pnl: Mapping[str, float], title: str = "P&L per st
             axes.invert_yaxis()
         axes.set_title(title)
 
-    return _render(draw)
+    return render_figure(draw)
 
 
 def write_equity_png(path: str | Path, dates: Iterable[Any], equity: Iterable[float],

@@ -9,7 +9,6 @@ the page depends on the wall clock, so identical inputs give identical bytes.
 """
 from __future__ import annotations
 
-import base64
 import html
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,6 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from offline.equity_chart import drawdown_png, equity_png, strategy_pnl_png, vix_regime_png
+from offline.report_sections import (
+    daily_charts,
+    data_issues_section,
+    drawdown_table,
+    image_block,
+    pnl_histogram,
+    pnl_sources_section,
+    returns_table,
+)
 from reporting.statistics import drawdown_series
 from reporting.trade_log import TRADE_COLUMNS, check_trade_rows
 
@@ -131,17 +139,13 @@ def trade_table(rows: Sequence[Mapping[str, Any]]) -> str:
     return f'<table class="trades">{head}\n{body}</table>'
 
 
-def _image(title: str, png: bytes) -> str:
-    encoded = base64.b64encode(png).decode("ascii")
-    return f'<h2>{html.escape(title)}</h2>\n<img alt="{html.escape(title)}" src="data:image/png;base64,{encoded}">'
-
-
 def render_html_report(summary: Mapping[str, Any], equity: tuple[Iterable[Any], Iterable[float]],
                        drawdown: Iterable[float] | None, vix: tuple[Iterable[Any], Iterable[float]],
                        regimes: Sequence[Any], trades: Sequence[Mapping[str, Any]],
                        strategy_pnl: Mapping[str, float],
                        baselines: Mapping[str, Iterable[float]] | None = None,
-                       title: str = "Tom King framework: offline backtest") -> str:
+                       title: str = "Tom King framework: offline backtest",
+                       daily: Sequence[Mapping[str, Any]] = ()) -> str:
     """The report as HTML text (see `write_html_report` for the arguments).
 
     Raises:
@@ -157,11 +161,17 @@ def render_html_report(summary: Mapping[str, Any], equity: tuple[Iterable[Any], 
         f"<h1>{html.escape(title)}</h1>",
         f'<div class="banner modelled">{html.escape(MODELLED_PRICES_BANNER)}</div>',
         f'<div class="banner {source_class}">{html.escape(source_text)}</div>',
+        pnl_sources_section(summary),
         summary_section(summary),
-        _image("Equity", equity_png(equity_dates, equity_values, baselines)),
-        _image("Drawdown", drawdown_png(equity_dates, drawdown_values)),
-        _image("VIX with regime bands", vix_regime_png(vix_dates, vix_values, regimes)),
-        _image("P&L per strategy", strategy_pnl_png(strategy_pnl)),
+        image_block("Equity", equity_png(equity_dates, equity_values, baselines)),
+        returns_table(equity_dates, equity_values),
+        image_block("Drawdown", drawdown_png(equity_dates, drawdown_values)),
+        drawdown_table(equity_dates, equity_values),
+        image_block("VIX with regime bands", vix_regime_png(vix_dates, vix_values, regimes)),
+        image_block("P&L per strategy", strategy_pnl_png(strategy_pnl)),
+        daily_charts(daily),
+        pnl_histogram(trades),
+        data_issues_section(summary),
         "<h2>Trades</h2>", trade_table(trades),
         "</body>\n</html>\n",
     ]
@@ -173,7 +183,8 @@ def write_html_report(path: str | Path, summary: Mapping[str, Any],
                       vix: tuple[Iterable[Any], Iterable[float]], regimes: Sequence[Any],
                       trades: Sequence[Mapping[str, Any]], strategy_pnl: Mapping[str, float],
                       baselines: Mapping[str, Iterable[float]] | None = None,
-                      title: str = "Tom King framework: offline backtest") -> Path:
+                      title: str = "Tom King framework: offline backtest",
+                      daily: Sequence[Mapping[str, Any]] = ()) -> Path:
     """Write the self-contained HTML report; returns the path written.
 
     Args:
@@ -187,12 +198,14 @@ def write_html_report(path: str | Path, summary: Mapping[str, Any],
         strategy_pnl: strategy -> P&L in USD, drawn as bars in this order.
         baselines: label -> equity in USD on the equity dates (e.g. SPY buy and hold).
         title: page heading.
+        daily: the daily record (offline/daily_record.py rows) for the charts over time.
 
     Raises:
         ValueError: as `render_html_report`.
         OSError: the file cannot be written.
     """
-    text = render_html_report(summary, equity, drawdown, vix, regimes, trades, strategy_pnl, baselines, title)
+    text = render_html_report(summary, equity, drawdown, vix, regimes, trades, strategy_pnl, baselines, title,
+                              daily)
     target = Path(path)
     target.write_bytes(text.encode("ascii", "xmlcharrefreplace"))
     return target

@@ -102,6 +102,18 @@ class ModelledMarketView:
             quote = self._quotes[key] = Quote(bid, ask)
         return quote
 
+    def contract_greek_inputs(self, contract: Contract) -> tuple[float, float, float, float, float] | None:
+        """(underlying price, years to expiry, modelled IV, rate, dividend yield) of an option, for
+        its Greeks; None when its underlying is not priced now."""
+        inputs = self._inputs(contract.root)
+        if inputs is None or contract.expiry is None or contract.strike is None:
+            return None
+        spot, vol, q = inputs
+        priced = self.model.quote(contract.root, self.state.now, spot, vol, self.state.rate, q,
+                                  np.array([contract.expiry], dtype="datetime64[D]"), np.array([contract.strike]),
+                                  np.array([contract.right == "call"]))
+        return spot, max(float(priced.years[0]), 0.0), float(priced.iv[0]), self.state.rate, q
+
     def prefetch_quotes(self, contracts: list[Contract]) -> None:
         """Price every not-yet-cached option in `contracts` with one vectorised model call per root,
         so the per-contract `quote` calls of this minute are cache hits."""

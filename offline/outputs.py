@@ -1,5 +1,5 @@
-"""Write a finished run's outputs: summary.json, trades.csv, equity.csv, journal.jsonl, report.html,
-equity.png. Same inputs give byte-identical files (wall time is the only varying figure)."""
+"""Write a finished run's outputs: summary.json, trades.csv, equity.csv, daily.csv, journal.jsonl,
+report.html, equity.png. Same inputs give byte-identical files (wall time is the only varying figure)."""
 from __future__ import annotations
 
 import json
@@ -99,6 +99,17 @@ def _report_summary(summary: dict[str, Any]) -> dict[str, Any]:
             "regime_changes_into_high_or_extreme": "; ".join(stress) or "none"}
 
 
+def write_daily_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    """daily.csv: the daily record (offline/daily_record.py), columns in first-seen order, 0 where a
+    strategy or group has no value that day."""
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    lines = [",".join(columns)]
+    for row in rows:
+        lines.append(",".join(f"{row.get(c, 0.0):.2f}" if isinstance(row.get(c, 0.0), float) else str(row.get(c))
+                              for c in columns))
+    path.write_text("\n".join(lines) + "\n", encoding="ascii")
+
+
 def write_outputs(result: RunResult, out_dir: Path) -> dict[str, Any]:
     """Write every output file into out_dir; returns the summary."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -111,11 +122,12 @@ def write_outputs(result: RunResult, out_dir: Path) -> dict[str, Any]:
     (out_dir / "equity.csv").write_text("\n".join(lines) + "\n", encoding="ascii")
     (out_dir / "journal.jsonl").write_text("".join(line + "\n" for line in result.journal.to_jsonl_lines()),
                                            encoding="ascii")
+    write_daily_csv(out_dir / "daily.csv", result.daily)
     baselines = baseline_series(result)
     strategy_pnl = {k: float(v.get("pnl") or 0.0) for k, v in summary["strategies"].items()}
     write_html_report(out_dir / "report.html", _report_summary(summary), (result.equity_dates, result.equity), None,
                       (result.equity_dates, result.vix_close), result.regimes, result.system.book.trades,
-                      strategy_pnl, baselines)
+                      strategy_pnl, baselines, daily=result.daily)
     write_equity_png(out_dir / "equity.png", result.equity_dates, result.equity,
                      baseline=baselines["spy_buy_and_hold"], baseline_label="SPY buy and hold")
     return summary

@@ -129,7 +129,8 @@ def save_checkpoint(runner: BacktestRunner, out_dir: str | Path, settings: RunSe
         "result": {"equity_dates": [d.isoformat() for d in result.equity_dates], "equity": result.equity,
                    "vix_close": [v if math.isfinite(v) else None for v in result.vix_close],
                    "regimes": result.regimes, "max_open_positions": result.max_open_positions,
-                   "simulated_minutes": result.simulated_minutes, "wall_seconds": result.wall_seconds},
+                   "simulated_minutes": result.simulated_minutes, "wall_seconds": result.wall_seconds,
+                   "daily": result.daily},
         "journal": runner.journal.to_jsonl_lines(),
         "system_digest": canonical_digest(runner.system.to_dict()),
     }
@@ -219,6 +220,7 @@ def _restore(runner: BacktestRunner, document: dict[str, Any]) -> None:
     result.max_open_positions = int(saved["max_open_positions"])
     result.simulated_minutes = int(saved["simulated_minutes"])
     result.wall_seconds = float(saved["wall_seconds"])
+    runner.recorder.rows[:] = saved["daily"]
     replay_journal(runner.journal, document["journal"])
 
 

@@ -27,6 +27,7 @@ from helpers.exchange_calendar import previous_session, session_open_close
 from offline.broker_faults import BrokerFaults
 from offline.chain_calibration import dividend_yield
 from offline.chain_model import ChainModel
+from offline.daily_record import DailyRecorder
 from offline.file_store import FileStore
 from offline.intraday_path import session_path
 from offline.market_data import MarketData
@@ -61,6 +62,7 @@ class RunResult:
     simulated_minutes: int = 0
     wall_seconds: float = 0.0
     cash_yield: float = 0.0  # USD of cash-sweep interest credited so far (the broker keeps the total)
+    daily: list[dict[str, Any]] = field(default_factory=list)  # offline/daily_record.py rows, one per close
 
 
 @dataclass
@@ -94,6 +96,8 @@ class BacktestRunner:
         self.dividends = {root: list(zip(d.ex_dates.astype(object), d.amounts.astype(float), strict=True))
                           for root, d in market.dividends.items()}
         self.result = RunResult(config, market, self.system, self.journal)
+        self.recorder = DailyRecorder(market)
+        self.result.daily = self.recorder.rows
         self.cursor = RunCursor()
         self.stopped = False
 
@@ -231,6 +235,7 @@ class BacktestRunner:
         vix_path = paths["VIX"]
         result.vix_close.append(float(vix_path[-1]) if vix_path is not None else float("nan"))
         result.regimes.append(self.system.vix.regime.value if self.system.vix.regime else "UNKNOWN")
+        self.recorder.record(close_dt, self.system, self.view)
         return True
 
     def _sweep_interest(self, day: date) -> None:

@@ -99,7 +99,7 @@ def test_no_external_resources_and_no_script(tmp_path) -> None:
     assert "&lt;script&gt;" in text
     assert "caf&#233;" in text  # non-ASCII as a character reference
     images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', text)
-    assert len(images) == 4
+    assert len(images) == 5
     assert all(base64.b64decode(image).startswith(PNG_SIGNATURE) for image in images)
 
 
