@@ -20,6 +20,7 @@ from core.trading_system import TradingSystem
 from core.types import OrderEvent as CoreOrderEvent
 from helpers.exchange_calendar import is_nyse_open, nyse_sessions
 from lean_adapter.broker import LeanBroker
+from lean_adapter.cash_sweep import LeanCashSweep
 from lean_adapter.charts import ChartBook, plot_session, runtime_statistics
 from lean_adapter.daily_bars import DailyBarBook
 from lean_adapter.guard import run_guarded
@@ -61,7 +62,11 @@ class TomKingFramework(QCAlgorithm):
         self._market = LeanMarketView(self, self._subscriptions, self._symbols, self._bars)
         self._tracker = ComboTracker()
         self._relay = EventRelay(self._deliver)
-        self._broker = LeanBroker(self, self._symbols, self._tracker, self._relay, self._report_problem)
+        self._sweep = None
+        if config.cash.sweep:
+            self._sweep = LeanCashSweep(self, self._subscriptions.underlyings[config.cash.sweep_symbol],
+                                        config.risk.buying_power_reserve, self.log)
+        self._broker = LeanBroker(self, self._symbols, self._tracker, self._relay, self._report_problem, self._sweep)
         prefix = mode_prefix(self.live_mode, self.project_id, self.algorithm_id)
         self._notify_targets = notifications
         notifier = None
@@ -136,6 +141,8 @@ class TomKingFramework(QCAlgorithm):
         self._market.record_session_open()
         self._reconcile_if_due(now)
         self._guarded(lambda: self._system.on_session_start(now.date(), now))
+        if self._sweep is not None:
+            self._guarded(self._sweep.rebalance)
 
     def _on_minute(self) -> None:
         if self.is_warming_up:

@@ -24,7 +24,8 @@ from functools import reduce
 from AlgorithmImports import Leg as LeanLeg
 from AlgorithmImports import OrderTicket, QCAlgorithm, Symbol, UpdateOrderFields
 
-from core.types import Contract, OrderIntent
+from core.types import Contract, OrderIntent, Purpose, contract_multiplier
+from lean_adapter.cash_sweep import LeanCashSweep
 from lean_adapter.clock import to_eastern
 from lean_adapter.order_events import FINAL_LEAN_STATUSES, ComboTracker, EventRelay
 from lean_adapter.symbols import SymbolBook
@@ -63,6 +64,13 @@ def _check_limit(name: str, limit: float) -> None:
         raise ValueError(f"{name}: limit price {limit!r} refused (it must be finite and not zero)")
 
 
+def entry_need(intent: OrderIntent) -> float:
+    """USD an opening order needs: the estimated margin of its units plus a debit's cost."""
+    margin = intent.margin_per_unit if math.isfinite(intent.margin_per_unit) else 0.0
+    debit = max(intent.limit_price, 0.0) * contract_multiplier(intent.legs[0].contract)
+    return (margin + debit) * intent.quantity
+
+
 class LeanBroker:
     """The core's Broker port on a QCAlgorithm.
 
@@ -72,15 +80,18 @@ class LeanBroker:
         tracker: order bookkeeping and event translation (shared with main.on_order_event).
         relay: delivers core events (early ones from a synchronous rejection) after the core runs.
         report: called with a message when LEAN refuses an update or a cancel.
+        sweep: the cash sweep (lean_adapter/cash_sweep.py) or None: its ETF is not one of the core's
+            holdings, its margin is not buying power in use, and it is sold first for an entry.
     """
 
     def __init__(self, algorithm: QCAlgorithm, symbols: SymbolBook, tracker: ComboTracker, relay: EventRelay,
-                 report: Callable[[str], None]) -> None:
+                 report: Callable[[str], None], sweep: LeanCashSweep | None = None) -> None:
         self._algorithm = algorithm
         self._symbols = symbols
         self._tracker = tracker
         self._relay = relay
         self._report = report
+        self._sweep = sweep
 
     def submit(self, intent: OrderIntent) -> str:
         """Send an intent as a combo limit order (one leg: a limit order); returns the order id.
@@ -91,6 +102,8 @@ class LeanBroker:
         """
         check_intent(intent)
         symbols = [self._symbol(leg.contract, intent) for leg in intent.legs]
+        if self._sweep is not None and intent.purpose == Purpose.OPEN:
+            self._sweep.make_room(entry_need(intent))
         ratios = [leg.ratio for leg in intent.legs]
         tag = f"{intent.strategy} {intent.purpose.value} {intent.intent_id}"
         self._tracker.collecting = True
@@ -155,6 +168,8 @@ class LeanBroker:
             quantity = int(holding.quantity)
             if quantity == 0:
                 continue
+            if self._sweep is not None and self._sweep.is_sweep(holding.symbol):
+                continue  # the swept cash, not a position of the core
             contract = self._symbols.remember(holding.symbol)
             if contract is not None:
                 held[contract.key] = (contract, quantity)
@@ -164,7 +179,8 @@ class LeanBroker:
         return float(self._algorithm.portfolio.total_portfolio_value)
 
     def margin_used(self) -> float:
-        return float(self._algorithm.portfolio.total_margin_used)
+        used = float(self._algorithm.portfolio.total_margin_used)
+        return used - self._sweep.etf_margin() if self._sweep is not None else used
 
     def _symbol(self, contract: Contract, intent: OrderIntent) -> Symbol:
         symbol = self._symbols.symbol_for(contract)

@@ -162,6 +162,8 @@ def plan_subscriptions(config: FrameworkConfig) -> SubscriptionPlan:
     windows = option_windows(config)
     underlyings = {UNDERLYING_OF.get(root, root) for root in windows}
     equities = {"SPY"} | {r for r in underlyings if product_spec(r).calendar == "NYSE" and r not in INDEX_ROOTS}
+    if config.cash.sweep:
+        equities.add(config.cash.sweep_symbol)  # the T-bill ETF holding idle cash (lean_adapter/cash_sweep.py)
     futures = set(EQUITY_INDEX_FUTURES) | {r for r in underlyings if product_spec(r).calendar == "CME"}
     indices = {"VIX"} | (underlyings & INDEX_ROOTS)
     daily = {"SPY", "VIX"} | underlyings

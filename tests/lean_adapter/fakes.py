@@ -326,6 +326,12 @@ class SecurityManager(DataDictionary):
 class SecurityHolding:
     def __init__(self, symbol: Symbol, quantity: int = 0) -> None:
         self.symbol, self.quantity = symbol, quantity
+        self.price = 0.0  # the security's price, set when the portfolio hands the holding out
+        self.leverage = 2.0  # Reg-T margin account
+
+    @property
+    def holdings_value(self) -> float:
+        return self.quantity * self.price
 
 
 class SecurityPortfolioManager:
@@ -336,6 +342,16 @@ class SecurityPortfolioManager:
 
     def values(self) -> list[SecurityHolding]:
         return list(self.fake_lean.account.holdings.values())
+
+    def __getitem__(self, symbol: Symbol) -> SecurityHolding:
+        holding = self.fake_lean.account.holdings.get(symbol) or SecurityHolding(symbol, 0)
+        security = self.fake_lean.securities.get(symbol)
+        holding.price = security.price if security is not None else 0.0
+        return holding
+
+    @property
+    def cash(self) -> float:
+        return self.fake_lean.account.cash
 
     @property
     def total_portfolio_value(self) -> float:

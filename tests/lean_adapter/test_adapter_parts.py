@@ -28,7 +28,7 @@ NOW = datetime(2024, 8, 2, 10, 30, tzinfo=EASTERN)
 
 def test_seed_plan_subscribes_spy_vix_and_both_equity_index_futures() -> None:
     plan = plan_subscriptions(load_config())
-    assert plan.equities == ("SPY",) and plan.indices == ("VIX",) and plan.futures == ("ES", "MES")
+    assert plan.equities == ("BIL", "SPY") and plan.indices == ("VIX",) and plan.futures == ("ES", "MES")
     assert set(plan.option_windows) == {"SPY", "MES", "ES"}
     spy = plan.option_windows["SPY"]
     for dte in (0, 1, 105, 112, 130, 365, 730):
@@ -43,7 +43,7 @@ def test_selected_products_add_their_subscriptions() -> None:
     config = load_config({"lt112_product": "QQQ", "zero_dte_product": "SPXW", "futures_strangle_product": "MGC",
                           "ipmcc_product": "QQQ", "leap_ladder_product": "IWM"})
     plan = plan_subscriptions(config)
-    assert plan.equities == ("IWM", "QQQ", "SPY") and plan.indices == ("SPX", "VIX")
+    assert plan.equities == ("BIL", "IWM", "QQQ", "SPY") and plan.indices == ("SPX", "VIX")
     assert plan.futures == ("ES", "GC", "MES", "MGC")
     assert {"QQQ", "IWM", "SPXW", "MGC", "GC"} <= set(plan.option_windows)
     disabled = load_config({"futures_strangle_enabled": "false", "vix_spike_use_futures": "false",
