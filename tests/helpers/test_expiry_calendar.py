@@ -86,7 +86,7 @@ def test_cl_futures_last_trade() -> None:
     assert ex.cl_futures_last_trade(2020, 1) == D("2019-12-19")
     assert ex.cl_futures_last_trade(2023, 3) == D("2023-02-21")
     with pytest.raises(ValueError, match="outside"):
-        ex.cl_futures_last_trade(2015, 1)
+        ex.cl_futures_last_trade(2005, 1)
 
 
 # ----------------------------------------------------------------------------- has_expiry
@@ -110,7 +110,8 @@ def test_cl_futures_last_trade() -> None:
     ("ES", "2016-10-05", True), ("ES", "2016-09-28", False),
     ("ES", "2017-04-17", True), ("ES", "2017-04-10", False),
     ("ES", "2022-04-26", True), ("ES", "2022-04-19", False),
-    ("ES", "2025-01-09", True),                                  # CME traded; NYSE closed
+    ("ES", "2025-01-09", False), ("ES", "2025-01-08", True),     # CME moved the 01-09 expiry
+    ("ES", "2018-12-05", False), ("ES", "2018-12-04", True),     # to the day before (halt 09:30)
     ("NQ", "2022-10-04", True), ("NQ", "2022-09-27", False),
     ("MES", "2020-09-04", True), ("MES", "2021-06-09", False), ("MES", "2021-06-30", True),
     ("MES", "2020-08-28", False), ("MES", "2023-03-07", True),
@@ -183,4 +184,4 @@ def test_bad_inputs() -> None:
     with pytest.raises(ValueError, match="max_dte"):
         ex.listed_expiries("SPY", D("2024-01-02"), -1)
     with pytest.raises(ValueError, match="outside"):
-        ex.listed_expiries("SPY", D("2014-06-02"), 30)
+        ex.listed_expiries("SPY", D("2004-06-02"), 30)
