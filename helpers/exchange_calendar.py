@@ -2,10 +2,12 @@
 
 Everything is computed from rules; nothing reads the wall clock.
 
-Supported range: 2005-01-01 .. 2035-12-31 (dates outside raise ValueError).
-- 2005-2026 are history: sessions and early closes equal those of the exchange_calendars
-  "XNYS" calendar (test oracle, 5,534 sessions, 47 early closes), and the SPY daily bars in ../shared/data (2015-01-02 .. 2025-01-31, 2,536
+Supported range: 2003-01-01 .. 2035-12-31 (dates outside raise ValueError).
+- 2003-2026 are history: sessions and early closes equal those of the exchange_calendars
+  "XNYS" calendar (test oracle; 2005-2026: 5,534 sessions, 47 early closes), and the SPY daily bars in ../shared/data (2015-01-02 .. 2025-01-31, 2,536
   sessions) are reproduced exactly (see tests/helpers/test_exchange_calendar.py).
+- 2003-2004 are there so that a backtest from 2005 gets its 400-day warm-up of daily history;
+  the expiry and economic calendars start on 2005-01-01.
 - 2027-2035 is a projection of the same rules: unscheduled closures cannot be known.
 
 NYSE full-day holidays (Rule 7.2): New Year's Day, Martin Luther King Jr. Day (3rd Monday of
@@ -14,7 +16,7 @@ Monday of May), Juneteenth (from 2022), Independence Day, Labor Day (1st Monday 
 September), Thanksgiving (4th Thursday of November) and Christmas. A holiday on a Sunday is
 observed on the Monday after, on a Saturday on the Friday before, except New Year's Day: the
 NYSE does not close on Friday Dec 31 when Jan 1 is a Saturday (2021-12-31 and 2027-12-31 are
-sessions; so is 2010-12-31). Special closures: 2007-01-02 (President Ford,
+sessions; so is 2010-12-31). Special closures: 2004-06-11 (President Reagan), 2007-01-02 (President Ford,
 national day of mourning), 2012-10-29 and 2012-10-30 (Hurricane Sandy), 2018-12-05 (President
 G. H. W. Bush) and 2025-01-09 (President Carter), both national days of mourning.
 
@@ -22,7 +24,8 @@ Early closes (13:00 ET): the day after Thanksgiving; July 3 when July 4 falls on
 Friday (so no early close when Independence Day is observed on a Friday or Monday);
 December 24 when it is a Monday to Thursday. These rules hold unchanged since 2005 (e.g.
 2005-11-25, 2006-07-03, 2007-12-24; no early close on 2009-07-02 or 2010-12-23, when the
-holiday is observed on a Friday). Examples: 2024-07-03, 2024-11-29, 2024-12-24.
+holiday is observed on a Friday). One special early close: Friday 2003-12-26 (day after
+Christmas). Examples: 2024-07-03, 2024-11-29, 2024-12-24.
 
 CME (simplified, equity-index Globex hours): a CME trading date is a weekday that is not an
 NYSE rule holiday and not a CME special day (`CME_SPECIAL_SESSIONS`: the days of the NYSE
@@ -52,7 +55,7 @@ from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 EASTERN = ZoneInfo("America/New_York")
-FIRST_YEAR = 2005
+FIRST_YEAR = 2003
 LAST_YEAR = 2035
 FIRST_DATE = date(FIRST_YEAR, 1, 1)
 LAST_DATE = date(LAST_YEAR, 12, 31)
@@ -68,15 +71,19 @@ CME_HOLIDAY_CLOSE = time(13, 0)
 CME_REOPEN = time(18, 0)
 
 SPECIAL_CLOSURES: dict[date, str] = {
+    date(2004, 6, 11): "National Day of Mourning for President Ronald Reagan",
     date(2007, 1, 2): "National Day of Mourning for President Gerald R. Ford",
     date(2012, 10, 29): "Hurricane Sandy",
     date(2012, 10, 30): "Hurricane Sandy",
     date(2018, 12, 5): "National Day of Mourning for President George H. W. Bush",
     date(2025, 1, 9): "National Day of Mourning for President Jimmy Carter",
 }
+SPECIAL_EARLY_CLOSES: dict[date, str] = {date(2003, 12, 26): "Day after Christmas"}
 # CME equity-index Globex on the NYSE special closure days: the time the session ending that day
 # closed (ET; None: no session that day). The market reopened at its usual evening time for the
 # next trading date in every case.
+# - 2004-06-11: trading floors closed, "GLOBEX markets will close for trading at 8 a.m." CT
+#   (CME notice, mondovisione.com, June 2004).
 # - 2007-01-02: "The CME's commodity and equity markets will be closed" (CNBC, 2006-12-29,
 #   https://www.cnbc.com/id/16384249; Washington Post/AP 2006-12-30).
 # - 2012-10-29 and 10-30: equity index futures and options open until 08:15 CT (09:15 ET) each
@@ -88,6 +95,7 @@ SPECIAL_CLOSURES: dict[date, str] = {
 # - 2025-01-09: "U.S. equity markets will be open until 8:30 a.m. CT"; equity options expiring
 #   01-09 moved to 01-08 (CME Group announcement, mondovisione.com 2024-12-30).
 CME_SPECIAL_SESSIONS: dict[date, time | None] = {
+    date(2004, 6, 11): time(9, 0),
     date(2007, 1, 2): None,
     date(2012, 10, 29): time(9, 15),
     date(2012, 10, 30): time(9, 15),
@@ -273,6 +281,7 @@ def _rule_holidays(year: int) -> dict[date, str]:
 @cache
 def _early_closes(year: int) -> frozenset[date]:
     closes = {nth_weekday(year, 11, THURSDAY, 4) + timedelta(days=1)}
+    closes.update(d for d in SPECIAL_EARLY_CLOSES if d.year == year)
     july3 = date(year, 7, 3)
     if july3.weekday() <= THURSDAY:  # July 4 is Tuesday..Friday
         closes.add(july3)
@@ -285,7 +294,7 @@ def _early_closes(year: int) -> frozenset[date]:
 def nyse_holidays(year: int) -> dict[date, str]:
     """All weekday NYSE closures of a year (rule holidays and special closures), date -> name.
 
-    Raises ValueError when the year is outside 2005..2035.
+    Raises ValueError when the year is outside 2003..2035.
     """
     if not FIRST_YEAR <= require_int(year, "year") <= LAST_YEAR:
         raise ValueError(f"year={year} is outside the supported range {FIRST_YEAR}..{LAST_YEAR}")
@@ -425,7 +434,7 @@ def is_nyse_open(dt: datetime) -> bool:
 # ----------------------------------------------------------------------------- CME
 def is_cme_trading_date(d: date) -> bool:
     """True when d is a CME trading (settlement) date: a weekday that is neither an NYSE rule
-    holiday nor a CME special day (2007-01-02, 2012-10-29/30, 2018-12-05, 2025-01-09).
+    holiday nor a CME special day (2004-06-11, 2007-01-02, 2012-10-29/30, 2018-12-05, 2025-01-09).
 
     Raises ValueError on bad d.
     """

@@ -63,6 +63,7 @@ from helpers import exchange_calendar as xc
 
 ALL_MONTHS = tuple(range(1, 13))
 QUARTER_MONTHS = (3, 6, 9, 12)
+FIRST_DATE = date(2005, 1, 1)  # first date of the expiry history
 _EPOCH = date(2015, 1, 1)
 _GEN_END = date(xc.LAST_YEAR, 11, 30)  # generation stops here (rolls need room at the end)
 _MAX_DTE = 3650
@@ -212,8 +213,8 @@ def _root(product_root: object) -> str:
 def _check_date(d: object, name: str) -> date:
     if isinstance(d, datetime) or not isinstance(d, date):
         raise TypeError(f"{name} must be a datetime.date (not a datetime), got {d!r}")
-    if not xc.FIRST_DATE <= d <= _GEN_END:
-        raise ValueError(f"{name}={d} is outside the supported range {xc.FIRST_DATE}..{_GEN_END}")
+    if not FIRST_DATE <= d <= _GEN_END:
+        raise ValueError(f"{name}={d} is outside the supported range {FIRST_DATE}..{_GEN_END}")
     return d
 
 
@@ -260,7 +261,7 @@ def cl_futures_last_trade(year: int, month: int) -> date:
     """
     if not 1 <= xc.require_int(month, "month") <= 12:
         raise ValueError(f"month must be 1..12, got {month}")
-    if not xc.FIRST_YEAR <= xc.require_int(year, "year") <= _GEN_END.year or (year, month) == (xc.FIRST_YEAR, 1):
+    if not FIRST_DATE.year <= xc.require_int(year, "year") <= _GEN_END.year or (year, month) == (FIRST_DATE.year, 1):
         raise ValueError(f"year/month {year}-{month:02d} is outside the supported range")
     return _cl_futures_last_trade("CL", year, month)
 
@@ -293,8 +294,8 @@ def monthly_expiry(product_root: str, year: int, month: int) -> date:
     root = _root(product_root)
     if not 1 <= xc.require_int(month, "month") <= 12:
         raise ValueError(f"month must be 1..12, got {month}")
-    if not xc.FIRST_YEAR <= xc.require_int(year, "year") <= _GEN_END.year:
-        raise ValueError(f"year={year} is outside {xc.FIRST_YEAR}..{_GEN_END.year}")
+    if not FIRST_DATE.year <= xc.require_int(year, "year") <= _GEN_END.year:
+        raise ValueError(f"year={year} is outside {FIRST_DATE.year}..{_GEN_END.year}")
     kind = _PRODUCTS[root][0].kind
     if kind == "cl":
         return _cl_option_expiry(root, year, month)
@@ -336,7 +337,7 @@ def _series_dates(root: str, s: _Series, start: date, end: date) -> list[date]:
     if s.kind == "weekday":
         d = lo - timedelta(days=7 + (lo.weekday() - s.weekday) % 7)
         while d <= end + timedelta(days=7):
-            if xc.FIRST_DATE <= d <= _GEN_END:
+            if FIRST_DATE <= d <= _GEN_END:
                 out.add(_roll(root, s, d))
             d += timedelta(days=7)
     else:
@@ -351,7 +352,7 @@ def _series_dates(root: str, s: _Series, start: date, end: date) -> list[date]:
 def expiries_between(product_root: str, start: date, end: date) -> list[date]:
     """Every expiry of the product in [start, end] that existed historically (listing ignored).
 
-    Raises ValueError for an unknown root or dates outside 2015-01-01..2035-11-30.
+    Raises ValueError for an unknown root or dates outside 2005-01-01..2035-11-30.
     """
     root = _root(product_root)
     _check_date(start, "start")
