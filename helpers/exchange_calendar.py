@@ -2,10 +2,12 @@
 
 Everything is computed from rules; nothing reads the wall clock.
 
-Supported range: 2015-01-01 .. 2035-12-31 (dates outside raise ValueError).
-- 2015-2026 are checked against the NYSE's published holiday and early-close lists, and the
-  SPY daily bars in ../shared/data (2015-01-02 .. 2025-01-31, 2,536 sessions) are reproduced
-  exactly by `nyse_sessions` (see tests/helpers/test_exchange_calendar.py).
+Supported range: 2003-01-01 .. 2035-12-31 (dates outside raise ValueError).
+- 2003-2026 are history: sessions and early closes equal those of the exchange_calendars
+  "XNYS" calendar (test oracle; 2005-2026: 5,534 sessions, 47 early closes), and the SPY daily bars in ../shared/data (2015-01-02 .. 2025-01-31, 2,536
+  sessions) are reproduced exactly (see tests/helpers/test_exchange_calendar.py).
+- 2003-2004 are there so that a backtest from 2005 gets its 400-day warm-up of daily history;
+  the expiry and economic calendars start on 2005-01-01.
 - 2027-2035 is a projection of the same rules: unscheduled closures cannot be known.
 
 NYSE full-day holidays (Rule 7.2): New Year's Day, Martin Luther King Jr. Day (3rd Monday of
@@ -14,17 +16,25 @@ Monday of May), Juneteenth (from 2022), Independence Day, Labor Day (1st Monday 
 September), Thanksgiving (4th Thursday of November) and Christmas. A holiday on a Sunday is
 observed on the Monday after, on a Saturday on the Friday before, except New Year's Day: the
 NYSE does not close on Friday Dec 31 when Jan 1 is a Saturday (2021-12-31 and 2027-12-31 are
-sessions). Special closures: 2018-12-05 (President G. H. W. Bush) and 2025-01-09 (President
-Carter), both national days of mourning.
+sessions; so is 2010-12-31). Special closures: 2004-06-11 (President Reagan), 2007-01-02 (President Ford,
+national day of mourning), 2012-10-29 and 2012-10-30 (Hurricane Sandy), 2018-12-05 (President
+G. H. W. Bush) and 2025-01-09 (President Carter), both national days of mourning.
 
 Early closes (13:00 ET): the day after Thanksgiving; July 3 when July 4 falls on Tuesday to
 Friday (so no early close when Independence Day is observed on a Friday or Monday);
-December 24 when it is a Monday to Thursday. Examples: 2024-07-03, 2024-11-29, 2024-12-24.
+December 24 when it is a Monday to Thursday. These rules hold unchanged since 2005 (e.g.
+2005-11-25, 2006-07-03, 2007-12-24; no early close on 2009-07-02 or 2010-12-23, when the
+holiday is observed on a Friday). One special early close: Friday 2003-12-26 (day after
+Christmas). Examples: 2024-07-03, 2024-11-29, 2024-12-24.
 
 CME (simplified, equity-index Globex hours): a CME trading date is a weekday that is not an
-NYSE rule holiday. The NYSE special closures are CME trading dates (CME traded on
-2018-12-05 and 2025-01-09). Trading on a holiday such as Thanksgiving or MLK day belongs to
-the next trading date (no settlement on the holiday), so those are not trading dates. The
+NYSE rule holiday and not a CME special day (`CME_SPECIAL_SESSIONS`: the days of the NYSE
+special closures, on which CME equity products were shut or halted early, see the table for
+the sources). Trading on a holiday such as Thanksgiving or MLK day, or on a special day,
+belongs to the next trading date (no settlement on that day), so those are not trading dates,
+and an option expiry on such a day moves to the trading date before (as CME did for the
+2018-12-05 and 2025-01-09 expiries). The modern hours are used for the whole range (before
+2012 the daily halt was 16:15-16:30 ET; not modelled). The
 session of trading date D runs 18:00 ET on D-1 to 17:00 ET on D (13:15 ET on NYSE half days),
 which gives Sunday 18:00 to Friday 17:00 with a daily 17:00-18:00 halt. On NYSE holidays other
 than New Year's Day, Good Friday and Christmas there is an abbreviated session 18:00 ET the
@@ -45,7 +55,7 @@ from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 EASTERN = ZoneInfo("America/New_York")
-FIRST_YEAR = 2015
+FIRST_YEAR = 2003
 LAST_YEAR = 2035
 FIRST_DATE = date(FIRST_YEAR, 1, 1)
 LAST_DATE = date(LAST_YEAR, 12, 31)
@@ -61,8 +71,36 @@ CME_HOLIDAY_CLOSE = time(13, 0)
 CME_REOPEN = time(18, 0)
 
 SPECIAL_CLOSURES: dict[date, str] = {
+    date(2004, 6, 11): "National Day of Mourning for President Ronald Reagan",
+    date(2007, 1, 2): "National Day of Mourning for President Gerald R. Ford",
+    date(2012, 10, 29): "Hurricane Sandy",
+    date(2012, 10, 30): "Hurricane Sandy",
     date(2018, 12, 5): "National Day of Mourning for President George H. W. Bush",
     date(2025, 1, 9): "National Day of Mourning for President Jimmy Carter",
+}
+SPECIAL_EARLY_CLOSES: dict[date, str] = {date(2003, 12, 26): "Day after Christmas"}
+# CME equity-index Globex on the NYSE special closure days: the time the session ending that day
+# closed (ET; None: no session that day). The market reopened at its usual evening time for the
+# next trading date in every case.
+# - 2004-06-11: trading floors closed, "GLOBEX markets will close for trading at 8 a.m." CT
+#   (CME notice, mondovisione.com, June 2004).
+# - 2007-01-02: "The CME's commodity and equity markets will be closed" (CNBC, 2006-12-29,
+#   https://www.cnbc.com/id/16384249; Washington Post/AP 2006-12-30).
+# - 2012-10-29 and 10-30: equity index futures and options open until 08:15 CT (09:15 ET) each
+#   morning, reopened 17:00 CT on 10-29 and closed again 08:15 CT on 10-30 (CME Group notice of
+#   2012-10-29, prnewswire.com "CME Group to Reopen U.S. Equity Index and Interest Rate Complexes
+#   Tonight"; Reuters 2012-10-29 "close it back down at 9:15 ET").
+# - 2018-12-05: "abbreviated session, closing after overnight trading at 8:30 a.m. Central Time";
+#   options expiring 12-05 moved to 12-04 (CME Group press release, 2018-12-02).
+# - 2025-01-09: "U.S. equity markets will be open until 8:30 a.m. CT"; equity options expiring
+#   01-09 moved to 01-08 (CME Group announcement, mondovisione.com 2024-12-30).
+CME_SPECIAL_SESSIONS: dict[date, time | None] = {
+    date(2004, 6, 11): time(9, 0),
+    date(2007, 1, 2): None,
+    date(2012, 10, 29): time(9, 15),
+    date(2012, 10, 30): time(9, 15),
+    date(2018, 12, 5): time(9, 30),
+    date(2025, 1, 9): time(9, 30),
 }
 _CME_FULL_CLOSURE_NAMES = ("New Year's Day", "Good Friday", "Christmas Day")
 
@@ -244,6 +282,7 @@ def _rule_holidays(year: int) -> dict[date, str]:
 @cache
 def _early_closes(year: int) -> frozenset[date]:
     closes = {nth_weekday(year, 11, THURSDAY, 4) + timedelta(days=1)}
+    closes.update(d for d in SPECIAL_EARLY_CLOSES if d.year == year)
     july3 = date(year, 7, 3)
     if july3.weekday() <= THURSDAY:  # July 4 is Tuesday..Friday
         closes.add(july3)
@@ -256,7 +295,7 @@ def _early_closes(year: int) -> frozenset[date]:
 def nyse_holidays(year: int) -> dict[date, str]:
     """All weekday NYSE closures of a year (rule holidays and special closures), date -> name.
 
-    Raises ValueError when the year is outside 2015..2035.
+    Raises ValueError when the year is outside 2003..2035.
     """
     if not FIRST_YEAR <= require_int(year, "year") <= LAST_YEAR:
         raise ValueError(f"year={year} is outside the supported range {FIRST_YEAR}..{LAST_YEAR}")
@@ -395,19 +434,21 @@ def is_nyse_open(dt: datetime) -> bool:
 
 # ----------------------------------------------------------------------------- CME
 def is_cme_trading_date(d: date) -> bool:
-    """True when d is a CME trading (settlement) date: a weekday that is not an NYSE rule holiday.
+    """True when d is a CME trading (settlement) date: a weekday that is neither an NYSE rule
+    holiday nor a CME special day (2004-06-11, 2007-01-02, 2012-10-29/30, 2018-12-05, 2025-01-09).
 
-    The NYSE special closures (2018-12-05, 2025-01-09) are CME trading dates.
     Raises ValueError on bad d.
     """
     _check_date(d)
-    return d.weekday() < SATURDAY and d not in _rule_holidays(d.year)
+    return d.weekday() < SATURDAY and d not in _rule_holidays(d.year) and d not in CME_SPECIAL_SESSIONS
 
 
 def _cme_close(d: date) -> time | None:
     """Close time of CME on calendar day d (None when no session ends on d)."""
     if d.weekday() >= SATURDAY:
         return None
+    if d in CME_SPECIAL_SESSIONS:
+        return CME_SPECIAL_SESSIONS[d]
     name = _rule_holidays(d.year).get(d)
     if name is None:
         return CME_EARLY_CLOSE if d in _early_closes(d.year) else CME_CLOSE
@@ -421,7 +462,7 @@ def cme_is_open(dt: datetime) -> bool:
 
     Sunday-Friday 18:00 ET (previous day) to 17:00 ET with a daily 17:00-18:00 halt, early
     halts on NYSE half days (13:15) and holidays (13:00), shut on New Year's Day, Good Friday and
-    Christmas. Raises ValueError for a naive datetime.
+    Christmas; `CME_SPECIAL_SESSIONS` on the special closure days. Raises ValueError for a naive datetime.
     """
     et = to_eastern(dt)
     d, t = et.date(), et.time()

@@ -53,6 +53,7 @@ import pandas as pd
 
 from config.constants import VIX_VALID_MAX, VIX_VALID_MIN
 from core.types import DailyBars
+from helpers.exchange_calendar import nyse_sessions
 from offline.futures_roll import FuturesSeries, build_futures_series
 from offline.intraday_path import SESSION_OPEN_MINUTE, session_minutes
 
@@ -168,10 +169,14 @@ def load_market_data(data_dir: str | Path, start: date | str, end: date | str,
     lo, hi = np.datetime64(history_start, "D"), np.datetime64(end_day, "D")
     notes: list[str] = []
     daily_dir = root / "daily"
-    spy = _window(_read_bars(daily_dir / "SPY.csv", "etf", lo, hi)[0], lo, hi)
+    spy_file = _read_bars(daily_dir / "SPY.csv", "etf", lo, hi)[0]
+    spy = _window(spy_file, lo, hi)
     window_sessions = spy.dates[spy.dates >= np.datetime64(start_day, "D")]
-    if len(window_sessions) == 0:
-        raise MarketDataError(daily_dir / "SPY.csv", None, f"no session between {start_day} and {end_day}")
+    if len(window_sessions) == 0 or nyse_sessions(start_day, min(end_day, _day_before(spy_file.dates[0]))):
+        raise MarketDataError(daily_dir / "SPY.csv", None, f"the window {start_day}..{end_day} starts before the "
+                              f"file's first date {spy_file.dates[0]} (it covers {spy_file.dates[0]}..{spy_file.dates[-1]})"
+                              if len(window_sessions) else f"no session between {start_day} and {end_day}; "
+                              f"the file covers {spy_file.dates[0]}..{spy_file.dates[-1]}")
     daily = {"SPY": spy}
     for path in _matching(daily_dir, _SYMBOL_FILE):
         symbol = _SYMBOL_FILE.match(path.name).group(1)  # type: ignore[union-attr]
@@ -190,6 +195,10 @@ def load_market_data(data_dir: str | Path, start: date | str, end: date | str,
     source = "synthetic" if (root / SYNTHETIC_MARKER).is_file() else "real"
     return MarketData(source, root, start_day, end_day, history_start, spy.dates, daily, vix,
                       vix_missing, futures, rate_dates, rates, dividends, minute_bars, tuple(notes))
+
+
+def _day_before(day: np.datetime64) -> date:
+    return date.fromisoformat(str(day - np.timedelta64(1, "D")))
 
 
 def _as_date(value: date | str, name: str) -> date:

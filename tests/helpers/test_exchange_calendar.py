@@ -50,6 +50,16 @@ def test_2024_holidays() -> None:
         "2024-07-04", "2024-09-02", "2024-11-28", "2024-12-25")]
 
 
+def test_2007_and_2012_holidays_include_the_special_closures() -> None:
+    assert list(xc.nyse_holidays(2007)) == [D(s) for s in (
+        "2007-01-01", "2007-01-02", "2007-01-15", "2007-02-19", "2007-04-06", "2007-05-28",
+        "2007-07-04", "2007-09-03", "2007-11-22", "2007-12-25")]
+    assert list(xc.nyse_holidays(2012)) == [D(s) for s in (
+        "2012-01-02", "2012-01-16", "2012-02-20", "2012-04-06", "2012-05-28", "2012-07-04",
+        "2012-09-03", "2012-10-29", "2012-10-30", "2012-11-22", "2012-12-25")]
+    assert not any(name.startswith("Juneteenth") for y in range(2005, 2022) for name in xc.nyse_holidays(y).values())
+
+
 def test_2025_holidays_include_the_carter_closure() -> None:
     assert list(xc.nyse_holidays(2025)) == [D(s) for s in (
         "2025-01-01", "2025-01-09", "2025-01-20", "2025-02-17", "2025-04-18", "2025-05-26",
@@ -57,7 +67,10 @@ def test_2025_holidays_include_the_carter_closure() -> None:
 
 
 @pytest.mark.parametrize("day", [
-    "2018-12-05", "2025-01-09",                              # national days of mourning
+    "2007-01-02", "2018-12-05", "2025-01-09",                # national days of mourning
+    "2012-10-29", "2012-10-30",                              # Hurricane Sandy
+    "2004-06-11",                                            # President Reagan
+    "2005-01-17", "2008-03-21", "2010-12-24", "2011-01-17",  # rule holidays before 2015
     "2024-03-29", "2015-04-03", "2021-04-02",                # Good Friday
     "2022-06-20", "2023-06-19", "2024-06-19", "2026-06-19",  # Juneteenth from 2022
     "2017-01-02", "2023-01-02",                              # New Year on a Sunday
@@ -86,6 +99,11 @@ def test_open_days(day: str) -> None:
     ("2020-12-24", True), ("2023-07-03", True), ("2024-07-03", True), ("2024-11-29", True),
     ("2024-12-24", True), ("2025-07-03", True), ("2025-12-24", True), ("2026-11-27", True),
     ("2026-12-24", True),
+    ("2005-11-25", True), ("2006-07-03", True), ("2007-07-03", True), ("2007-12-24", True),
+    ("2008-07-03", True), ("2008-12-24", True), ("2009-12-24", True), ("2012-12-24", True),
+    ("2013-07-03", True), ("2014-12-24", True),
+    ("2005-12-23", False), ("2006-12-22", False), ("2009-07-02", False), ("2010-07-02", False),
+    ("2010-12-23", False), ("2011-12-23", False),
     ("2015-07-02", False), ("2016-07-01", False), ("2020-07-02", False), ("2021-07-02", False),
     ("2022-07-01", False), ("2026-07-02", False), ("2016-12-23", False), ("2017-12-22", False),
     ("2021-12-23", False), ("2022-12-23", False), ("2023-12-22", False), ("2024-07-05", False),
@@ -226,7 +244,7 @@ def test_naive_and_wrong_types_are_refused() -> None:
     with pytest.raises(TypeError, match="datetime.date"):
         xc.is_nyse_session(datetime(2024, 1, 2, 9, 30))
     with pytest.raises(ValueError, match="outside the supported range"):
-        xc.is_nyse_session(D("2014-12-31"))
+        xc.is_nyse_session(D("2002-12-31"))
     with pytest.raises(TypeError, match="n must be an int"):
         xc.add_sessions(D("2024-01-02"), 1.0)  # type: ignore[arg-type]
 
@@ -241,7 +259,8 @@ def test_is_nyse_open() -> None:
 
 # ----------------------------------------------------------------------------- CME
 @pytest.mark.parametrize("day, expected", [
-    ("2025-01-09", True), ("2018-12-05", True), ("2024-11-28", False), ("2024-03-29", False),
+    ("2025-01-09", False), ("2018-12-05", False), ("2007-01-02", False), ("2012-10-29", False),
+    ("2012-10-30", False), ("2012-10-31", True), ("2025-01-08", True), ("2024-11-28", False), ("2024-03-29", False),
     ("2024-06-19", False), ("2024-03-30", False), ("2024-03-28", True),
 ])
 def test_cme_trading_dates(day: str, expected: bool) -> None:
@@ -257,7 +276,12 @@ def test_cme_trading_dates(day: str, expected: bool) -> None:
     ("2024-12-24 13:20", False), ("2024-12-25 10:00", False), ("2024-12-25 18:30", True),
     ("2024-03-28 18:30", False), ("2024-03-29 10:00", False), ("2024-03-31 18:00", True),
     ("2024-12-31 18:30", False), ("2025-01-01 10:00", False), ("2025-01-01 18:00", True),
-    ("2025-01-09 10:00", True), ("2024-01-15 12:00", True), ("2024-01-15 14:00", False),
+    ("2025-01-09 09:29", True), ("2025-01-09 09:30", False), ("2025-01-09 18:00", True),
+    ("2018-12-05 09:29", True), ("2018-12-05 10:00", False), ("2018-12-05 18:00", True),
+    ("2012-10-28 18:00", True), ("2012-10-29 09:14", True), ("2012-10-29 09:15", False),
+    ("2012-10-29 18:00", True), ("2012-10-30 09:15", False), ("2012-10-30 18:00", True),
+    ("2007-01-01 18:00", False), ("2007-01-02 10:00", False), ("2007-01-02 18:00", True),
+    ("2024-01-15 12:00", True), ("2024-01-15 14:00", False),
 ])
 def test_cme_is_open(stamp: str, expected: bool) -> None:
     dt = datetime.fromisoformat(stamp).replace(tzinfo=ET)

@@ -86,7 +86,7 @@ def test_cl_futures_last_trade() -> None:
     assert ex.cl_futures_last_trade(2020, 1) == D("2019-12-19")
     assert ex.cl_futures_last_trade(2023, 3) == D("2023-02-21")
     with pytest.raises(ValueError, match="outside"):
-        ex.cl_futures_last_trade(2015, 1)
+        ex.cl_futures_last_trade(2005, 1)
 
 
 # ----------------------------------------------------------------------------- has_expiry
@@ -110,7 +110,8 @@ def test_cl_futures_last_trade() -> None:
     ("ES", "2016-10-05", True), ("ES", "2016-09-28", False),
     ("ES", "2017-04-17", True), ("ES", "2017-04-10", False),
     ("ES", "2022-04-26", True), ("ES", "2022-04-19", False),
-    ("ES", "2025-01-09", True),                                  # CME traded; NYSE closed
+    ("ES", "2025-01-09", False), ("ES", "2025-01-08", True),     # CME moved the 01-09 expiry
+    ("ES", "2018-12-05", False), ("ES", "2018-12-04", True),     # to the day before (halt 09:30)
     ("NQ", "2022-10-04", True), ("NQ", "2022-09-27", False),
     ("MES", "2020-09-04", True), ("MES", "2021-06-09", False), ("MES", "2021-06-30", True),
     ("MES", "2020-08-28", False), ("MES", "2023-03-07", True),
@@ -183,4 +184,56 @@ def test_bad_inputs() -> None:
     with pytest.raises(ValueError, match="max_dte"):
         ex.listed_expiries("SPY", D("2024-01-02"), -1)
     with pytest.raises(ValueError, match="outside"):
-        ex.listed_expiries("SPY", D("2014-06-02"), 30)
+        ex.listed_expiries("SPY", D("2004-06-02"), 30)
+
+
+# ----------------------------------------------------------------------------- history 2005-2014
+@pytest.mark.parametrize("root, day, expected", [
+    ("SPY", "2005-01-21", True), ("SPY", "2005-01-28", False),     # monthlies only before weeklies
+    ("SPY", "2008-03-20", True), ("SPY", "2008-03-21", False),     # Good Friday third Friday -> Thu
+    ("SPY", "2006-06-30", False), ("SPY", "2006-09-29", True),     # ETF quarterlies from July 2006
+    ("SPY", "2010-06-04", False), ("SPY", "2010-06-11", True),     # ETF weeklys from 2010-06-04
+    ("QQQ", "2010-06-11", True), ("IWM", "2010-06-25", True), ("IWM", "2009-12-31", True),
+    ("SPY", "2015-03-04", False), ("SPY", "2017-03-01", True),     # no Wednesday in 2015, one in 2017
+    ("SPX", "2005-02-18", True), ("SPXW", "2005-10-21", False),    # SPXW weeklys from Oct 2005
+    ("SPXW", "2005-11-04", True), ("SPXW", "2005-11-18", False),   # not in the standard expiry week
+    ("SPXW", "2006-04-13", True),                                  # Good Friday 2006-04-14 -> Thu
+    ("SPXW", "2006-10-31", False), ("SPXW", "2007-12-31", True),   # SPX quarterlies from 2007
+    ("SPXW", "2008-04-30", False), ("SPXW", "2008-03-31", True),
+    ("SPXW", "2014-06-30", True), ("SPXW", "2014-05-30", True),    # a quarter end; a Friday weekly
+    ("SPXW", "2014-04-30", False), ("SPXW", "2014-07-31", True),   # EOM from July 2014
+    ("ES", "2005-03-18", True), ("ES", "2005-04-15", True),        # quarterly and serial
+    ("ES", "2006-04-28", False), ("ES", "2006-05-31", True),       # EOM from May 2006
+    ("ES", "2009-08-28", False), ("ES", "2009-09-04", True), ("ES", "2009-09-11", True),
+    ("ES", "2009-09-25", False),                                   # weeks 1 and 2 only before 2015
+    ("ES", "2012-10-31", True), ("ES", "2007-01-02", False),
+    ("CL", "2005-02-16", True), ("CL", "2005-02-15", False),       # LO H05: 3 days before CL H05
+    ("GC", "2005-01-26", True), ("GC", "2005-01-25", False),       # OG G05: 4th last day of Jan
+])
+def test_historical_expiries(root: str, day: str, expected: bool) -> None:
+    assert ex.has_expiry(root, D(day)) is expected
+
+
+def test_no_expiry_on_the_special_closures() -> None:
+    for root in ("SPY", "SPX", "SPXW", "QQQ", "IWM", "ES", "NQ", "MES"):
+        days = set(ex.expiries_between(root, D("2005-01-01"), D("2025-12-31")))
+        assert not days & set(xc.SPECIAL_CLOSURES), root
+
+
+def test_early_weeklys_are_listed_one_week_ahead() -> None:
+    assert ex.listed_expiries("SPXW", D("2006-01-09"), 30) == [D("2006-01-13")]
+    assert ex.listed_expiries("SPY", D("2010-06-07"), 30) == [D("2010-06-11"), D("2010-06-18"), D("2010-06-30")]
+    assert ex.listed_expiries("SPY", D("2005-03-01"), 120) == [
+        D("2005-03-18"), D("2005-04-15"), D("2005-05-20"), D("2005-06-17")]
+
+
+def test_expiry_counts_per_year() -> None:
+    """SPY: 12 monthlies and 4 quarter ends before the June 2010 weeklys, then every Friday
+    (2011: 51 Fridays, Good Friday rolled to Thursday 04-21); SPXW 2006: the 40 Fridays outside
+    the standard expiration weeks, one of them rolled (Good Friday 04-14 -> 04-13)."""
+    def count(root: str, year: int) -> int:
+        return len(ex.expiries_between(root, D(f"{year}-01-01"), D(f"{year}-12-31")))
+    assert count("SPY", 2009) == 12 + 4
+    assert count("SPY", 2011) == 52 + 2
+    assert count("SPXW", 2006) == 40
+    assert count("SPY", 2024) == 252  # every session
