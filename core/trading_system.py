@@ -74,6 +74,9 @@ class TradingSystem:
         self.sequence = 0
         self.last_management: datetime | None = None
         self.skips_journaled: dict[str, str] = {}
+        # root -> why its market data is bad today (set by the offline engine each session): no new
+        # positions on it; open ones are still managed
+        self.bad_data_roots: dict[str, str] = {}
         self.fill_events: dict[str, list[str]] = {}  # order id -> fills booked (repeats are ignored)
 
     # --- identifiers, snapshots, context -----------------------------------------------------
@@ -300,6 +303,10 @@ class TradingSystem:
                proposal: Proposal | None = None) -> bool:
         """Size (opening orders), gate and submit one intent; journal the decision. True if sent."""
         key = intent.strategy
+        bad = [self.bad_data_roots[root] for root in sorted(intent.roots) if root in self.bad_data_roots]
+        if intent.purpose == Purpose.OPEN and bad:
+            self._deny(intent, now, "data:bad_day", {"detail": "; ".join(bad)})
+            return False
         problem = self._quote_problem(intent) if intent.purpose == Purpose.OPEN else None
         if problem is not None:
             self._deny(intent, now, "quote_invalid", {"detail": problem})

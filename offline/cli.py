@@ -93,7 +93,7 @@ def command_backtest(args: argparse.Namespace) -> int:
     if args.resume:
         given = [flag for flag, value in (("--data", args.data), ("--start", args.start), ("--end", args.end),
                                           ("--cash", args.cash), ("--set", args.set), ("--fault", args.fault),
-                                          ("--out", args.out)) if value]
+                                          ("--out", args.out), ("--strict-data", args.strict_data)) if value]
         if given:
             raise ValueError(f"--resume takes the run's settings from its checkpoint; drop {', '.join(given)}")
         out_dir = Path(args.resume)
@@ -111,9 +111,14 @@ def command_backtest(args: argparse.Namespace) -> int:
             data_dir = out_dir / "sample_market"
             write_sample_market(data_dir, config.backtest.start_date, config.backtest.end_date)
             print(f"no --data given: using the SYNTHETIC sample market generated in {data_dir}", file=sys.stderr)
-        settings = RunSettings(str(data_dir.resolve()), overrides, _parse_faults(args.fault or []))
+        settings = RunSettings(str(data_dir.resolve()), overrides, _parse_faults(args.fault or []), args.strict_data)
         clear_checkpoint(out_dir)
         runner = build_runner(settings, out_dir / STATE_FOLDER, progress)
+    issues = runner.market.data_issues
+    if issues:
+        print(f"warning: {len(issues)} data issue(s), first {issues[0].file} line {issues[0].line} ({issues[0].date}): "
+              f"{issues[0].problem}; no new entries on those days; every one in summary.json data_issues "
+              "(--strict-data stops at the first instead)", file=sys.stderr)
     result = runner.run(stop_at)
     config, market = result.config, result.market
     if runner.stopped:
@@ -223,6 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--stop-at", metavar="'YYYY-MM-DD HH:MM'",
                           help="stop after this minute (US/Eastern) and save the state for --resume")
     backtest.add_argument("--resume", metavar="DIR", help="finish a run stopped with --stop-at (outputs into DIR)")
+    backtest.add_argument("--strict-data", action="store_true",
+                          help="stop at the first impossible value in the market data (default: report it in "
+                               "summary.json data_issues, no new entries that day, and go on)")
     backtest.add_argument("--quiet", action="store_true", help="no progress bar")
     backtest.set_defaults(handler=command_backtest)
     sweep = sub.add_parser("sweep", help="run every combination of a parameter grid in parallel (resumable)")

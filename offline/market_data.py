@@ -42,6 +42,7 @@ bars) and the 15:59 close is the close proxy. A session with no VIX row is repor
 """
 from __future__ import annotations
 
+import os
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -78,6 +79,27 @@ class MarketDataError(Exception):
         self.problem = problem
         where = self.file if row is None else f"{self.file} line {row}"
         super().__init__(f"market data error: {where}: {problem}")
+
+
+@dataclass(frozen=True)
+class DataIssue:
+    """An impossible value the run went past: the file (relative to the data folder once loaded),
+    its line (the header is line 1), the row's date and the problem. The day is bad for that
+    series: no new entries on it, positions marked at the last good value."""
+
+    file: str
+    line: int
+    date: str
+    problem: str
+
+    @property
+    def series(self) -> str:
+        """The series of the file: "SPY", "VIX", a futures root ("ES")..."""
+        name = Path(self.file).name.removesuffix(".csv").removesuffix("_front_month")
+        return "VIX" if name == "VIX_cboe" else name
+
+    def to_dict(self) -> dict[str, object]:
+        return {"file": self.file, "line": self.line, "date": self.date, "problem": self.problem}
 
 
 @dataclass(frozen=True)
@@ -126,6 +148,11 @@ class MarketData:
     dividends: dict[str, Dividends]
     minute_bars: dict[date, MinuteBars]
     notes: tuple[str, ...] = field(default=())
+    data_issues: tuple[DataIssue, ...] = field(default=())
+
+    def bad_days(self, series: str) -> frozenset[date]:
+        """Sessions whose row of `series` ("SPY", "VIX", a futures root...) had an impossible value."""
+        return frozenset(date.fromisoformat(i.date) for i in self.data_issues if i.series == series)
 
     def bars(self, symbol: str) -> DailyBars:
         """Daily bars of an ETF, "VIX", or a futures root (raw prices); KeyError names it."""
@@ -154,12 +181,16 @@ class MarketData:
 
 
 def load_market_data(data_dir: str | Path, start: date | str, end: date | str,
-                     history_days: int = DEFAULT_HISTORY_DAYS) -> MarketData:
+                     history_days: int = DEFAULT_HISTORY_DAYS, strict: bool = False) -> MarketData:
     """Load and validate the market data folder for sessions start..end (both inclusive).
 
     Daily series also keep `history_days` calendar days before `start`. File structure is
-    validated over the whole file, values over the loaded rows only. Raises MarketDataError (missing or broken file, no SPY
-    session in the window) and ValueError (start after end, bad date text).
+    validated over the whole file, values over the loaded rows only. An impossible value in a
+    daily row (not a finite number, a price <= 0, a VIX outside its range, open or close outside
+    high-low) is a `data_issues` entry and the row is repaired (a VIX row is dropped, so the day
+    counts as a missing VIX day), unless `strict`: then it raises MarketDataError like a broken
+    file. Raises MarketDataError (missing or broken file, no SPY session in the window) and
+    ValueError (start after end, bad date text).
     """
     root = Path(data_dir)
     start_day, end_day = _as_date(start, "start"), _as_date(end, "end")
@@ -168,8 +199,9 @@ def load_market_data(data_dir: str | Path, start: date | str, end: date | str,
     history_start = date.fromordinal(start_day.toordinal() - int(history_days))
     lo, hi = np.datetime64(history_start, "D"), np.datetime64(end_day, "D")
     notes: list[str] = []
+    issues: list[DataIssue] | None = None if strict else []
     daily_dir = root / "daily"
-    spy_file = _read_bars(daily_dir / "SPY.csv", "etf", lo, hi)[0]
+    spy_file = _read_bars(daily_dir / "SPY.csv", "etf", lo, hi, issues=issues)[0]
     spy = _window(spy_file, lo, hi)
     window_sessions = spy.dates[spy.dates >= np.datetime64(start_day, "D")]
     if len(window_sessions) == 0 or nyse_sessions(start_day, min(end_day, _day_before(spy_file.dates[0]))):
@@ -181,20 +213,21 @@ def load_market_data(data_dir: str | Path, start: date | str, end: date | str,
     for path in _matching(daily_dir, _SYMBOL_FILE):
         symbol = _SYMBOL_FILE.match(path.name).group(1)  # type: ignore[union-attr]
         if symbol != "SPY":
-            daily[symbol] = _window(_read_bars(path, "etf", lo, hi)[0], lo, hi)
+            daily[symbol] = _window(_read_bars(path, "etf", lo, hi, issues=issues)[0], lo, hi)
             _require_sessions(path, daily[symbol].dates, spy.dates)
-    vix, vix_missing = _load_vix(daily_dir / "VIX_cboe.csv", spy.dates, lo, hi, start_day, notes)
+    vix, vix_missing = _load_vix(daily_dir / "VIX_cboe.csv", spy.dates, lo, hi, start_day, notes, issues)
     futures = {}
     for path in _matching(daily_dir, _FUTURES_FILE):
         futures_root = _FUTURES_FILE.match(path.name).group(1)  # type: ignore[union-attr]
-        bars = _window(_read_bars(path, "futures", lo, hi, notes)[0], lo, hi)
+        bars = _window(_read_bars(path, "futures", lo, hi, notes, issues=issues)[0], lo, hi)
         futures[futures_root] = build_futures_series(futures_root, bars, notes)
     rate_dates, rates = _load_rates(root / "rates" / "DGS3MO_daily.csv", spy.dates[0], hi)
     dividends = _load_dividends(daily_dir / "ETF_dividends_derived.csv", notes)
     minute_bars = _load_minutes(root / "intraday", spy.dates, start_day, end_day, notes)
     source = "synthetic" if (root / SYNTHETIC_MARKER).is_file() else "real"
+    found = tuple(DataIssue(os.path.relpath(i.file, root), i.line, i.date, i.problem) for i in issues or [])
     return MarketData(source, root, start_day, end_day, history_start, spy.dates, daily, vix,
-                      vix_missing, futures, rate_dates, rates, dividends, minute_bars, tuple(notes))
+                      vix_missing, futures, rate_dates, rates, dividends, minute_bars, tuple(notes), found)
 
 
 def _day_before(day: np.datetime64) -> date:
@@ -281,13 +314,34 @@ def require_increasing(path: Path, stamps: np.ndarray, what: str = "date") -> No
 
 
 def _read_bars(path: Path, kind: str, lo: np.datetime64, hi: np.datetime64, notes: list[str] | None = None,
-               extra: tuple[str, ...] = ()) -> tuple[DailyBars, pd.DataFrame]:
+               extra: tuple[str, ...] = (), issues: list[DataIssue] | None = None
+               ) -> tuple[DailyBars, pd.DataFrame, np.ndarray]:
     """Read one daily OHLC file; kind is "etf", "vix" or "futures". The structure is validated over
-    the whole file, the prices over the rows dated lo..hi (the rows a run reads)."""
+    the whole file, the prices over the rows dated lo..hi (the rows a run reads).
+
+    With `issues` None (strict) the first impossible value raises MarketDataError. Otherwise each
+    row with one is recorded in `issues` (file, line, date, problem), left out of the checks, and
+    repaired: a flat bar at the last good close (the next good open when none precedes it).
+    Returns (bars, frame, bad) where `bad` flags the repaired rows."""
     frame = read_table(path, ("date",) + PRICE_COLUMNS + extra)
     dates = parse_dates(path, frame, "date")
     require_increasing(path, dates)
-    loaded = (dates >= lo) & (dates <= hi)
+    checked = (dates >= lo) & (dates <= hi)
+    bad = np.zeros(len(dates), dtype=bool)
+    while True:
+        try:
+            bars = _checked_bars(path, frame, dates, kind, checked & ~bad, notes)
+            break
+        except MarketDataError as error:
+            if issues is None or error.row is None:
+                raise
+            bad[error.row - 2] = True
+            issues.append(DataIssue(str(path), error.row, str(dates[error.row - 2]), error.problem))
+    return (_repaired(bars, bad) if bad.any() else bars), frame, bad
+
+
+def _checked_bars(path: Path, frame: pd.DataFrame, dates: np.ndarray, kind: str, loaded: np.ndarray,
+                  notes: list[str] | None) -> DailyBars:
     o, h, low, c = (parse_numbers(path, frame, col, loaded) for col in PRICE_COLUMNS)
     if kind != "futures":
         for column, values in zip(PRICE_COLUMNS, (o, h, low, c)):
@@ -302,7 +356,19 @@ def _read_bars(path: Path, kind: str, lo: np.datetime64, hi: np.datetime64, note
         h, low = np.maximum.reduce([h, o, c]), np.minimum.reduce([low, o, c])
         days = ", ".join(str(dates[i]) for i in outside[:5])
         notes.append(f"{path.name}: {len(outside)} bar(s) with open/close outside high-low widened ({days})")
-    return DailyBars(dates, o, h, low, c), frame
+    return DailyBars(dates, o, h, low, c)
+
+
+def _repaired(bars: DailyBars, bad: np.ndarray) -> DailyBars:
+    """The bars with each bad row replaced by a flat bar at the last good close (or the next good
+    open when no good row precedes it)."""
+    o, h, low, c = (a.copy() for a in (bars.open, bars.high, bars.low, bars.close))
+    good = np.flatnonzero(~bad & np.isfinite(c) & np.isfinite(o))
+    for i in np.flatnonzero(bad):
+        before = good[good < i]
+        value = c[before[-1]] if len(before) else o[good[good > i][0]]
+        o[i] = h[i] = low[i] = c[i] = value
+    return DailyBars(bars.dates, o, h, low, c)
 
 
 def _require_range(path: Path, labels: pd.Series, column: str, values: np.ndarray, kind: str,
@@ -338,14 +404,14 @@ def _require_sessions(path: Path, dates: np.ndarray, sessions: np.ndarray) -> No
 
 
 def _load_vix(path: Path, sessions: np.ndarray, lo: np.datetime64, hi: np.datetime64, start: date,
-              notes: list[str]) -> tuple[DailyBars, tuple[date, ...]]:
-    bars, frame = _read_bars(path, "vix", lo, hi, extra=("nyse_session",))
+              notes: list[str], issues: list[DataIssue] | None = None) -> tuple[DailyBars, tuple[date, ...]]:
+    bars, frame, repaired = _read_bars(path, "vix", lo, hi, extra=("nyse_session",), issues=issues)
     flag = frame["nyse_session"].astype(str).str.strip()
     bad = np.flatnonzero(~flag.isin(["0", "1"]).to_numpy())
     if len(bad):
         i = int(bad[0])
         raise MarketDataError(path, i + 2, f"nyse_session {flag.iloc[i]!r} must be 0 or 1")
-    on_session = (flag == "1").to_numpy()
+    on_session = (flag == "1").to_numpy() & ~repaired  # a bad VIX row is a missing VIX day
     vix = _window(DailyBars(*(a[on_session] for a in (bars.dates, bars.open, bars.high, bars.low, bars.close))),
                   lo, hi)
     stray = np.setdiff1d(vix.dates, sessions)

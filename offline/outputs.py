@@ -41,6 +41,7 @@ def build_summary(result: RunResult) -> dict[str, Any]:
         **{k: v for k, v in stats.items() if k not in ("per_strategy",)},
         "strategies": _per_strategy(stats.get("per_strategy", {}), system.strategies),
         "regime_changes": [change.to_dict() for change in system.vix.history],
+        "data_issues": [issue.to_dict() for issue in market.data_issues],
         "max_open_positions": result.max_open_positions,
         "errors": result.journal.count_by("error"),
         "data": {"source": market.source, "option_prices": "modelled", "option_prices_note": OPTION_PRICES_NOTE,

@@ -72,19 +72,32 @@ def _minute_file(root: Path) -> str:
     return str(next((root / "intraday").glob("*.csv.gz")).relative_to(root))
 
 
+VALUE_WORDS = ("is not a finite number", "must be > 0", "VIX must lie in")  # impossible values, not structure
+
+
 def _load_refused(mutate: Mutation, file: str | None, line: int | None, words: str) -> Callable[[CaseContext], str]:
+    """Structural problems stop the load; an impossible value is a data issue (the run goes on)
+    and stops only a strict load (--strict-data)."""
     def check(context: CaseContext) -> str:
         folder = context.scratch / f"data-{abs(hash((file, line, words)))}"
         shutil.rmtree(folder, ignore_errors=True)
         root = Path(shutil.copytree(context.sample_market(), folder))
         target = file or _minute_file(root)
         mutate(root)
+        value_problem = any(w in words for w in VALUE_WORDS)
+        if value_problem:
+            issues = load_market_data(root, *SAMPLE_WINDOW).data_issues
+            expect([(i.file, i.line) for i in issues] == [(target, line)], f"data issues {issues} do not name "
+                                                                           f"{target} line {line} alone")
+            expect(words in issues[0].problem, f"the issue {issues[0].problem!r} does not say {words!r}")
         try:
-            load_market_data(root, *SAMPLE_WINDOW)
+            load_market_data(root, *SAMPLE_WINDOW, strict=True)
         except MarketDataError as error:
             expect(error.file == str(root / target), f"the error names {error.file}, not {target}")
             expect(error.row == line, f"the error names line {error.row}, not {line}")
             expect(words in error.problem, f"the problem {error.problem!r} does not say {words!r}")
+            if value_problem:
+                return f"a data issue (no new entries that day); --strict-data refuses it: {error.problem}"
             return f"refused before the run: {error.problem}"
         raise CaseFailed(f"{target} was accepted")
     return check
@@ -93,9 +106,10 @@ def _load_refused(mutate: Mutation, file: str | None, line: int | None, words: s
 def _file_case(name: str, description: str, mutate: Mutation, file: str | None, line: int | None,
                words: str) -> ReliabilityCase:
     where = f"{file or 'the minute file'}" + (f" line {line}" if line else "")
-    return ReliabilityCase(name, "offline engine", description,
-                           f"MarketDataError naming {where}: '{words}'; no session runs",
-                           _load_refused(mutate, file, line, words))
+    expected = (f"data_issues entry naming {where}: '{words}', no new entries that day; --strict-data: "
+                f"MarketDataError" if any(w in words for w in VALUE_WORDS)
+                else f"MarketDataError naming {where}: '{words}'; no session runs")
+    return ReliabilityCase(name, "offline engine", description, expected, _load_refused(mutate, file, line, words))
 
 
 FILE_CASES = [
@@ -303,7 +317,7 @@ def engine_cases() -> list[ReliabilityCase]:
                         _state_refused("cut", _cut_short, "is corrupted")),
         ReliabilityCase("saved state of an older schema", "offline engine", "checkpoint.json with schema 0",
                         "ValueError naming both schema versions; nothing resumed",
-                        _state_refused("old", _older_schema, "has schema 0; this version reads schema 1")),
+                        _state_refused("old", _older_schema, "has schema 0; this version reads schema 2")),
         ReliabilityCase("unknown parameter on the command line", "offline engine", "--set risk_max_positionz=3",
                         "exit code 2 with the parameter named; no run", _command_line),
     ]

@@ -35,7 +35,7 @@ from offline.market_view import MarketState
 from offline.runner import BacktestRunner, ProgressCallback, RunCursor
 from reporting.journal import Journal, record_to_json
 
-CHECKPOINT_SCHEMA = 1
+CHECKPOINT_SCHEMA = 2
 CHECKPOINT_FILE = "checkpoint.json"
 STATE_FOLDER = "state"
 
@@ -43,19 +43,22 @@ STATE_FOLDER = "state"
 @dataclass(frozen=True)
 class RunSettings:
     """What a run was started with: the market data folder, parameter overrides (name -> text) and
-    the broker faults. Enough to rebuild the same runner."""
+    the broker faults and whether a bad data value stops the run (`strict_data`). Enough to
+    rebuild the same runner."""
 
     data_dir: str
     overrides: dict[str, str] = field(default_factory=dict)
     faults: BrokerFaults = field(default_factory=BrokerFaults)
+    strict_data: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"data_dir": self.data_dir, "overrides": dict(self.overrides), "faults": asdict(self.faults)}
+        return {"data_dir": self.data_dir, "overrides": dict(self.overrides), "faults": asdict(self.faults),
+                "strict_data": self.strict_data}
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> RunSettings:
         return RunSettings(str(data["data_dir"]), {str(k): str(v) for k, v in data["overrides"].items()},
-                           BrokerFaults(**data["faults"]))
+                           BrokerFaults(**data["faults"]), bool(data["strict_data"]))
 
 
 def canonical_digest(document: dict[str, Any]) -> str:
@@ -71,7 +74,8 @@ def build_runner(settings: RunSettings, state_dir: Path, progress: ProgressCallb
         ValueError: a bad parameter override; MarketDataError: bad or missing data files.
     """
     config = load_config(settings.overrides)
-    market = load_market_data(settings.data_dir, config.backtest.start_date, config.backtest.end_date)
+    market = load_market_data(settings.data_dir, config.backtest.start_date, config.backtest.end_date,
+                              strict=settings.strict_data)
     return BacktestRunner(config, market, state_dir, faults=settings.faults, progress=progress)
 
 

@@ -75,6 +75,21 @@ class RunCursor:
     minute: int = 0
 
 
+def bad_data_by_day(market: MarketData) -> dict[date, dict[str, str]]:
+    """Session -> {option root: why} for the days whose underlying's daily row had an impossible
+    value (market.data_issues; a bad VIX row is a missing VIX day instead, which stops every entry)."""
+    found: dict[date, dict[str, str]] = {}
+    for issue in market.data_issues:
+        series = issue.series
+        if series == "VIX":
+            continue
+        roots = [r for r, f in FUTURES_FOR_OPTIONS.items() if f == series] if series in market.futures else [series]
+        for root in roots:
+            found.setdefault(date.fromisoformat(issue.date), {})[root] = (
+                f"bad {series} data on {issue.date} ({issue.file} line {issue.line}: {issue.problem})")
+    return found
+
+
 class BacktestRunner:
     """Wires market data, the modelled market view, the simulated broker and the trading system."""
 
@@ -96,6 +111,7 @@ class BacktestRunner:
         self.dividends = {root: list(zip(d.ex_dates.astype(object), d.amounts.astype(float), strict=True))
                           for root, d in market.dividends.items()}
         self.result = RunResult(config, market, self.system, self.journal)
+        self.bad_data = bad_data_by_day(market)
         self.recorder = DailyRecorder(market)
         self.result.daily = self.recorder.rows
         self.cursor = RunCursor()
@@ -191,6 +207,7 @@ class BacktestRunner:
     def _run_session(self, day: date, result: RunResult, stop_at: datetime | None = None) -> bool:
         """Run the rest of session `day` from the cursor; False when it stopped before `stop_at` passed."""
         open_dt, close_dt = session_open_close(day)
+        self.system.bad_data_roots = self.bad_data.get(day, {})
         paths = {symbol: self._path(symbol, day) for symbol in INTRADAY_SYMBOLS}
         futures = {root: self._path(root, day) for root in set(FUTURES_FOR_OPTIONS.values())
                    if root in self.market.futures}

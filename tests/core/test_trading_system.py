@@ -13,8 +13,9 @@ from strategies.friday_0dte import FridayZeroDte
 from tests.strategies.kit import eastern, scripted_market
 
 
-def run_friday(tmp_path, spy_path=None):
-    """One Friday (2024-08-09) at SPY 530 / VIX 23, minute by minute; returns the system."""
+def run_friday(tmp_path, spy_path=None, bad_data_from=None):
+    """One Friday (2024-08-09) at SPY 530 / VIX 23, minute by minute; returns the system. From
+    minute `bad_data_from` on, SPY's market data is flagged bad (as the offline engine does)."""
     config = load_config()
     market = scripted_market(eastern(2024, 8, 9, 9, 30), spy=530.0, vix=23.0)  # ELEVATED: multiplier 1
     holder = {}
@@ -32,6 +33,8 @@ def run_friday(tmp_path, spy_path=None):
         market.state.vix_time = now
         if spy_path is not None:
             market.state.prices["SPY"] = spy_path(minute)
+        if bad_data_from is not None and minute >= bad_data_from:
+            system.bad_data_roots = {"SPY": "bad SPY data on 2024-08-09 (daily/SPY.csv line 9: test)"}
         broker.process(now)
         system.on_minute(now)
     close = open_dt + timedelta(minutes=390)
@@ -64,6 +67,21 @@ def test_stop_loss_when_the_market_runs_through_the_short_put(tmp_path):
     system, _ = run_friday(tmp_path, spy_path=lambda minute: 530.0 if minute < 70 else 515.0)
     assert [t["exit_reason"] for t in system.book.trades] == ["stop_loss"]
     assert system.book.trades[0]["pnl"] < 0
+
+
+def test_a_bad_data_day_opens_nothing_on_that_root(tmp_path):
+    system, broker = run_friday(tmp_path, bad_data_from=0)
+    assert system.book.trades == [] and broker.holdings() == {}
+    denials = [r for r in system.journal.records if r["kind"] == "denial"]
+    assert denials and {r["reason"] for r in denials} == {"data:bad_day"}
+    assert "daily/SPY.csv line 9" in denials[0]["detail"]
+
+
+def test_a_position_open_when_the_data_turns_bad_is_still_managed_and_closed(tmp_path):
+    system, broker = run_friday(tmp_path, bad_data_from=61)  # the condor opened at 10:30 (minute 60)
+    assert len(system.book.trades) == 1
+    assert system.book.trades[0]["exit_reason"] in ("profit_target", "time_exit")
+    assert broker.holdings() == {}
 
 
 def test_state_survives_a_restart(tmp_path):

@@ -267,7 +267,7 @@ def test_bad_input_names_file_line_and_problem(small: Path, mutate, file, line, 
     load_market_data(root, "2024-07-01", "2024-08-09", history_days=0)  # the copy itself is valid
     mutate(root)
     with pytest.raises(MarketDataError) as caught:
-        load_market_data(root, "2024-07-01", "2024-08-09", history_days=0)
+        load_market_data(root, "2024-07-01", "2024-08-09", history_days=0, strict=True)
     error = caught.value
     assert error.file == str(root / file)
     assert error.row == line
@@ -275,6 +275,41 @@ def test_bad_input_names_file_line_and_problem(small: Path, mutate, file, line, 
     message = str(error)
     assert "\n" not in message and file in message and error.problem in message
     assert (f"line {line}:" in message) == (line is not None)
+
+
+# Impossible values in daily rows: reported, not fatal, unless strict (the ids of BAD_INPUT).
+TOLERATED = ("unparsable price", "NaN price", "empty price", "infinite price", "zero ETF price", "negative ETF price",
+             "VIX above range", "VIX below range", "high below close")
+
+
+@pytest.mark.parametrize(("mutate", "file", "line", "words"),
+                         [case[1:] for case in BAD_INPUT if case[0] in TOLERATED], ids=list(TOLERATED))
+def test_an_impossible_value_in_the_window_is_a_data_issue_and_the_day_is_repaired(
+        small: Path, mutate, file, line, words) -> None:
+    root = small
+    clean = load_market_data(root, "2024-07-01", "2024-08-09", history_days=0)
+    mutate(root)
+    market = load_market_data(root, "2024-07-01", "2024-08-09", history_days=0)
+    assert len(market.data_issues) == 1
+    issue = market.data_issues[0]
+    assert (issue.file, issue.line) == (file, line) and words in issue.problem
+    series = "VIX" if "VIX" in file else ("ES" if "ES_" in file else Path(file).stem)
+    assert market.bad_days(series) == {date.fromisoformat(issue.date)}
+    bars = market.bars(series)
+    row = int(np.searchsorted(clean.bars(series).dates, np.datetime64(issue.date)))
+    if series == "VIX":  # the row is dropped: a missing VIX day (no new entries, SPEC section 2)
+        assert np.datetime64(issue.date) not in bars.dates
+        assert market.vix_missing_days == (date.fromisoformat(issue.date),)
+    else:  # a flat bar at the last good close (the next good open on the first row)
+        expected = clean.bars(series).close[row - 1] if row else clean.bars(series).open[row + 1]
+        assert [bars.open[row], bars.high[row], bars.low[row], bars.close[row]] == [expected] * 4
+        others = np.arange(len(bars.dates)) != row
+        assert np.array_equal(bars.close[others], clean.bars(series).close[others])
+    assert issue.to_dict() == {"file": file, "line": line, "date": issue.date, "problem": issue.problem}
+
+
+def test_a_clean_window_has_no_data_issues(small: Path) -> None:
+    assert load_market_data(small, "2024-07-01", "2024-08-09", history_days=0).data_issues == ()
 
 
 def test_negative_futures_prices_are_accepted(small: Path) -> None:
@@ -342,6 +377,6 @@ def test_a_bad_value_outside_the_window_and_look_back_is_never_a_reason_to_stop(
     _edit(root / name, line, column, value)
     market = load_market_data(root, "2024-07-15", "2024-08-09", history_days=7)
     assert market.sessions[0] == np.datetime64("2024-07-08")
-    with pytest.raises(MarketDataError) as caught:  # the same row inside the look-back still stops
-        load_market_data(root, "2024-07-15", "2024-08-09", history_days=20)
+    with pytest.raises(MarketDataError) as caught:  # the same row inside the look-back stops a strict run
+        load_market_data(root, "2024-07-15", "2024-08-09", history_days=20, strict=True)
     assert caught.value.file == str(root / name) and caught.value.row == line

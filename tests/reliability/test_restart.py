@@ -135,7 +135,7 @@ def test_edited_checkpoint_value(stopped: Path) -> None:
 
 def test_older_checkpoint_schema(stopped: Path) -> None:
     _edit_json(stopped / CHECKPOINT_FILE, lambda d: d.update(schema=0))
-    with pytest.raises(ValueError, match="has schema 0; this version reads schema 1"):
+    with pytest.raises(ValueError, match="has schema 0; this version reads schema 2"):
         resume_runner(stopped)
 
 
