@@ -195,6 +195,9 @@ def _kernel_block(inputs: list[Any], keys: tuple[str, ...]) -> dict[str, np.ndar
         res = {"price": price, "a": a}
         if not set(keys) - {"price", "a"}:
             return res
+        if not set(keys) - {"price", "a", "delta"}:
+            res["delta"] = wn1 * disc_q
+            return res
         pdf_dq = np.exp(-0.5 * d1 * d1)
         pdf_dq *= disc_q
         pdf_dq *= _INV_SQRT_2PI  # e^{-qT} n(d1)
@@ -235,6 +238,17 @@ def _black76(fn: str, right: Any, F: Any, K: Any, T: Any, r: Any, sigma: Any,
     a = _arrays(fn, np.shape(is_call), F=F, K=K, T=T, r=r, sigma=sigma)
     _validate(fn, a, "F")
     return _kernel(is_call, a["F"], a["K"], a["T"], a["r"], None, a["sigma"], keys)
+
+
+def price_and_delta(is_call: np.ndarray, S: float, K: np.ndarray, T: np.ndarray, r: float, q: float | None,
+                    sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(price, delta) of BSM options, or Black-76 ones with q None (S the futures price), on inputs
+    the caller has already checked (S, K, sigma > 0, T >= 0; arrays of one shape): the chain
+    model's hot path, skipping the public functions' validation and the other Greeks. Same
+    numbers as bsm_price_and_greeks / black76_price_and_greeks."""
+    res = _kernel(is_call, np.asarray(S, dtype=float), K, T, np.asarray(r, dtype=float),
+                  None if q is None else np.asarray(q, dtype=float), sigma, ("price", "delta"))
+    return res["price"], res["delta"]
 
 
 def _pick(res: dict[str, np.ndarray], keys: tuple[str, ...]) -> dict[str, Any]:

@@ -43,8 +43,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from config.constants import ProductSpec, product_spec
-from core.types import CALL, PUT, ChainSnapshot, Contract, ContractKind
-from greeks.pricing import black76_price_and_greeks, bsm_price_and_greeks
+from core.types import CALL, ChainSnapshot, Contract, ContractKind
+from greeks.pricing import price_and_delta
 from helpers.expiry_calendar import listed_expiries
 from offline.volatility_surface import (
     DEFAULT_SURFACE,
@@ -268,15 +268,12 @@ class ChainModel:
         years = np.maximum(years_to_expiry(as_of, expiries), 0.0)
         forward = forward_prices(spec, underlying_price, rate, dividend_yield, years)
         iv = implied_volatility_surface(vol_index, forward, k, years, self.surface)
-        right = np.where(np.asarray(is_call, dtype=bool), CALL, PUT)
-        if spec.option_model == "black76":
-            res = black76_price_and_greeks(right, underlying_price, k, years, rate, iv)
-        else:
-            res = bsm_price_and_greeks(right, underlying_price, k, years, rate, dividend_yield, iv)
-        price = np.asarray(res["price"], dtype=float)
-        intrinsic = np.maximum(np.where(right == CALL, underlying_price - k, k - underlying_price), 0.0)
+        call = np.asarray(is_call, dtype=bool)
+        price, delta = price_and_delta(call, underlying_price, k, years, rate,
+                                       None if spec.option_model == "black76" else dividend_yield, iv)
+        intrinsic = np.maximum(np.where(call, underlying_price - k, k - underlying_price), 0.0)
         bid, ask, price = self._bid_ask(spec.tick_size, price, years, intrinsic)
-        return ContractQuotes(bid, ask, price, iv, np.asarray(res["delta"], dtype=float), years, forward)
+        return ContractQuotes(bid, ask, price, iv, delta, years, forward)
 
     def _bid_ask(self, tick: float, price: np.ndarray, years: np.ndarray, intrinsic: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -386,3 +386,21 @@ def test_property_normalised_solver_inverts_normalised_price(x, s):
 def test_normalised_solver_rejects_positive_x():
     with pytest.raises(ValueError, match="x must be <= 0"):
         normalised_black_vol(0.1, 0.5)
+
+
+def test_the_chain_models_price_and_delta_path_gives_the_public_functions_numbers_exactly():
+    from greeks.pricing import black76_price_and_greeks, bsm_price_and_greeks, price_and_delta
+
+    rng = np.random.default_rng(3)
+    n = 500
+    is_call = rng.random(n) < 0.5
+    K = rng.uniform(300.0, 700.0, n)
+    T = np.where(rng.random(n) < 0.05, 0.0, rng.uniform(0.0, 2.0, n))
+    sigma = rng.uniform(0.08, 0.9, n)
+    right = np.where(is_call, "call", "put")
+    price, delta = price_and_delta(is_call, 500.0, K, T, 0.045, 0.013, sigma)
+    full = bsm_price_and_greeks(right, 500.0, K, T, 0.045, 0.013, sigma)
+    assert np.array_equal(price, full["price"]) and np.array_equal(delta, full["delta"])
+    price, delta = price_and_delta(is_call, 5000.0, K * 10, T, 0.045, None, sigma)
+    full = black76_price_and_greeks(right, 5000.0, K * 10, T, 0.045, sigma)
+    assert np.array_equal(price, full["price"]) and np.array_equal(delta, full["delta"])
