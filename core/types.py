@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import Enum
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -69,7 +70,7 @@ class Contract:
         elif self.kind == ContractKind.FUTURE and self.expiry is None:
             raise ValueError(f"future contract on {self.root} needs an expiry")
 
-    @property
+    @cached_property  # asked for every quote and holding, every minute
     def key(self) -> str:
         """Stable text key, e.g. "SPY 2024-08-16 P 500" (for dictionaries and persistence)."""
         if self.kind == ContractKind.OPTION:
