@@ -273,10 +273,12 @@ class TradingSystem:
             return
         account: AccountSnapshot | None = None
         bare = self._context(now)
+        # strategies with a working order; an order sent below belongs to the strategy being visited
+        busy = {order.intent.strategy for order in self.orders.values()}
         for key, strategy in self.strategies.items():
             if self.machines[key].state not in (StrategyState.IDLE, StrategyState.MANAGING):
                 continue
-            if self.has_working_order(key) or not strategy.is_entry_window(bare):
+            if key in busy or not strategy.is_entry_window(bare):
                 continue
             account = account or self.account_snapshot(now)
             strategy.last_skip_reason = ""
