@@ -55,7 +55,7 @@ def download(out_dir: str | Path, start: date | str = FIRST_DATE, end: date | st
              futures: Sequence[str] = DEFAULT_FUTURES) -> Path:
     """Fetch daily ETFs, VIX, futures, dividends and DGS3MO for start..end into `out_dir`.
 
-    `start` defaults to the first day the exchange calendar knows (2015-01-01), `end` to today.
+    `start` defaults to the first day the exchange calendar knows (2003-01-01), `end` to today.
     `symbols` must include SPY. Returns the folder. Raises MarketDataError naming the URL when a
     request fails or a response is not in the expected format, or naming the file when the
     written folder does not pass `load_market_data`; ValueError on bad arguments.
