@@ -5,7 +5,9 @@ real data: daily SPY, QQQ, IWM, GLD, TLT, VIX (with `nyse_session`, plus rows on
 holidays marked 0), ES/CL/GC front-month futures with roll jumps on the days the roll rules of
 offline.futures_roll give, DGS3MO, ETF dividends, and about six weeks of SPY 1-minute bars
 (including the 16:00 bar and post-close bars on half days, as in the real file). Daily series
-start DEFAULT_HISTORY_DAYS before `start` so that realised volatility has a warm-up.
+start DEFAULT_HISTORY_DAYS before `start` so that realised volatility has a warm-up (the NYSE
+calendar reaches back to 2003, so a window from 2005-01-03 gets its full warm-up; price levels
+are those of the 2023 model whatever the years, since nothing here is history).
 
 Nothing here is real. Every folder gets a SYNTHETIC.txt and the root a README.md saying
 `synthetic: true`; the loader then reports `source = "synthetic"`.

@@ -91,3 +91,16 @@ def test_bad_window(tmp_path: Path) -> None:
         write_sample_market(tmp_path, "2024-01-01", "2023-01-01")
     with pytest.raises(ValueError, match="need 40"):
         write_sample_market(tmp_path, "2024-01-01", "2024-01-20")
+
+
+def test_a_2005_window_has_the_nyse_sessions_and_its_warm_up_from_2003(tmp_path: Path) -> None:
+    market = load_market_data(write_sample_market(tmp_path / "s2005", "2005-01-03", "2006-12-29"),
+                              "2005-01-03", "2006-12-29")
+    assert market.sessions[0] == np.datetime64("2003-12-01")  # first session of the 400-day warm-up
+    window = market.sessions[market.sessions >= np.datetime64("2005-01-03")]
+    assert len(window) == 503
+    assert np.datetime64("2004-06-11") not in market.sessions  # Reagan closure in the warm-up
+    assert not market.vix_available(date(2006, 12, 25))
+    for root in ("ES", "CL"):
+        series = market.futures[root]
+        assert len(series.roll_dates) >= (4 if root == "ES" else 18), root
