@@ -280,7 +280,9 @@ class BacktestRunner:
         yesterday = previous_session(day)
         for root in ("SPY", "QQQ", "IWM"):
             if root in self.market.daily:
-                self.state.dividend_yields[root] = dividend_yield(self.market, root, yesterday)
+                # the first session of the data has no close before it: its own close is used
+                first = self.market.daily[root].dates[0].astype(object)
+                self.state.dividend_yields[root] = dividend_yield(self.market, root, max(yesterday, first))
         for root in ("CL", "GC", "NQ"):
             vol = self._realised_vol(root, day)
             if vol is not None:

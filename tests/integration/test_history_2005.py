@@ -59,3 +59,13 @@ def test_real_data_from_2005_stops_naming_the_file_and_its_first_date(shared_dat
     assert "SPY.csv" in message and "first date 2015-01-02" in message and "\n" not in message
     with pytest.raises(MarketDataError, match="no session between 2005-01-03 and 2006-12-29; the file covers 2015-01-02"):
         load_market_data(shared_data, "2005-01-03", "2006-12-29")
+
+
+def test_a_run_can_start_on_the_first_session_of_the_real_data(shared_data: Path) -> None:
+    # 2015-01-02 is the first row of daily/SPY.csv: no close before it for the dividend yield
+    config = load_config({"backtest_start": "2015-01-02", "backtest_end": "2015-01-09"})
+    market = load_market_data(shared_data, config.backtest.start_date, config.backtest.end_date)
+    with tempfile.TemporaryDirectory() as state:
+        result = BacktestRunner(config, market, Path(state)).run()
+    assert result.equity_dates[0] == date(2015, 1, 2) and len(result.equity_dates) == 6
+    assert build_summary(result)["errors"] == 0
