@@ -179,16 +179,19 @@ def _eastern_naive(as_of: datetime) -> datetime:
     return as_of.astimezone(EASTERN).replace(tzinfo=None)
 
 
-def years_to_expiry(as_of: datetime, expiries: np.ndarray) -> np.ndarray:
+def years_to_expiry(as_of: datetime | np.ndarray, expiries: np.ndarray) -> np.ndarray:
     """Years (365-day) from `as_of` to each expiry's 16:00 US/Eastern close; negative once past.
 
-    as_of: datetime, timezone-aware or naive US/Eastern. expiries: datetime64[D] array (or dates).
-    Raises TypeError if as_of is not a datetime.
+    as_of: datetime, timezone-aware or naive US/Eastern, or a datetime64 array of naive US/Eastern
+    times (one per expiry). expiries: datetime64[D] array (or dates).
+    Raises TypeError if as_of is not a datetime or an array.
     """
-    local = _eastern_naive(as_of)
     close_seconds = (np.asarray(expiries, dtype="datetime64[D]").astype("datetime64[s]").astype(np.int64)
                      + EXPIRY_CLOSE.hour * 3600 + EXPIRY_CLOSE.minute * 60)
-    now_seconds = np.datetime64(local, "s").astype(np.int64)
+    if isinstance(as_of, np.ndarray):
+        now_seconds = as_of.astype("datetime64[s]").astype(np.int64)
+    else:
+        now_seconds = np.datetime64(_eastern_naive(as_of), "s").astype(np.int64)
     return (close_seconds - now_seconds) / SECONDS_PER_YEAR
 
 
@@ -202,14 +205,17 @@ def forward_prices(spec: ProductSpec, underlying_price: float, rate: float, divi
     if spec.option_model == "black76":
         if dividend_yield != 0.0:
             raise ValueError(f"dividend_yield must be 0 for futures options on {spec.root}, got {dividend_yield!r}")
-        return np.full(t.shape, float(underlying_price))
+        return np.broadcast_to(np.asarray(underlying_price, dtype=float), t.shape).copy()
     return underlying_price * np.exp((rate - dividend_yield) * t)
 
 
-def _check_market(underlying_price: float, vol_index: float, rate: float, dividend_yield: float) -> None:
-    if not (math.isfinite(underlying_price) and underlying_price > 0):
+def _check_market(underlying_price: float | np.ndarray, vol_index: float | np.ndarray, rate: float,
+                  dividend_yield: float) -> None:
+    """Scalars, or arrays (one per row) for the underlying price and the volatility level."""
+    spot, level = np.asarray(underlying_price, dtype=float), np.asarray(vol_index, dtype=float)
+    if not np.all(np.isfinite(spot) & (spot > 0)):
         raise ValueError(f"underlying_price must be finite and > 0, got {underlying_price!r}")
-    if not (math.isfinite(vol_index) and 0.0 < vol_index <= 5.0):
+    if not np.all(np.isfinite(level) & (level > 0.0) & (level <= 5.0)):
         raise ValueError(f"vol_index must be a volatility fraction in (0, 5] (VIX 20 -> 0.20), got {vol_index!r}")
     if not (math.isfinite(rate) and -0.5 < rate < 1.0):
         raise ValueError(f"rate must be a continuous annual fraction, got {rate!r}")
@@ -249,10 +255,13 @@ class ChainModel:
 
     # ------------------------------------------------------------------ quotes of given contracts
 
-    def quote(self, root: str, as_of: datetime, underlying_price: float, vol_index: float, rate: float,
-              dividend_yield: float, expiries: np.ndarray, strikes: np.ndarray, is_call: np.ndarray
-              ) -> ContractQuotes:
+    def quote(self, root: str, as_of: datetime | np.ndarray, underlying_price: float | np.ndarray,
+              vol_index: float | np.ndarray, rate: float, dividend_yield: float, expiries: np.ndarray,
+              strikes: np.ndarray, is_call: np.ndarray) -> ContractQuotes:
         """Model bid, ask, price, IV and delta of the given contracts (parallel arrays).
+
+        as_of, underlying_price and vol_index are one value for all rows, or arrays with one value
+        per row (naive US/Eastern datetime64 times): several minutes priced in one call.
 
         vol_index: the 30-day volatility level as a fraction (VIX / 100, or realised vol x
         premium). rate and dividend_yield: continuous annual fractions (q must be 0 for futures

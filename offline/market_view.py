@@ -15,9 +15,11 @@ import numpy as np
 
 from config.constants import product_spec
 from core.types import ChainSnapshot, Contract, ContractKind, DailyBars, Quote
+from helpers.exchange_calendar import EASTERN
 from offline.chain_model import ChainModel
 
 DailyBarsSource = Callable[[str, int], DailyBars | None]
+QUOTE_CACHE_SIZE = 16384  # quotes kept (every input in the key); cleared when full
 
 
 @dataclass
@@ -95,7 +97,7 @@ class ModelledMarketView:
         key = self._quote_key(contract, inputs)
         quote = self._quotes.get(key)
         if quote is None:
-            if len(self._quotes) > 4096:
+            if len(self._quotes) > QUOTE_CACHE_SIZE:
                 self._quotes.clear()
             spot, vol, q = inputs
             bid, ask, _, _ = self.model.price_contract(contract, self.state.now, spot, vol, self.state.rate, q)
@@ -128,7 +130,7 @@ class ModelledMarketView:
             missing = [c for c in items if self._quote_key(c, inputs) not in self._quotes]
             if not missing:
                 continue
-            if len(self._quotes) + len(missing) > 4096:
+            if len(self._quotes) + len(missing) > QUOTE_CACHE_SIZE:
                 self._quotes.clear()
             spot, vol, q = inputs
             priced = self.model.quote(root, self.state.now, spot, vol, self.state.rate, q,
@@ -138,6 +140,37 @@ class ModelledMarketView:
             for i, contract in enumerate(missing):
                 self._quotes[self._quote_key(contract, inputs)] = Quote(float(priced.bid[i]), float(priced.ask[i]))
 
+    def prefetch_ahead(self, contracts: list[Contract], steps: list[tuple[datetime, dict[str, float], float | None]]
+                       ) -> None:
+        """Price the options of `contracts` at each of `steps` (time, underlying prices by root, VIX)
+        of the current day in one vectorised model call per root, into the quote cache: a held
+        position re-priced every few minutes costs one call a session instead of one a step. The
+        entries are keyed by every input, so a step whose inputs turn out different is a cache miss,
+        priced as usual."""
+        options = [c for c in contracts if c.kind == ContractKind.OPTION]
+        if len(self._quotes) + len(options) * len(steps) > QUOTE_CACHE_SIZE:
+            self._quotes.clear()
+        by_root: dict[str, list[Contract]] = {}
+        for contract in options:
+            by_root.setdefault(contract.root, []).append(contract)
+        for root, items in by_root.items():
+            rows: list[tuple[Contract, datetime, tuple[float, float, float]]] = []
+            for now, prices, vix in steps:
+                inputs = self._inputs_from(root, prices, vix)
+                if inputs is not None:
+                    rows += [(contract, now, inputs) for contract in items]
+            if not rows:
+                continue
+            q = rows[0][2][2]
+            priced = self.model.quote(
+                root, np.array([_eastern_naive_text(now) for _, now, _ in rows], dtype="datetime64[s]"),
+                np.array([i[0] for _, _, i in rows]), np.array([i[1] for _, _, i in rows]), self.state.rate, q,
+                np.array([c.expiry for c, _, _ in rows], dtype="datetime64[D]"),
+                np.array([c.strike for c, _, _ in rows], dtype=float), np.array([c.right == "call" for c, _, _ in rows]))
+            for i, (contract, now, inputs) in enumerate(rows):
+                key = (contract.key, now, self.state.rate, *inputs)
+                self._quotes[key] = Quote(float(priced.bid[i]), float(priced.ask[i]))
+
     # --- helpers ------------------------------------------------------------------------------
 
     def _quote_key(self, contract: Contract, inputs: tuple[float, float, float]) -> tuple[Any, ...]:
@@ -146,18 +179,28 @@ class ModelledMarketView:
 
     def _inputs(self, root: str) -> tuple[float, float, float] | None:
         """(underlying price, 30-day vol as a fraction, dividend yield) or None when unknown."""
-        spot = self.price(root)
+        return self._inputs_from(root, self.state.prices, self.state.vix)
+
+    def _inputs_from(self, root: str, prices: dict[str, float], vix: float | None) -> tuple[float, float, float] | None:
+        """`_inputs` for the given underlying prices and VIX (the day's rate, yields and vol indexes)."""
+        spot = prices.get(_underlying_root(root))
         if spot is None or not np.isfinite(spot) or spot <= 0:
             return None
         spec = product_spec(root)
-        if spec.volatility_index == "VIX" and self.state.vix is not None:
-            vol = self.state.vix / 100.0
+        if spec.volatility_index == "VIX" and vix is not None:
+            vol = vix / 100.0
         else:
             vol = self.state.vol_index.get(_underlying_root(root))
         if vol is None or not np.isfinite(vol) or vol <= 0:
             return None
         q = 0.0 if spec.option_model == "black76" else self.state.dividend_yields.get(root, 0.0)
         return spot, vol, q
+
+
+def _eastern_naive_text(moment: datetime) -> str:
+    """ISO text of a time as naive US/Eastern wall clock (what the chain model's clock uses)."""
+    local = moment.astimezone(EASTERN).replace(tzinfo=None) if moment.tzinfo is not None else moment
+    return local.isoformat()
 
 
 def _underlying_root(root: str) -> str:

@@ -116,6 +116,7 @@ class BacktestRunner:
         self.result.daily = self.recorder.rows
         self.cursor = RunCursor()
         self.stopped = False
+        self._held_priced: tuple[Any, ...] | None = None  # (session open, held keys) priced ahead
 
     def restore_broker(self, data: dict[str, Any]) -> None:
         """Replace the broker by one rebuilt from `SimulatedBroker.to_dict` output (same settings and
@@ -234,7 +235,9 @@ class BacktestRunner:
             self.state.now = now
             self._set_prices(paths, futures, minute, now)
             if self.broker.open_order_ids() or minute % BROKER_MARK_MINUTES == 0:
-                self.view.prefetch_quotes([contract for contract, _ in self.broker.holdings().values()])
+                held = [contract for contract, _ in self.broker.holdings().values()]
+                self._price_held_ahead(held, paths, futures, minute, open_dt, minutes)
+                self.view.prefetch_quotes(held)
                 self.broker.process(now)
             self.system.on_minute(now)
             result.max_open_positions = max(result.max_open_positions, self.system.open_position_count())
@@ -291,17 +294,38 @@ class BacktestRunner:
 
     def _set_prices(self, paths: dict[str, np.ndarray | None], futures: dict[str, np.ndarray | None], minute: int,
                     now: datetime) -> None:
+        prices, vix = self._minute_prices(paths, futures, minute)
+        self.state.prices.update(prices)
+        self.state.vix, self.state.vix_time = (vix, now) if vix is not None else (None, None)
+
+    @staticmethod
+    def _minute_prices(paths: dict[str, np.ndarray | None], futures: dict[str, np.ndarray | None],
+                       minute: int) -> tuple[dict[str, float], float | None]:
+        """The underlying prices set at `minute` of the session (SPY, the futures) and the VIX."""
+        prices = {}
         spy, vix = paths["SPY"], paths["VIX"]
         if spy is not None:
-            self.state.prices["SPY"] = float(spy[minute])
-        if vix is not None:
-            self.state.vix, self.state.vix_time = float(vix[minute]), now
-        else:
-            self.state.vix, self.state.vix_time = None, None
+            prices["SPY"] = float(spy[minute])
         for option_root, future_root in FUTURES_FOR_OPTIONS.items():
             path = futures.get(future_root)
             if path is not None and minute < len(path):
-                self.state.prices[option_root] = float(path[minute])
+                prices[option_root] = float(path[minute])
+        return prices, (float(vix[minute]) if vix is not None else None)
+
+    def _price_held_ahead(self, held: list[Any], paths: dict[str, np.ndarray | None],
+                          futures: dict[str, np.ndarray | None], minute: int, open_dt: datetime, minutes: int) -> None:
+        """When the holdings change (or a session starts), price them at every later mark of the
+        session in one call (ModelledMarketView.prefetch_ahead): the same quotes, fewer calls."""
+        memo = (open_dt, tuple(sorted(contract.key for contract in held)))
+        if memo == self._held_priced or not held:
+            return
+        self._held_priced = memo
+        first = minute + (-minute) % BROKER_MARK_MINUTES
+        steps = []
+        for later in range(first, minutes, BROKER_MARK_MINUTES):
+            prices, vix = self._minute_prices(paths, futures, later)
+            steps.append((open_dt + timedelta(minutes=later), {**self.state.prices, **prices}, vix))
+        self.view.prefetch_ahead(held, steps)
 
     def _realised_vol(self, root: str, day: date) -> float | None:
         """30-day volatility level from realised volatility up to yesterday (no volatility index)."""

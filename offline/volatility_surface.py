@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -148,16 +149,18 @@ def _skew_ratio(z: np.ndarray, params: SurfaceParameters) -> np.ndarray:
 DEFAULT_SURFACE = SurfaceParameters()
 
 
-def _check_level(level: float, name: str) -> float:
-    value = float(level)
-    if not (math.isfinite(value) and 0.0 < value <= 5.0):
+def _check_level(level: float | np.ndarray, name: str) -> Any:
+    """The level as a float (or a float array, one level per row)."""
+    value = np.asarray(level, dtype=float) if np.ndim(level) else float(level)
+    if not np.all(np.isfinite(value) & (value > 0.0) & (value <= 5.0)):
         raise ValueError(f"{name} must be a volatility fraction in (0, 5], e.g. 0.20 for VIX 20, got {level!r}")
     return value
 
 
-def atm_volatility(level: float, T: np.ndarray | float,
+def atm_volatility(level: float | np.ndarray, T: np.ndarray | float,
                    params: SurfaceParameters = DEFAULT_SURFACE) -> np.ndarray:
-    """ATM implied volatility (fraction) for expiries T (years, >= 0) given the 30-day level.
+    """ATM implied volatility (fraction) for expiries T (years, >= 0) given the 30-day level (one
+    value, or one per row broadcasting with T).
 
     Raises ValueError if level is not in (0, 5] or any T is negative or NaN.
     """
@@ -182,7 +185,7 @@ def _reversion_weight(x: np.ndarray | float) -> np.ndarray:
     return np.where(small, 1.0 - 0.5 * x, -np.expm1(-safe) / safe)
 
 
-def implied_volatility_surface(level: float, forward: np.ndarray | float, strike: np.ndarray | float,
+def implied_volatility_surface(level: float | np.ndarray, forward: np.ndarray | float, strike: np.ndarray | float,
                                T: np.ndarray | float,
                                params: SurfaceParameters = DEFAULT_SURFACE) -> np.ndarray:
     """Model implied volatility (fraction) for each (strike, T) with the given forward(s).
