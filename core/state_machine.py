@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 SCHEMA_VERSION = 1
@@ -57,6 +58,11 @@ class Transition:
     reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
+        return dict(self._document)
+
+    @cached_property
+    def _document(self) -> dict[str, Any]:
+        """The JSON document, built once (a transition never changes; machines are saved often)."""
         return {"time": self.time.isoformat(), "from": self.from_state.value, "event": self.event.value,
                 "to": self.to_state.value, "reason": self.reason}
 

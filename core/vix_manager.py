@@ -13,6 +13,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from itertools import pairwise
 from typing import Any
 
@@ -89,6 +90,11 @@ class RegimeChange:
     vix: float
 
     def to_dict(self) -> dict[str, Any]:
+        return dict(self._document)
+
+    @cached_property
+    def _document(self) -> dict[str, Any]:
+        """The JSON document, built once (a change never changes; the manager is saved often)."""
         return {"time": self.time.isoformat(), "from": self.old.value if self.old else None,
                 "to": self.new.value, "vix": self.vix}
 

@@ -6,6 +6,7 @@ several strategies asking in the same minute share one computation.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -74,16 +75,21 @@ class ModelledMarketView:
         inputs = self._inputs(root)
         if inputs is None:
             return None
-        key = (root, self.state.now, self.state.rate, *inputs)
-        full = self._cache.get(key)
-        if full is None:
+        # only the requested expiries are modelled: each row is priced on its own, so a narrow
+        # snapshot has exactly the rows and numbers of a wide one
+        low, high = max(min_dte, 0), max(max_dte, min_dte, 0)
+        key = (root, low, high, self.state.now, self.state.rate, *inputs)
+        snapshot = self._cache.get(key)
+        if snapshot is None:
             if len(self._cache) > 64:
                 self._cache.clear()
             spot, vol, q = inputs
-            full = self.model.snapshot(root, self.state.now, spot, vol, self.state.rate, q, 0, 800)
-            self._cache[key] = full
-        dte = (full.expiries - np.datetime64(self.state.now.date(), "D")).astype(np.int64)
-        return full.subset((dte >= min_dte) & (dte <= max_dte))
+            snapshot = self.model.snapshot(root, self.state.now, spot, vol, self.state.rate, q, low, high)
+            self._cache[key] = snapshot
+        if (low, high) == (min_dte, max_dte):
+            return snapshot
+        dte = (snapshot.expiries - np.datetime64(self.state.now.date(), "D")).astype(np.int64)
+        return snapshot.subset((dte >= min_dte) & (dte <= max_dte))
 
     def quote(self, contract: Contract) -> Quote | None:
         if contract.kind == ContractKind.EQUITY:
@@ -184,14 +190,14 @@ class ModelledMarketView:
     def _inputs_from(self, root: str, prices: dict[str, float], vix: float | None) -> tuple[float, float, float] | None:
         """`_inputs` for the given underlying prices and VIX (the day's rate, yields and vol indexes)."""
         spot = prices.get(_underlying_root(root))
-        if spot is None or not np.isfinite(spot) or spot <= 0:
+        if spot is None or not math.isfinite(spot) or spot <= 0:
             return None
         spec = product_spec(root)
         if spec.volatility_index == "VIX" and vix is not None:
             vol = vix / 100.0
         else:
             vol = self.state.vol_index.get(_underlying_root(root))
-        if vol is None or not np.isfinite(vol) or vol <= 0:
+        if vol is None or not math.isfinite(vol) or vol <= 0:
             return None
         q = 0.0 if spec.option_model == "black76" else self.state.dividend_yields.get(root, 0.0)
         return spot, vol, q

@@ -15,6 +15,7 @@ import time as wall_time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ FUTURES_FOR_OPTIONS = {"MES": "ES", "ES": "ES", "MNQ": "NQ", "NQ": "NQ", "MCL": 
 VOL_WINDOW = 20  # sessions of realised volatility for products without a volatility index
 BROKER_MARK_MINUTES = 5  # broker marks refresh at this cadence when no order is working
 ProgressCallback = Callable[[int, int, date, float], None]
+MinutePaths = dict[str, "list[float] | None"]  # one value per minute of the session, by symbol
 
 
 @dataclass
@@ -158,8 +160,13 @@ class BacktestRunner:
 
     def sessions(self) -> list[date]:
         """The NYSE sessions of the run, in order."""
+        return list(self._sessions)
+
+    @cached_property
+    def _sessions(self) -> tuple[date, ...]:
         start, end = self.config.backtest.start_date, self.config.backtest.end_date
-        return [d.astype(object) for d in self.market.sessions if start <= d.astype(object) <= end]
+        days = (d.astype(object) for d in self.market.sessions)
+        return tuple(d for d in days if start <= d <= end)
 
     def next_step_time(self) -> datetime | None:
         """Time of the next step at the cursor (a session's open, one of its minutes or its close);
@@ -216,6 +223,9 @@ class BacktestRunner:
         if spy is None:
             raise ValueError(f"no SPY bar for session {day}: the market data must cover every session")
         minutes = len(spy)
+        # Python lists: one element read per minute is much cheaper than from a numpy array
+        paths_by_minute = {symbol: None if path is None else path.tolist() for symbol, path in paths.items()}
+        futures_by_minute = {root: None if path is None else path.tolist() for root, path in futures.items()}
         if self.cursor.minute == 0:
             if stop_at is not None and open_dt > stop_at:
                 return False
@@ -224,7 +234,7 @@ class BacktestRunner:
             self._set_day(day)
             self.broker.apply_dividends(day, self.dividends)  # holders at the open of the ex-date
             self.state.now = open_dt
-            self._set_prices(paths, futures, 0, open_dt)
+            self._set_prices(paths_by_minute, futures_by_minute, 0, open_dt)
             self.state.session_open = dict(self.state.prices)
             self.system.on_session_start(day, open_dt)
         for minute in range(self.cursor.minute, minutes):
@@ -233,10 +243,10 @@ class BacktestRunner:
                 self.cursor.minute = minute
                 return False
             self.state.now = now
-            self._set_prices(paths, futures, minute, now)
+            self._set_prices(paths_by_minute, futures_by_minute, minute, now)
             if self.broker.open_order_ids() or minute % BROKER_MARK_MINUTES == 0:
                 held = [contract for contract, _ in self.broker.holdings().values()]
-                self._price_held_ahead(held, paths, futures, minute, open_dt, minutes)
+                self._price_held_ahead(held, paths_by_minute, futures_by_minute, minute, open_dt, minutes)
                 self.view.prefetch_quotes(held)
                 self.broker.process(now)
             self.system.on_minute(now)
@@ -292,15 +302,13 @@ class BacktestRunner:
                 for option_root in [r for r, f in FUTURES_FOR_OPTIONS.items() if f == root]:
                     self.state.vol_index[option_root] = vol
 
-    def _set_prices(self, paths: dict[str, np.ndarray | None], futures: dict[str, np.ndarray | None], minute: int,
-                    now: datetime) -> None:
+    def _set_prices(self, paths: MinutePaths, futures: MinutePaths, minute: int, now: datetime) -> None:
         prices, vix = self._minute_prices(paths, futures, minute)
         self.state.prices.update(prices)
         self.state.vix, self.state.vix_time = (vix, now) if vix is not None else (None, None)
 
     @staticmethod
-    def _minute_prices(paths: dict[str, np.ndarray | None], futures: dict[str, np.ndarray | None],
-                       minute: int) -> tuple[dict[str, float], float | None]:
+    def _minute_prices(paths: MinutePaths, futures: MinutePaths, minute: int) -> tuple[dict[str, float], float | None]:
         """The underlying prices set at `minute` of the session (SPY, the futures) and the VIX."""
         prices = {}
         spy, vix = paths["SPY"], paths["VIX"]
@@ -312,8 +320,8 @@ class BacktestRunner:
                 prices[option_root] = float(path[minute])
         return prices, (float(vix[minute]) if vix is not None else None)
 
-    def _price_held_ahead(self, held: list[Any], paths: dict[str, np.ndarray | None],
-                          futures: dict[str, np.ndarray | None], minute: int, open_dt: datetime, minutes: int) -> None:
+    def _price_held_ahead(self, held: list[Any], paths: MinutePaths, futures: MinutePaths, minute: int,
+                          open_dt: datetime, minutes: int) -> None:
         """When the holdings change (or a session starts), price them at every later mark of the
         session in one call (ModelledMarketView.prefetch_ahead): the same quotes, fewer calls."""
         memo = (open_dt, tuple(sorted(contract.key for contract in held)))

@@ -43,6 +43,11 @@ class DecisionContext:
     def today(self) -> date:
         return self.now.date()
 
+    @property
+    def today_text(self) -> str:
+        """Today as ISO text (what strategies keep in their memory)."""
+        return self.today.isoformat()
+
     def at_or_after(self, hhmm: str) -> bool:
         return self.now.time() >= _parse(hhmm)
 
@@ -79,6 +84,14 @@ class Strategy(ABC):
         self.config = config
         self.memory: dict[str, Any] = {}  # small JSON-safe facts persisted with the system state
         self.last_skip_reason = ""
+
+    def attempted_today(self, ctx: DecisionContext) -> bool:
+        """Whether today's once-a-day entry analysis already ran (see `mark_attempted`)."""
+        return self.memory.get("attempted") == ctx.today_text
+
+    def mark_attempted(self, ctx: DecisionContext) -> None:
+        """Remember that today's once-a-day entry analysis ran (persisted with the memory)."""
+        self.memory["attempted"] = ctx.today_text
 
     def skip(self, reason: str) -> Proposal | None:
         """Record why no entry is proposed now (the trading system journals it); returns no proposal,

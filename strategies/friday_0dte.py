@@ -32,11 +32,11 @@ class FridayZeroDte(Strategy):
     def is_entry_window(self, ctx: DecisionContext) -> bool:
         p = self.params
         return (p.enabled and ctx.now.weekday() == FRIDAY and ctx.within(p.entry_time, p.entry_deadline)
-                and self.memory.get("attempted") != ctx.today.isoformat())
+                and not self.attempted_today(ctx))
 
     def propose_entry(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params
-        self.memory["attempted"] = ctx.today.isoformat()
+        self.mark_attempted(ctx)
         if positions:
             return self.skip("a 0DTE position is already open")
         if ctx.vix is None or not p.vix_min < ctx.vix < p.vix_max:

@@ -80,13 +80,13 @@ class FuturesStrangle(Strategy):
     def is_entry_window(self, ctx: DecisionContext) -> bool:
         p = self.params
         return (p.enabled and ctx.within(p.entry_start, p.entry_end)
-                and self.memory.get("attempted") != ctx.today.isoformat() and is_nth_weekday_session(ctx.today, TUESDAY, 2))
+                and not self.attempted_today(ctx) and is_nth_weekday_session(ctx.today, TUESDAY, 2))
 
     # --- entry -------------------------------------------------------------------------------
 
     def propose_entry(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params
-        self.memory["attempted"] = ctx.today.isoformat()
+        self.mark_attempted(ctx)
         if ctx.regime in NO_ENTRY_REGIMES:
             return self.skip(f"regime {ctx.regime.value}: no new futures strangles")
         rank, problem = self._iv_rank(ctx)
@@ -209,7 +209,7 @@ class FuturesStrangle(Strategy):
         if new.key in position.holdings:
             del position.notes["roll_pending"]
             return None
-        if pending.get("proposed_on") == ctx.today.isoformat():
+        if pending.get("proposed_on") == ctx.today_text:
             return None
         assert new.expiry is not None
         dte = (new.expiry - ctx.today).days
@@ -230,7 +230,7 @@ class FuturesStrangle(Strategy):
                              max_loss_per_unit=p.stop_loss * credit * multiplier, margin_per_unit=margin)
         if intent is None:
             return self.skip(f"no quote for the roll's new short {new.key}")
-        pending["proposed_on"] = ctx.today.isoformat()
+        pending["proposed_on"] = ctx.today_text
         kelly = KellyInputs(p.kelly_win_rate, p.kelly_avg_win, p.kelly_avg_loss)
         return Proposal(intent, kelly, p.buying_power_cap, credit * multiplier)
 

@@ -109,13 +109,13 @@ class Ipmcc(Strategy):
 
     def is_entry_window(self, ctx: DecisionContext) -> bool:
         p = self.params
-        return p.enabled and ctx.at_or_after(p.leap_entry_time) and self.memory.get("attempted") != ctx.today.isoformat()
+        return p.enabled and ctx.at_or_after(p.leap_entry_time) and not self.attempted_today(ctx)
 
     # --- LEAP entry --------------------------------------------------------------------------
 
     def propose_entry(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params
-        self.memory["attempted"] = ctx.today.isoformat()
+        self.mark_attempted(ctx)
         if positions:
             return self.skip("an IPMCC (LEAP or shares) is already open")
         chain = ctx.market.chain(p.product, p.leap_dte_min, p.leap_dte_max)
@@ -214,7 +214,7 @@ class Ipmcc(Strategy):
         """
         p = self.params
         if (ctx.now.weekday() != FRIDAY or not ctx.at_or_after(p.short_call_time) or _short_calls(position)
-                or position.notes.get(ADJUSTED_ON) == ctx.today.isoformat()):
+                or position.notes.get(ADJUSTED_ON) == ctx.today_text):
             return None
         leap = _leap(position)
         cover, root = _cover(position, p.shares_min)
@@ -261,7 +261,7 @@ class Ipmcc(Strategy):
         if intent is None:
             return self.skip(f"no quote for {call.key}")
         position.notes["short_call_extrinsic"] = {call.key: extrinsic}
-        position.notes[ADJUSTED_ON] = ctx.today.isoformat()
+        position.notes[ADJUSTED_ON] = ctx.today_text
         kelly = KellyInputs(p.kelly_win_rate, p.kelly_avg_win, p.kelly_avg_loss)
         return Proposal(intent, kelly, p.buying_power_cap, extrinsic * multiplier)
 

@@ -50,13 +50,13 @@ class LeapPutLadder(Strategy):
 
     def is_entry_window(self, ctx: DecisionContext) -> bool:
         p = self.params
-        if not p.enabled or self.memory.get("attempted") == ctx.today.isoformat() or not ctx.at_or_after(p.entry_time):
+        if not p.enabled or not ctx.at_or_after(p.entry_time) or self.attempted_today(ctx):
             return False
         return ctx.today.weekday() == 0 or bool(self.memory.get("roll_pending"))
 
     def propose_entry(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params
-        self.memory["attempted"] = ctx.today.isoformat()
+        self.mark_attempted(ctx)
         rolling = bool(self.memory.get("roll_pending"))
         ladder = positions[0] if positions else None
         vix_text = "n/a" if ctx.vix is None else f"{ctx.vix:.2f}"

@@ -57,8 +57,7 @@ class Lt112(Strategy):
 
     def is_entry_window(self, ctx: DecisionContext) -> bool:
         p = self.params
-        if not p.enabled or self.memory.get("attempted") == ctx.today.isoformat() \
-                or not ctx.within(p.entry_start, p.entry_end):
+        if not p.enabled or not ctx.within(p.entry_start, p.entry_end) or self.attempted_today(ctx):
             return False
         if p.first_wednesday_only:
             day_ok = is_nth_weekday_session(ctx.today, WEDNESDAY, 1)
@@ -68,7 +67,7 @@ class Lt112(Strategy):
 
     def propose_entry(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params
-        self.memory["attempted"] = ctx.today.isoformat()
+        self.mark_attempted(ctx)
         chain = ctx.market.chain(p.product, p.accept_dte_min, p.accept_dte_max)
         if chain is None or len(chain) == 0:
             return self.skip(f"no {p.product} expiry listed {p.accept_dte_min}-{p.accept_dte_max} DTE")
