@@ -19,7 +19,7 @@ from core.order_manager import WorkingOrder, next_limit, timed_out
 from core.ports import Broker, MarketView, Store
 from core.position_book import PositionBook
 from core.position_lifecycle import PositionEvent
-from core.strategy_lifecycle import StrategyEvent, StrategyState, StrategyStateMachine
+from core.strategy_lifecycle import RECOVERY_ACTIONS, StrategyEvent, StrategyState, StrategyStateMachine
 from core.system_persistence import restore_system, system_document
 from core.types import (
     AccountSnapshot,
@@ -46,6 +46,7 @@ from strategies.base import DecisionContext, Proposal, Strategy, close_intent
 FILLS_REMEMBERED = 500  # orders whose fills are remembered, so that a repeated report is recognised
 SPIKE_STRATEGY = "vix_spike"
 # What a failing strategy decision may raise; the strategy goes to ERROR, the others keep running.
+ENTRY_STATES = frozenset((StrategyState.IDLE, StrategyState.MANAGING))  # states that look for entries
 STRATEGY_FAULTS = (ArithmeticError, IndexError, KeyError, TypeError, ValueError)
 EXIT_EVENTS = {"profit_target": StrategyEvent.TARGET_HIT, "stop_loss": StrategyEvent.STOP_HIT,
                "time_exit": StrategyEvent.TIME_EXIT}
@@ -274,9 +275,9 @@ class TradingSystem:
         account: AccountSnapshot | None = None
         bare = self._context(now)
         # strategies with a working order; an order sent below belongs to the strategy being visited
-        busy = {order.intent.strategy for order in self.orders.values()}
+        busy = {order.intent.strategy for order in self.orders.values()} if self.orders else set()
         for key, strategy in self.strategies.items():
-            if self.machines[key].state not in (StrategyState.IDLE, StrategyState.MANAGING):
+            if self.machines[key].state not in ENTRY_STATES:
                 continue
             if key in busy or not strategy.is_entry_window(bare):
                 continue
@@ -404,6 +405,8 @@ class TradingSystem:
 
     def _recover(self, now: datetime) -> None:
         for key, machine in self.machines.items():
+            if machine.state not in RECOVERY_ACTIONS:
+                continue
             action = machine.recovery_due(now)
             if action is None:
                 continue

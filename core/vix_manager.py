@@ -76,6 +76,8 @@ def spike_deployment_budget(net_liquidation: float, vix_params: VixParameters) -
 
 def valid_vix(value: object) -> bool:
     """True for a finite number within [VIX_VALID_MIN, VIX_VALID_MAX]."""
+    if type(value) is float:  # the common case; NaN and infinities fail the range test
+        return VIX_VALID_MIN <= value <= VIX_VALID_MAX
     return (not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
             and VIX_VALID_MIN <= value <= VIX_VALID_MAX)
 
