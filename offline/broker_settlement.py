@@ -13,8 +13,12 @@ strike; the rest expire worthless. The broker cancels working orders on expiring
 EARLY ASSIGNMENT (check_early_assignment, every session close). A short American equity option in
 the money by >= exercise_threshold is assigned in full when (a) 1 <= DTE <= early_assignment_max_dte
 and its extrinsic value (mark - intrinsic) < early_assignment_max_extrinsic, or (b) it is a call, the
-next NYSE session is an ex-dividend date and its extrinsic value is below the dividend. Otherwise the
-early_assignment_probability fault (offline/broker_faults.py) may assign it.
+next NYSE session is an ex-dividend date and its extrinsic value is below the dividend, or (c) it is
+a put whose extrinsic value is below the carry its holder forgoes by waiting: the interest on the
+strike until expiry, K (1 - exp(-r DTE / 365)) at the day's rate r. That is the American exercise
+rule: a holder exercises once the option is worth no more alive than the dividend (calls) or the
+interest (puts) that exercising now earns. Otherwise the early_assignment_probability fault
+(offline/broker_faults.py) may assign it.
 
 DIVIDENDS (apply_dividends, each session open). Long shares are credited and short shares debited
 with the dividends going ex that day.
@@ -88,14 +92,17 @@ def expiry_settlements(holdings: Holdings, day: date, close_time: datetime, unde
             yield AssignmentEvent(close_time, contract, quantity, 0, 0.0, price, "expired_worthless")
 
 
-def early_assignments(holdings: Holdings, now: datetime, dividends: Dividends, underlying: UnderlyingPrice,
-                      mark: MarkPrice, exercise_threshold: float, max_dte: int, max_extrinsic: float,
-                      fault_assigns: Callable[[], bool]) -> Iterator[AssignmentEvent]:
+def early_assignments(holdings: Holdings, now: datetime, dividends: Dividends, rate: float,
+                      underlying: UnderlyingPrice, mark: MarkPrice, exercise_threshold: float, max_dte: int,
+                      max_extrinsic: float, fault_assigns: Callable[[], bool]) -> Iterator[AssignmentEvent]:
     """Assign short American equity options of `holdings` by EARLY ASSIGNMENT (module docstring), in
-    key order. `dividends`: root -> [(ex_date, USD per share)]; `underlying(root, now)` the price in
-    USD or None (such holdings are skipped); `mark(key, contract, now)` the option's mark in USD;
-    `max_dte` days and `max_extrinsic` USD per share are rule (a); `fault_assigns()` is asked only
-    when no rule assigns. Raises ValueError for a bad dividend amount."""
+    key order. `dividends`: root -> [(ex_date, USD per share)]; `rate`: the day's risk-free rate
+    (continuous annual fraction) of rule (c); `underlying(root, now)` the price in USD or None (such
+    holdings are skipped); `mark(key, contract, now)` the option's mark in USD; `max_dte` days and
+    `max_extrinsic` USD per share are rule (a); `fault_assigns()` is asked only when no rule assigns.
+    Raises ValueError for a bad dividend amount or a non-finite rate."""
+    if not math.isfinite(rate):
+        raise ValueError(f"rate must be a finite number, got {rate!r}")
     today = now.date()
     for key, (contract, quantity) in sorted(holdings.items()):
         if contract.kind != ContractKind.OPTION or quantity >= 0 or contract.expiry is None:
@@ -109,9 +116,12 @@ def early_assignments(holdings: Holdings, now: datetime, dividends: Dividends, u
         if intrinsic < exercise_threshold:
             continue
         extrinsic = mark(key, contract, now) - intrinsic
-        dividend = dividend_on(dividends, contract.root, next_session(today)) if contract.right == CALL else 0.0
+        if contract.right == CALL:
+            forgone = dividend_on(dividends, contract.root, next_session(today))
+        else:
+            forgone = float(contract.strike or 0.0) * -math.expm1(-rate * days_left / 365.0)
         by_rule = ((days_left <= max_dte and extrinsic < max_extrinsic)
-                   or (dividend > 0 and extrinsic < dividend))
+                   or (forgone > 0 and extrinsic < forgone))
         if by_rule or fault_assigns():
             yield exercise(contract, quantity, now, price, "early_assignment")
 

@@ -256,7 +256,7 @@ class BacktestRunner:
             return False
         self.state.now = close_dt
         self.broker.process(close_dt)
-        self.broker.check_early_assignment(close_dt, self.dividends)
+        self.broker.check_early_assignment(close_dt, self.dividends, self.state.rate)
         self.broker.settle_expiries(day, close_dt)
         self.broker.flush_events()
         self.system.on_session_end(close_dt)

@@ -267,14 +267,15 @@ class SimulatedBroker:
                                         self.settings.exercise_threshold):
             self._book(event)
 
-    def check_early_assignment(self, now: datetime, dividends: Dividends) -> None:
+    def check_early_assignment(self, now: datetime, dividends: Dividends, rate: float) -> None:
         """Assign short American equity options by the rules in offline/broker_settlement.py.
-        `dividends`: root -> [(ex_date, USD per share)]; ValueError for a bad amount. Unpriced
-        underlyings are skipped."""
+        `dividends`: root -> [(ex_date, USD per share)]; `rate`: the day's risk-free rate
+        (continuous annual fraction); ValueError for a bad amount or rate. Unpriced underlyings are
+        skipped."""
         self.flush_events()
         self._advance(now)
         fault_probability = self.settings.faults.early_assignment_probability
-        for event in early_assignments(self._holdings, now, dividends, self._underlying, self._refresh_mark,
+        for event in early_assignments(self._holdings, now, dividends, rate, self._underlying, self._refresh_mark,
                                        self.settings.exercise_threshold, self.settings.early_assignment_max_dte,
                                        self.settings.early_assignment_max_extrinsic,
                                        lambda: self._faults.chance(fault_probability)):

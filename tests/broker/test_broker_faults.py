@@ -94,7 +94,7 @@ def test_early_assignment_probability_one_assigns_any_in_the_money_short():
     h.market.set(put, 12.95, 13.05)
     h.broker.submit(intent([(put, -1)], -12.975))  # the fill point: mid -13.00, natural -12.95
     h.broker.process(T0 + MINUTE)
-    h.broker.check_early_assignment(at(T0.date(), 16), {})
+    h.broker.check_early_assignment(at(T0.date(), 16), {}, 0.0)
     assert [(e.reason, e.underlying_quantity) for e in h.assignments] == [("early_assignment", 100)]
 
 

@@ -130,7 +130,7 @@ def test_short_call_assigned_before_ex_dividend_and_dividend_debited():
     h.market.set(call, 19.9, 20.1)  # mid 20.00, intrinsic 549.5 - 530 = 19.50, extrinsic 0.50 < 1.76
     h.market.prices["SPY"] = 549.5
     cash = h.broker.cash
-    h.broker.check_early_assignment(at(date(2024, 6, 20), 16), dividends)
+    h.broker.check_early_assignment(at(date(2024, 6, 20), 16), dividends, 0.0)
     event = h.assignments[-1]
     assert (event.reason, event.underlying_quantity, event.cash) == ("early_assignment", -100, 53_000.0)
     assert h.broker.cash == pytest.approx(cash + 53_000)
@@ -143,9 +143,9 @@ def test_call_with_more_extrinsic_than_the_dividend_is_not_assigned():
     h = mid_harness()
     call = option("SPY", 530, "call", date(2024, 6, 28))
     hold(h, call, -1, 21.0, 22.0, 549.5)  # extrinsic 21.50 - 19.50 = 2.00 > 1.76
-    h.broker.check_early_assignment(at(date(2024, 6, 20), 16), {"SPY": [(date(2024, 6, 21), 1.7594)]})
+    h.broker.check_early_assignment(at(date(2024, 6, 20), 16), {"SPY": [(date(2024, 6, 21), 1.7594)]}, 0.0)
     assert h.assignments == []
-    h.broker.check_early_assignment(at(date(2024, 6, 18), 16), {"SPY": [(date(2024, 6, 21), 1.7594)]})
+    h.broker.check_early_assignment(at(date(2024, 6, 18), 16), {"SPY": [(date(2024, 6, 21), 1.7594)]}, 0.0)
     assert h.assignments == []  # two sessions before the ex-date (06-19 is a holiday: next is 06-20)
 
 
@@ -155,11 +155,34 @@ def test_deep_in_the_money_short_put_near_expiry_is_assigned_early():
     hold(h, near, -1, 20.02, 20.04, 480.0)  # DTE 2 on 06-18, extrinsic 0.03 < 0.05
     hold(h, far, -1, 20.02, 20.04, 480.0)  # DTE 3: kept
     cash = h.broker.cash
-    h.broker.check_early_assignment(at(date(2024, 6, 18), 16), {})
+    h.broker.check_early_assignment(at(date(2024, 6, 18), 16), {}, 0.0)
     assert [(e.contract, e.reason, e.underlying_quantity) for e in h.assignments] == [
         (near, "early_assignment", 100)]
     assert h.broker.cash == pytest.approx(cash - 50_000)
     assert h.broker.holdings()[far.key][1] == -1
+
+
+def test_short_put_worth_less_alive_than_the_interest_on_its_strike_is_assigned_early():
+    # 500 puts 30 days out, SPY 470: the holder who exercises now earns 500 (1 - e^(-0.05 x 30/365))
+    # = 2.04 of interest until expiry; one with 1.00 of extrinsic value left exercises, one with 2.50 not
+    h = mid_harness()
+    cheap, rich = option("SPY", 500, "put", date(2024, 7, 18)), option("SPY", 500, "put", date(2024, 7, 19))
+    hold(h, cheap, -1, 30.9, 31.1, 470.0)  # mark 31.00, intrinsic 30.00, extrinsic 1.00 < 2.04
+    hold(h, rich, -1, 32.4, 32.6, 470.0)  # extrinsic 2.50 > 2.05 (31 days)
+    h.broker.check_early_assignment(at(date(2024, 6, 18), 16), {}, 0.05)
+    assert [(e.contract, e.reason, e.underlying_quantity) for e in h.assignments] == [
+        (cheap, "early_assignment", 100)]
+    assert h.broker.holdings()[rich.key][1] == -1
+
+
+def test_without_interest_a_put_with_time_value_is_not_assigned_early():
+    h = mid_harness()
+    put = option("SPY", 500, "put", date(2024, 7, 18))
+    hold(h, put, -1, 30.9, 31.1, 470.0)
+    h.broker.check_early_assignment(at(date(2024, 6, 18), 16), {}, 0.0)
+    assert h.assignments == []
+    with pytest.raises(ValueError, match="rate"):
+        h.broker.check_early_assignment(at(date(2024, 6, 18), 16), {}, float("nan"))
 
 
 def test_index_options_and_long_options_are_never_assigned_early():
@@ -167,7 +190,7 @@ def test_index_options_and_long_options_are_never_assigned_early():
     spx, long_put = option("SPX", 5000, "put", date(2024, 6, 20)), option("SPY", 500, "put", date(2024, 6, 20))
     hold(h, spx, -1, 199.9, 200.1, 4800.0)
     hold(h, long_put, 1, 19.9, 20.1, 480.0)
-    h.broker.check_early_assignment(at(date(2024, 6, 18), 16), {})
+    h.broker.check_early_assignment(at(date(2024, 6, 18), 16), {}, 0.0)
     assert h.assignments == []
 
 
@@ -176,7 +199,7 @@ def test_bad_dividend_amount_is_refused():
     call = option("SPY", 530, "call", date(2024, 6, 28))
     hold(h, call, -1, 20.0, 21.0, 549.0)
     with pytest.raises(ValueError, match="dividends"):
-        h.broker.check_early_assignment(at(date(2024, 6, 20), 16), {"SPY": [(date(2024, 6, 21), -1.0)]})
+        h.broker.check_early_assignment(at(date(2024, 6, 20), 16), {"SPY": [(date(2024, 6, 21), -1.0)]}, 0.0)
 
 
 @pytest.mark.parametrize(("right", "spot", "value"), [("call", 105.0, 5.0), ("call", 95.0, 0.0),
@@ -210,7 +233,7 @@ def test_early_assignments_ask_the_fault_only_when_no_rule_assigns():
         asked.append(True)
         return True
 
-    events = list(early_assignments(holdings, at(date(2024, 6, 18), 16), {}, lambda root, now: 480.0,
+    events = list(early_assignments(holdings, at(date(2024, 6, 18), 16), {}, 0.0, lambda root, now: 480.0,
                                     lambda key, contract, now: marks[key], 0.01, 2, 0.05, fault_assigns))
     assert [(e.contract, e.quantity, e.underlying_quantity, e.cash) for e in events] == [
         (by_rule, -1, 100, -50_000.0), (by_fault, -2, 200, -102_000.0)]
