@@ -1,0 +1,352 @@
+"""American option prices, Greeks and implied volatility (BSM, continuous dividend yield q).
+
+Method (all vectorised over options; the only Python loops run over nodes and iterations):
+
+* Puts are priced directly, calls by put-call symmetry C(S, K, r, q, sigma) = P(K, S, q, r, sigma).
+  A put with r <= 0 and a call with q <= 0 are never exercised early: the European BSM kernel
+  of greeks.pricing prices them (the double-boundary case q < r < 0 is treated as European too).
+* Exercise boundary B(tau) of the put: the QD+ approximation of Li (2010), solved by a few
+  Halley steps at the Chebyshev nodes of sqrt(tau), then refined by the fixed-point equation
+  "FP-B" of Andersen, Lake and Offengeim (2016): one Jacobi-Newton step and one plain step,
+  Gauss-Legendre integrals in the variable sqrt(tau - u). The boundary is interpolated as
+  H = ln(B / X)^2 on Chebyshev nodes in sqrt(tau), X = K min(1, r/q). Interpolation is a fixed
+  linear map (a matrix product), since every quadrature point sits at the same place in the
+  node variable for every option.
+* Price = European price + early-exercise premium
+  int_0^T [r K e^{-rt} N(-d-(t, S/B(T-t))) - q S e^{-qt} N(-d+(t, S/B(T-t)))] dt (Gauss-Legendre
+  in sqrt(t)). Delta and gamma differentiate that integral analytically (the boundary does not
+  depend on S); theta follows from the Black-Scholes PDE (theta = rV - (r-q) S delta -
+  sigma^2 S^2 gamma / 2 where the option is alive, 0 where it is exercised); vega and rho are
+  central finite differences of the price (the boundary recomputed).
+
+Floor rule: the premium is clipped at 0 (price >= European price), then the price is
+max(price, intrinsic max(w(S - K), 0)). Where S is beyond the exercise boundary (deep
+in-the-money puts: S <= B(T)), or the floor binds, the option is worth exactly its intrinsic
+value with delta -1 (put) / +1 (call) and zero gamma, vega, theta, rho.
+
+Accuracy against QuantLib 1.44 (FdBlackScholesVanillaEngine 800 x 800 and QdFpAmericanEngine
+high precision) on 2,000 random options of benchmarks.greeks_throughput.random_book
+(strikes +/-30 %, 1 day - 2 years, vol 8 - 80 %): see `python -m benchmarks.american_throughput`;
+the tests require |ours - QuantLib| <= max(0.02, 0.005 price) on the strategies' cases.
+
+Conventions, units, expiry limits and errors are those of greeks.pricing (right "call"/"put",
+float64 broadcasting, np.float64 for scalar inputs, vega per 1.00 vol, theta per YEAR, rho per
+1.00 rate). Only the standard library, numpy and scipy are imported (safe inside LEAN).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.special import ndtr  # type: ignore[import-untyped]
+
+from greeks.pricing import _arrays, _finish, _kernel, _validate, parse_right
+
+__all__ = [
+    "american_implied_volatility",
+    "american_price",
+    "american_price_and_delta",
+    "american_price_and_greeks",
+]
+
+_N_NODES = 5  # Chebyshev nodes of the boundary in sqrt(tau) (plus the node tau = 0)
+_N_FP = 5  # Gauss-Legendre points of each fixed-point integral
+_N_PRICE = 12  # Gauss-Legendre points of the premium integral
+_N_HALLEY = 3  # Halley steps of the QD+ boundary equation
+_N_NAIVE = 1  # plain fixed-point steps after the Jacobi-Newton step
+_BLOCK = 4096  # options per block (keeps the temporaries in cache)
+_H_SIGMA = 1e-4  # finite-difference bumps of vega and rho
+_H_RATE = 1e-4
+_INV_SQRT_2PI = float(1.0 / np.sqrt(2.0 * np.pi))
+_GREEKS = ("price", "delta", "gamma", "vega", "theta", "rho")
+
+
+def _lagrange(z_nodes: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Matrix (len(z), len(z_nodes)) interpolating on Chebyshev points of the second kind."""
+    w = (-1.0) ** np.arange(len(z_nodes))
+    w[0] *= 0.5
+    w[-1] *= 0.5
+    diff = z[:, None] - z_nodes[None, :]
+    hit = np.isclose(diff, 0.0, atol=1e-14)
+    diff[hit] = 1.0
+    m = w / diff
+    m /= m.sum(axis=1, keepdims=True)
+    rows = hit.any(axis=1)
+    m[rows] = hit[rows].astype(float)
+    return m
+
+
+def _tables() -> dict[str, np.ndarray]:
+    """Option-independent quadrature and interpolation tables (in units of T)."""
+    zc = -np.cos(np.pi * np.arange(_N_NODES + 1) / _N_NODES)  # ascending, zc[0] = -1 (tau = 0)
+    a = (0.5 * (1.0 + zc[1:])) ** 2  # tau_i / T at the nodes used
+    y, w = np.polynomial.legendre.leggauss(_N_FP)
+    s = a[:, None] * (0.25 * (1.0 + y) ** 2)  # (tau_i - u) / T: s = tau (1+y)^2 / 4
+    u = a[:, None] - s
+    fp_w = a[:, None] * 0.5 * (1.0 + y) * w  # ds = tau (1+y)/2 dy, / T
+    yp, wp = np.polynomial.legendre.leggauss(_N_PRICE)
+    t = 0.25 * (1.0 + yp) ** 2  # t / T
+    return {
+        "a": a, "sqrt_a": np.sqrt(a),
+        "fp_s": s.ravel(), "fp_sqrt_s": np.sqrt(s.ravel()), "fp_u": u.ravel(), "fp_w": fp_w.ravel(),
+        "fp_L": _lagrange(zc, 2.0 * np.sqrt(np.maximum(u.ravel(), 0.0)) - 1.0).T.copy(),
+        "pr_t": t, "pr_sqrt_t": np.sqrt(t), "pr_w": 0.5 * (1.0 + yp) * wp,
+        "pr_L": _lagrange(zc, 2.0 * np.sqrt(1.0 - t) - 1.0).T.copy(),
+    }
+
+
+_TAB = _tables()
+
+
+def _qd_plus(K: np.ndarray, T: np.ndarray, r: np.ndarray, q: np.ndarray, sig: np.ndarray,
+             xmax: np.ndarray) -> np.ndarray:
+    """QD+ put exercise boundary at the Chebyshev nodes, shape (m, n), by Halley steps from X."""
+    K, r, q, sig, xmax = K[:, None], r[:, None], q[:, None], sig[:, None], xmax[:, None]
+    tau = T[:, None] * _TAB["a"]
+    v = sig * np.sqrt(tau)
+    s2 = sig * sig
+    dr, dq = np.exp(-r * tau), np.exp(-q * tau)
+    h = -np.expm1(-r * tau)
+    om1 = 2.0 * (r - q) / s2 - 1.0
+    root = np.sqrt(om1 * om1 + 8.0 * r / (s2 * h))
+    lam = 0.5 * (-om1 - root)
+    lam_p = 2.0 * r / (s2 * h * h * root)
+    alpha = -2.0 * dr * r / (s2 * root)  # 2 dr r / (s2 (2 lam + omega - 1)), 2 lam + om1 = -root
+    beta = alpha * (1.0 / h - lam_p / root) - lam
+    c = alpha / (r * dr)
+    lkd = np.log(dq / (K * dr))
+    b = np.broadcast_to(xmax, tau.shape)
+    b_min = 1e-6 * xmax
+    for _ in range(_N_HALLEY):
+        dp = (np.log(b) + lkd) / v + 0.5 * v
+        dm = dp - v
+        n_dp, n_dm = ndtr(-dp), ndtr(-dm)
+        pdf = np.exp(-0.5 * dp * dp) * _INV_SQRT_2PI
+        npv = dr * K * n_dm - b * dq * n_dp
+        theta = r * K * dr * n_dm - q * b * dq * n_dp - 0.5 * s2 * b / v * dq * pdf
+        charm = -dq * (pdf * ((r - q) / v - dm / (2.0 * tau)) + q * n_dp)
+        one = 1.0 - dq * n_dp
+        f = one * b - beta * (K - b - npv) + c * theta
+        f1 = one + dq / v * pdf + beta * one + c * charm
+        gam = pdf * dq / (v * b)
+        colour = gam * (q + (r - q) * dp / v + (1.0 - dp * dm) / (2.0 * tau))
+        f2 = dq * pdf * (1.0 - dp / v) / (b * v) + beta * gam + c * colour
+        step = f / f1
+        step /= 1.0 - 0.5 * step * f2 / f1
+        b = np.clip(np.where(np.isfinite(step), b - step, b), b_min, xmax)
+    return b
+
+
+def _put_block(S: np.ndarray, K: np.ndarray, T: np.ndarray, r: np.ndarray, q: np.ndarray,
+               sig: np.ndarray, want: int) -> tuple[np.ndarray, ...]:
+    """Early-exercise premium of puts (r > 0, T > 0) and its S-derivatives (want = 1, 2, 3
+    outputs), plus the mask S <= B(T) (exercise now)."""
+    xmax = K * np.where(q > r, r / np.where(q > r, q, 1.0), 1.0)
+    ln_xk = np.log(xmax / K)
+    b = _qd_plus(K, T, r, q, sig, xmax)
+    m, n = b.shape
+    H = np.zeros((m, n + 1))
+    H[:, 1:] = np.log(b / xmax[:, None]) ** 2
+    Tc, rc, qc, sc, Kc = T[:, None], r[:, None], q[:, None], sig[:, None], K[:, None]
+    # node-level terms d+-(tau_i, b_i / K); ln(b/K) = ln(X/K) - sqrt(H_i)
+    tau = Tc * _TAB["a"]
+    v_node = sc * np.sqrt(Tc) * _TAB["sqrt_a"]
+    drift_node = (rc - qc) * tau
+    kfac = Kc * np.exp(-drift_node)
+    # integration points of the fixed-point integrals (node i, point k flattened)
+    v_pt = (sc * np.sqrt(Tc)) * _TAB["fp_sqrt_s"]
+    drift_pt = (rc - qc) * (Tc * _TAB["fp_s"])
+    er = np.exp((rc * Tc) * _TAB["fp_u"]) * (rc * Tc * _TAB["fp_w"])
+    eq = np.exp((qc * Tc) * _TAB["fp_u"]) * (qc * Tc * _TAB["fp_w"])
+    for it in range(1 + _N_NAIVE):
+        sqrt_h = np.sqrt(H[:, 1:])
+        h_pt = np.sqrt(np.maximum(H @ _TAB["fp_L"], 0.0))
+        dm = (h_pt - np.repeat(sqrt_h, _N_FP, axis=1) + drift_pt) / v_pt - 0.5 * v_pt
+        ni = (er * ndtr(dm)).reshape(m, n, _N_FP).sum(axis=2)
+        di = (eq * ndtr(dm + v_pt)).reshape(m, n, _N_FP).sum(axis=2)
+        dm0 = (ln_xk[:, None] - sqrt_h + drift_node) / v_node - 0.5 * v_node
+        dp0 = dm0 + v_node
+        num = ndtr(dm0) + ni
+        den = ndtr(dp0) + di
+        fv = kfac * num / den
+        if it == 0:  # Jacobi-Newton step
+            bv = b * v_node
+            nd = np.exp(-0.5 * dm0 * dm0) * _INV_SQRT_2PI / bv
+            dd = np.exp(-0.5 * dp0 * dp0) * _INV_SQRT_2PI / bv
+            fd = kfac * (nd - dd * num / den) / den
+            new = b - (fv - b) / (fd - 1.0)
+            fv = np.where(np.isfinite(new) & (new > 0.0), new, fv)
+        b = np.clip(fv, 1e-6 * xmax[:, None], xmax[:, None])
+        H[:, 1:] = np.log(b / xmax[:, None]) ** 2
+    exercise = S <= b[:, -1]
+    # premium integral over t = T (1+y)^2/4, boundary at T - t
+    Sc = S[:, None]
+    h_pr = np.sqrt(np.maximum(H @ _TAB["pr_L"], 0.0))
+    v_pr = (sc * np.sqrt(Tc)) * _TAB["pr_sqrt_t"]
+    t = Tc * _TAB["pr_t"]
+    dm = (np.log(Sc / xmax[:, None]) + h_pr + (rc - qc) * t) / v_pr - 0.5 * v_pr
+    dp = dm + v_pr
+    wt = Tc * _TAB["pr_w"]
+    er_t = np.exp(-rc * t)
+    eq_t = np.exp(-qc * t) * ndtr(-dp)
+    premium = (wt * (rc * Kc * er_t * ndtr(-dm) - qc * Sc * eq_t)).sum(axis=1)
+    out: list[np.ndarray] = [premium]
+    if want > 1:
+        pdf = er_t * np.exp(-0.5 * dm * dm) * _INV_SQRT_2PI  # e^{-rt} n(d-)
+        bt = xmax[:, None] * np.exp(-h_pr)
+        slope = qc * bt - rc * Kc
+        wv = wt / v_pr
+        out.append((wt * (-qc * eq_t) + wv * pdf * slope / Sc).sum(axis=1))
+        if want > 2:
+            out.append((wv * pdf * (rc * Kc - slope * dm / v_pr)).sum(axis=1) / (S * S))
+    return (*out, exercise)
+
+
+def _american(is_call: Any, S: np.ndarray, K: np.ndarray, T: np.ndarray, r: np.ndarray,
+              q: np.ndarray, sigma: np.ndarray, want: int) -> dict[str, np.ndarray]:
+    """price (want 1), delta (2), gamma (3) on validated arrays, any broadcastable shapes."""
+    shape = np.broadcast_shapes(*(np.shape(v) for v in (is_call, S, K, T, r, q, sigma)))
+    c, S, K, T, r, q, sigma = (np.broadcast_to(v, shape).ravel() for v in (is_call, S, K, T, r, q, sigma))
+    # put coordinates: a call is the put with S <-> K and r <-> q
+    Sp, Kp = np.where(c, K, S), np.where(c, S, K)
+    rp, qp = np.where(c, q, r), np.where(c, r, q)
+    keys = ("price", "delta", "gamma")[:want]
+    with np.errstate(all="ignore"):
+        eu = _kernel(np.bool_(False), Sp, Kp, T, rp, qp, sigma, keys)
+        out = {k: np.array(eu[k], dtype=float) for k in keys}
+        idx = np.flatnonzero((rp > 0.0) & (T > 0.0) & (sigma > 0.0) & np.isfinite(Sp + Kp + qp))
+        for start in range(0, idx.size, _BLOCK):
+            j = idx[start:start + _BLOCK]
+            res = _put_block(Sp[j], Kp[j], T[j], rp[j], qp[j], sigma[j], want)
+            exercise = res[-1] | (out["price"][j] + np.maximum(res[0], 0.0) <= Kp[j] - Sp[j])
+            alive = ~exercise & (res[0] > 0.0)  # premium clipped at 0: keep the European values
+            for k, v in zip(keys, res[:-1], strict=False):
+                out[k][j] = np.where(alive, out[k][j] + v, out[k][j])
+            out["price"][j] = np.where(exercise, Kp[j] - Sp[j], out["price"][j])
+            if want > 1:
+                out["delta"][j] = np.where(exercise, -1.0, out["delta"][j])
+            if want > 2:
+                out["gamma"][j] = np.where(exercise, 0.0, out["gamma"][j])
+        out["price"] = np.maximum(out["price"], np.maximum(Kp - Sp, 0.0))
+        if want > 1:  # back to call coordinates by homogeneity: dP/dK = (P - S dP/dS) / K
+            out["delta"] = np.where(c, (out["price"] - Sp * out["delta"]) / Kp, out["delta"])
+        if want > 2:
+            out["gamma"] = np.where(c, out["gamma"] * (Sp / Kp) ** 2, out["gamma"])
+    return {k: v.reshape(shape) for k, v in out.items()}
+
+
+def american_price_and_delta(is_call: Any, S: Any, K: Any, T: Any, r: Any, q: Any, sigma: Any
+                             ) -> tuple[np.ndarray, np.ndarray]:
+    """(price, delta) of American options on inputs the caller has already checked (S, K,
+    sigma > 0, T >= 0; is_call a bool array or scalar): the chain model's hot path, skipping
+    validation and the other Greeks. Same numbers as american_price_and_greeks."""
+    res = _american(is_call, *(np.asarray(v, dtype=float) for v in (S, K, T, r, q, sigma)), want=2)
+    return res["price"], res["delta"]
+
+
+def _inputs(fn: str, right: Any, S: Any, K: Any, T: Any, r: Any, q: Any, sigma: Any
+            ) -> tuple[Any, dict[str, np.ndarray]]:
+    is_call = parse_right(right)
+    a = _arrays(fn, np.shape(is_call), S=S, K=K, T=T, r=r, q=q, sigma=sigma)
+    _validate(fn, a, "S")
+    return is_call, a
+
+
+def american_price(right: Any, S: Any, K: Any, T: Any, r: Any, q: Any, sigma: Any) -> Any:
+    """Price of an American option (per unit of underlying) with continuous dividend yield q.
+
+    Arguments, units and errors as greeks.pricing.bsm_price; T == 0 gives intrinsic value.
+    Never below the European price nor below intrinsic value max(w(S - K), 0).
+    """
+    is_call, a = _inputs("american_price", right, S, K, T, r, q, sigma)
+    return _finish(_american(is_call, a["S"], a["K"], a["T"], a["r"], a["q"], a["sigma"], 1)["price"])
+
+
+def american_price_and_greeks(right: Any, S: Any, K: Any, T: Any, r: Any, q: Any, sigma: Any
+                              ) -> dict[str, Any]:
+    """Price and Greeks of American options: keys price, delta, gamma, vega, theta, rho.
+
+    Units as greeks.pricing.bsm_price_and_greeks (vega per 1.00 vol, theta per YEAR as
+    calendar time passes, rho per 1.00 rate); expiry limits likewise. Options exercised now
+    (beyond the boundary) have delta +/-1 and zero gamma, vega, theta, rho. Errors as
+    american_price.
+    """
+    is_call, a = _inputs("american_price_and_greeks", right, S, K, T, r, q, sigma)
+    S_, K_, T_, r_, q_, sig = a["S"], a["K"], a["T"], a["r"], a["q"], a["sigma"]
+    res = _american(is_call, S_, K_, T_, r_, q_, sig, 3)
+    shape = res["price"].shape
+    eu = _kernel(is_call, S_, K_, T_, r_, q_, sig, _GREEKS)
+    eu = {k: np.broadcast_to(v, shape) for k, v in eu.items()}
+    c = np.broadcast_to(is_call, shape)
+    r_b, q_b, S_b, sig_b = (np.broadcast_to(v, shape) for v in (r_, q_, S_, sig))
+    european = np.where(c, q_b <= 0.0, r_b <= 0.0) | (np.broadcast_to(T_, shape) == 0.0)
+    intrinsic = np.maximum(np.where(c, S_b - np.broadcast_to(K_, shape), np.broadcast_to(K_, shape) - S_b), 0.0)
+    dead = ~european & (res["price"] <= intrinsic)  # exercised now
+    sig_dn = np.maximum(sig_b - _H_SIGMA, 0.5 * sig_b)
+    up = _american(is_call, S_, K_, T_, r_, q_, sig_b + _H_SIGMA, 1)["price"]
+    dn = _american(is_call, S_, K_, T_, r_, q_, sig_dn, 1)["price"]
+    vega = (up - dn) / (sig_b + _H_SIGMA - sig_dn)
+    up = _american(is_call, S_, K_, T_, r_b + _H_RATE, q_, sig, 1)["price"]
+    dn = _american(is_call, S_, K_, T_, r_b - _H_RATE, q_, sig, 1)["price"]
+    rho = (up - dn) / (2.0 * _H_RATE)
+    with np.errstate(all="ignore"):
+        theta = r_b * res["price"] - (r_b - q_b) * S_b * res["delta"] - 0.5 * (sig_b * S_b) ** 2 * res["gamma"]
+    out = dict(res, vega=vega, theta=theta, rho=rho)
+    for k in ("vega", "theta", "rho"):
+        out[k] = np.where(european, eu[k], np.where(dead, 0.0, out[k]))
+    for k in ("price", "delta", "gamma"):
+        out[k] = np.where(european, eu[k], out[k])
+    return {k: _finish(out[k]) for k in _GREEKS}
+
+
+def american_implied_volatility(price: Any, right: Any, S: Any, K: Any, T: Any, r: Any, q: Any) -> Any:
+    """Volatility (annual fraction) at which american_price reproduces `price`.
+
+    Vectorised safeguarded secant / bisection (Illinois) in sigma on [1e-4, 10], run on all
+    options at once. Returns NaN where no volatility reproduces the price: price at or below
+    intrinsic value max(w(S - K), 0) (within floating-point rounding), price at or above the
+    upper bound S (call) / K (put), price outside the range of volatilities searched, T == 0
+    or NaN inputs. Accuracy: the price is reproduced to about 1e-10 of the strike. Raises
+    ValueError for an unknown right, S <= 0, K <= 0, T < 0.
+    """
+    fn = "american_implied_volatility"
+    is_call = parse_right(right)
+    a = _arrays(fn, np.shape(is_call), price=price, S=S, K=K, T=T, r=r, q=q)
+    _validate(fn, a, "S")
+    shape = np.broadcast_shapes(np.shape(is_call), *(v.shape for v in a.values()))
+    c = np.broadcast_to(is_call, shape).ravel()
+    p, S_, K_, T_, r_, q_ = (np.broadcast_to(a[k], shape).ravel() for k in ("price", "S", "K", "T", "r", "q"))
+    intrinsic = np.maximum(np.where(c, S_ - K_, K_ - S_), 0.0)
+    upper = np.where(c, S_, K_)
+    noise = 8.0 * np.finfo(float).eps * (S_ + K_)
+    lo, hi = np.full(p.size, 1e-4), np.full(p.size, 10.0)
+
+    def excess(sig: np.ndarray, j: np.ndarray) -> np.ndarray:
+        return _american(c[j], S_[j], K_[j], T_[j], r_[j], q_[j], sig, 1)["price"] - p[j]
+
+    j = np.flatnonzero((p > intrinsic + noise) & (p < upper) & (T_ > 0.0))
+    f_lo, f_hi = excess(lo[j], j), excess(hi[j], j)
+    ok = (f_lo <= 0.0) & (f_hi >= 0.0)
+    sigma = np.full(p.size, np.nan)
+    j, f_lo, f_hi, lo, hi = j[ok], f_lo[ok], f_hi[ok], lo[j[ok]], hi[j[ok]]
+    tol = 1e-10 * K_[j]
+    side = np.zeros(j.size)
+    for _ in range(100):
+        if j.size == 0:
+            break
+        with np.errstate(all="ignore"):
+            x = hi - f_hi * (hi - lo) / (f_hi - f_lo)
+        x = np.where(np.isfinite(x) & (x > lo) & (x < hi), x, 0.5 * (lo + hi))
+        f = excess(x, j)
+        done = (np.abs(f) <= tol) | (hi - lo <= 1e-12 * hi)
+        sigma[j[done]] = x[done]
+        low = f < 0.0  # root above x
+        # Illinois: halve the value kept at the end that stayed twice in a row
+        f_hi = np.where(low & (side < 0), 0.5 * f_hi, f_hi)
+        f_lo = np.where(~low & (side > 0), 0.5 * f_lo, f_lo)
+        lo, f_lo = np.where(low, x, lo), np.where(low, f, f_lo)
+        hi, f_hi = np.where(low, hi, x), np.where(low, f_hi, f)
+        side = np.where(low, -1.0, 1.0)
+        keep = ~done
+        j, lo, hi, f_lo, f_hi, side, tol = (v[keep] for v in (j, lo, hi, f_lo, f_hi, side, tol))
+    return _finish(sigma.reshape(shape))
