@@ -38,7 +38,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtr  # type: ignore[import-untyped]
 
 from greeks.pricing import _arrays, _finish, _kernel, _validate, parse_right
 
@@ -59,6 +58,33 @@ _H_SIGMA = 1e-4  # finite-difference bumps of vega and rho
 _H_RATE = 1e-4
 _INV_SQRT_2PI = float(1.0 / np.sqrt(2.0 * np.pi))
 _GREEKS = ("price", "delta", "gamma", "vega", "theta", "rho")
+
+
+# Normal CDF, Abramowitz-Stegun 26.2.17 (absolute error < 8e-8), scaled so that N(0) = 1/2
+# exactly (continuous and symmetric): about 3x faster than scipy's ndtr in numpy. Used only
+# for the boundary and the premium; the European part uses greeks.pricing (scipy ndtr).
+_AS_P = 0.2316419
+_AS_B = np.array([0.319381530, -0.356563782, 1.781477937, -1.821255978, 1.330274429])
+_AS_B = (_AS_B * (0.5 / _AS_B.sum())).tolist()
+
+
+def _ncdf(x: np.ndarray) -> np.ndarray:
+    a = np.abs(x)
+    t = a * _AS_P
+    t += 1.0
+    np.reciprocal(t, out=t)
+    p = t * _AS_B[4]
+    for c in _AS_B[3::-1]:
+        p += c
+        p *= t
+    np.square(a, out=a)
+    a *= -0.5
+    np.exp(a, out=a)
+    p *= a  # upper tail at |x|
+    np.subtract(0.5, p, out=p)
+    np.copysign(p, x, out=p)
+    p += 0.5
+    return p
 
 
 def _lagrange(z_nodes: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -89,6 +115,7 @@ def _tables() -> dict[str, np.ndarray]:
     return {
         "a": a, "sqrt_a": np.sqrt(a),
         "fp_s": s.ravel(), "fp_sqrt_s": np.sqrt(s.ravel()), "fp_u": u.ravel(), "fp_w": fp_w.ravel(),
+        "fp_G": np.kron(np.eye(_N_NODES), np.ones((_N_FP, 1))),  # sums each node's points
         "fp_L": _lagrange(zc, 2.0 * np.sqrt(np.maximum(u.ravel(), 0.0)) - 1.0).T.copy(),
         "pr_t": t, "pr_sqrt_t": np.sqrt(t), "pr_w": 0.5 * (1.0 + yp) * wp,
         "pr_L": _lagrange(zc, 2.0 * np.sqrt(1.0 - t) - 1.0).T.copy(),
@@ -115,12 +142,15 @@ def _qd_plus(K: np.ndarray, T: np.ndarray, r: np.ndarray, q: np.ndarray, sig: np
     beta = alpha * (1.0 / h - lam_p / root) - lam
     c = alpha / (r * dr)
     lkd = np.log(dq / (K * dr))
-    b = np.broadcast_to(xmax, tau.shape)
+    # seed: Barone-Adesi-Whaley's boundary guess, from the perpetual boundary K q1 / (q1 - 1)
+    q1 = 0.5 * (-om1 - np.sqrt(om1 * om1 + 8.0 * r / s2))
+    s_inf = K * q1 / (q1 - 1.0)
     b_min = 1e-6 * xmax
+    b = np.clip(s_inf + (K - s_inf) * np.exp(((r - q) * tau - 2.0 * v) * K / (K - s_inf)), b_min, xmax)
     for _ in range(_N_HALLEY):
         dp = (np.log(b) + lkd) / v + 0.5 * v
         dm = dp - v
-        n_dp, n_dm = ndtr(-dp), ndtr(-dm)
+        n_dp, n_dm = _ncdf(-dp), _ncdf(-dm)
         pdf = np.exp(-0.5 * dp * dp) * _INV_SQRT_2PI
         npv = dr * K * n_dm - b * dq * n_dp
         theta = r * K * dr * n_dm - q * b * dq * n_dp - 0.5 * s2 * b / v * dq * pdf
@@ -162,12 +192,13 @@ def _put_block(S: np.ndarray, K: np.ndarray, T: np.ndarray, r: np.ndarray, q: np
         sqrt_h = np.sqrt(H[:, 1:])
         h_pt = np.sqrt(np.maximum(H @ _TAB["fp_L"], 0.0))
         dm = (h_pt - np.repeat(sqrt_h, _N_FP, axis=1) + drift_pt) / v_pt - 0.5 * v_pt
-        ni = (er * ndtr(dm)).reshape(m, n, _N_FP).sum(axis=2)
-        di = (eq * ndtr(dm + v_pt)).reshape(m, n, _N_FP).sum(axis=2)
+        ni = (er * _ncdf(dm)) @ _TAB["fp_G"]
+        dm += v_pt
+        di = (eq * _ncdf(dm)) @ _TAB["fp_G"]
         dm0 = (ln_xk[:, None] - sqrt_h + drift_node) / v_node - 0.5 * v_node
         dp0 = dm0 + v_node
-        num = ndtr(dm0) + ni
-        den = ndtr(dp0) + di
+        num = _ncdf(dm0) + ni
+        den = _ncdf(dp0) + di
         fv = kfac * num / den
         if it == 0:  # Jacobi-Newton step
             bv = b * v_node
@@ -186,19 +217,19 @@ def _put_block(S: np.ndarray, K: np.ndarray, T: np.ndarray, r: np.ndarray, q: np
     t = Tc * _TAB["pr_t"]
     dm = (np.log(Sc / xmax[:, None]) + h_pr + (rc - qc) * t) / v_pr - 0.5 * v_pr
     dp = dm + v_pr
-    wt = Tc * _TAB["pr_w"]
     er_t = np.exp(-rc * t)
-    eq_t = np.exp(-qc * t) * ndtr(-dp)
-    premium = (wt * (rc * Kc * er_t * ndtr(-dm) - qc * Sc * eq_t)).sum(axis=1)
+    eq_t = np.exp(-qc * t) * _ncdf(-dp)
+    premium = T * ((rc * Kc * er_t * _ncdf(-dm) - qc * Sc * eq_t) @ _TAB["pr_w"])
     out: list[np.ndarray] = [premium]
     if want > 1:
         pdf = er_t * np.exp(-0.5 * dm * dm) * _INV_SQRT_2PI  # e^{-rt} n(d-)
         bt = xmax[:, None] * np.exp(-h_pr)
         slope = qc * bt - rc * Kc
-        wv = wt / v_pr
-        out.append((wt * (-qc * eq_t) + wv * pdf * slope / Sc).sum(axis=1))
+        wv = _TAB["pr_w"] / _TAB["pr_sqrt_t"]  # weight / sqrt(t/T)
+        sv = np.sqrt(T) / sig
+        out.append(-q * T * (eq_t @ _TAB["pr_w"]) + sv / S * ((pdf * slope) @ wv))
         if want > 2:
-            out.append((wv * pdf * (rc * Kc - slope * dm / v_pr)).sum(axis=1) / (S * S))
+            out.append(sv / (S * S) * ((pdf * (rc * Kc - slope * dm / v_pr)) @ wv))
     return (*out, exercise)
 
 
