@@ -51,7 +51,7 @@ __all__ = [
 _N_NODES = 5  # Chebyshev nodes of the boundary in sqrt(tau) (plus the node tau = 0)
 _N_FP = 5  # Gauss-Legendre points of each fixed-point integral
 _N_PRICE = 12  # Gauss-Legendre points of the premium integral
-_N_HALLEY = 3  # Halley steps of the QD+ boundary equation
+_N_HALLEY = 2  # Halley steps of the QD+ boundary equation
 _N_NAIVE = 1  # plain fixed-point steps after the Jacobi-Newton step
 _BLOCK = 4096  # options per block (keeps the temporaries in cache)
 _H_SIGMA = 1e-4  # finite-difference bumps of vega and rho
