@@ -206,7 +206,7 @@ def _put_block(S: np.ndarray, K: np.ndarray, T: np.ndarray, r: np.ndarray, q: np
             dd = np.exp(-0.5 * dp0 * dp0) * _INV_SQRT_2PI / bv
             fd = kfac * (nd - dd * num / den) / den
             new = b - (fv - b) / (fd - 1.0)
-            fv = np.where(np.isfinite(new) & (new > 0.0), new, fv)
+            fv = np.where((new > 0.0) & (new <= xmax[:, None]), new, fv)  # else a plain step
         b = np.clip(fv, 1e-6 * xmax[:, None], xmax[:, None])
         H[:, 1:] = np.log(b / xmax[:, None]) ** 2
     exercise = S <= b[:, -1]
@@ -242,27 +242,38 @@ def _american(is_call: Any, S: np.ndarray, K: np.ndarray, T: np.ndarray, r: np.n
     Sp, Kp = np.where(c, K, S), np.where(c, S, K)
     rp, qp = np.where(c, q, r), np.where(c, r, q)
     keys = ("price", "delta", "gamma")[:want]
+    w = np.where(c, 1.0, -1.0)
     with np.errstate(all="ignore"):
-        eu = _kernel(np.bool_(False), Sp, Kp, T, rp, qp, sigma, keys)
+        eu = _kernel(c, S, K, T, r, q, sigma, keys)  # European part, in the option's own terms
         out = {k: np.array(eu[k], dtype=float) for k in keys}
         idx = np.flatnonzero((rp > 0.0) & (T > 0.0) & (sigma > 0.0) & np.isfinite(Sp + Kp + qp))
         for start in range(0, idx.size, _BLOCK):
             j = idx[start:start + _BLOCK]
-            res = _put_block(Sp[j], Kp[j], T[j], rp[j], qp[j], sigma[j], want)
-            exercise = res[-1] | (out["price"][j] + np.maximum(res[0], 0.0) <= Kp[j] - Sp[j])
+            res = list(_put_block(Sp[j], Kp[j], T[j], rp[j], qp[j], sigma[j], want))
+            cj = c[j]
+            if want > 1:  # a call's premium is the put's with S <-> K: by homogeneity
+                res[1] = np.where(cj, (res[0] - Sp[j] * res[1]) / Kp[j], res[1])  # dP/dK = (P - S P_S)/K
+            if want > 2:
+                res[2] = np.where(cj, res[2] * (Sp[j] / Kp[j]) ** 2, res[2])
+            intrinsic = w[j] * (S[j] - K[j])
+            euro = out["price"][j]  # exercise now never gives less than the European price
+            exercise = (res[-1] & (intrinsic >= euro)) | (euro + np.maximum(res[0], 0.0) <= intrinsic)
             alive = ~exercise & (res[0] > 0.0)  # premium clipped at 0: keep the European values
             for k, v in zip(keys, res[:-1], strict=False):
                 out[k][j] = np.where(alive, out[k][j] + v, out[k][j])
-            out["price"][j] = np.where(exercise, Kp[j] - Sp[j], out["price"][j])
+            out["price"][j] = np.where(exercise, intrinsic, out["price"][j])
             if want > 1:
-                out["delta"][j] = np.where(exercise, -1.0, out["delta"][j])
+                out["delta"][j] = np.where(exercise, w[j], out["delta"][j])
             if want > 2:
                 out["gamma"][j] = np.where(exercise, 0.0, out["gamma"][j])
-        out["price"] = np.maximum(out["price"], np.maximum(Kp - Sp, 0.0))
-        if want > 1:  # back to call coordinates by homogeneity: dP/dK = (P - S dP/dS) / K
-            out["delta"] = np.where(c, (out["price"] - Sp * out["delta"]) / Kp, out["delta"])
-        if want > 2:
-            out["gamma"] = np.where(c, out["gamma"] * (Sp / Kp) ** 2, out["gamma"])
+        floored = out["price"] < w * (S - K)  # e.g. a European-path put deep in the money
+        if floored.any():
+            out["price"] = np.where(floored, w * (S - K), out["price"])
+            if want > 1:
+                out["delta"] = np.where(floored, w, out["delta"])
+            if want > 2:
+                out["gamma"] = np.where(floored, 0.0, out["gamma"])
+        out["price"] = np.maximum(out["price"], 0.0)
     return {k: v.reshape(shape) for k, v in out.items()}
 
 
@@ -306,27 +317,23 @@ def american_price_and_greeks(right: Any, S: Any, K: Any, T: Any, r: Any, q: Any
     S_, K_, T_, r_, q_, sig = a["S"], a["K"], a["T"], a["r"], a["q"], a["sigma"]
     res = _american(is_call, S_, K_, T_, r_, q_, sig, 3)
     shape = res["price"].shape
-    eu = _kernel(is_call, S_, K_, T_, r_, q_, sig, _GREEKS)
-    eu = {k: np.broadcast_to(v, shape) for k, v in eu.items()}
-    c = np.broadcast_to(is_call, shape)
-    r_b, q_b, S_b, sig_b = (np.broadcast_to(v, shape) for v in (r_, q_, S_, sig))
-    european = np.where(c, q_b <= 0.0, r_b <= 0.0) | (np.broadcast_to(T_, shape) == 0.0)
-    intrinsic = np.maximum(np.where(c, S_b - np.broadcast_to(K_, shape), np.broadcast_to(K_, shape) - S_b), 0.0)
-    dead = ~european & (res["price"] <= intrinsic)  # exercised now
+    c, S_b, K_b, T_b, r_b, q_b, sig_b = (np.broadcast_to(v, shape) for v in (is_call, S_, K_, T_, r_, q_, sig))
+    eu = _kernel(c, S_b, K_b, T_b, r_b, q_b, sig_b, _GREEKS)
+    european = np.where(c, q_b <= 0.0, r_b <= 0.0) | (T_b == 0.0)
+    intrinsic = np.maximum(np.where(c, S_b - K_b, K_b - S_b), 0.0)
+    dead = (res["price"] <= intrinsic) & (intrinsic > 0.0) & (T_b > 0.0)  # exercised now
     sig_dn = np.maximum(sig_b - _H_SIGMA, 0.5 * sig_b)
-    up = _american(is_call, S_, K_, T_, r_, q_, sig_b + _H_SIGMA, 1)["price"]
-    dn = _american(is_call, S_, K_, T_, r_, q_, sig_dn, 1)["price"]
+    up = _american(c, S_b, K_b, T_b, r_b, q_b, sig_b + _H_SIGMA, 1)["price"]
+    dn = _american(c, S_b, K_b, T_b, r_b, q_b, sig_dn, 1)["price"]
     vega = (up - dn) / (sig_b + _H_SIGMA - sig_dn)
-    up = _american(is_call, S_, K_, T_, r_b + _H_RATE, q_, sig, 1)["price"]
-    dn = _american(is_call, S_, K_, T_, r_b - _H_RATE, q_, sig, 1)["price"]
+    up = _american(c, S_b, K_b, T_b, r_b + _H_RATE, q_b, sig_b, 1)["price"]
+    dn = _american(c, S_b, K_b, T_b, r_b - _H_RATE, q_b, sig_b, 1)["price"]
     rho = (up - dn) / (2.0 * _H_RATE)
     with np.errstate(all="ignore"):
         theta = r_b * res["price"] - (r_b - q_b) * S_b * res["delta"] - 0.5 * (sig_b * S_b) ** 2 * res["gamma"]
     out = dict(res, vega=vega, theta=theta, rho=rho)
     for k in ("vega", "theta", "rho"):
-        out[k] = np.where(european, eu[k], np.where(dead, 0.0, out[k]))
-    for k in ("price", "delta", "gamma"):
-        out[k] = np.where(european, eu[k], out[k])
+        out[k] = np.where(dead, 0.0, np.where(european, eu[k], out[k]))
     return {k: _finish(out[k]) for k in _GREEKS}
 
 
