@@ -53,7 +53,8 @@ _N_FP = 5  # Gauss-Legendre points of each fixed-point integral
 _N_PRICE = 12  # Gauss-Legendre points of the premium integral
 _N_HALLEY = 2  # Halley steps of the QD+ boundary equation
 _N_NAIVE = 1  # plain fixed-point steps after the Jacobi-Newton step
-_BLOCK = 4096  # options per block (keeps the temporaries in cache)
+_BLOCK = 1024  # options per block (keeps the temporaries in cache)
+_MM_ROWS = 512  # matrix products in row chunks this small stay single-threaded in OpenBLAS
 _H_SIGMA = 1e-4  # finite-difference bumps of vega and rho
 _H_RATE = 1e-4
 _INV_SQRT_2PI = float(1.0 / np.sqrt(2.0 * np.pi))
@@ -125,6 +126,16 @@ def _tables() -> dict[str, np.ndarray]:
 _TAB = _tables()
 
 
+def _mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b by chunks of rows, so that BLAS never starts threads (one core, no spin-waits)."""
+    if a.shape[0] <= _MM_ROWS:
+        return a @ b
+    out = np.empty((a.shape[0],) + b.shape[1:])
+    for i in range(0, a.shape[0], _MM_ROWS):
+        np.matmul(a[i:i + _MM_ROWS], b, out=out[i:i + _MM_ROWS])
+    return out
+
+
 def _qd_plus(K: np.ndarray, T: np.ndarray, r: np.ndarray, q: np.ndarray, sig: np.ndarray,
              xmax: np.ndarray) -> np.ndarray:
     """QD+ put exercise boundary at the Chebyshev nodes, shape (m, n), by Halley steps from X."""
@@ -190,11 +201,11 @@ def _put_block(S: np.ndarray, K: np.ndarray, T: np.ndarray, r: np.ndarray, q: np
     eq = np.exp((qc * Tc) * _TAB["fp_u"]) * (qc * Tc * _TAB["fp_w"])
     for it in range(1 + _N_NAIVE):
         sqrt_h = np.sqrt(H[:, 1:])
-        h_pt = np.sqrt(np.maximum(H @ _TAB["fp_L"], 0.0))
+        h_pt = np.sqrt(np.maximum(_mm(H, _TAB["fp_L"]), 0.0))
         dm = (h_pt - np.repeat(sqrt_h, _N_FP, axis=1) + drift_pt) / v_pt - 0.5 * v_pt
-        ni = (er * _ncdf(dm)) @ _TAB["fp_G"]
+        ni = _mm(er * _ncdf(dm), _TAB["fp_G"])
         dm += v_pt
-        di = (eq * _ncdf(dm)) @ _TAB["fp_G"]
+        di = _mm(eq * _ncdf(dm), _TAB["fp_G"])
         dm0 = (ln_xk[:, None] - sqrt_h + drift_node) / v_node - 0.5 * v_node
         dp0 = dm0 + v_node
         num = _ncdf(dm0) + ni
@@ -212,14 +223,14 @@ def _put_block(S: np.ndarray, K: np.ndarray, T: np.ndarray, r: np.ndarray, q: np
     exercise = S <= b[:, -1]
     # premium integral over t = T (1+y)^2/4, boundary at T - t
     Sc = S[:, None]
-    h_pr = np.sqrt(np.maximum(H @ _TAB["pr_L"], 0.0))
+    h_pr = np.sqrt(np.maximum(_mm(H, _TAB["pr_L"]), 0.0))
     v_pr = (sc * np.sqrt(Tc)) * _TAB["pr_sqrt_t"]
     t = Tc * _TAB["pr_t"]
     dm = (np.log(Sc / xmax[:, None]) + h_pr + (rc - qc) * t) / v_pr - 0.5 * v_pr
     dp = dm + v_pr
     er_t = np.exp(-rc * t)
     eq_t = np.exp(-qc * t) * _ncdf(-dp)
-    premium = T * ((rc * Kc * er_t * _ncdf(-dm) - qc * Sc * eq_t) @ _TAB["pr_w"])
+    premium = T * _mm(rc * Kc * er_t * _ncdf(-dm) - qc * Sc * eq_t, _TAB["pr_w"])
     out: list[np.ndarray] = [premium]
     if want > 1:
         pdf = er_t * np.exp(-0.5 * dm * dm) * _INV_SQRT_2PI  # e^{-rt} n(d-)
@@ -227,9 +238,9 @@ def _put_block(S: np.ndarray, K: np.ndarray, T: np.ndarray, r: np.ndarray, q: np
         slope = qc * bt - rc * Kc
         wv = _TAB["pr_w"] / _TAB["pr_sqrt_t"]  # weight / sqrt(t/T)
         sv = np.sqrt(T) / sig
-        out.append(-q * T * (eq_t @ _TAB["pr_w"]) + sv / S * ((pdf * slope) @ wv))
+        out.append(-q * T * _mm(eq_t, _TAB["pr_w"]) + sv / S * _mm(pdf * slope, wv))
         if want > 2:
-            out.append(sv / (S * S) * ((pdf * (rc * Kc - slope * dm / v_pr)) @ wv))
+            out.append(sv / (S * S) * _mm(pdf * (rc * Kc - slope * dm / v_pr), wv))
     return (*out, exercise)
 
 
