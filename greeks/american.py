@@ -54,7 +54,7 @@ _N_PRICE = 12  # Gauss-Legendre points of the premium integral
 _N_HALLEY = 2  # Halley steps of the QD+ boundary equation
 _N_NAIVE = 1  # plain fixed-point steps after the Jacobi-Newton step
 _BLOCK = 1024  # options per block (keeps the temporaries in cache)
-_MM_ROWS = 512  # matrix products in row chunks this small stay single-threaded in OpenBLAS
+_MM_COLS = 512  # matrix products in column chunks this small stay single-threaded in OpenBLAS
 _H_SIGMA = 1e-4  # finite-difference bumps of vega and rho
 _H_RATE = 1e-4
 _INV_SQRT_2PI = float(1.0 / np.sqrt(2.0 * np.pi))
@@ -113,13 +113,14 @@ def _tables() -> dict[str, np.ndarray]:
     fp_w = a[:, None] * 0.5 * (1.0 + y) * w  # ds = tau (1+y)/2 dy, / T
     yp, wp = np.polynomial.legendre.leggauss(_N_PRICE)
     t = 0.25 * (1.0 + yp) ** 2  # t / T
+    col = (lambda x: np.ascontiguousarray(np.ravel(x)[:, None]))
     return {
-        "a": a, "sqrt_a": np.sqrt(a),
-        "fp_s": s.ravel(), "fp_sqrt_s": np.sqrt(s.ravel()), "fp_u": u.ravel(), "fp_w": fp_w.ravel(),
-        "fp_G": np.kron(np.eye(_N_NODES), np.ones((_N_FP, 1))),  # sums each node's points
-        "fp_L": _lagrange(zc, 2.0 * np.sqrt(np.maximum(u.ravel(), 0.0)) - 1.0).T.copy(),
-        "pr_t": t, "pr_sqrt_t": np.sqrt(t), "pr_w": 0.5 * (1.0 + yp) * wp,
-        "pr_L": _lagrange(zc, 2.0 * np.sqrt(1.0 - t) - 1.0).T.copy(),
+        "a": col(a), "sqrt_a": col(np.sqrt(a)),
+        "fp_s": col(s), "fp_sqrt_s": col(np.sqrt(s)), "fp_u": col(u), "fp_w": col(fp_w),
+        "fp_G": np.kron(np.eye(_N_NODES), np.ones((1, _N_FP))),  # sums each node's points
+        "fp_L": _lagrange(zc, 2.0 * np.sqrt(np.maximum(u.ravel(), 0.0)) - 1.0),
+        "pr_t": col(t), "pr_sqrt_t": col(np.sqrt(t)), "pr_w": 0.5 * (1.0 + yp) * wp,
+        "pr_L": _lagrange(zc, 2.0 * np.sqrt(1.0 - t) - 1.0),
     }
 
 
@@ -127,20 +128,19 @@ _TAB = _tables()
 
 
 def _mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a @ b by chunks of rows, so that BLAS never starts threads (one core, no spin-waits)."""
-    if a.shape[0] <= _MM_ROWS:
+    """a @ b by chunks of columns, so that BLAS never starts threads (one core, no spin-waits)."""
+    if b.shape[-1] <= _MM_COLS:
         return a @ b
-    out = np.empty((a.shape[0],) + b.shape[1:])
-    for i in range(0, a.shape[0], _MM_ROWS):
-        np.matmul(a[i:i + _MM_ROWS], b, out=out[i:i + _MM_ROWS])
+    out = np.empty(a.shape[:-1] + b.shape[-1:])
+    for i in range(0, b.shape[-1], _MM_COLS):
+        out[..., i:i + _MM_COLS] = a @ b[:, i:i + _MM_COLS]
     return out
 
 
 def _qd_plus(K: np.ndarray, T: np.ndarray, r: np.ndarray, q: np.ndarray, sig: np.ndarray,
              xmax: np.ndarray) -> np.ndarray:
-    """QD+ put exercise boundary at the Chebyshev nodes, shape (m, n), by Halley steps from X."""
-    K, r, q, sig, xmax = K[:, None], r[:, None], q[:, None], sig[:, None], xmax[:, None]
-    tau = T[:, None] * _TAB["a"]
+    """QD+ put exercise boundary at the Chebyshev nodes, shape (n, m), by Halley steps."""
+    tau = _TAB["a"] * T
     v = sig * np.sqrt(tau)
     s2 = sig * sig
     dr, dq = np.exp(-r * tau), np.exp(-q * tau)
@@ -152,29 +152,35 @@ def _qd_plus(K: np.ndarray, T: np.ndarray, r: np.ndarray, q: np.ndarray, sig: np
     alpha = -2.0 * dr * r / (s2 * root)  # 2 dr r / (s2 (2 lam + omega - 1)), 2 lam + om1 = -root
     beta = alpha * (1.0 / h - lam_p / root) - lam
     c = alpha / (r * dr)
-    lkd = np.log(dq / (K * dr))
+    # f(b) = k0 b - k1 + k2 N(-d-) - b (k3 N(-d+) + k4 n(d+)), Li's QD+ equation, and its
+    # derivatives, with everything that does not depend on b folded into coefficients
+    iv, g = 1.0 / v, _INV_SQRT_2PI * dq / v
+    k0 = 1.0 + beta
+    k1, k2 = beta * K, K * dr * (beta + c * r)
+    k3, k4 = dq * (k0 + c * q), 0.5 * c * s2 * g
+    j2, j3 = g * (1.0 - c * (r - q)), _INV_SQRT_2PI * c * dq / (2.0 * tau)
+    l0, l1, l2 = k0 + c * q + c / (2.0 * tau), (c * (r - q) - 1.0) * iv, -c / (2.0 * tau)
+    lkd = np.log(dq / (K * dr)) * iv + 0.5 * v
     # seed: Barone-Adesi-Whaley's boundary guess, from the perpetual boundary K q1 / (q1 - 1)
     q1 = 0.5 * (-om1 - np.sqrt(om1 * om1 + 8.0 * r / s2))
     s_inf = K * q1 / (q1 - 1.0)
     b_min = 1e-6 * xmax
-    b = np.clip(s_inf + (K - s_inf) * np.exp(((r - q) * tau - 2.0 * v) * K / (K - s_inf)), b_min, xmax)
+    b = s_inf + (K - s_inf) * np.exp(((r - q) * tau - 2.0 * v) * K / (K - s_inf))
+    b = np.minimum(np.maximum(b, b_min), xmax)
+    buf = np.empty((2,) + b.shape)
     for _ in range(_N_HALLEY):
-        dp = (np.log(b) + lkd) / v + 0.5 * v
+        dp = np.log(b) * iv + lkd
         dm = dp - v
-        n_dp, n_dm = _ncdf(-dp), _ncdf(-dm)
-        pdf = np.exp(-0.5 * dp * dp) * _INV_SQRT_2PI
-        npv = dr * K * n_dm - b * dq * n_dp
-        theta = r * K * dr * n_dm - q * b * dq * n_dp - 0.5 * s2 * b / v * dq * pdf
-        charm = -dq * (pdf * ((r - q) / v - dm / (2.0 * tau)) + q * n_dp)
-        one = 1.0 - dq * n_dp
-        f = one * b - beta * (K - b - npv) + c * theta
-        f1 = one + dq / v * pdf + beta * one + c * charm
-        gam = pdf * dq / (v * b)
-        colour = gam * (q + (r - q) * dp / v + (1.0 - dp * dm) / (2.0 * tau))
-        f2 = dq * pdf * (1.0 - dp / v) / (b * v) + beta * gam + c * colour
+        np.negative(dp, out=buf[0])
+        np.negative(dm, out=buf[1])
+        n_dp, n_dm = _ncdf(buf)  # one call for both: these arrays are small
+        pdf = np.exp(-0.5 * dp * dp)
+        f = k0 * b - k1 + k2 * n_dm - b * (k3 * n_dp + k4 * pdf)
+        f1 = k0 - k3 * n_dp + pdf * (j2 + j3 * dm)
+        f2 = (g * pdf / b) * (l0 + dp * (l1 + l2 * dm))
         step = f / f1
         step /= 1.0 - 0.5 * step * f2 / f1
-        b = np.clip(np.where(np.isfinite(step), b - step, b), b_min, xmax)
+        b = np.minimum(np.maximum(np.where(np.isfinite(step), b - step, b), b_min), xmax)
     return b
 
 
@@ -185,28 +191,31 @@ def _put_block(S: np.ndarray, K: np.ndarray, T: np.ndarray, r: np.ndarray, q: np
     xmax = K * np.where(q > r, r / np.where(q > r, q, 1.0), 1.0)
     ln_xk = np.log(xmax / K)
     b = _qd_plus(K, T, r, q, sig, xmax)
-    m, n = b.shape
-    H = np.zeros((m, n + 1))
-    H[:, 1:] = np.log(b / xmax[:, None]) ** 2
-    Tc, rc, qc, sc, Kc = T[:, None], r[:, None], q[:, None], sig[:, None], K[:, None]
+    n, m = b.shape
+    H = np.zeros((n + 1, m))
+    H[1:] = np.log(b / xmax) ** 2
+    b_min = 1e-6 * xmax
+    sq_t, rq = np.sqrt(T), r - q
     # node-level terms d+-(tau_i, b_i / K); ln(b/K) = ln(X/K) - sqrt(H_i)
-    tau = Tc * _TAB["a"]
-    v_node = sc * np.sqrt(Tc) * _TAB["sqrt_a"]
-    drift_node = (rc - qc) * tau
-    kfac = Kc * np.exp(-drift_node)
+    v_node = _TAB["sqrt_a"] * (sig * sq_t)
+    iv_node = 1.0 / v_node
+    c_node = (ln_xk + _TAB["a"] * (rq * T)) * iv_node - 0.5 * v_node
+    kfac = K * np.exp(_TAB["a"] * (-rq * T))
     # integration points of the fixed-point integrals (node i, point k flattened)
-    v_pt = (sc * np.sqrt(Tc)) * _TAB["fp_sqrt_s"]
-    drift_pt = (rc - qc) * (Tc * _TAB["fp_s"])
-    er = np.exp((rc * Tc) * _TAB["fp_u"]) * (rc * Tc * _TAB["fp_w"])
-    eq = np.exp((qc * Tc) * _TAB["fp_u"]) * (qc * Tc * _TAB["fp_w"])
+    v_pt = _TAB["fp_sqrt_s"] * (sig * sq_t)
+    iv_pt = 1.0 / v_pt
+    c_pt = _TAB["fp_s"] * (rq * T) * iv_pt - 0.5 * v_pt
+    er = np.exp(_TAB["fp_u"] * (r * T)) * (_TAB["fp_w"] * (r * T))
+    eq = np.exp(_TAB["fp_u"] * (q * T)) * (_TAB["fp_w"] * (q * T))
     for it in range(1 + _N_NAIVE):
-        sqrt_h = np.sqrt(H[:, 1:])
-        h_pt = np.sqrt(np.maximum(_mm(H, _TAB["fp_L"]), 0.0))
-        dm = (h_pt - np.repeat(sqrt_h, _N_FP, axis=1) + drift_pt) / v_pt - 0.5 * v_pt
-        ni = _mm(er * _ncdf(dm), _TAB["fp_G"])
+        sqrt_h = np.sqrt(H[1:])
+        h_pt = np.sqrt(np.maximum(_mm(_TAB["fp_L"], H), 0.0))
+        h_pt -= np.repeat(sqrt_h, _N_FP, axis=0)
+        dm = h_pt * iv_pt + c_pt
+        ni = _mm(_TAB["fp_G"], er * _ncdf(dm))
         dm += v_pt
-        di = _mm(eq * _ncdf(dm), _TAB["fp_G"])
-        dm0 = (ln_xk[:, None] - sqrt_h + drift_node) / v_node - 0.5 * v_node
+        di = _mm(_TAB["fp_G"], eq * _ncdf(dm))
+        dm0 = c_node - sqrt_h * iv_node
         dp0 = dm0 + v_node
         num = _ncdf(dm0) + ni
         den = _ncdf(dp0) + di
@@ -217,30 +226,28 @@ def _put_block(S: np.ndarray, K: np.ndarray, T: np.ndarray, r: np.ndarray, q: np
             dd = np.exp(-0.5 * dp0 * dp0) * _INV_SQRT_2PI / bv
             fd = kfac * (nd - dd * num / den) / den
             new = b - (fv - b) / (fd - 1.0)
-            fv = np.where((new > 0.0) & (new <= xmax[:, None]), new, fv)  # else a plain step
-        b = np.clip(fv, 1e-6 * xmax[:, None], xmax[:, None])
-        H[:, 1:] = np.log(b / xmax[:, None]) ** 2
-    exercise = S <= b[:, -1]
+            fv = np.where((new > 0.0) & (new <= xmax), new, fv)  # else a plain step
+        b = np.minimum(np.maximum(fv, b_min), xmax)
+        H[1:] = np.log(b / xmax) ** 2
+    exercise = S <= b[-1]
     # premium integral over t = T (1+y)^2/4, boundary at T - t
-    Sc = S[:, None]
-    h_pr = np.sqrt(np.maximum(_mm(H, _TAB["pr_L"]), 0.0))
-    v_pr = (sc * np.sqrt(Tc)) * _TAB["pr_sqrt_t"]
-    t = Tc * _TAB["pr_t"]
-    dm = (np.log(Sc / xmax[:, None]) + h_pr + (rc - qc) * t) / v_pr - 0.5 * v_pr
+    h_pr = np.sqrt(np.maximum(_mm(_TAB["pr_L"], H), 0.0))
+    v_pr = _TAB["pr_sqrt_t"] * (sig * sq_t)
+    t = _TAB["pr_t"] * T
+    dm = (np.log(S / xmax) + h_pr + rq * t) / v_pr - 0.5 * v_pr
     dp = dm + v_pr
-    er_t = np.exp(-rc * t)
-    eq_t = np.exp(-qc * t) * _ncdf(-dp)
-    premium = T * _mm(rc * Kc * er_t * _ncdf(-dm) - qc * Sc * eq_t, _TAB["pr_w"])
+    er_t = np.exp(-r * t)
+    eq_t = np.exp(-q * t) * _ncdf(-dp)
+    premium = T * _mm(_TAB["pr_w"], (r * K) * er_t * _ncdf(-dm) - (q * S) * eq_t)
     out: list[np.ndarray] = [premium]
     if want > 1:
         pdf = er_t * np.exp(-0.5 * dm * dm) * _INV_SQRT_2PI  # e^{-rt} n(d-)
-        bt = xmax[:, None] * np.exp(-h_pr)
-        slope = qc * bt - rc * Kc
-        wv = _TAB["pr_w"] / _TAB["pr_sqrt_t"]  # weight / sqrt(t/T)
-        sv = np.sqrt(T) / sig
-        out.append(-q * T * _mm(eq_t, _TAB["pr_w"]) + sv / S * _mm(pdf * slope, wv))
+        slope = q * (xmax * np.exp(-h_pr)) - r * K
+        wv = _TAB["pr_w"] / _TAB["pr_sqrt_t"].ravel()  # weight / sqrt(t/T)
+        sv = sq_t / sig
+        out.append(-q * T * _mm(_TAB["pr_w"], eq_t) + sv / S * _mm(wv, pdf * slope))
         if want > 2:
-            out.append(sv / (S * S) * _mm(pdf * (rc * Kc - slope * dm / v_pr), wv))
+            out.append(sv / (S * S) * _mm(wv, pdf * (r * K - slope * dm / v_pr)))
     return (*out, exercise)
 
 
