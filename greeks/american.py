@@ -48,11 +48,11 @@ __all__ = [
     "american_price_and_greeks",
 ]
 
-_N_NODES = 5  # Chebyshev nodes of the boundary in sqrt(tau) (plus the node tau = 0)
-_N_FP = 5  # Gauss-Legendre points of each fixed-point integral
-_N_PRICE = 12  # Gauss-Legendre points of the premium integral
+_N_NODES = 4  # Chebyshev nodes of the boundary in sqrt(tau) (plus the node tau = 0)
+_N_FP = 4  # Gauss-Legendre points of each fixed-point integral
+_N_PRICE = 10  # Gauss-Legendre points of the premium integral
 _N_HALLEY = 2  # Halley steps of the QD+ boundary equation
-_N_NAIVE = 1  # plain fixed-point steps after the Jacobi-Newton step
+_N_NAIVE = 0  # plain fixed-point steps after the Jacobi-Newton step
 _BLOCK = 1024  # options per block (keeps the temporaries in cache)
 _MM_COLS = 512  # matrix products in column chunks this small stay single-threaded in OpenBLAS
 _H_SIGMA = 1e-4  # finite-difference bumps of vega and rho
