@@ -38,6 +38,7 @@ backtest-real: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.seed_run --data $(DATA)
 	$(BIN)/python -m benchmarks.greeks_throughput
+	$(BIN)/python -m benchmarks.american_throughput
 	$(BIN)/python -m benchmarks.chain_model_speed
 	$(BIN)/python -m benchmarks.on_data_cost
 

@@ -308,7 +308,8 @@ def american_price_and_delta(is_call: Any, S: Any, K: Any, T: Any, r: Any, q: An
     """(price, delta) of American options on inputs the caller has already checked (S, K,
     sigma > 0, T >= 0; is_call a bool array or scalar): the chain model's hot path, skipping
     validation and the other Greeks. Same numbers as american_price_and_greeks."""
-    res = _american(is_call, *(np.asarray(v, dtype=float) for v in (S, K, T, r, q, sigma)), want=2)
+    S, K, T, r, q, sigma = (np.asarray(v, dtype=float) for v in (S, K, T, r, q, sigma))
+    res = _american(is_call, S, K, T, r, q, sigma, want=2)
     return res["price"], res["delta"]
 
 

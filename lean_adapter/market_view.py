@@ -21,6 +21,7 @@ from AlgorithmImports import OptionRight, QCAlgorithm, SecurityType, Slice, Symb
 
 from config.constants import product_spec
 from core.types import ChainSnapshot, Contract, ContractKind, DailyBars, Quote
+from greeks.american import american_implied_volatility, american_price_and_greeks
 from greeks.pricing import black76_greeks, bsm_greeks, implied_volatility
 from helpers.exchange_calendar import EASTERN
 from lean_adapter.clock import to_eastern
@@ -204,19 +205,30 @@ class LeanMarketView:
     def _fill_greeks(self, root: str, now: datetime, expiries: np.ndarray, strikes: np.ndarray,
                      is_call: np.ndarray, bid: np.ndarray, ask: np.ndarray, underlying: np.ndarray,
                      iv: np.ndarray, delta: np.ndarray, missing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Our IV and delta for the `missing` rows (NaN where no volatility reproduces the mid)."""
-        model = product_spec(root).option_model
+        """Our IV and delta for the `missing` rows (NaN where no volatility reproduces the mid):
+        Black-76 for futures options, the American model for American equity and ETF options
+        (SPY, QQQ, IWM: a deep in-the-money put's mid is only reachable with early exercise),
+        Black-Scholes for European index options. No dividend yield is known here (q = 0)."""
+        spec = product_spec(root)
+        model = spec.option_model
+        american = model == "bsm" and spec.exercise_style == "american"
         closes = [datetime.combine(d.astype(object), EXPIRY_TIME, EASTERN) for d in expiries[missing]]
         years = np.maximum([(c - now).total_seconds() / SECONDS_PER_YEAR for c in closes], MIN_YEARS)
         rate = self._rate(now.date())
         rights = np.where(is_call[missing], "call", "put")
         mid = (bid[missing] + ask[missing]) / 2.0
         price_basis = underlying[missing]
-        sigma = np.asarray(implied_volatility(mid, rights, price_basis, strikes[missing], years, rate, 0.0, model),
-                           dtype=float)
+        if american:
+            sigma = np.asarray(american_implied_volatility(mid, rights, price_basis, strikes[missing], years, rate,
+                                                           0.0), dtype=float)
+        else:
+            sigma = np.asarray(implied_volatility(mid, rights, price_basis, strikes[missing], years, rate, 0.0,
+                                                  model), dtype=float)
         safe = np.where(np.isfinite(sigma), sigma, 0.2)
         if model == "black76":
             greeks = black76_greeks(rights, price_basis, strikes[missing], years, rate, safe)
+        elif american:
+            greeks = american_price_and_greeks(rights, price_basis, strikes[missing], years, rate, 0.0, safe)
         else:
             greeks = bsm_greeks(rights, price_basis, strikes[missing], years, rate, 0.0, safe)
         iv, delta = iv.copy(), delta.copy()

@@ -15,9 +15,12 @@ Model, row by row:
   for "black76" products the underlying price is the futures price itself (one futures price
   for all expiries: the carry between contract months is ignored).
 * IV from offline.volatility_surface (the 30-day level is the VIX, or realised vol x premium).
-* Price and delta from greeks.pricing (European formulas; the early-exercise premium of
-  American options is ignored). Delta is the model delta (spot delta for bsm, the discounted
-  futures delta for black76).
+* Price and delta: American equity and ETF options (SPY, QQQ, IWM: exercise style "american",
+  spot underlying) from greeks.american (early exercise with the dividend yield q, within
+  max($0.02, 0.5%) of QuantLib); European index options (SPX, SPXW) from greeks.pricing (BSM);
+  futures options from greeks.pricing (Black-76, European: the early-exercise premium of an
+  option on a futures contract is ignored). Delta is the model delta (spot delta for bsm, the
+  discounted futures delta for black76).
 * Bid/ask around the model price: spread = max(tick, (base_ticks * tick + price_fraction *
   price) * (1 + time_widening * T)); bid rounded down and ask up to the product's tick
   (config.constants), bid >= 0 and ask >= bid + tick. The price is lifted where the spread
@@ -44,6 +47,7 @@ import numpy as np
 
 from config.constants import ProductSpec, product_spec
 from core.types import CALL, ChainSnapshot, Contract, ContractKind
+from greeks.american import american_price_and_delta
 from greeks.pricing import price_and_delta
 from helpers.expiry_calendar import listed_expiries
 from offline.volatility_surface import (
@@ -278,8 +282,12 @@ class ChainModel:
         forward = forward_prices(spec, underlying_price, rate, dividend_yield, years)
         iv = implied_volatility_surface(vol_index, forward, k, years, self.surface)
         call = np.asarray(is_call, dtype=bool)
-        price, delta = price_and_delta(call, underlying_price, k, years, rate,
-                                       None if spec.option_model == "black76" else dividend_yield, iv)
+        if spec.option_model == "black76":
+            price, delta = price_and_delta(call, underlying_price, k, years, rate, None, iv)
+        elif spec.exercise_style == "american":
+            price, delta = american_price_and_delta(call, underlying_price, k, years, rate, dividend_yield, iv)
+        else:
+            price, delta = price_and_delta(call, underlying_price, k, years, rate, dividend_yield, iv)
         intrinsic = np.maximum(np.where(call, underlying_price - k, k - underlying_price), 0.0)
         bid, ask, price = self._bid_ask(spec.tick_size, price, years, intrinsic)
         return ContractQuotes(bid, ask, price, iv, delta, years, forward)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from config.constants import product_spec
 from core.types import Contract, ContractKind
+from greeks.american import american_price
 from greeks.pricing import black76_price_and_greeks, bsm_price
 from helpers.exchange_calendar import is_nyse_session
 from offline.chain_model import (
@@ -114,21 +115,27 @@ def test_quotes_are_valid_and_on_the_tick(spy) -> None:
     assert np.all(np.isfinite(spy.iv)) and np.all(spy.iv > 0)
 
 
-def test_put_call_parity_of_mids_holds_within_the_spread(spy) -> None:
+def test_american_put_call_parity_bounds_of_mids_hold_within_the_spread(spy) -> None:
+    # SPY options are American: S e^(-qT) - K <= C - P <= S - K e^(-rT), the bounds that replace
+    # European parity once either side may be exercised early
     s, r, q = SPY_2024["underlying_price"], SPY_2024["rate"], SPY_2024["dividend_yield"]
     calls, puts = spy.subset(spy.is_call), spy.subset(~spy.is_call)
     assert np.array_equal(calls.strikes, puts.strikes) and np.array_equal(calls.expiries, puts.expiries)
     t = years_to_expiry(SPY_2024["as_of_datetime"], calls.expiries)
-    parity = s * np.exp(-q * t) - calls.strikes * np.exp(-r * t)
-    residual = np.abs(calls.mid - puts.mid - parity)
+    difference = calls.mid - puts.mid
     allowed = 0.5 * ((calls.ask - calls.bid) + (puts.ask - puts.bid))
-    # European parity, away from the deep in-the-money rows whose quotes the intrinsic floor lifts
-    european = np.ones(len(calls), dtype=bool)
+    # away from the deep in-the-money rows whose quotes the intrinsic floor lifts
+    alive = np.ones(len(calls), dtype=bool)
     for side, right, intrinsic in ((calls, "call", s - calls.strikes), (puts, "put", calls.strikes - s)):
-        value = bsm_price(right, s, side.strikes, t, r, q, side.iv)
-        european &= value >= np.maximum(intrinsic, 0.0) + 0.5 * (side.ask - side.bid)
-    assert european.sum() > 0.5 * len(calls)  # one side of every deep strike is in the money
-    assert np.all(residual[european] <= allowed[european] + 1e-9), float(np.max(residual - allowed))
+        value = american_price(right, s, side.strikes, t, r, q, side.iv)
+        alive &= value >= np.maximum(intrinsic, 0.0) + 0.5 * (side.ask - side.bid)
+    assert alive.sum() > 0.5 * len(calls)  # one side of every deep strike is in the money
+    low, high = s * np.exp(-q * t) - calls.strikes, s - calls.strikes * np.exp(-r * t)
+    assert np.all(difference[alive] >= low[alive] - allowed[alive] - 1e-9)
+    assert np.all(difference[alive] <= high[alive] + allowed[alive] + 1e-9)
+    # and the early-exercise premium is visible: the put side is worth more than European parity says
+    european_gap = difference - (s * np.exp(-q * t) - calls.strikes * np.exp(-r * t))
+    assert np.median(european_gap[alive & (t > 0.5)]) < 0.0
 
 
 def test_spreads_widen_with_price_and_time(spy) -> None:
@@ -147,8 +154,9 @@ def test_spreads_widen_with_price_and_time(spy) -> None:
 def test_model_price_sits_inside_the_quote(spy) -> None:
     row = int(np.flatnonzero((spy.expiries == np.datetime64("2024-09-20")) & (spy.strikes == 500.0) & ~spy.is_call)[0])
     t = float(years_to_expiry(SPY_2024["as_of_datetime"], spy.expiries[row:row + 1])[0])
-    price = float(bsm_price("put", 517.38, 500.0, t, 0.0521, 0.0125, spy.iv[row]))
+    price = float(american_price("put", 517.38, 500.0, t, 0.0521, 0.0125, spy.iv[row]))
     assert spy.bid[row] <= price <= spy.ask[row]
+    assert price > float(bsm_price("put", 517.38, 500.0, t, 0.0521, 0.0125, spy.iv[row]))  # early exercise
     forward = 517.38 * math.exp((0.0521 - 0.0125) * t)
     assert spy.iv[row] == pytest.approx(float(implied_volatility_surface(0.3857, forward, 500.0, t)), rel=1e-12)
 

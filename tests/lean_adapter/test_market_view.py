@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from core.types import CALL, PUT, Contract, ContractKind
-from greeks.pricing import bsm_greeks
+from greeks.american import american_price, american_price_and_greeks
+from greeks.pricing import implied_volatility
 from helpers.exchange_calendar import EASTERN
 from lean_adapter.daily_bars import DailyBarBook
 from lean_adapter.market_view import LeanMarketView
@@ -81,10 +82,18 @@ def test_missing_engine_greeks_are_computed_from_the_mid() -> None:
     chain = view.chain("SPY", 100, 120)
     assert chain is not None
     put = int(np.flatnonzero((chain.strikes == 470.0) & ~chain.is_call)[0])
-    # the mid is the BSM price rounded to the cent, so the implied volatility comes back near 0.25
+    # the mid is the BSM price rounded to the cent; SPY options are American, so the fill-in reads
+    # it with the American model: a slightly lower volatility (the early-exercise premium) and
+    # the American delta at that volatility
     assert chain.iv[put] == pytest.approx(0.25, abs=0.01)
     years = (datetime(2024, 11, 22, 16, 0) - NOW).total_seconds() / (365 * 86400)
-    expected = float(bsm_greeks("put", 535.0, 470.0, years, np.log1p(RATE), 0.0, chain.iv[put])["delta"])
+    mid = float(chain.mid[put])
+    european_iv = float(implied_volatility(mid, "put", 535.0, 470.0, years, np.log1p(RATE), 0.0))
+    assert chain.iv[put] < european_iv
+    assert float(american_price("put", 535.0, 470.0, years, np.log1p(RATE), 0.0, chain.iv[put])) == pytest.approx(
+        mid, abs=1e-6)
+    expected = float(american_price_and_greeks("put", 535.0, 470.0, years, np.log1p(RATE), 0.0,
+                                               chain.iv[put])["delta"])
     assert chain.delta[put] == pytest.approx(expected, rel=1e-6)
 
 

@@ -16,7 +16,8 @@ from offline.runner import BacktestRunner
 
 @pytest.fixture(scope="module")
 def run(shared_data: Path):
-    config = load_config({"backtest_start": "2024-07-01", "backtest_end": "2024-08-09"})
+    # $33,600: about what the seed account holds by then, so its rung budget buys the 2024-07-15 rung
+    config = load_config({"backtest_start": "2024-07-01", "backtest_end": "2024-08-09", "backtest_cash": 33600})
     market = load_market_data(shared_data, config.backtest.start_date, config.backtest.end_date)
     with tempfile.TemporaryDirectory() as state:
         return BacktestRunner(config, market, Path(state)).run()
@@ -41,7 +42,7 @@ def test_a_held_long_put_shows_negative_delta_positive_vega_and_margin_in_its_gr
 def test_strategy_pnl_adds_up_to_the_account_pnl_at_the_end(run):
     last = run.daily[-1]
     strategies = sum(value for key, value in last.items() if key.startswith("pnl:"))
-    account = last["net_liquidation"] - 30_000.0 - run.cash_yield
+    account = last["net_liquidation"] - run.config.backtest.cash - run.cash_yield
     assert strategies == pytest.approx(account, abs=1.0)
 
 

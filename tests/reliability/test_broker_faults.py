@@ -25,7 +25,8 @@ UNITS = {"risk_phase1_max_contracts": "3"}  # orders of several units, so that p
 # COVID crash with near-the-money spike puts and wide stops, so that short puts end in the money
 CRASH = {"backtest_start": "2020-02-18", "backtest_end": "2020-04-17", "vix_spike_short_delta": "0.4",
          "vix_spike_stop_loss": "10", **UNITS}
-WINDOW = {**SHORT_WINDOW, **UNITS}
+# $33,600: about what the seed account holds by then, so the LEAP ladder's rung budget reaches a rung
+WINDOW = {**SHORT_WINDOW, **UNITS, "backtest_cash": "33600"}
 FAULTS = {
     "rejection": (BrokerFaults(reject_probability=0.5, seed=11), WINDOW),
     "partial fill of a combo": (BrokerFaults(partial_fill=True), WINDOW),
