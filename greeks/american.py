@@ -2,6 +2,9 @@
 
 Method (all vectorised over options; the only Python loops run over nodes and iterations):
 
+* Shortcut: an option whose early-exercise premium is provably below NEGLIGIBLE_PREMIUM
+  ($0.0005 a share; `_premium_bound`, from the boundary's ceiling K min(1, r/q)) is priced
+  European: most out-of-the-money rows of a chain; a test checks the bound against the full scheme.
 * Puts are priced directly, calls by put-call symmetry C(S, K, r, q, sigma) = P(K, S, q, r, sigma).
   A put with r <= 0 and a call with q <= 0 are never exercised early: the European BSM kernel
   of greeks.pricing prices them (the double-boundary case q < r < 0 is treated as European too).
@@ -46,6 +49,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy.special import ndtr  # type: ignore[import-untyped]
 
 from greeks.pricing import _arrays, _finish, _kernel, _validate, parse_right
 
@@ -65,6 +69,7 @@ _BLOCK = 1024  # options per block (keeps the temporaries in cache)
 _MM_COLS = 512  # matrix products in column chunks this small stay single-threaded in OpenBLAS
 _H_SIGMA = 1e-4  # finite-difference bumps of vega and rho
 _H_RATE = 1e-4
+NEGLIGIBLE_PREMIUM = 5e-4  # USD a share: options whose premium bound is below it are priced European
 _INV_SQRT_2PI = float(1.0 / np.sqrt(2.0 * np.pi))
 _GREEKS = ("price", "delta", "gamma", "vega", "theta", "rho")
 
@@ -259,6 +264,23 @@ def _put_block(S: np.ndarray, K: np.ndarray, T: np.ndarray, r: np.ndarray, q: np
     return (*out, exercise)
 
 
+def _premium_bound(S: np.ndarray, K: np.ndarray, T: np.ndarray, r: np.ndarray, q: np.ndarray,
+                   sigma: np.ndarray) -> np.ndarray:
+    """An upper bound of a put's early-exercise premium (put coordinates), cheap to compute.
+
+    The premium is at most int_0^T r K N(-d-(t, S/B)) dt, and the boundary B never exceeds
+    X = K min(1, r/q), so for S > X it is at most r K T max_t N((a - b t) / (sigma sqrt t)) with
+    a = ln(X/S) < 0, b = r - q - sigma^2/2; that maximum is at t = min(T, -a/b) (at T if b <= 0).
+    Elsewhere (S <= X) the bound is infinite: no shortcut."""
+    x = K * np.minimum(1.0, np.where(q > 0.0, r / np.where(q > 0.0, q, 1.0), np.inf))
+    a = np.log(x / S)
+    b = r - q - 0.5 * sigma * sigma
+    t = np.minimum(T, np.where(b > 0.0, -a / np.where(b > 0.0, b, 1.0), np.inf))
+    t = np.where(t > 0.0, t, T)
+    g = (a - b * t) / (sigma * np.sqrt(t))
+    return np.where(a < 0.0, r * K * T * ndtr(g), np.inf)
+
+
 def _american(is_call: Any, S: np.ndarray, K: np.ndarray, T: np.ndarray, r: np.ndarray,
               q: np.ndarray, sigma: np.ndarray, want: int) -> dict[str, np.ndarray]:
     """price (want 1), delta (2), gamma (3) on validated arrays, any broadcastable shapes."""
@@ -272,7 +294,8 @@ def _american(is_call: Any, S: np.ndarray, K: np.ndarray, T: np.ndarray, r: np.n
     with np.errstate(all="ignore"):
         eu = _kernel(c, S, K, T, r, q, sigma, keys)  # European part, in the option's own terms
         out = {k: np.array(eu[k], dtype=float) for k in keys}
-        idx = np.flatnonzero((rp > 0.0) & (T > 0.0) & (sigma > 0.0) & np.isfinite(Sp + Kp + qp))
+        idx = np.flatnonzero((rp > 0.0) & (T > 0.0) & (sigma > 0.0) & np.isfinite(Sp + Kp + qp)
+                             & (_premium_bound(Sp, Kp, T, rp, qp, sigma) >= NEGLIGIBLE_PREMIUM))
         for start in range(0, idx.size, _BLOCK):
             j = idx[start:start + _BLOCK]
             res = list(_put_block(Sp[j], Kp[j], T[j], rp[j], qp[j], sigma[j], want))

@@ -303,3 +303,21 @@ def test_bad_input_raises_value_error_naming_it(kwargs, word):
     if word != "sigma":
         with pytest.raises(ValueError, match=word):
             american_implied_volatility(10.0, **iv_args)
+
+
+def test_the_european_shortcut_changes_no_price_by_more_than_its_bound(monkeypatch):
+    """Options whose premium bound is below NEGLIGIBLE_PREMIUM are priced European: against the
+    full computation (shortcut off) no price moves by more than that bound."""
+    from greeks import american
+
+    rng = np.random.default_rng(5)
+    n = 4000
+    S = rng.uniform(400.0, 600.0, n)
+    args = (np.where(rng.random(n) < 0.5, "call", "put"), S, S * rng.uniform(0.6, 1.4, n),
+            rng.uniform(0.0, 2.0, n), rng.uniform(0.0, 0.06, n), rng.uniform(0.0, 0.03, n),
+            rng.uniform(0.08, 0.6, n))
+    fast, bound = american.american_price(*args), american.NEGLIGIBLE_PREMIUM
+    monkeypatch.setattr(american, "NEGLIGIBLE_PREMIUM", 0.0)
+    full = american.american_price(*args)
+    assert np.max(np.abs(fast - full)) <= bound
+    assert np.mean(fast == full) < 1.0  # the shortcut was taken somewhere
