@@ -149,7 +149,9 @@ def _kernel(is_call: Any, S: np.ndarray, K: np.ndarray, T: np.ndarray, r: np.nda
     shape = np.broadcast_shapes(*(np.shape(v) for v in inputs if v is not None))
     size = int(np.prod(shape))
     if size <= 2 * _CHUNK:
-        return _kernel_block(inputs, keys)
+        # the block works in place on arrays of the full shape: widen any that only broadcast to it
+        return _kernel_block([np.broadcast_to(v, shape) if np.ndim(v) and np.shape(v) != shape else v
+                              for v in inputs], keys)
     flat: list[Any] = [np.broadcast_to(v, shape).reshape(-1) if np.ndim(v) else v for v in inputs]
     out = {k: np.empty(size) for k in keys}
     for start in range(0, size, _CHUNK):

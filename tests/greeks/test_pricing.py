@@ -404,3 +404,11 @@ def test_the_chain_models_price_and_delta_path_gives_the_public_functions_number
     price, delta = price_and_delta(is_call, 5000.0, K * 10, T, 0.045, None, sigma)
     full = black76_price_and_greeks(right, 5000.0, K * 10, T, 0.045, sigma)
     assert np.array_equal(price, full["price"]) and np.array_equal(delta, full["delta"])
+
+
+def test_inputs_that_only_broadcast_together_give_the_full_shape():
+    strikes, years = np.array([[450.0, 500.0, 550.0]]), np.array([[0.1], [0.5]])
+    price = bsm_price("put", 500.0, strikes, years, 0.05, 0.01, 0.2)
+    greeks = bsm_price_and_greeks("put", 500.0, strikes, years, 0.05, 0.01, 0.2)
+    assert price.shape == greeks["delta"].shape == (2, 3)
+    assert price[1, 2] == bsm_price("put", 500.0, 550.0, 0.5, 0.05, 0.01, 0.2)
