@@ -30,8 +30,9 @@ class MarketView(Protocol):
         """VIX close of the previous session."""
         ...
 
-    def chain(self, root: str, min_dte: int, max_dte: int) -> ChainSnapshot | None:
-        """Option chain of `root` with expiries between min_dte and max_dte calendar days."""
+    def chain(self, root: str, min_dte: int, max_dte: int, right: str | None = None) -> ChainSnapshot | None:
+        """Option chain of `root` with expiries between min_dte and max_dte calendar days; only
+        its calls or its puts when `right` is "call" or "put" (None: both)."""
         ...
 
     def quote(self, contract: Contract) -> Quote | None:

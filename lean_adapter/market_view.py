@@ -20,7 +20,7 @@ import numpy as np
 from AlgorithmImports import OptionRight, QCAlgorithm, SecurityType, Slice, Symbol
 
 from config.constants import product_spec
-from core.types import ChainSnapshot, Contract, ContractKind, DailyBars, Quote
+from core.types import CALL, ChainSnapshot, Contract, ContractKind, DailyBars, Quote, normalize_right
 from greeks.american import american_implied_volatility, american_price_and_greeks
 from greeks.pricing import black76_greeks, bsm_greeks, implied_volatility
 from helpers.exchange_calendar import EASTERN
@@ -103,17 +103,20 @@ class LeanMarketView:
         security = self._algorithm.securities[symbol]
         return Quote(float(security.bid_price), float(security.ask_price))
 
-    def chain(self, root: str, min_dte: int, max_dte: int) -> ChainSnapshot | None:
+    def chain(self, root: str, min_dte: int, max_dte: int, right: str | None = None) -> ChainSnapshot | None:
         now = self.now()
         key = (root, min_dte, max_dte)
         cached = self._cache.get(key)
         if cached is not None and cached[0] == now:
-            return cached[1]
-        if len(self._cache) > 64:
-            self._cache.clear()
-        snapshot = self._build_chain(root, min_dte, max_dte, now)
-        self._cache[key] = (now, snapshot)
-        return snapshot
+            snapshot = cached[1]
+        else:
+            if len(self._cache) > 64:
+                self._cache.clear()
+            snapshot = self._build_chain(root, min_dte, max_dte, now)
+            self._cache[key] = (now, snapshot)
+        if snapshot is None or right is None:
+            return snapshot
+        return snapshot.subset(snapshot.is_call == (normalize_right(right) == CALL))
 
     # --- called by main.py ---------------------------------------------------------------------
 

@@ -46,7 +46,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from config.constants import ProductSpec, product_spec
-from core.types import CALL, ChainSnapshot, Contract, ContractKind
+from core.types import CALL, ChainSnapshot, Contract, ContractKind, normalize_right
 from greeks.american import american_price_and_delta
 from greeks.pricing import price_and_delta
 from helpers.expiry_calendar import listed_expiries
@@ -345,8 +345,10 @@ class ChainModel:
         return owner[order], strike[order]
 
     def snapshot(self, root: str, as_of_datetime: datetime, underlying_price: float, vol_index: float,
-                 rate: float, dividend_yield: float, min_dte: int = 0, max_dte: int = 730) -> ChainSnapshot:
-        """The modelled chain of `root` at `as_of_datetime` for expiries with min_dte..max_dte days.
+                 rate: float, dividend_yield: float, min_dte: int = 0, max_dte: int = 730,
+                 right: str | None = None) -> ChainSnapshot:
+        """The modelled chain of `root` at `as_of_datetime` for expiries with min_dte..max_dte days
+        (only its calls or puts when `right` is "call" or "put").
 
         Rows are ordered by expiry, strike, then call before put. Arguments as in `quote`.
         Raises ValueError for bad inputs or min_dte > max_dte, KeyError for an unknown root.
@@ -365,9 +367,12 @@ class ChainModel:
         dte = (expiries - np.datetime64(today, "D")).astype(np.int64)
         forward = forward_prices(spec, underlying_price, rate, dividend_yield, years)
         owner, strikes = self.listed_strikes(spec.root, underlying_price, forward, years, dte, vol_index)
-        row_expiry = np.repeat(expiries[owner], 2)
-        row_strike = np.repeat(strikes, 2)
-        is_call = np.tile(np.array([True, False]), len(strikes))
+        if right is None:
+            row_expiry, row_strike = np.repeat(expiries[owner], 2), np.repeat(strikes, 2)
+            is_call = np.tile(np.array([True, False]), len(strikes))
+        else:
+            row_expiry, row_strike = expiries[owner], strikes
+            is_call = np.full(len(strikes), normalize_right(right) == CALL)
         q = self.quote(spec.root, local, underlying_price, vol_index, rate, dividend_yield,
                        row_expiry, row_strike, is_call)
         when = as_of_datetime if as_of_datetime.tzinfo is not None else as_of_datetime.replace(tzinfo=EASTERN)

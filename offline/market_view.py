@@ -71,20 +71,20 @@ class ModelledMarketView:
     def daily_bars(self, root: str, count: int) -> DailyBars | None:
         return self._daily_bars(root, count) if self._daily_bars else None
 
-    def chain(self, root: str, min_dte: int, max_dte: int) -> ChainSnapshot | None:
+    def chain(self, root: str, min_dte: int, max_dte: int, right: str | None = None) -> ChainSnapshot | None:
         inputs = self._inputs(root)
         if inputs is None:
             return None
         # only the requested expiries are modelled: each row is priced on its own, so a narrow
         # snapshot has exactly the rows and numbers of a wide one
         low, high = max(min_dte, 0), max(max_dte, min_dte, 0)
-        key = (root, low, high, self.state.now, self.state.rate, *inputs)
+        key = (root, low, high, right, self.state.now, self.state.rate, *inputs)
         snapshot = self._cache.get(key)
         if snapshot is None:
             if len(self._cache) > 64:
                 self._cache.clear()
             spot, vol, q = inputs
-            snapshot = self.model.snapshot(root, self.state.now, spot, vol, self.state.rate, q, low, high)
+            snapshot = self.model.snapshot(root, self.state.now, spot, vol, self.state.rate, q, low, high, right)
             self._cache[key] = snapshot
         if (low, high) == (min_dte, max_dte):
             return snapshot

@@ -118,7 +118,7 @@ class Ipmcc(Strategy):
         self.mark_attempted(ctx)
         if positions:
             return self.skip("an IPMCC (LEAP or shares) is already open")
-        chain = ctx.market.chain(p.product, p.leap_dte_min, p.leap_dte_max)
+        chain = ctx.market.chain(p.product, p.leap_dte_min, p.leap_dte_max, CALL)
         if chain is None or len(chain) == 0:
             return self.skip(f"no {p.product} options {p.leap_dte_min}-{p.leap_dte_max} DTE")
         pick = self._leap_row(chain, ctx.today)

@@ -161,6 +161,15 @@ def test_model_price_sits_inside_the_quote(spy) -> None:
     assert spy.iv[row] == pytest.approx(float(implied_volatility_surface(0.3857, forward, 500.0, t)), rel=1e-12)
 
 
+def test_one_side_of_the_chain_has_exactly_the_rows_and_numbers_of_the_whole_chain(spy) -> None:
+    for right, want_call in (("call", True), ("put", False)):
+        side = MODEL.snapshot(**SPY_2024, min_dte=0, max_dte=730, right=right)
+        whole = spy.subset(spy.is_call == want_call)
+        assert np.all(side.is_call == want_call) and len(side) == len(whole)
+        for name in ("expiries", "strikes", "bid", "ask", "iv", "delta"):
+            np.testing.assert_array_equal(getattr(side, name), getattr(whole, name))
+
+
 def test_es_options_are_priced_with_black76_on_the_futures_price() -> None:
     when = datetime(2024, 8, 5, 10, 30, tzinfo=EASTERN)
     snap = MODEL.snapshot("ES", when, 5217.5, 0.3857, 0.0521, 0.0, 30, 60)

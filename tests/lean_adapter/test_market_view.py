@@ -146,3 +146,12 @@ def test_book_keeps_capacity_and_replaces_a_repeated_date() -> None:
     book.add("SPY", date(2024, 1, 5), 1, 2, 0.5, 50.0)
     bars = book.bars("SPY", 10, date(2024, 2, 1))
     assert bars is not None and list(bars.close) == [3.0, 4.0, 50.0] and book.count("SPY") == 3
+
+
+def test_one_side_of_the_chain_is_the_whole_chain_filtered_by_right() -> None:
+    view, _, _ = view_with_chain()
+    whole = view.chain("SPY", 0, 200)
+    calls, puts = view.chain("SPY", 0, 200, "call"), view.chain("SPY", 0, 200, "put")
+    assert whole is not None and calls is not None and puts is not None
+    assert calls.is_call.all() and not puts.is_call.any() and len(calls) + len(puts) == len(whole)
+    np.testing.assert_array_equal(calls.strikes, whole.strikes[whole.is_call])
