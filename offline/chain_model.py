@@ -259,6 +259,20 @@ class ChainModel:
 
     # ------------------------------------------------------------------ quotes of given contracts
 
+    def volatility(self, root: str, as_of: datetime | np.ndarray, underlying_price: float | np.ndarray,
+                   vol_index: float | np.ndarray, rate: float, dividend_yield: float, expiries: np.ndarray,
+                   strikes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(years to expiry, forward, IV) of the given contracts: what `quote` prices them with
+        (same arguments and errors), without pricing them."""
+        spec = product_spec(root)
+        _check_market(underlying_price, vol_index, rate, dividend_yield)
+        k = np.asarray(strikes, dtype=float)
+        if np.any(~(k > 0.0)):
+            raise ValueError("strikes must all be > 0")
+        years = np.maximum(years_to_expiry(as_of, expiries), 0.0)
+        forward = forward_prices(spec, underlying_price, rate, dividend_yield, years)
+        return years, forward, implied_volatility_surface(vol_index, forward, k, years, self.surface)
+
     def quote(self, root: str, as_of: datetime | np.ndarray, underlying_price: float | np.ndarray,
               vol_index: float | np.ndarray, rate: float, dividend_yield: float, expiries: np.ndarray,
               strikes: np.ndarray, is_call: np.ndarray) -> ContractQuotes:
@@ -274,13 +288,9 @@ class ChainModel:
         for an unknown root.
         """
         spec = product_spec(root)
-        _check_market(underlying_price, vol_index, rate, dividend_yield)
+        years, forward, iv = self.volatility(root, as_of, underlying_price, vol_index, rate, dividend_yield,
+                                             expiries, strikes)
         k = np.asarray(strikes, dtype=float)
-        if np.any(~(k > 0.0)):
-            raise ValueError("strikes must all be > 0")
-        years = np.maximum(years_to_expiry(as_of, expiries), 0.0)
-        forward = forward_prices(spec, underlying_price, rate, dividend_yield, years)
-        iv = implied_volatility_surface(vol_index, forward, k, years, self.surface)
         call = np.asarray(is_call, dtype=bool)
         if spec.option_model == "black76":
             price, delta = price_and_delta(call, underlying_price, k, years, rate, None, iv)

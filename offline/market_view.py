@@ -117,10 +117,10 @@ class ModelledMarketView:
         if inputs is None or contract.expiry is None or contract.strike is None:
             return None
         spot, vol, q = inputs
-        priced = self.model.quote(contract.root, self.state.now, spot, vol, self.state.rate, q,
-                                  np.array([contract.expiry], dtype="datetime64[D]"), np.array([contract.strike]),
-                                  np.array([contract.right == "call"]))
-        return spot, max(float(priced.years[0]), 0.0), float(priced.iv[0]), self.state.rate, q
+        years, _, iv = self.model.volatility(contract.root, self.state.now, spot, vol, self.state.rate, q,
+                                             np.array([contract.expiry], dtype="datetime64[D]"),
+                                             np.array([contract.strike]))
+        return spot, max(float(years[0]), 0.0), float(iv[0]), self.state.rate, q
 
     def prefetch_quotes(self, contracts: list[Contract]) -> None:
         """Price every not-yet-cached option in `contracts` with one vectorised model call per root,
