@@ -16,7 +16,7 @@ import argparse
 
 import numpy as np
 
-from benchmarks.greeks_throughput import best_time, random_book
+from benchmarks.greeks_throughput import print_rates, random_book
 from greeks.american import american_price, american_price_and_delta, american_price_and_greeks
 from greeks.pricing import bsm_price_and_greeks
 
@@ -68,13 +68,7 @@ def main(argv: list[str] | None = None) -> int:
          args.repeats),
         ("bsm_price_and_greeks (European)", lambda: bsm_price_and_greeks(b["right"], *numeric), args.repeats),
     ]
-    print(f"american throughput: {n:,} options per call, best of {args.repeats} repeats, one core")
-    headline = 0.0
-    for label, fn, repeats in cases:
-        seconds = best_time(fn, repeats)
-        rate = n / seconds
-        headline = headline or rate
-        print(f"  {label:40s} {seconds * 1e3:9.1f} ms  {rate:>14,.0f} options/s")
+    headline = print_rates("american throughput", n, args.repeats, cases, 40)
     verdict = "meets" if headline >= GOAL_PER_SECOND else "misses"
     print(f"american_price: {headline:,.0f} options/s ({verdict} the goal of {GOAL_PER_SECOND:,}/s)")
 

@@ -125,6 +125,12 @@ class ProductSpec:
         """Option contract multiplier (the figure every P&L and margin uses for options)."""
         return self.option_multiplier
 
+    @property
+    def american_on_spot(self) -> bool:
+        """American options on a spot underlying (the ETFs): priced with greeks.american. Futures
+        options are American too, but priced with Black-76 (their early-exercise premium is small)."""
+        return self.exercise_style == "american" and self.option_model == "bsm"
+
 
 def _etf(root: str, vol_index: str | None = None, asset_class: str = "equity_index") -> ProductSpec:
     return ProductSpec(root, 100.0, 0.0, 0.01, "american", "physical", "NYSE", "bsm", asset_class,

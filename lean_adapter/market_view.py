@@ -213,8 +213,7 @@ class LeanMarketView:
         (SPY, QQQ, IWM: a deep in-the-money put's mid is only reachable with early exercise),
         Black-Scholes for European index options. No dividend yield is known here (q = 0)."""
         spec = product_spec(root)
-        model = spec.option_model
-        american = model == "bsm" and spec.exercise_style == "american"
+        model, american = spec.option_model, spec.american_on_spot
         closes = [datetime.combine(d.astype(object), EXPIRY_TIME, EASTERN) for d in expiries[missing]]
         years = np.maximum([(c - now).total_seconds() / SECONDS_PER_YEAR for c in closes], MIN_YEARS)
         rate = self._rate(now.date())

@@ -292,12 +292,11 @@ class ChainModel:
                                              expiries, strikes)
         k = np.asarray(strikes, dtype=float)
         call = np.asarray(is_call, dtype=bool)
-        if spec.option_model == "black76":
-            price, delta = price_and_delta(call, underlying_price, k, years, rate, None, iv)
-        elif spec.exercise_style == "american":
+        if spec.american_on_spot:
             price, delta = american_price_and_delta(call, underlying_price, k, years, rate, dividend_yield, iv)
         else:
-            price, delta = price_and_delta(call, underlying_price, k, years, rate, dividend_yield, iv)
+            price, delta = price_and_delta(call, underlying_price, k, years, rate,
+                                           None if spec.option_model == "black76" else dividend_yield, iv)
         intrinsic = np.maximum(np.where(call, underlying_price - k, k - underlying_price), 0.0)
         bid, ask, price = self._bid_ask(spec.tick_size, price, years, intrinsic)
         return ContractQuotes(bid, ask, price, iv, delta, years, forward)
