@@ -9,6 +9,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from config.advanced_parameters import (
+    ADVANCED_SECTIONS,
+    BearTrapParameters,
+    BoxSpreadParameters,
+    BrokenWingButterflyParameters,
+    DiagonalCalendarParameters,
+    JadeLizardParameters,
+    PutRatioSpreadParameters,
+    ShortLeapPutParameters,
+    WeeklyButterflyParameters,
+)
 from config.backtest_config import BacktestParameters
 from config.strategy_parameters import (
     CashParameters,
@@ -36,6 +47,7 @@ SECTIONS: dict[str, type] = {
     "leap_ladder": LeapLadderParameters,
     "ipmcc": IpmccParameters,
     "vix_spike": VixSpikeParameters,
+    **ADVANCED_SECTIONS,
 }
 
 
@@ -54,6 +66,14 @@ class FrameworkConfig:
     leap_ladder: LeapLadderParameters = field(default_factory=LeapLadderParameters)
     ipmcc: IpmccParameters = field(default_factory=IpmccParameters)
     vix_spike: VixSpikeParameters = field(default_factory=VixSpikeParameters)
+    put_ratio_spread: PutRatioSpreadParameters = field(default_factory=PutRatioSpreadParameters)
+    jade_lizard: JadeLizardParameters = field(default_factory=JadeLizardParameters)
+    broken_wing_butterfly: BrokenWingButterflyParameters = field(default_factory=BrokenWingButterflyParameters)
+    short_leap_put: ShortLeapPutParameters = field(default_factory=ShortLeapPutParameters)
+    weekly_butterfly: WeeklyButterflyParameters = field(default_factory=WeeklyButterflyParameters)
+    diagonal_calendar: DiagonalCalendarParameters = field(default_factory=DiagonalCalendarParameters)
+    box_spread: BoxSpreadParameters = field(default_factory=BoxSpreadParameters)
+    bear_trap_11x: BearTrapParameters = field(default_factory=BearTrapParameters)
 
 
 def _parameter_index() -> dict[str, tuple[str, Any]]:

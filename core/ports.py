@@ -39,6 +39,10 @@ class MarketView(Protocol):
         """Current bid and ask of one contract."""
         ...
 
+    def delta(self, contract: Contract) -> float | None:
+        """Current delta of one option contract (None when it cannot be valued now)."""
+        ...
+
     def daily_bars(self, root: str, count: int) -> DailyBars | None:
         """The last `count` completed daily bars of an underlying root."""
         ...

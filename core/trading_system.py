@@ -281,6 +281,10 @@ class TradingSystem:
                 continue
             if key in busy or not strategy.is_entry_window(bare):
                 continue
+            if strategy.min_phase > self.phases.phase:
+                self._journal_skip(key, now, f"account phase {self.phases.phase}: {key} opens positions "
+                                   f"from phase {strategy.min_phase}")
+                continue
             account = account or self.account_snapshot(now)
             strategy.last_skip_reason = ""
             self._apply(key, StrategyEvent.WINDOW_OPEN, now, "entry window")
@@ -298,6 +302,10 @@ class TradingSystem:
 
     def _skipped(self, key: str, now: datetime, reason: str) -> None:
         self._apply(key, StrategyEvent.CONDITIONS_FAILED, now, reason or "conditions not met")
+        self._journal_skip(key, now, reason)
+
+    def _journal_skip(self, key: str, now: datetime, reason: str) -> None:
+        """Journal why `key` makes no entry, once per reason and session."""
         if reason and self.skips_journaled.get(key) != reason:
             self.skips_journaled[key] = reason
             self.journal.record(now, "info", f"no entry: {reason}", strategy=key)

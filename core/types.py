@@ -353,6 +353,15 @@ class ChainSnapshot:
         return Contract(self.root, ContractKind.OPTION, self.expiries[index].astype(object),
                         float(self.strikes[index]), CALL if self.is_call[index] else PUT)
 
+    def delta_of(self, contract: Contract) -> float | None:
+        """The delta of `contract`'s row (None when the chain has no such row or no finite delta)."""
+        if contract.expiry is None or contract.strike is None:
+            return None
+        mask = ((self.expiries == np.datetime64(contract.expiry, "D")) & (np.abs(self.strikes - contract.strike) < 1e-9)
+                & (self.is_call == (contract.right == CALL)))
+        rows = np.flatnonzero(mask)
+        return float(self.delta[rows[0]]) if rows.size and np.isfinite(self.delta[rows[0]]) else None
+
 
 @dataclass(frozen=True)
 class Quote:

@@ -103,6 +103,13 @@ class LeanMarketView:
         security = self._algorithm.securities[symbol]
         return Quote(float(security.bid_price), float(security.ask_price))
 
+    def delta(self, contract: Contract) -> float | None:
+        if contract.expiry is None or contract.strike is None:
+            return None
+        dte = max((contract.expiry - self.now().date()).days, 0)
+        chain = self.chain(contract.root, dte, dte, contract.right)
+        return None if chain is None else chain.delta_of(contract)
+
     def chain(self, root: str, min_dte: int, max_dte: int, right: str | None = None) -> ChainSnapshot | None:
         now = self.now()
         key = (root, min_dte, max_dte)

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from AlgorithmImports import DayOfWeek, QCAlgorithm, Symbol
 
+from config.advanced_parameters import ADVANCED_SECTIONS
 from config.loader import FrameworkConfig
 from config.strategy_parameters import parse_hhmm
 
@@ -58,6 +59,10 @@ def strategy_windows(config: FrameworkConfig) -> list[StrategyWindow]:
     if config.ipmcc.enabled:
         windows.append(_window("ipmcc", None, config.ipmcc.leap_entry_time, "ipmcc_leap_entry_time"))
         windows.append(_window("ipmcc", "friday", config.ipmcc.short_call_time, "ipmcc_short_call_time"))
+    for key in ADVANCED_SECTIONS:
+        params = getattr(config, key)
+        if params.enabled:
+            windows.append(_window(key, params.entry_weekday, params.entry_start, f"{key}_entry_start"))
     return windows
 
 

@@ -41,6 +41,7 @@ from AlgorithmImports import (
     Symbol,
 )
 
+from config.advanced_parameters import ADVANCED_SECTIONS
 from config.constants import product_spec
 from config.loader import FrameworkConfig
 from strategies.ipmcc import EMA_HISTORY_MULTIPLE
@@ -57,6 +58,7 @@ FUTURES_LISTING_DAYS = 120  # futures universe: contracts expiring within the lo
 STRATEGY_SECTIONS = {
     "friday_0dte": "zero_dte", "lt112": "lt112", "futures_strangle": "futures_strangle",
     "leap_put_ladder": "leap_ladder", "ipmcc": "ipmcc", "vix_spike": "vix_spike",
+    **{key: key for key in ADVANCED_SECTIONS},  # an advanced strategy's section is its key
 }
 
 
@@ -138,6 +140,11 @@ def option_windows(config: FrameworkConfig) -> dict[str, tuple[ChainWindow, ...]
         root = strategy_products(config)["vix_spike"]
         target = spike.futures_dte if spike.use_futures else spike.target_dte
         add(root, ChainWindow(spike.exit_dte, target + EXPIRY_SEARCH_DAYS, 0.60, 1.05))
+    for section in ADVANCED_SECTIONS:
+        params = getattr(config, section)
+        if params.enabled:
+            wanted = params.option_window()
+            add(params.product, ChainWindow(wanted.min_dte, wanted.max_dte, wanted.low, wanted.high))
     for root in list(found):
         full_size = product_spec(root).micro_of
         if full_size is not None:

@@ -110,6 +110,13 @@ class ModelledMarketView:
             quote = self._quotes[key] = Quote(bid, ask)
         return quote
 
+    def delta(self, contract: Contract) -> float | None:
+        inputs = self._inputs(contract.root)
+        if contract.kind != ContractKind.OPTION or inputs is None:
+            return None
+        spot, vol, q = inputs
+        return self.model.price_contract(contract, self.state.now, spot, vol, self.state.rate, q)[3]
+
     def contract_greek_inputs(self, contract: Contract) -> tuple[float, float, float, float, float] | None:
         """(underlying price, years to expiry, modelled IV, rate, dividend yield) of an option, for
         its Greeks; None when its underlying is not priced now."""

@@ -79,6 +79,7 @@ class Strategy(ABC):
     """A strategy: schedule windows, entry rules and management rules over its own positions."""
 
     key: str = ""
+    min_phase: int = 1  # lowest account phase in which the strategy opens positions
 
     def __init__(self, config: FrameworkConfig) -> None:
         self.config = config

@@ -10,7 +10,6 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-import numpy as np
 
 from config.strategy_parameters import IpmccParameters
 from core.types import CALL, PUT, Contract, ContractKind, Position
@@ -30,24 +29,13 @@ def dte_exit_due(position: Position, today: date, exit_dte: int) -> bool:
 
 
 def contract_deltas(ctx: DecisionContext, contracts: list[Contract]) -> dict[str, float]:
-    """Current delta of each option contract from the chain (missing contracts are left out)."""
+    """Current delta of each option contract (contracts that cannot be valued are left out)."""
     deltas: dict[str, float] = {}
-    by_root: dict[str, list[Contract]] = {}
     for contract in contracts:
         if contract.expiry is not None and contract.strike is not None:
-            by_root.setdefault(contract.root, []).append(contract)
-    for root, items in by_root.items():
-        dtes = [(c.expiry - ctx.today).days for c in items if c.expiry is not None]
-        chain = ctx.market.chain(root, max(0, min(dtes)), max(dtes))
-        if chain is None or len(chain) == 0:
-            continue
-        for contract in items:
-            mask = ((chain.expiries == np.datetime64(contract.expiry, "D"))
-                    & (np.abs(chain.strikes - float(contract.strike or 0.0)) < 1e-9)
-                    & (chain.is_call == (contract.right == "call")))
-            rows = np.flatnonzero(mask)
-            if rows.size and np.isfinite(chain.delta[rows[0]]):
-                deltas[contract.key] = float(chain.delta[rows[0]])
+            delta = ctx.market.delta(contract)
+            if delta is not None and math.isfinite(delta):
+                deltas[contract.key] = delta
     return deltas
 
 

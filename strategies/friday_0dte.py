@@ -12,8 +12,9 @@ from config.loader import FrameworkConfig
 from core.types import CALL, PUT, Leg, OrderIntent, Position, Purpose
 from core.unified_position_sizer import KellyInputs
 from helpers.economic_calendar import is_major_event_day
-from strategies.base import DecisionContext, Proposal, Strategy, close_intent, credit_exit_reason, make_intent
+from strategies.base import DecisionContext, Proposal, Strategy, make_intent
 from strategies.chain_tools import mid_net, row_by_delta, row_by_strike, unit_costs
+from strategies.structures import ExitRules, managed_exit
 
 FRIDAY = 4
 # Wing width is given in SPY points; products quoted on the index scale use a wider wing.
@@ -95,10 +96,5 @@ class FridayZeroDte(Strategy):
 
     def manage(self, ctx: DecisionContext, position: Position) -> list[OrderIntent]:
         p = self.params
-        timeout = self.config.order.zero_dte_timeout_minutes * 60
-        reason = "time_exit" if ctx.at_or_after(p.exit_time) else credit_exit_reason(
-            position, ctx.market, p.profit_target, p.stop_loss)
-        if reason is None:
-            return []
-        intent = close_intent(ctx, position, reason, timeout_seconds=timeout)
-        return [intent] if intent is not None else []
+        rules = ExitRules(profit_target=p.profit_target, stop_loss=p.stop_loss, exit_time=p.exit_time)
+        return managed_exit(ctx, position, rules, self.config.order.zero_dte_timeout_minutes * 60)

@@ -25,12 +25,10 @@ from strategies.base import (
     DecisionContext,
     Proposal,
     Strategy,
-    close_intent,
-    credit_exit_reason,
     make_intent,
 )
 from strategies.chain_tools import mid_net, pick_expiry, row_by_delta, row_by_strike, unit_costs
-from strategies.defensive import dte_exit_due
+from strategies.structures import ExitRules, managed_exit
 
 SPREAD_ROOT = "SPY"
 ATTEMPT_INTERVAL = timedelta(minutes=30)
@@ -118,9 +116,4 @@ class VixSpikeDeployment(Strategy):
 
     def manage(self, ctx: DecisionContext, position: Position) -> list[OrderIntent]:
         p = self.params
-        reason = "time_exit" if dte_exit_due(position, ctx.today, p.exit_dte) else credit_exit_reason(
-            position, ctx.market, p.profit_target, p.stop_loss)
-        if reason is None:
-            return []
-        intent = close_intent(ctx, position, reason)
-        return [intent] if intent is not None else []
+        return managed_exit(ctx, position, ExitRules(p.profit_target, p.stop_loss, exit_dte=p.exit_dte))

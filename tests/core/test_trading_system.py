@@ -13,17 +13,17 @@ from strategies.friday_0dte import FridayZeroDte
 from tests.strategies.kit import eastern, scripted_market
 
 
-def run_friday(tmp_path, spy_path=None, bad_data_from=None):
+def run_friday(tmp_path, spy_path=None, bad_data_from=None, strategy=None, cash=30_000.0):
     """One Friday (2024-08-09) at SPY 530 / VIX 23, minute by minute; returns the system. From
     minute `bad_data_from` on, SPY's market data is flagged bad (as the offline engine does)."""
     config = load_config()
     market = scripted_market(eastern(2024, 8, 9, 9, 30), spy=530.0, vix=23.0)  # ELEVATED: multiplier 1
     holder = {}
-    broker = SimulatedBroker(30_000.0, lambda c, now: market.quote(c), lambda r, now: market.price(r),
+    broker = SimulatedBroker(cash, lambda c, now: market.quote(c), lambda r, now: market.price(r),
                              lambda event: holder["system"].on_order_event(event),
                              lambda event: holder["system"].on_assignment(event))
-    system = TradingSystem(config, [FridayZeroDte(config)], market, broker, FileStore(tmp_path), Journal(),
-                           "backtest/test", 30_000.0)
+    system = TradingSystem(config, [strategy or FridayZeroDte(config)], market, broker, FileStore(tmp_path),
+                           Journal(), "backtest/test", cash)
     holder["system"] = system
     open_dt = eastern(2024, 8, 9, 9, 30)
     system.on_session_start(open_dt.date(), open_dt)
@@ -92,6 +92,21 @@ def test_state_survives_a_restart(tmp_path):
                           "backtest/test", 30_000.0)
     assert fresh.restore()
     assert fresh.to_dict() == system.to_dict()
+
+
+class PhaseThreeZeroDte(FridayZeroDte):
+    """The 0DTE condor as if it were an advanced strategy unlocked from phase 3."""
+
+    min_phase = 3
+
+
+def test_a_strategy_above_the_account_phase_opens_nothing_and_says_why(tmp_path):
+    system, broker = run_friday(tmp_path, strategy=PhaseThreeZeroDte(load_config()))
+    assert system.book.trades == [] and broker.open_order_ids() == []
+    reasons = [r["message"] for r in system.journal.records if r.get("strategy") == "friday_0dte"]
+    assert reasons == ["no entry: account phase 1: friday_0dte opens positions from phase 3"]
+    system, _ = run_friday(tmp_path / "phase3", strategy=PhaseThreeZeroDte(load_config()), cash=60_000.0)
+    assert system.phases.phase == 3 and len(system.book.trades) == 1
 
 
 class FailingZeroDte(FridayZeroDte):

@@ -155,3 +155,16 @@ def test_one_side_of_the_chain_is_the_whole_chain_filtered_by_right() -> None:
     assert whole is not None and calls is not None and puts is not None
     assert calls.is_call.all() and not puts.is_call.any() and len(calls) + len(puts) == len(whole)
     np.testing.assert_array_equal(calls.strikes, whole.strikes[whole.is_call])
+
+
+def test_one_contracts_delta_is_its_chain_rows_delta() -> None:
+    view, _, _ = view_with_chain()
+    whole = view.chain("SPY", 0, 200)
+    assert whole is not None
+    for expiry, strike, right in ((TODAY, 535.0, CALL), (date(2024, 11, 22), 470.0, PUT)):
+        contract = Contract("SPY", ContractKind.OPTION, expiry, strike, right)
+        row = int(np.flatnonzero((whole.expiries == np.datetime64(expiry, "D")) & (whole.strikes == strike)
+                                 & (whole.is_call == (right == CALL)))[0])
+        assert view.delta(contract) == whole.delta[row]
+    assert view.delta(Contract("SPY", ContractKind.OPTION, TODAY, 600.0, CALL)) is None  # not listed, not held
+    assert view.delta(Contract("QQQ", ContractKind.OPTION, TODAY, 450.0, CALL)) is None

@@ -48,7 +48,7 @@ def test_days_to_expiry_and_exit_dte():
     assert days_to_expiry(shares, date(2024, 8, 16)) is None and not dte_exit_due(shares, date(2024, 8, 16), 21)
 
 
-def test_short_contracts_and_chain_deltas():
+def test_short_contracts_and_their_deltas_equal_the_chain_rows():
     ctx, position = _strangle_position()
     assert set(short_contracts(position)) == {PUT_4150, CALL_5950}
     assert short_contracts(position, PUT) == [PUT_4150]
@@ -58,7 +58,7 @@ def test_short_contracts_and_chain_deltas():
         row = np.flatnonzero((chain.strikes == contract.strike) & (chain.is_call == (contract.right == CALL)))[0]
         assert deltas[contract.key] == chain.delta[row]
     assert deltas[PUT_4150.key] < 0 < deltas[CALL_5950.key]
-    assert contract_deltas(ctx, [option(4150.0, PUT, date(2031, 1, 17))]) == {}  # not listed: left out
+    assert contract_deltas(ctx, [option(40.0, PUT, root="GLD")]) == {}  # no GLD price: left out
 
 
 @pytest.mark.parametrize(("put_delta", "call_delta", "expected"), [

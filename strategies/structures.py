@@ -1,0 +1,202 @@
+"""The shared structure builder and management rules (what makes a strategy one short module).
+
+A structure is described by `LegRule`s - right, signed ratio and how the strike is found (a delta,
+a distance from the underlying price, or points from another leg's strike) - and by one DTE window
+per expiry (a calendar or diagonal has two). `build_structure` picks the rows from a chain snapshot
+and costs one unit (net mid, margin, max loss at expiry); it returns a skip reason when a leg cannot
+be found. `ExitRules` are the management rules most strategies share: profit target and stop as a
+multiple of the entry credit (or debit), a DTE exit, a clock exit, a delta line on the shorts and a
+VIX line; `exit_reason` applies them in a fixed order.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from config.constants import product_spec
+from core.types import ChainSnapshot, Leg, OrderIntent, Position
+from strategies.base import DecisionContext, close_intent, position_pnl
+from strategies.chain_tools import mid_net, pick_expiry, row_by_delta, row_by_strike, unit_costs
+from strategies.defensive import contract_deltas, dte_exit_due, short_contracts
+
+
+@dataclass(frozen=True)
+class DteWindow:
+    """Calendar days to expiry: the listed expiry nearest `target` within [low, high]."""
+
+    target: int
+    low: int
+    high: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.low <= self.target <= self.high:
+            raise ValueError(f"DTE window needs 0 <= low <= target <= high, got {self.low}/{self.target}/{self.high}")
+
+
+@dataclass(frozen=True)
+class LegRule:
+    """One leg: `right` ("put"/"call"), signed `ratio` (+1 buy one, -2 sell two) and exactly one of
+
+    * `delta`: the strike whose |delta| is nearest (never at or above `max_delta` when given);
+    * `otm`: the strike nearest spot x (1 - otm) for a put, spot x (1 + otm) for a call (0 = at the
+      money, negative = in the money);
+    * `offset`: the strike of leg `anchor` plus `offset` points: the nearest listed strike at or
+      beyond that distance (0: exactly the anchor's strike, e.g. the other right of a box).
+
+    `expiry` indexes the structure's DTE windows (0 unless it is a calendar or diagonal).
+    """
+
+    right: str
+    ratio: int
+    delta: float | None = None
+    otm: float | None = None
+    offset: float | None = None
+    anchor: int = 0
+    expiry: int = 0
+    max_delta: float | None = None
+
+    def __post_init__(self) -> None:
+        if sum(choice is not None for choice in (self.delta, self.otm, self.offset)) != 1:
+            raise ValueError("a leg needs exactly one of delta, otm or offset")
+        if self.ratio == 0:
+            raise ValueError("a leg's ratio must not be 0")
+
+
+@dataclass(frozen=True)
+class Structure:
+    """The legs picked for one unit with their chain rows, expiries and costs."""
+
+    legs: tuple[Leg, ...]
+    rows: tuple[int, ...]
+    expiries: tuple[date, ...]
+    net: float  # mid net price per unit: positive a debit, negative a credit
+    margin: float  # USD per unit
+    max_loss: float  # USD per unit held to expiry (+inf with a naked call)
+
+    @property
+    def credit(self) -> float:
+        return -self.net
+
+    def strike(self, leg: int) -> float:
+        return float(self.legs[leg].contract.strike or 0.0)
+
+
+def build_structure(chain: ChainSnapshot, legs: tuple[LegRule, ...], windows: tuple[DteWindow, ...],
+                    as_of: date, avoid: frozenset[date] = frozenset()) -> Structure | str:
+    """Pick every leg of `legs` from `chain` (expiries from `windows`, never one in `avoid`);
+    the structure or a skip reason naming what is missing."""
+    if avoid:
+        chain = chain.subset(~np.isin(chain.expiries, np.array(sorted(avoid), dtype="datetime64[D]")))
+    expiries: list[date] = []
+    for window in windows:
+        expiry = pick_expiry(chain, as_of, window.target, window.low, window.high)
+        if expiry is None:
+            return f"no {chain.root} expiry {window.low}-{window.high} DTE"
+        expiries.append(expiry)
+    rows: list[int] = []
+    for index, rule in enumerate(legs):
+        expiry = expiries[rule.expiry]
+        row = _leg_row(chain, rule, expiry, rows)
+        if isinstance(row, str):
+            return f"leg {index + 1} ({rule.ratio:+d} {rule.right}): {row} at {expiry}"
+        rows.append(row)
+    picked = tuple(Leg(chain.contract(row), rule.ratio) for rule, row in zip(legs, rows, strict=True))
+    if len({leg.contract.key for leg in picked}) < len(picked):
+        return "two legs landed on the same contract"
+    margin, max_loss = unit_costs(chain, picked, rows, as_of)
+    return Structure(picked, tuple(rows), tuple(sorted(set(expiries))), mid_net(chain, picked, rows), margin, max_loss)
+
+
+def _leg_row(chain: ChainSnapshot, rule: LegRule, expiry: date, rows: list[int]) -> int | str:
+    if rule.delta is not None:
+        row = row_by_delta(chain, expiry, rule.right, rule.delta, rule.max_delta)
+        return row if row is not None else f"no strike near {rule.delta:g} delta"
+    if rule.otm is not None:
+        spot = chain.underlying_price
+        target = spot * (1.0 - rule.otm) if rule.right == "put" else spot * (1.0 + rule.otm)
+        row = row_by_strike(chain, expiry, rule.right, target)
+        return row if row is not None else f"no strike near {target:.2f}"
+    assert rule.offset is not None
+    if rule.anchor >= len(rows):
+        return f"anchor leg {rule.anchor + 1} is not picked yet"
+    anchor_strike = float(chain.strikes[rows[rule.anchor]])
+    if rule.offset == 0:
+        row = row_by_strike(chain, expiry, rule.right, anchor_strike)
+        if row is None or float(chain.strikes[row]) != anchor_strike:
+            return f"no strike {anchor_strike:g}"
+        return row
+    target = anchor_strike + rule.offset
+    row = row_by_strike(chain, expiry, rule.right, target, "below" if rule.offset < 0 else "above")
+    if row is None:
+        return f"no strike {abs(rule.offset):g} points {'below' if rule.offset < 0 else 'above'} {anchor_strike:g}"
+    return row
+
+
+def product_points(points: float, product: str, reference: str = "SPY") -> float:
+    """`points` given on the scale of `reference` (SPY) in the points of `product` (SPX: x10)."""
+    scale = {"SPY": 1.0, "QQQ": 1.0, "IWM": 1.0, "SPX": 10.0, "SPXW": 10.0, "ES": 10.0, "MES": 10.0}
+    return points * scale.get(product, 1.0) / scale.get(reference, 1.0)
+
+
+def multiplier_of(product: str) -> float:
+    return product_spec(product).option_multiplier
+
+
+# --- management ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExitRules:
+    """Shared management rules; None switches a rule off.
+
+    profit_target / stop_loss: open P&L at +target x basis / -stop x basis, where the basis is the
+    entry credit for a credit position and the entry debit for a debit one; exit_dte: the nearest
+    expiry this close; exit_time: a time of day ("HH:MM"); short_delta: a short option at this
+    |delta| or more; vix_at_or_above: VIX at or above this level.
+    """
+
+    profit_target: float | None = None
+    stop_loss: float | None = None
+    exit_dte: int | None = None
+    exit_time: str | None = None
+    short_delta: float | None = None
+    vix_at_or_above: float | None = None
+
+
+def exit_reason(ctx: DecisionContext, position: Position, rules: ExitRules) -> str | None:
+    """The first exit due, in this order: time_exit (clock, then DTE), vix_exit, delta_stop,
+    profit_target, stop_loss; None when none is due (or the position cannot be valued)."""
+    if rules.exit_time is not None and ctx.at_or_after(rules.exit_time):
+        return "time_exit"
+    if rules.exit_dte is not None and dte_exit_due(position, ctx.today, rules.exit_dte):
+        return "time_exit"
+    if rules.vix_at_or_above is not None and ctx.vix is not None and ctx.vix >= rules.vix_at_or_above:
+        return "vix_exit"
+    if rules.short_delta is not None:
+        shorts = short_contracts(position)
+        deltas = contract_deltas(ctx, shorts) if shorts else {}
+        if any(abs(deltas.get(c.key, 0.0)) >= rules.short_delta for c in shorts):
+            return "delta_stop"
+    if rules.profit_target is None and rules.stop_loss is None:
+        return None
+    pnl = position_pnl(position, ctx.market)
+    basis = abs(position.entry_cash)
+    if pnl is None or basis <= 0:
+        return None
+    if rules.profit_target is not None and pnl >= rules.profit_target * basis:
+        return "profit_target"
+    if rules.stop_loss is not None and pnl <= -rules.stop_loss * basis:
+        return "stop_loss"
+    return None
+
+
+def managed_exit(ctx: DecisionContext, position: Position, rules: ExitRules,
+                 timeout_seconds: int | None = None) -> list[OrderIntent]:
+    """A close of the whole position when `exit_reason` finds an exit due, else nothing."""
+    reason = exit_reason(ctx, position, rules)
+    if reason is None:
+        return []
+    intent = close_intent(ctx, position, reason, timeout_seconds=timeout_seconds)
+    return [intent] if intent is not None else []
