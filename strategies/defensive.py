@@ -10,7 +10,6 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-
 from config.strategy_parameters import IpmccParameters
 from core.types import CALL, PUT, Contract, ContractKind, Position
 from strategies.base import DecisionContext

@@ -6,12 +6,16 @@ from strategies.base import Strategy
 from strategies.friday_0dte import FridayZeroDte
 from strategies.futures_strangle import FuturesStrangle
 from strategies.ipmcc import Ipmcc
+from strategies.jade_lizard import JadeLizard
 from strategies.leap_put_ladder import LeapPutLadder
 from strategies.lt112 import Lt112
+from strategies.put_ratio_spread import PutRatioSpread
 from strategies.vix_spike import VixSpikeDeployment
 
 STRATEGY_CLASSES: tuple[type[Strategy], ...] = (
     VixSpikeDeployment, FridayZeroDte, Lt112, FuturesStrangle, LeapPutLadder, Ipmcc,
+    # the advanced strategies (SPEC section 6), each from its phase on
+    PutRatioSpread, JadeLizard,
 )
 
 

@@ -28,15 +28,18 @@ NOW = datetime(2024, 8, 2, 10, 30, tzinfo=EASTERN)
 
 def test_seed_plan_subscribes_spy_vix_and_both_equity_index_futures() -> None:
     plan = plan_subscriptions(load_config())
-    assert plan.equities == ("BIL", "SPY") and plan.indices == ("VIX",) and plan.futures == ("ES", "MES")
-    assert set(plan.option_windows) == {"SPY", "MES", "ES"}
+    # the advanced strategies are subscribed from the start: the account may reach their phase in the run
+    assert plan.equities == ("BIL", "SPY") and plan.indices == ("SPX", "VIX") and plan.futures == ("ES", "MES")
+    assert set(plan.option_windows) == {"SPY", "MES", "ES", "SPX", "SPXW"}
+    assert [(w.min_dte, w.max_dte) for w in plan.option_windows["SPX"]] == [(30, 730)]  # the box spread
+    assert [(w.min_dte, w.max_dte) for w in plan.option_windows["SPXW"]] == [(0, 9)]  # the weekly butterfly
     spy = plan.option_windows["SPY"]
     for dte in (0, 1, 105, 112, 130, 365, 730):
         assert any(w.min_dte <= dte <= w.max_dte for w in spy), dte
     assert plan.option_windows["ES"] == plan.option_windows["MES"]  # full size mirrors micro
     assert plan.strategy_products["futures_strangle"] == "MES" and plan.strategy_products["friday_0dte"] == "SPY"
     assert plan.warmup_calendar_days == 380  # 257 sessions of daily history
-    assert set(plan.daily_roots) == {"SPY", "VIX", "MES", "ES"}
+    assert set(plan.daily_roots) == {"SPY", "VIX", "MES", "ES", "SPX"}
 
 
 def test_selected_products_add_their_subscriptions() -> None:
@@ -71,7 +74,11 @@ def test_windows_follow_the_parameters() -> None:
     windows = {(w.strategy, w.weekday): (w.hour, w.minute) for w in strategy_windows(load_config())}
     assert windows == {("friday_0dte", "friday"): (10, 30), ("lt112", "wednesday"): (10, 0),
                        ("futures_strangle", "tuesday"): (9, 45), ("leap_put_ladder", "monday"): (10, 30),
-                       ("ipmcc", None): (10, 30), ("ipmcc", "friday"): (9, 45)}
+                       ("ipmcc", None): (10, 30), ("ipmcc", "friday"): (9, 45),
+                       ("put_ratio_spread", "tuesday"): (10, 15), ("jade_lizard", "thursday"): (10, 15),
+                       ("broken_wing_butterfly", "wednesday"): (10, 45), ("short_leap_put", "monday"): (10, 45),
+                       ("weekly_butterfly", "friday"): (10, 35), ("diagonal_calendar", "tuesday"): (11, 0),
+                       ("box_spread", "monday"): (11, 0), ("bear_trap_11x", "thursday"): (11, 0)}
     moved = strategy_windows(load_config({"zero_dte_entry_time": "10:45", "zero_dte_entry_deadline": "11:00"}))
     assert (moved[0].hour, moved[0].minute) == (10, 45)
 

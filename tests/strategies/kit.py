@@ -28,6 +28,13 @@ def scripted_market(now: datetime, spy: float = 450.0, vix: float = 25.0, **pric
     return ModelledMarketView(state)
 
 
+class QuotelessMarket(ModelledMarketView):
+    """The modelled market with every contract quote withheld."""
+
+    def quote(self, contract):
+        return None
+
+
 _ids = itertools.count(1)
 
 
