@@ -305,6 +305,8 @@ class BearTrapParameters(AdvancedParameters):
     dte_max: int = param(67, 30, 120, "accepted DTE range end")
     spread_width: float = param(5.0, 0.5, 100.0, "short put this many points below the ATM long put (SPY)")
     naked_delta: float = param(0.15, 0.03, 0.4, "the two naked puts' delta (SPEC silent)")
+    max_debit: float = param(0.50, 0.0, 20.0, "net debit per unit at most this (SPY points; a credit or a small "
+                             "debit; SPEC silent)")
     profit_target: float = param(0.50, 0.05, 2.0, "take profit at this fraction of the credit or debit")
     stop_loss: float = param(1.00, 0.1, 10.0, "stop at a loss of this multiple of the credit or debit")
     naked_distance_stop: float = param(0.02, 0.0, 0.2, "stop when the underlying is within this of the naked strike")

@@ -298,16 +298,18 @@ class ChainModel:
             price, delta = price_and_delta(call, underlying_price, k, years, rate,
                                            None if spec.option_model == "black76" else dividend_yield, iv)
         intrinsic = np.maximum(np.where(call, underlying_price - k, k - underlying_price), 0.0)
-        bid, ask, price = self._bid_ask(spec.tick_size, price, years, intrinsic)
+        bid, ask, price = self._bid_ask(spec.tick_size, price, years, intrinsic, spec.exercise_style == "american")
         return ContractQuotes(bid, ask, price, iv, delta, years, forward)
 
-    def _bid_ask(self, tick: float, price: np.ndarray, years: np.ndarray, intrinsic: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(bid, ask, price): the quotes around the model price, with the price lifted where needed
-        so that the bid is never below the exercise (intrinsic) value: the European formulas
-        value deep in-the-money options below it, which an exercisable option never trades at."""
+    def _bid_ask(self, tick: float, price: np.ndarray, years: np.ndarray, intrinsic: np.ndarray,
+                 exercisable: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(bid, ask, price): the quotes around the model price. An `exercisable` (American) option's
+        price is lifted where needed so that the bid is never below the exercise (intrinsic) value:
+        the European formulas value deep in-the-money options below it, which an exercisable option
+        never trades at. A European option (SPX) keeps its discounted value below intrinsic."""
         half = 0.5 * spread_width(self.spreads, tick, price, years)
-        price = np.maximum(price, intrinsic + half * (intrinsic > 0.0))
+        if exercisable:
+            price = np.maximum(price, intrinsic + half * (intrinsic > 0.0))
         eps = 1e-9
         bid = np.maximum(np.floor((price - half) / tick + eps) * tick, 0.0)
         ask = np.ceil((price + half) / tick - eps) * tick

@@ -24,11 +24,15 @@ class AdvancedStrategy(Strategy):
         self.params: Any = getattr(config, self.key)
         self.min_phase = int(self.params.min_phase)
 
-    def is_entry_window(self, ctx: DecisionContext) -> bool:
+    def in_weekly_window(self, ctx: DecisionContext) -> bool:
+        """True on the entry weekday between entry_start and entry_end (when enabled)."""
         p = self.params
         weekday = ctx.now.weekday()
         return (p.enabled and weekday < len(WEEKDAYS) and WEEKDAYS[weekday] == p.entry_weekday
-                and ctx.within(p.entry_start, p.entry_end) and not self.attempted_today(ctx))
+                and ctx.within(p.entry_start, p.entry_end))
+
+    def is_entry_window(self, ctx: DecisionContext) -> bool:
+        return self.in_weekly_window(ctx) and not self.attempted_today(ctx)
 
     def propose_entry(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         self.mark_attempted(ctx)

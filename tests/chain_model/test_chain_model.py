@@ -256,3 +256,20 @@ def test_no_quote_is_ever_below_intrinsic_value() -> None:
     futures = MODEL.quote("ES", as_of, 5200.0, 0.25, 0.05, 0.0, np.array([np.datetime64("2025-03-21")]),
                           np.array([6000.0]), np.array([False]))
     assert futures.bid[0] >= 800.0
+
+
+@pytest.mark.parametrize("vix", [0.11, 0.15, 0.25])
+def test_european_spx_quotes_keep_their_discount_so_a_box_prices_at_the_rate(vix) -> None:
+    when = datetime(2024, 8, 5, 10, 30, tzinfo=EASTERN)
+    snap = MODEL.snapshot("SPX", when, 5000.0, vix, 0.045, 0.013, 365, 600)
+    expiry = snap.listed_expiries()[0]
+
+    def mid(strike: float, call: bool) -> float:
+        row = np.flatnonzero((snap.expiries == np.datetime64(expiry, "D")) & (snap.strikes == strike)
+                             & (snap.is_call == call))[0]
+        return float(snap.mid[row])
+
+    box = mid(5000.0, True) - mid(5500.0, True) + mid(5500.0, False) - mid(5000.0, False)
+    years = (expiry - when.date()).days / 365.0
+    # with the American intrinsic floor on the deep in-the-money put this was 510 at VIX 15 (r < 0)
+    assert (500.0 / box) ** (1.0 / years) - 1.0 == pytest.approx(0.046, abs=0.003)
