@@ -255,7 +255,7 @@ class DiagonalCalendarParameters(AdvancedParameters):
         return "diagonal_calendar"
 
     def option_window(self) -> OptionWindow:
-        return OptionWindow(0, self.long_dte + self.dte_slack, 0.85, 1.20)
+        return OptionWindow(self.exit_dte, self.long_dte + self.dte_slack, 0.85, 1.20)
 
     def check(self) -> None:
         _require(self.short_dte + self.dte_slack < self.long_dte - self.dte_slack,

@@ -60,10 +60,11 @@ class ShortLeapPut(AdvancedStrategy):
         if isinstance(structure, str):
             return self.skip(structure)
         put = structure.legs[0].contract
+        dte = (structure.expiries[0] - ctx.today).days
         delta = abs(float(chain.delta[structure.rows[0]]))
         if not p.delta_min <= delta <= p.delta_max:
             return self.skip(f"nearest free put {put.key} at {delta:.3f} delta, outside {p.delta_min:g}-{p.delta_max:g}")
-        reason = (f"short LEAP put rung {len(held) + 1} {put.key} ({(put.expiry - ctx.today).days} DTE, "
+        reason = (f"short LEAP put rung {len(held) + 1} {put.key} ({dte} DTE, "
                   f"{delta:.3f} delta), credit {structure.credit:.2f}, VIX {ctx.vix:.2f}")
         stop = p.stop_loss * structure.credit * multiplier_of(p.product)
         proposal = self.proposal(ctx, structure, reason, stop, position.position_id if position else None)

@@ -97,8 +97,8 @@ def test_initialize_subscribes_schedules_and_sets_the_tastytrade_model(shared_da
         assert (future.options["mapping"], future.options["normalization"]) == (
             f.DataMappingMode.OPEN_INTEREST, f.DataNormalizationMode.RAW)
         assert ("future_option", f"?{root}") in found
-    # every session: start, minute cycle, end; windows: 0DTE, LT112, strangle, ladder, IPMCC x2
-    assert len(lean.schedule.fake_events) == 3 + 6
+    # every session: start, minute cycle, end; windows: 0DTE, LT112, strangle, ladder, IPMCC x2, 8 advanced
+    assert len(lean.schedule.fake_events) == 3 + 6 + 8
 
 
 def test_option_filter_keeps_0dte_112dte_and_leaps_with_5_delta_strikes(shared_data: Path) -> None:
