@@ -164,11 +164,11 @@ def vix_path(day: date, open_: float, high: float, low: float, close: float, und
 
 
 def session_path(market: MarketData, symbol: str, day: date) -> IntradayPath:
-    """Per-minute prices of `symbol` ("SPY", another ETF, "VIX" or a futures root) on `day`.
+    """Per-minute prices of `symbol` ("SPY", another ETF, "SPX", "VIX" or a futures root) on `day`.
 
     SPY uses the real minute bars when the market has them (bar closes, a missing minute
     carrying the last price); every other case is modelled from the daily bar. VIX moves
-    against SPY's path of the same day. Raises ValueError when the day has no daily bar for
+    against SPY's path of the same day; SPX is SPY's path scaled to end at SPX's daily close. Raises ValueError when the day has no daily bar for
     `symbol` (for VIX: SPEC section 2, no new entries that day) or is not an NYSE session.
     """
     if symbol == "SPY" and day in market.minute_bars:
@@ -180,6 +180,9 @@ def session_path(market: MarketData, symbol: str, day: date) -> IntradayPath:
         filled_index = np.maximum.accumulate(np.where(np.isnan(prices), 0, np.arange(len(prices))))
         return IntradayPath(day, prices[filled_index], True)
     bar = _daily_bar(market, symbol, day)
+    if symbol == "SPX":  # the index moves with SPY minute by minute, scaled to close at its own close
+        spy = session_path(market, "SPY", day).prices
+        return IntradayPath(day, spy * (bar[3] / float(spy[-1])), False)
     if symbol == "VIX":
         underlying = session_path(market, "SPY", day).prices
         return IntradayPath(day, vix_path(day, *bar, underlying), False)

@@ -63,6 +63,7 @@ RATE_PERCENT_RANGE = (-5.0, 30.0)
 DEFAULT_HISTORY_DAYS = 400  # calendar days loaded before `start` for realised vol and IV rank
 SYNTHETIC_MARKER = "SYNTHETIC.txt"
 _SYMBOL_FILE = re.compile(r"^([A-Z]{1,6})\.csv$")
+SPX_FILE = "SPX_index.csv.gz"
 _FUTURES_FILE = re.compile(r"^([A-Z]{1,3})_front_month\.csv$")
 
 
@@ -215,6 +216,10 @@ def load_market_data(data_dir: str | Path, start: date | str, end: date | str,
         if symbol != "SPY":
             daily[symbol] = _window(_read_bars(path, "etf", lo, hi, issues=issues)[0], lo, hi)
             _require_sessions(path, daily[symbol].dates, spy.dates)
+    spx_file = daily_dir / SPX_FILE
+    if spx_file.is_file():  # the S&P 500 index: SPX/SPXW options (the box spread, the weekly butterfly)
+        daily["SPX"] = _window(_read_bars(spx_file, "etf", lo, hi, issues=issues)[0], lo, hi)
+        _require_sessions(spx_file, daily["SPX"].dates, spy.dates)
     vix, vix_missing = _load_vix(daily_dir / "VIX_cboe.csv", spy.dates, lo, hi, start_day, notes, issues)
     futures = {}
     for path in _matching(daily_dir, _FUTURES_FILE):

@@ -39,7 +39,7 @@ from reporting.journal import Journal
 from risk.cash_sweep import accrued_interest, sweepable_cash
 from strategies.registry import build_strategies
 
-INTRADAY_SYMBOLS = ("SPY", "VIX")
+INTRADAY_SYMBOLS = ("SPY", "VIX", "SPX")
 FUTURES_FOR_OPTIONS = {"MES": "ES", "ES": "ES", "MNQ": "NQ", "NQ": "NQ", "MCL": "CL", "CL": "CL",
                        "MGC": "GC", "GC": "GC"}
 VOL_WINDOW = 20  # sessions of realised volatility for products without a volatility index
@@ -216,7 +216,8 @@ class BacktestRunner:
         """Run the rest of session `day` from the cursor; False when it stopped before `stop_at` passed."""
         open_dt, close_dt = session_open_close(day)
         self.system.bad_data_roots = self.bad_data.get(day, {})
-        paths = {symbol: self._path(symbol, day) for symbol in INTRADAY_SYMBOLS}
+        paths = {symbol: self._path(symbol, day) if symbol != "SPX" or "SPX" in self.market.daily else None
+                 for symbol in INTRADAY_SYMBOLS}
         futures = {root: self._path(root, day) for root in set(FUTURES_FOR_OPTIONS.values())
                    if root in self.market.futures}
         spy = paths["SPY"]
@@ -296,6 +297,9 @@ class BacktestRunner:
                 # the first session of the data has no close before it: its own close is used
                 first = self.market.daily[root].dates[0].astype(object)
                 self.state.dividend_yields[root] = dividend_yield(self.market, root, max(yesterday, first))
+        for index_root in ("SPX", "SPXW"):  # the S&P 500 yields what SPY pays (less SPY's small fee)
+            if "SPY" in self.state.dividend_yields:
+                self.state.dividend_yields[index_root] = self.state.dividend_yields["SPY"]
         for root in ("CL", "GC", "NQ"):
             vol = self._realised_vol(root, day)
             if vol is not None:
@@ -311,9 +315,11 @@ class BacktestRunner:
     def _minute_prices(paths: MinutePaths, futures: MinutePaths, minute: int) -> tuple[dict[str, float], float | None]:
         """The underlying prices set at `minute` of the session (SPY, the futures) and the VIX."""
         prices = {}
-        spy, vix = paths["SPY"], paths["VIX"]
+        spy, vix, spx = paths["SPY"], paths["VIX"], paths["SPX"]
         if spy is not None:
             prices["SPY"] = float(spy[minute])
+        if spx is not None:
+            prices["SPX"] = float(spx[minute])
         for option_root, future_root in FUTURES_FOR_OPTIONS.items():
             path = futures.get(future_root)
             if path is not None and minute < len(path):

@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from config.advanced_parameters import ADVANCED_SECTIONS
 from config.constants import PRODUCTS, REGIME_TABLE, Regime
 from config.loader import FrameworkConfig
 from core.types import AccountSnapshot, OpenPositionSummary, OrderIntent, RiskDecision, Verdict
@@ -41,18 +42,17 @@ SPIKE_STRATEGY = "vix_spike"
 STRANGLE_STRATEGY = "futures_strangle"
 LADDER_STRATEGY = "leap_put_ladder"
 
-# Phase from which each strategy may open positions (SPEC sections 1 and 6).
-STRATEGY_UNLOCK_PHASE: dict[str, int] = {
-    "friday_0dte": 1, "lt112": 1, "futures_strangle": 1, "leap_put_ladder": 1, "ipmcc": 1, "vix_spike": 1,
-    "put_ratio_spread": 2, "jade_lizard": 2, "broken_wing_butterfly": 2, "short_leap_put": 2,
-    "weekly_butterfly": 3, "diagonal": 3, "box_spread": 3, "bear_trap_11x": 3,
-}
+# The core strategies open positions from phase 1; an advanced one from its `min_phase` parameter
+# (SPEC sections 1 and 6; its parameter section is its key).
+CORE_STRATEGIES = frozenset({"friday_0dte", "lt112", "futures_strangle", "leap_put_ladder", "ipmcc", "vix_spike"})
 
 # Strategy key -> configuration section holding its per-position `buying_power_cap`.
 POSITION_CAP_SECTION: dict[str, str] = {
     "friday_0dte": "zero_dte", "lt112": "lt112", "futures_strangle": "futures_strangle",
-    "leap_put_ladder": "leap_ladder", "ipmcc": "ipmcc",
+    "leap_put_ladder": "leap_ladder", "ipmcc": "ipmcc", **{key: key for key in ADVANCED_SECTIONS},
 }
+# Strategies whose one position holds rungs: the cap applies to each rung, not the whole position.
+PER_RUNG_CAP_STRATEGIES = frozenset({LADDER_STRATEGY, "short_leap_put"})
 
 MONEY_TOLERANCE = 1e-6  # USD
 UNBOUNDED_UNITS = 1e9  # a budget admitting this many units does not limit the quantity
@@ -194,7 +194,12 @@ def check_spike_budget(intent: OrderIntent, account: AccountSnapshot, config: Fr
 
 def check_strategy_unlocked(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig) -> RiskDecision:
     """Deny strategies that are unknown or not unlocked in the account's phase."""
-    unlock = STRATEGY_UNLOCK_PHASE.get(intent.strategy)
+    if intent.strategy in CORE_STRATEGIES:
+        unlock: int | None = 1
+    elif intent.strategy in ADVANCED_SECTIONS:
+        unlock = getattr(config, intent.strategy).min_phase
+    else:
+        unlock = None
     if unlock is None:
         return deny("strategy_locked", f"unknown strategy {intent.strategy!r}")
     if account.phase < unlock:
@@ -255,7 +260,7 @@ def check_per_position_cap(intent: OrderIntent, account: AccountSnapshot, config
         return approve(intent)
     cap = getattr(config, section).buying_power_cap * account.net_liquidation
     existing = existing_position(intent, account)
-    already = existing.margin if existing is not None and intent.strategy != LADDER_STRATEGY else 0.0
+    already = existing.margin if existing is not None and intent.strategy not in PER_RUNG_CAP_STRATEGIES else 0.0
     return limit_quantity(intent, max_units(cap - already, intent.margin_per_unit), "per_position_cap",
                           f"{intent.strategy}: margin {intent.margin_per_unit:,.2f}/unit + {already:,.2f} held, "
                           f"cap {cap:,.2f}")

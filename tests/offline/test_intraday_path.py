@@ -142,3 +142,10 @@ def test_session_path_without_a_daily_bar(real: MarketData) -> None:
         session_path(real, "VIX", date(2024, 7, 4))
     with pytest.raises(KeyError, match="XYZ"):
         session_path(real, "XYZ", date(2024, 7, 5))
+
+
+def test_spx_moves_with_spy_and_closes_at_its_own_close(real: MarketData) -> None:
+    day = date(2024, 8, 5)
+    spx, spy = session_path(real, "SPX", day).prices, session_path(real, "SPY", day).prices
+    assert spx[-1] == pytest.approx(5186.33)
+    np.testing.assert_allclose(spx / spy, 5186.33 / spy[-1])  # SPY's real minute path, scaled

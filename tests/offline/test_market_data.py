@@ -41,7 +41,7 @@ def test_known_values_of_the_real_data(real: MarketData) -> None:
     assert math.expm1(real.rate_on(date(2024, 8, 5))) * 100 == pytest.approx(5.35, abs=1e-12)
     assert math.expm1(real.rate_on(date(2024, 12, 31))) * 100 == pytest.approx(4.37, abs=1e-12)
     assert real.rate_on(date(2024, 7, 4)) == real.rate_on(date(2024, 7, 3))  # holiday forward-filled
-    assert sorted(real.daily) == ["GLD", "IWM", "QQQ", "SPY", "TLT", "USO"]
+    assert sorted(real.daily) == ["GLD", "IWM", "QQQ", "SPX", "SPY", "TLT", "USO"]
     assert sorted(real.futures) == ["CL", "ES", "GC", "NQ", "ZB", "ZN"]
     assert real.vix_missing_days == ()
     # 2023 and 2024 have 250 and 252 NYSE sessions

@@ -237,6 +237,10 @@ def test_strategy_unlocks_by_phase() -> None:
     assert GATE.evaluate(lizard, phase2).verdict == Verdict.APPROVE
     assert_decision(GATE.evaluate(replace(lizard, strategy="box_spread"), phase2), Verdict.DENY, "strategy_locked", 0)
     assert_decision(GATE.evaluate(replace(lizard, strategy="martingale"), phase2), Verdict.DENY, "strategy_locked", 0)
+    # the unlock phase is the strategy's min_phase parameter
+    diagonal = replace(lizard, strategy="diagonal_calendar")
+    assert_decision(GATE.evaluate(diagonal, phase2), Verdict.DENY, "strategy_locked", 0)
+    assert RiskGate(load_config({"diagonal_calendar_min_phase": "2"})).evaluate(diagonal, phase2).verdict == Verdict.APPROVE
 
 
 def test_full_size_futures_need_75k() -> None:
