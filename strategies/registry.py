@@ -5,6 +5,7 @@ from config.loader import FrameworkConfig
 from strategies.base import Strategy
 from strategies.bear_trap_11x import BearTrap11x
 from strategies.box_spread import BoxSpread
+from strategies.broken_wing_butterfly import BrokenWingButterfly
 from strategies.diagonal_calendar import DiagonalCalendar
 from strategies.friday_0dte import FridayZeroDte
 from strategies.futures_strangle import FuturesStrangle
@@ -15,11 +16,13 @@ from strategies.lt112 import Lt112
 from strategies.put_ratio_spread import PutRatioSpread
 from strategies.short_leap_put import ShortLeapPut
 from strategies.vix_spike import VixSpikeDeployment
+from strategies.weekly_butterfly import WeeklyButterfly
 
 STRATEGY_CLASSES: tuple[type[Strategy], ...] = (
     VixSpikeDeployment, FridayZeroDte, Lt112, FuturesStrangle, LeapPutLadder, Ipmcc,
     # the advanced strategies (SPEC section 6), each from its phase on
-    PutRatioSpread, JadeLizard, ShortLeapPut, DiagonalCalendar, BoxSpread, BearTrap11x,
+    PutRatioSpread, JadeLizard, BrokenWingButterfly, ShortLeapPut, WeeklyButterfly, DiagonalCalendar, BoxSpread,
+    BearTrap11x,
 )
 
 

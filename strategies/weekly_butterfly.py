@@ -1,0 +1,66 @@
+"""Weekly butterfly (SPEC section 6, phase 3): Fridays 10:35, a long call butterfly on SPX weeklies
+(or SPY) expiring the next week, its debit at most 0.3% of net liquidation, held to expiry.
+
+Entry: the listed expiry nearest `target_dte` within `dte_min`-`dte_max` (the next Friday); the body
+(two short calls) at the strike nearest spot x (1 + `center_otm`), one long call `wing_width` below
+and one above it (SPX points; on SPY a tenth of that). The whole position's debit stays within
+`max_debit_fraction` of net liquidation: the proposal asks for floor(budget / debit per unit) units
+(at most `risk_max_contracts`), each risking its debit. No credit, no stop: the debit is the risk.
+
+Management: an optional profit target (`profit_target` x the debit in profit); otherwise the
+position is held to expiry, where SPX(W) settles in cash and SPY's calls are exercised or assigned
+by the broker (the trading system books both).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from core.types import CALL, OrderIntent, Position
+from strategies.advanced import AdvancedStrategy
+from strategies.base import DecisionContext, Proposal
+from strategies.structures import (
+    DteWindow,
+    ExitRules,
+    LegRule,
+    build_structure,
+    managed_exit,
+    multiplier_of,
+    product_points,
+)
+
+
+class WeeklyButterfly(AdvancedStrategy):
+    """Long call butterfly for the next weekly expiry, sized by a debit budget."""
+
+    key = "weekly_butterfly"
+
+    def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
+        p = self.params
+        chain = ctx.market.chain(p.product, p.dte_min, p.dte_max, CALL)
+        if chain is None or len(chain) == 0:
+            return self.skip(f"no {p.product} calls listed {p.dte_min}-{p.dte_max} DTE")
+        wing = product_points(p.wing_width, p.product, reference="SPX")
+        legs = (LegRule(CALL, -2, otm=p.center_otm), LegRule(CALL, 1, offset=-wing, anchor=0),
+                LegRule(CALL, 1, offset=wing, anchor=0))
+        structure = build_structure(chain, legs, (DteWindow(p.target_dte, p.dte_min, p.dte_max),), ctx.today)
+        if isinstance(structure, str):
+            return self.skip(structure)
+        if structure.net <= 0:
+            return self.skip(f"butterfly quoted at a credit of {structure.credit:.2f}: quotes suspect")
+        debit = structure.net * multiplier_of(p.product)
+        budget = p.max_debit_fraction * ctx.account.net_liquidation
+        units = min(math.floor(budget / debit), self.config.risk.max_contracts)
+        if units < 1:
+            return self.skip(f"debit {debit:,.2f} per unit above the budget {budget:,.2f} "
+                             f"({p.max_debit_fraction:.2%} of net liquidation)")
+        expiry = structure.expiries[0]
+        reason = (f"call butterfly {structure.strike(1):g}/{structure.strike(0):g}/{structure.strike(2):g} {expiry} "
+                  f"({(expiry - ctx.today).days} DTE), debit {structure.net:.2f}")
+        proposal = self.proposal(ctx, structure, reason, debit)
+        if proposal is None:
+            return None
+        return dataclasses.replace(proposal, intent=proposal.intent.with_quantity(units))
+
+    def manage(self, ctx: DecisionContext, position: Position) -> list[OrderIntent]:
+        return managed_exit(ctx, position, ExitRules(profit_target=self.params.profit_target))
