@@ -13,6 +13,7 @@ from config.constants import VIX_EXTREME, VIX_HIGH
 from config.parameter_fields import check_ranges, param
 
 PRODUCT_CHOICES_INDEX = ("SPY", "QQQ", "IWM", "SPXW", "MES", "ES")
+FUTURES_STRANGLE_ROOTS = ("MES", "ES", "MCL", "MGC", "CL", "GC")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 
 
@@ -189,7 +190,9 @@ class FuturesStrangleParameters:
     """Futures options strangle, second Tuesday of the month."""
 
     enabled: bool = param(True, doc="trade this strategy")
-    product: str = param("MES", doc="futures root", choices=("MES", "ES", "MCL", "MGC", "CL", "GC"))
+    products: str = param("MES,MCL,MGC", doc="futures roots, comma-separated: phase 1 trades the first, later "
+                          "phases each (one strangle per root; micro roots trade full size from $75,000)")
+    full_size: bool = param(True, doc="from $75,000 net liquidation trade the full-size root of a micro one")
     entry_start: str = param("09:45", doc="entry window start (second Tuesday)")
     entry_end: str = param("10:15", doc="entry window end")
     target_dte: int = param(90, 20, 365, "preferred DTE")
@@ -212,8 +215,21 @@ class FuturesStrangleParameters:
     kelly_avg_win: float = param(0.50, 0.0, 10.0, "Kelly prior: average win, multiple of credit")
     kelly_avg_loss: float = param(1.00, 0.0, 10.0, "Kelly prior: average loss, multiple of credit")
 
+    @property
+    def product_list(self) -> tuple[str, ...]:
+        return tuple(root.strip().upper() for root in self.products.split(","))
+
+    @property
+    def product(self) -> str:
+        """The first root: the one phase 1 trades."""
+        return self.product_list[0]
+
     def __post_init__(self) -> None:
         check_ranges(self, "futures_strangle")
+        roots = self.product_list
+        _require(all(root in FUTURES_STRANGLE_ROOTS for root in roots) and len(set(roots)) == len(roots),
+                 f"futures_strangle_products={self.products!r} must list distinct roots of "
+                 f"{', '.join(FUTURES_STRANGLE_ROOTS)}")
         _require(self.accept_dte_min <= self.target_dte <= self.accept_dte_max,
                  "futures_strangle_target_dte must lie in the accepted DTE range")
         _require(self.tested_delta_side <= self.tested_delta_all,

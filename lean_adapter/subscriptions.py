@@ -130,7 +130,8 @@ def option_windows(config: FrameworkConfig) -> dict[str, tuple[ChainWindow, ...]
     if lt.enabled:
         add(lt.product, ChainWindow(lt.exit_dte, lt.accept_dte_max, 0.65, 1.10))
     if fs.enabled:
-        add(fs.product, ChainWindow(fs.exit_dte, fs.accept_dte_max, 0.65, 1.25))
+        for root in fs.product_list:
+            add(root, ChainWindow(fs.exit_dte, fs.accept_dte_max, 0.65, 1.25))
     if leap.enabled:
         add(leap.product, ChainWindow(leap.roll_dte, leap.dte_max, 0.55, 1.10))
     if ip.enabled:

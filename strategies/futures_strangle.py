@@ -37,6 +37,7 @@ from config.loader import FrameworkConfig
 from core.types import CALL, PUT, ChainSnapshot, Contract, Leg, OrderIntent, Position, Purpose
 from core.unified_position_sizer import KellyInputs
 from helpers.exchange_calendar import TUESDAY, is_nth_weekday_session
+from risk.account_phases import FULL_SIZE, futures_size_allowed
 from strategies.base import DecisionContext, Proposal, Strategy, close_intent, credit_exit_reason, make_intent
 from strategies.chain_tools import mid_net, pick_expiry, row_by_delta, row_by_strike, unit_costs
 from strategies.defensive import (
@@ -48,6 +49,7 @@ from strategies.defensive import (
     split_tested,
 )
 
+REALISED_VOL_SESSIONS = 20  # the IV-rank proxy of roots without a volatility index
 NO_ENTRY_REGIMES = frozenset({Regime.EXTREMELY_LOW, Regime.HIGH, Regime.EXTREME})
 CLOSE_REGIMES = frozenset({Regime.HIGH, Regime.EXTREME})
 
@@ -68,6 +70,17 @@ def iv_rank(history: np.ndarray, current: float) -> float | None:
     return 100.0 * (current - low) / (high - low)
 
 
+def realised_vols(closes: np.ndarray, window: int) -> np.ndarray | None:
+    """Annualised volatility of daily log returns over each trailing `window` sessions of `closes`
+    (one value per complete window); None when there are not enough positive closes."""
+    prices = np.asarray(closes, dtype=np.float64)
+    if len(prices) < window + 1 or np.any(~(prices > 0)):
+        return None
+    returns = np.diff(np.log(prices))
+    windows = np.lib.stride_tricks.sliding_window_view(returns, window)
+    return windows.std(axis=1, ddof=1) * math.sqrt(252.0)
+
+
 class FuturesStrangle(Strategy):
     """Short futures-options strangle with the 25/30-delta stops and a one-time untested roll."""
 
@@ -79,24 +92,44 @@ class FuturesStrangle(Strategy):
 
     def is_entry_window(self, ctx: DecisionContext) -> bool:
         p = self.params
+        tried = self.memory.get("tried", {})
         return (p.enabled and ctx.within(p.entry_start, p.entry_end)
-                and not self.attempted_today(ctx) and is_nth_weekday_session(ctx.today, TUESDAY, 2))
+                and not (tried.get("day") == ctx.today_text and tried.get("all"))
+                and is_nth_weekday_session(ctx.today, TUESDAY, 2))
+
+    def products(self, ctx: DecisionContext) -> list[str]:
+        """The roots to trade now: the first listed in phase 1, each listed one later; a micro root
+        as its full-size root from $75,000 (with `futures_strangle_full_size`)."""
+        p = self.params
+        roots = p.product_list if ctx.account.phase >= 2 else p.product_list[:1]
+        full = p.full_size and futures_size_allowed(ctx.account.net_liquidation) == FULL_SIZE
+        return [(product_spec(root).micro_of or root) if full else root for root in roots]
 
     # --- entry -------------------------------------------------------------------------------
 
     def propose_entry(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
+        """One root per call (one working order per strategy): the next root not tried today; the
+        window closes for the day once every root was tried. Each root's strangles are judged apart."""
+        tried = self.memory.get("tried", {})
+        done = list(tried.get("roots", [])) if tried.get("day") == ctx.today_text else []
+        todo = [root for root in self.products(ctx) if root not in done]
+        self.memory["tried"] = {"day": ctx.today_text, "roots": done + todo[:1], "all": len(todo) <= 1}
+        if not todo:
+            return self.skip("every product was tried today")
+        return self._propose(ctx, todo[0], [p for p in positions if todo[0] in p.roots()])
+
+    def _propose(self, ctx: DecisionContext, product: str, positions: list[Position]) -> Proposal | None:
         p = self.params
-        self.mark_attempted(ctx)
         if ctx.regime in NO_ENTRY_REGIMES:
             return self.skip(f"regime {ctx.regime.value}: no new futures strangles")
-        rank, problem = self._iv_rank(ctx)
+        rank, problem = self._iv_rank(ctx, product)
         if rank is None:
             return self.skip(problem)
         if rank < p.iv_rank_min:
-            return self.skip(f"IV rank {rank:.1f} below {p.iv_rank_min:g}")
-        chain = ctx.market.chain(p.product, p.accept_dte_min, p.accept_dte_max)
+            return self.skip(f"{product}: IV rank {rank:.1f} below {p.iv_rank_min:g}")
+        chain = ctx.market.chain(product, p.accept_dte_min, p.accept_dte_max)
         if chain is None or len(chain) == 0:
-            return self.skip(f"no {p.product} options {p.accept_dte_min}-{p.accept_dte_max} DTE")
+            return self.skip(f"no {product} options {p.accept_dte_min}-{p.accept_dte_max} DTE")
         held = {np.datetime64(e, "D") for position in positions for e in position.expiries()}
         free = chain.subset(~np.isin(chain.expiries, list(held))) if held else chain
         expiry = pick_expiry(free, ctx.today, p.target_dte, p.accept_dte_min, p.accept_dte_max)
@@ -112,10 +145,10 @@ class FuturesStrangle(Strategy):
         credit = -mid_net(free, legs, rows)
         if credit <= 0:
             return self.skip("strangle does not collect a credit")
-        multiplier = product_spec(p.product).option_multiplier
+        multiplier = product_spec(product).option_multiplier
         margin, _ = unit_costs(free, legs, rows, ctx.today)
         intent = make_intent(ctx, self.key, Purpose.OPEN, legs, self.config.risk.max_contracts,
-                             f"{p.product} strangle {expiry}, put {legs[0].contract.strike:g} / call "
+                             f"{product} strangle {expiry}, put {legs[0].contract.strike:g} / call "
                              f"{legs[1].contract.strike:g}, credit {credit:.2f}, IV rank {rank:.0f}",
                              max_loss_per_unit=p.stop_loss * credit * multiplier, margin_per_unit=margin)
         if intent is None:
@@ -123,15 +156,19 @@ class FuturesStrangle(Strategy):
         kelly = KellyInputs(p.kelly_win_rate, p.kelly_avg_win, p.kelly_avg_loss)
         return Proposal(intent, kelly, p.buying_power_cap, credit * multiplier)
 
-    def _iv_rank(self, ctx: DecisionContext) -> tuple[float | None, str]:
-        """(IV rank of the product's volatility index now, "") or (None, why there is none)."""
+    def _iv_rank(self, ctx: DecisionContext, product: str) -> tuple[float | None, str]:
+        """(IV rank now, "") or (None, why there is none). The VIX serves the equity index roots;
+        a root without a volatility index (crude oil, gold) uses the rank of its 20-session realised
+        volatility over the lookback instead: a stated proxy, since the data has no OVX or GVZ."""
         p = self.params
-        index = product_spec(p.product).volatility_index
-        if index != "VIX":
-            return None, f"{p.product} has no VIX-based IV rank (volatility index {index})"
-        bars = ctx.market.daily_bars(index, p.iv_rank_lookback_sessions)
-        rank = None if bars is None or ctx.vix is None else iv_rank(bars.close, ctx.vix)
-        return rank, "" if rank is not None else f"no {index} history or value for the IV rank"
+        if product_spec(product).volatility_index == "VIX":
+            bars = ctx.market.daily_bars("VIX", p.iv_rank_lookback_sessions)
+            rank = None if bars is None or ctx.vix is None else iv_rank(bars.close, ctx.vix)
+            return rank, "" if rank is not None else "no VIX history or value for the IV rank"
+        bars = ctx.market.daily_bars(product, p.iv_rank_lookback_sessions + REALISED_VOL_SESSIONS + 1)
+        vols = None if bars is None else realised_vols(bars.close, REALISED_VOL_SESSIONS)
+        rank = None if vols is None or len(vols) < 2 else iv_rank(vols[:-1], float(vols[-1]))
+        return rank, "" if rank is not None else f"no {product} daily history for the realised-volatility rank"
 
     # --- management --------------------------------------------------------------------------
 

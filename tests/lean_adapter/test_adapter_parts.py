@@ -29,8 +29,10 @@ NOW = datetime(2024, 8, 2, 10, 30, tzinfo=EASTERN)
 def test_seed_plan_subscribes_spy_vix_and_both_equity_index_futures() -> None:
     plan = plan_subscriptions(load_config())
     # the advanced strategies are subscribed from the start: the account may reach their phase in the run
-    assert plan.equities == ("BIL", "SPY") and plan.indices == ("SPX", "VIX") and plan.futures == ("ES", "MES")
-    assert set(plan.option_windows) == {"SPY", "MES", "ES", "SPX", "SPXW"}
+    # ... and the strangle's products with their full-size roots (they trade from phase 2 and $75,000)
+    assert plan.equities == ("BIL", "SPY") and plan.indices == ("SPX", "VIX")
+    assert plan.futures == ("CL", "ES", "GC", "MCL", "MES", "MGC")
+    assert set(plan.option_windows) == {"SPY", "MES", "ES", "MCL", "CL", "MGC", "GC", "SPX", "SPXW"}
     assert [(w.min_dte, w.max_dte) for w in plan.option_windows["SPX"]] == [(30, 730)]  # the box spread
     assert [(w.min_dte, w.max_dte) for w in plan.option_windows["SPXW"]] == [(0, 9)]  # the weekly butterfly
     spy = plan.option_windows["SPY"]
@@ -39,11 +41,11 @@ def test_seed_plan_subscribes_spy_vix_and_both_equity_index_futures() -> None:
     assert plan.option_windows["ES"] == plan.option_windows["MES"]  # full size mirrors micro
     assert plan.strategy_products["futures_strangle"] == "MES" and plan.strategy_products["friday_0dte"] == "SPY"
     assert plan.warmup_calendar_days == 380  # 257 sessions of daily history
-    assert set(plan.daily_roots) == {"SPY", "VIX", "MES", "ES", "SPX"}
+    assert set(plan.daily_roots) == {"SPY", "VIX", "MES", "ES", "SPX", "MCL", "CL", "MGC", "GC"}
 
 
 def test_selected_products_add_their_subscriptions() -> None:
-    config = load_config({"lt112_product": "QQQ", "zero_dte_product": "SPXW", "futures_strangle_product": "MGC",
+    config = load_config({"lt112_product": "QQQ", "zero_dte_product": "SPXW", "futures_strangle_products": "MGC",
                           "ipmcc_product": "QQQ", "leap_ladder_product": "IWM"})
     plan = plan_subscriptions(config)
     assert plan.equities == ("BIL", "IWM", "QQQ", "SPY") and plan.indices == ("SPX", "VIX")

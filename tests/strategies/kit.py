@@ -1,6 +1,7 @@
 """Builders for strategy tests: a scripted market on the offline chain model and a decision context."""
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -48,6 +49,13 @@ def context(market: ModelledMarketView, config: FrameworkConfig | None = None, n
                               regime=regime.value, vix_usable=True, intraday_spike=False, open_positions=())
     return DecisionContext(now=market.now(), market=market, config=config, regime=regime, vix=vix,
                            new_intent_id=lambda: f"I{next(_ids):06d}", account_source=lambda: account)
+
+
+def account_in_phase(ctx: DecisionContext, phase: int, net_liq: float) -> DecisionContext:
+    """`ctx` with an account snapshot in `phase` at `net_liq`."""
+    account = dataclasses.replace(ctx.account, phase=phase, net_liquidation=net_liq, high_water_mark=net_liq,
+                                  day_start_value=net_liq)
+    return dataclasses.replace(ctx, account_source=lambda: account)
 
 
 def filled_position(strategy: str, legs: tuple[Leg, ...], price: float, units: int, ctx: DecisionContext,

@@ -18,8 +18,8 @@ from offline.market_view import ModelledMarketView
 from risk.margin import estimate_margin
 from strategies.base import position_pnl
 from strategies.defensive import contract_deltas, short_contracts
-from strategies.futures_strangle import FuturesStrangle, iv_rank
-from tests.strategies.kit import context, eastern, filled_position, scripted_market
+from strategies.futures_strangle import FuturesStrangle, iv_rank, realised_vols
+from tests.strategies.kit import account_in_phase, context, eastern, filled_position, scripted_market
 
 ENTRY = eastern(2024, 8, 13, 10, 0)
 EXPIRY = date(2024, 11, 15)
@@ -123,8 +123,8 @@ def test_iv_rank_uses_the_configured_lookback():
 
 
 def test_products_without_a_vix_rank_and_missing_chains_refuse():
-    strategy, _, proposal = propose(market(ENTRY), load_config({"futures_strangle_product": "MCL"}))
-    assert proposal is None and "MCL has no VIX-based IV rank" in strategy.last_skip_reason
+    strategy, _, proposal = propose(market(ENTRY), load_config({"futures_strangle_products": "MCL"}))
+    assert proposal is None and "no MCL daily history for the realised-volatility rank" in strategy.last_skip_reason
     mkt = market(ENTRY)
     del mkt.state.prices["MES"]
     strategy, _, proposal = propose(mkt)
@@ -315,3 +315,39 @@ def test_after_one_side_is_closed_the_other_is_managed_alone():
     assert strategy.manage(ctx, position) == []  # no roll with one short left
     later = context(market(eastern(2024, 10, 25, 10, 0), spy=spy), strategy.config)
     assert [(i.reason, [leg.ratio for leg in i.legs]) for i in strategy.manage(later, position)] == [("time_exit", [1])]
+
+
+@pytest.mark.parametrize(("phase", "net_liq", "expected"), [
+    (1, 30_000.0, ["MES"]), (2, 40_000.0, ["MES", "MCL", "MGC"]), (4, 74_999.0, ["MES", "MCL", "MGC"]),
+    (4, 75_000.0, ["ES", "CL", "GC"]),
+])
+def test_products_per_phase_and_full_size_from_75k(phase, net_liq, expected):
+    strategy = FuturesStrangle(load_config())
+    assert strategy.products(account_in_phase(context(market(ENTRY)), phase, net_liq)) == expected
+    micro_only = FuturesStrangle(load_config({"futures_strangle_full_size": "false"}))
+    assert micro_only.products(account_in_phase(context(market(ENTRY)), 4, 150_000.0)) == ["MES", "MCL", "MGC"]
+
+
+def test_one_product_per_call_until_each_was_tried_that_day():
+    strategy = FuturesStrangle(load_config())
+    ctx = account_in_phase(context(market(ENTRY)), 2, 40_000.0)
+    reasons = []
+    while strategy.is_entry_window(ctx):
+        proposal = strategy.propose_entry(ctx, [])
+        reasons.append(proposal.intent.reason.split()[0] if proposal else strategy.last_skip_reason)
+    assert reasons[0] == "MES" and len(reasons) == 3
+    assert all("MCL" in r for r in reasons[1:2]) and "MGC" in reasons[2]  # no daily history: refused, named
+
+
+@pytest.mark.parametrize("products", ["", "MES,MES", "MES,NQ", "SPY"])
+def test_products_must_be_distinct_known_futures_roots(products):
+    with pytest.raises(ValueError, match="futures_strangle_products"):
+        load_config({"futures_strangle_products": products})
+
+
+def test_realised_volatility_proxy_of_the_iv_rank():
+    closes = 100.0 * np.exp(np.cumsum(np.tile([0.01, -0.01], 15)))  # 1% moves: 15.9% a year
+    vols = realised_vols(np.concatenate([[100.0], closes]), 20)
+    assert vols is not None and len(vols) == 11
+    np.testing.assert_allclose(vols, 0.01 * np.sqrt(20 / 19) * np.sqrt(252.0), rtol=0.03)
+    assert realised_vols(closes[:20], 20) is None and realised_vols(np.array([1.0] * 20 + [0.0]), 20) is None
