@@ -153,6 +153,9 @@ class Lt112Parameters:
     entry_start: str = param("10:00", doc="entry window start (Wednesdays)")
     entry_end: str = param("10:10", doc="entry window end")
     first_wednesday_only: bool = param(True, doc="enter only on the first Wednesday of the month")
+    stack_from_phase: int = param(3, 1, 5, "from this account phase also enter on the further Wednesdays "
+                                  "(5: never), each a new position with its own expiry")
+    stack_max_positions: int = param(3, 1, 10, "open LT112 positions at most when stacking")
     target_dte_min: int = param(112, 30, 365, "preferred DTE range start")
     target_dte_max: int = param(120, 30, 365, "preferred DTE range end")
     accept_dte_min: int = param(105, 30, 365, "accepted DTE range start")

@@ -1,7 +1,9 @@
 """LT112: a 1-1-2 put structure about 116 days out, entered on the first Wednesday (SPEC section 5).
 
 Entry Wednesdays 10:00-10:10 (first Wednesday session of the month by default: when that Wednesday
-is a holiday the rule moves to the next session, e.g. Thursday 2025-01-02). An expiry 112-120 DTE
+is a holiday the rule moves to the next session, e.g. Thursday 2025-01-02). Stacking: from account
+phase `stack_from_phase` (3) the further Wednesdays of the month enter too, each a new position with
+an expiry no open LT112 holds, up to `stack_max_positions` open LT112s (the group limits still apply). An expiry 112-120 DTE
 is preferred, 105-130 accepted, and one already held by an open LT112 is never reused. No entry
 while the underlying is at a 52-week high: the last completed daily close at or above the highest
 high of the last `high_lookback_sessions` bars x (1 - `high_tolerance`).
@@ -59,15 +61,20 @@ class Lt112(Strategy):
         p = self.params
         if not p.enabled or not ctx.within(p.entry_start, p.entry_end) or self.attempted_today(ctx):
             return False
-        if p.first_wednesday_only:
-            day_ok = is_nth_weekday_session(ctx.today, WEDNESDAY, 1)
-        else:
-            day_ok = ctx.today.weekday() == WEDNESDAY
-        return day_ok
+        wednesday = ctx.today.weekday() == WEDNESDAY
+        if not p.first_wednesday_only:
+            return wednesday
+        return is_nth_weekday_session(ctx.today, WEDNESDAY, 1) or (wednesday and self._stacking(ctx))
+
+    def _stacking(self, ctx: DecisionContext) -> bool:
+        """True from `stack_from_phase` on: further Wednesdays add positions (SPEC section 5)."""
+        return ctx.account.phase >= self.params.stack_from_phase
 
     def propose_entry(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params
         self.mark_attempted(ctx)
+        if positions and self._stacking(ctx) and len(positions) >= p.stack_max_positions:
+            return self.skip(f"{len(positions)} LT112 positions open, at most {p.stack_max_positions} when stacking")
         chain = ctx.market.chain(p.product, p.accept_dte_min, p.accept_dte_max)
         if chain is None or len(chain) == 0:
             return self.skip(f"no {p.product} expiry listed {p.accept_dte_min}-{p.accept_dte_max} DTE")

@@ -12,7 +12,7 @@ from core.types import PUT, DailyBars, Purpose
 from offline.market_view import ModelledMarketView
 from strategies.base import position_pnl
 from strategies.lt112 import Lt112
-from tests.strategies.kit import context, eastern, filled_position, holding, scripted_market
+from tests.strategies.kit import account_in_phase, context, eastern, filled_position, holding, scripted_market
 
 ENTRY = eastern(2024, 3, 6, 10, 5)  # first Wednesday of March 2024; 2024-06-28 is 114 DTE
 SPOT = 512.0
@@ -243,3 +243,22 @@ def test_index_scale_width_on_mes():
     assert strikes[0] - strikes[1] == pytest.approx(50.0)  # 5 SPY points x 10 on the index scale
     assert proposal.intent.max_loss_per_unit == pytest.approx(-proposal.intent.limit_price * 5.0, abs=0.7)
     assert proposal.intent.margin_per_unit <= 0.10 * 30_000
+
+
+@pytest.mark.parametrize(("phase", "net_liq", "second_wednesday"), [(1, 30_000.0, False), (2, 45_000.0, False),
+                                                                    (3, 60_000.0, True), (4, 150_000.0, True)])
+def test_stacking_on_further_wednesdays_from_phase_3(phase, net_liq, second_wednesday):
+    strategy = Lt112(spy_config())
+    ctx = account_in_phase(context(scripted_market(eastern(2024, 3, 13, 10, 5))), phase, net_liq)
+    assert strategy.is_entry_window(ctx) == second_wednesday
+
+
+def test_stacking_stops_at_the_position_cap():
+    strategy = Lt112(spy_config({"lt112_stack_max_positions": "1"}))
+    ctx = account_in_phase(context(lt112_market()), 3, 60_000.0)
+    first = strategy.propose_entry(ctx, [])
+    assert first is not None, strategy.last_skip_reason
+    held = filled_position("lt112", first.intent.legs, first.intent.limit_price, 1, ctx)
+    strategy.memory.clear()
+    assert strategy.propose_entry(ctx, [held]) is None
+    assert "1 LT112 positions open, at most 1 when stacking" in strategy.last_skip_reason
