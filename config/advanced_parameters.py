@@ -141,7 +141,10 @@ class BrokenWingButterflyParameters(AdvancedParameters):
     min_credit: float = param(0.25, 0.0, 20.0, "net credit per unit at least this (SPY points)")
     profit_target: float = param(0.50, 0.05, 1.0, "take profit at this fraction of the credit")
     exit_dte: int = param(5, 0, 30, "close at this DTE (entered inside 21 DTE, so the 21-DTE rule cannot apply)")
-    kelly_avg_loss: float = param(8.0, 0.0, 50.0, "Kelly prior: average loss, multiple of the credit")
+    # most losers are closed at the 5-DTE exit well before the full (wing - credit) loss (SPEC silent;
+    # with 0.70 and 8.0 the Kelly fraction is negative and nothing is ever sized)
+    kelly_win_rate: float = param(0.85, 0.0, 1.0, "Kelly prior: probability of a win")
+    kelly_avg_loss: float = param(2.5, 0.0, 50.0, "Kelly prior: average loss, multiple of the credit")
 
     @property
     def section(self) -> str:
