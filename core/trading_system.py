@@ -79,6 +79,7 @@ class TradingSystem:
         # positions on it; open ones are still managed
         self.bad_data_roots: dict[str, str] = {}
         self.fill_events: dict[str, list[str]] = {}  # order id -> fills booked (repeats are ignored)
+        self._openers: tuple[date | None, list[tuple[str, Strategy]]] = (None, [])  # may_open_on, per day
 
     # --- identifiers, snapshots, context -----------------------------------------------------
 
@@ -276,7 +277,7 @@ class TradingSystem:
         bare = self._context(now)
         # strategies with a working order; an order sent below belongs to the strategy being visited
         busy = {order.intent.strategy for order in self.orders.values()} if self.orders else set()
-        for key, strategy in self.strategies.items():
+        for key, strategy in self._may_open(now.date()):
             if self.machines[key].state not in ENTRY_STATES:
                 continue
             if key in busy or not strategy.is_entry_window(bare):
@@ -299,6 +300,12 @@ class TradingSystem:
             self._apply(key, StrategyEvent.CONDITIONS_MET, now, proposal.intent.reason)
             if self._route(proposal.intent, now, account, proposal):
                 account = None
+
+    def _may_open(self, day: date) -> list[tuple[str, Strategy]]:
+        """The strategies whose entry window can open on `day` (Strategy.may_open_on), once a day."""
+        if self._openers[0] != day:
+            self._openers = (day, [(key, s) for key, s in self.strategies.items() if s.may_open_on(day)])
+        return self._openers[1]
 
     def _skipped(self, key: str, now: datetime, reason: str) -> None:
         self._apply(key, StrategyEvent.CONDITIONS_FAILED, now, reason or "conditions not met")

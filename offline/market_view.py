@@ -48,6 +48,7 @@ class ModelledMarketView:
         self._daily_bars = daily_bars
         self._cache: dict[tuple[Any, ...], ChainSnapshot] = {}
         self._quotes: dict[tuple[Any, ...], Quote | None] = {}
+        self._deltas: dict[tuple[Any, ...], float] = {}  # same keys as _quotes, cleared with it
 
     # --- MarketView ---------------------------------------------------------------------------
 
@@ -103,19 +104,31 @@ class ModelledMarketView:
         key = self._quote_key(contract, inputs)
         quote = self._quotes.get(key)
         if quote is None:
-            if len(self._quotes) > QUOTE_CACHE_SIZE:
-                self._quotes.clear()
-            spot, vol, q = inputs
-            bid, ask, _, _ = self.model.price_contract(contract, self.state.now, spot, vol, self.state.rate, q)
-            quote = self._quotes[key] = Quote(bid, ask)
+            quote = self._price(contract, key, inputs)
         return quote
 
     def delta(self, contract: Contract) -> float | None:
         inputs = self._inputs(contract.root)
         if contract.kind != ContractKind.OPTION or inputs is None:
             return None
+        key = self._quote_key(contract, inputs)
+        if key not in self._deltas:
+            self._price(contract, key, inputs)
+        return self._deltas[key]
+
+    def _price(self, contract: Contract, key: tuple[Any, ...], inputs: tuple[float, float, float]) -> Quote:
+        """Model one option now and cache its quote and delta under `key`."""
+        if len(self._quotes) > QUOTE_CACHE_SIZE:
+            self._clear_quotes()
         spot, vol, q = inputs
-        return self.model.price_contract(contract, self.state.now, spot, vol, self.state.rate, q)[3]
+        bid, ask, _, delta = self.model.price_contract(contract, self.state.now, spot, vol, self.state.rate, q)
+        quote = self._quotes[key] = Quote(bid, ask)
+        self._deltas[key] = delta
+        return quote
+
+    def _clear_quotes(self) -> None:
+        self._quotes.clear()
+        self._deltas.clear()
 
     def contract_greek_inputs(self, contract: Contract) -> tuple[float, float, float, float, float] | None:
         """(underlying price, years to expiry, modelled IV, rate, dividend yield) of an option, for
@@ -144,14 +157,16 @@ class ModelledMarketView:
             if not missing:
                 continue
             if len(self._quotes) + len(missing) > QUOTE_CACHE_SIZE:
-                self._quotes.clear()
+                self._clear_quotes()
             spot, vol, q = inputs
             priced = self.model.quote(root, self.state.now, spot, vol, self.state.rate, q,
                                       np.array([c.expiry for c in missing], dtype="datetime64[D]"),
                                       np.array([c.strike for c in missing], dtype=float),
                                       np.array([c.right == "call" for c in missing]))
             for i, contract in enumerate(missing):
-                self._quotes[self._quote_key(contract, inputs)] = Quote(float(priced.bid[i]), float(priced.ask[i]))
+                key = self._quote_key(contract, inputs)
+                self._quotes[key] = Quote(float(priced.bid[i]), float(priced.ask[i]))
+                self._deltas[key] = float(priced.delta[i])
 
     def prefetch_ahead(self, contracts: list[Contract], steps: list[tuple[datetime, dict[str, float], float | None]]
                        ) -> None:
@@ -162,7 +177,7 @@ class ModelledMarketView:
         priced as usual."""
         options = [c for c in contracts if c.kind == ContractKind.OPTION]
         if len(self._quotes) + len(options) * len(steps) > QUOTE_CACHE_SIZE:
-            self._quotes.clear()
+            self._clear_quotes()
         by_root: dict[str, list[Contract]] = {}
         for contract in options:
             by_root.setdefault(contract.root, []).append(contract)
@@ -183,6 +198,7 @@ class ModelledMarketView:
             for i, (contract, now, inputs) in enumerate(rows):
                 key = (contract.key, now, self.state.rate, *inputs)
                 self._quotes[key] = Quote(float(priced.bid[i]), float(priced.ask[i]))
+                self._deltas[key] = float(priced.delta[i])
 
     # --- helpers ------------------------------------------------------------------------------
 

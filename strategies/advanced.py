@@ -6,6 +6,7 @@ A subclass sets `key` (== its parameter section), writes `propose` (entry rules 
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from config.loader import FrameworkConfig
@@ -24,12 +25,14 @@ class AdvancedStrategy(Strategy):
         self.params: Any = getattr(config, self.key)
         self.min_phase = int(self.params.min_phase)
 
+    def may_open_on(self, day: date) -> bool:
+        """Enabled and `day` is the entry weekday."""
+        weekday = day.weekday()
+        return bool(self.params.enabled) and weekday < len(WEEKDAYS) and WEEKDAYS[weekday] == self.params.entry_weekday
+
     def in_weekly_window(self, ctx: DecisionContext) -> bool:
         """True on the entry weekday between entry_start and entry_end (when enabled)."""
-        p = self.params
-        weekday = ctx.now.weekday()
-        return (p.enabled and weekday < len(WEEKDAYS) and WEEKDAYS[weekday] == p.entry_weekday
-                and ctx.within(p.entry_start, p.entry_end))
+        return self.may_open_on(ctx.today) and ctx.within(self.params.entry_start, self.params.entry_end)
 
     def is_entry_window(self, ctx: DecisionContext) -> bool:
         return self.in_weekly_window(ctx) and not self.attempted_today(ctx)

@@ -118,6 +118,11 @@ class Strategy(ABC):
         nothing. Sized and gated like an entry. None by default."""
         return None
 
+    def may_open_on(self, day: date) -> bool:
+        """Whether the entry window can open at all on session `day` (a cheap once-a-session filter:
+        the trading system asks `is_entry_window` only of the strategies it lets through)."""
+        return True
+
     def is_entry_window(self, ctx: DecisionContext) -> bool:
         """True inside the strategy's schedule window (used to drive ANALYZING and journaling)."""
         return False

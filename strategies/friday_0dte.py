@@ -7,6 +7,8 @@ credit, or 15:00 whatever happens.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from config.constants import product_spec
 from config.loader import FrameworkConfig
 from core.types import CALL, PUT, Leg, OrderIntent, Position, Purpose
@@ -30,9 +32,12 @@ class FridayZeroDte(Strategy):
         super().__init__(config)
         self.params = config.zero_dte
 
+    def may_open_on(self, day: date) -> bool:
+        return bool(self.params.enabled) and day.weekday() == FRIDAY
+
     def is_entry_window(self, ctx: DecisionContext) -> bool:
         p = self.params
-        return (p.enabled and ctx.now.weekday() == FRIDAY and ctx.within(p.entry_time, p.entry_deadline)
+        return (self.may_open_on(ctx.today) and ctx.within(p.entry_time, p.entry_deadline)
                 and not self.attempted_today(ctx))
 
     def propose_entry(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:

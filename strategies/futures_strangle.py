@@ -29,6 +29,7 @@ Management, first match wins (every call):
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import numpy as np
 
@@ -90,12 +91,15 @@ class FuturesStrangle(Strategy):
         super().__init__(config)
         self.params = config.futures_strangle
 
+    def may_open_on(self, day: date) -> bool:
+        return bool(self.params.enabled) and is_nth_weekday_session(day, TUESDAY, 2)
+
     def is_entry_window(self, ctx: DecisionContext) -> bool:
         p = self.params
         tried = self.memory.get("tried", {})
-        return (p.enabled and ctx.within(p.entry_start, p.entry_end)
+        return (ctx.within(p.entry_start, p.entry_end)
                 and not (tried.get("day") == ctx.today_text and tried.get("all"))
-                and is_nth_weekday_session(ctx.today, TUESDAY, 2))
+                and self.may_open_on(ctx.today))
 
     def products(self, ctx: DecisionContext) -> list[str]:
         """The roots to trade now: the first listed in phase 1, each listed one later; a micro root

@@ -57,6 +57,9 @@ class Lt112(Strategy):
         super().__init__(config)
         self.params = config.lt112
 
+    def may_open_on(self, day: date) -> bool:
+        return bool(self.params.enabled) and day.weekday() == WEDNESDAY
+
     def is_entry_window(self, ctx: DecisionContext) -> bool:
         p = self.params
         if not p.enabled or not ctx.within(p.entry_start, p.entry_end) or self.attempted_today(ctx):
