@@ -23,7 +23,7 @@ from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 SCHEMA_VERSION = 1
-HISTORY_LIMIT = 50
+HISTORY_LIMIT = 20  # most recent transitions kept (and saved); older ones are dropped
 
 S = TypeVar("S", bound=Enum)
 E = TypeVar("E", bound=Enum)
@@ -58,11 +58,12 @@ class Transition:
     reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self._document)
+        return dict(self.document)
 
     @cached_property
-    def _document(self) -> dict[str, Any]:
-        """The JSON document, built once (a transition never changes; machines are saved often)."""
+    def document(self) -> dict[str, Any]:
+        """The JSON document, built once and shared: read it, never change it (a transition never
+        changes; machines are saved often)."""
         return {"time": self.time.isoformat(), "from": self.from_state.value, "event": self.event.value,
                 "to": self.to_state.value, "reason": self.reason}
 
@@ -109,6 +110,7 @@ class StateMachine(Generic[S, E]):
         self._entered_at = now
         self.holding: bool | None = self._rest_belief.get(initial)
         self._history: deque[Transition] = deque(maxlen=history_limit)
+        self._history_documents: list[dict[str, Any]] | None = None  # to_dict's, until the history changes
 
     @property
     def state(self) -> S:
@@ -150,6 +152,7 @@ class StateMachine(Generic[S, E]):
                                  "has_positions (the next state depends on open positions)")
             target = target.resolve(holding)
         self._history.append(Transition(now, self._state, event, target, reason))
+        self._history_documents = None
         if target != self._state:
             self._state = target
             self._entered_at = now
@@ -172,7 +175,14 @@ class StateMachine(Generic[S, E]):
         """A JSON-ready document of the state, its entry time and the recent history (schema 1)."""
         return {"schema": SCHEMA_VERSION, "name": self.name, "state": self._state.value,
                 "entered_at": self._entered_at.isoformat() if self._entered_at else None,
-                "holding": self.holding, "history": [transition.to_dict() for transition in self._history]}
+                "holding": self.holding, "history": list(self._history_document())}
+
+    def _history_document(self) -> list[dict[str, Any]]:
+        """The history as JSON documents (shared with the transitions: read-only), rebuilt only after
+        the history changed."""
+        if self._history_documents is None:
+            self._history_documents = [transition.document for transition in self._history]
+        return self._history_documents
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], table: Table) -> StateMachine[Any, Any]:
@@ -194,6 +204,7 @@ class StateMachine(Generic[S, E]):
         entered_at = data.get("entered_at")
         self._entered_at = datetime.fromisoformat(entered_at) if entered_at else None
         self.holding = data.get("holding")
+        self._history_documents = None
         self._history.clear()
         self._history.extend(Transition.from_dict(item, self._state_type, self._event_type)
                              for item in data.get("history", []))

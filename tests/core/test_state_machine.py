@@ -56,10 +56,10 @@ def test_time_must_not_go_backwards_or_mix_timezones() -> None:
     assert machine.state == St.ANALYZING
 
 
-def test_history_is_bounded_to_the_last_50() -> None:
+def test_history_is_bounded_to_the_last_20() -> None:
     machine = StrategyStateMachine(now=T0)
     machine.apply(Ev.WINDOW_OPEN, T0)
     for i in range(120):
         machine.apply(Ev.CONDITIONS_MET, minutes(i), reason=str(i))
-    assert len(machine.history) == 50
-    assert machine.history[-1].reason == "119" and machine.history[0].reason == "70"
+    assert len(machine.history) == 20
+    assert machine.history[-1].reason == "119" and machine.history[0].reason == "100"
