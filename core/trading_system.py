@@ -277,14 +277,10 @@ class TradingSystem:
         bare = self._context(now)
         # strategies with a working order; an order sent below belongs to the strategy being visited
         busy = {order.intent.strategy for order in self.orders.values()} if self.orders else set()
-        for key, strategy in self._may_open(now.date()):
+        for key, strategy in self._may_open(now):
             if self.machines[key].state not in ENTRY_STATES:
                 continue
             if key in busy or not strategy.is_entry_window(bare):
-                continue
-            if strategy.min_phase > self.phases.phase:
-                self._journal_skip(key, now, f"account phase {self.phases.phase}: {key} opens positions "
-                                   f"from phase {strategy.min_phase}")
                 continue
             account = account or self.account_snapshot(now)
             strategy.last_skip_reason = ""
@@ -301,10 +297,22 @@ class TradingSystem:
             if self._route(proposal.intent, now, account, proposal):
                 account = None
 
-    def _may_open(self, day: date) -> list[tuple[str, Strategy]]:
-        """The strategies whose entry window can open on `day` (Strategy.may_open_on), once a day."""
+    def _may_open(self, now: datetime) -> list[tuple[str, Strategy]]:
+        """The strategies whose entry window can open today (Strategy.may_open_on) in the account's
+        phase (it changes only at a close), worked out once a session; those the phase keeps out
+        are journaled then."""
+        day = now.date()
         if self._openers[0] != day:
-            self._openers = (day, [(key, s) for key, s in self.strategies.items() if s.may_open_on(day)])
+            openers = []
+            for key, strategy in self.strategies.items():
+                if not strategy.may_open_on(day):
+                    continue
+                if strategy.min_phase > self.phases.phase:
+                    self._journal_skip(key, now, f"account phase {self.phases.phase}: {key} opens positions "
+                                       f"from phase {strategy.min_phase}")
+                else:
+                    openers.append((key, strategy))
+            self._openers = (day, openers)
         return self._openers[1]
 
     def _skipped(self, key: str, now: datetime, reason: str) -> None:
