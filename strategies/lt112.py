@@ -58,11 +58,12 @@ class Lt112(Strategy):
         self.params = config.lt112
 
     def may_open_on(self, day: date) -> bool:
-        return bool(self.params.enabled) and day.weekday() == WEDNESDAY
+        """A Wednesday, or the session the first Wednesday rolled to (a holiday)."""
+        return bool(self.params.enabled) and (day.weekday() == WEDNESDAY or is_nth_weekday_session(day, WEDNESDAY, 1))
 
     def is_entry_window(self, ctx: DecisionContext) -> bool:
         p = self.params
-        if not p.enabled or not ctx.within(p.entry_start, p.entry_end) or self.attempted_today(ctx):
+        if not self.may_open_on(ctx.today) or not ctx.within(p.entry_start, p.entry_end) or self.attempted_today(ctx):
             return False
         wednesday = ctx.today.weekday() == WEDNESDAY
         if not p.first_wednesday_only:

@@ -146,6 +146,8 @@ def test_window_first_wednesday_1000_to_1010_once_a_day():
               (eastern(2024, 3, 5, 10, 5), False),  # Tuesday
               (eastern(2025, 1, 2, 10, 5), True)]  # first Wednesday 2025-01-01 is a holiday: next session
     assert [strategy.is_entry_window(context(scripted_market(t))) for t, _ in window] == [w for _, w in window]
+    # the trading system asks only on the days may_open_on lets through: it must let every one of these through
+    assert all(strategy.may_open_on(t.date()) for t, opens in window if opens)
     every_wednesday = Lt112(spy_config({"lt112_first_wednesday_only": False}))
     assert every_wednesday.is_entry_window(context(scripted_market(eastern(2024, 3, 13, 10, 5))))
     assert not every_wednesday.is_entry_window(context(scripted_market(eastern(2025, 1, 2, 10, 5))))
