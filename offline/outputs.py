@@ -3,14 +3,17 @@ report.html, equity.png. Same inputs give byte-identical files (wall time is the
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from config.loader import changed_parameters
 from offline.baselines import short_put_baseline
 from offline.equity_chart import write_equity_png
 from offline.html_report import write_html_report
+from offline.run_record import run_record
 from offline.runner import RunResult
 from reporting.journal import json_safe
 from reporting.statistics import (
@@ -25,8 +28,9 @@ OPTION_PRICES_NOTE = ("modelled: Black-Scholes/Black-76 on a VIX-derived volatil
                       "(offline/chain_model.py), not real option quotes")
 
 
-def build_summary(result: RunResult) -> dict[str, Any]:
-    """The summary.json content of a run."""
+def build_summary(result: RunResult, command: str = "", strategies_off: Sequence[str] = ()) -> dict[str, Any]:
+    """The summary.json content of a run; `command` and `strategies_off` go to its "run" section
+    (offline/run_record.py)."""
     config, market, system = result.config, result.market, result.system
     dates = result.equity_dates
     rf = risk_free_daily_from_yields(dates, market.rate_dates, _yields_percent(market))
@@ -47,7 +51,8 @@ def build_summary(result: RunResult) -> dict[str, Any]:
         "data": {"source": market.source, "option_prices": "modelled", "option_prices_note": OPTION_PRICES_NOTE,
                  "data_dir": str(market.data_dir), "notes": list(market.notes)},
         "baselines": {name: _baseline_stats(dates, series, rf) for name, series in baselines.items()},
-        "parameters_changed": {},
+        "parameters_changed": changed_parameters(config),
+        "run": run_record(config, market, dates, command, strategies_off),
         "wall_seconds": round(result.wall_seconds, 2),
     }
     return json_safe(summary)
@@ -111,10 +116,11 @@ def write_daily_csv(path: Path, rows: list[dict[str, Any]]) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="ascii")
 
 
-def write_outputs(result: RunResult, out_dir: Path) -> dict[str, Any]:
-    """Write every output file into out_dir; returns the summary."""
+def write_outputs(result: RunResult, out_dir: Path, command: str = "",
+                  strategies_off: Sequence[str] = ()) -> dict[str, Any]:
+    """Write every output file into out_dir; returns the summary (see `build_summary`)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    summary = build_summary(result)
+    summary = build_summary(result, command, strategies_off)
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="ascii")
     write_trades_csv(result.system.book.trades, out_dir / "trades.csv")
     lines = ["date,equity,vix_close,regime"] + [
