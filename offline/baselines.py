@@ -4,6 +4,9 @@
 - A plain short put: each session's close, when flat, sell one 45-DTE (nearest listed) 16-delta SPY
   put at the modelled bid if its Reg-T margin fits the account; buy it back at the modelled ask
   at 50% of the credit or at 21 DTE. Option prices are modelled like everywhere offline.
+- T-bills: all the cash in 3-month T-bills, earning the DGS3MO rate of each session's previous
+  session for the calendar days between them, compounded (the rule of the engine's cash sweep,
+  risk/cash_sweep.py, applied to the whole account).
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import numpy as np
 from core.types import PUT, Contract
 from offline.chain_model import ChainModel
 from offline.market_data import MarketData
+from risk.cash_sweep import accrued_interest
 from risk.margin import estimate_margin
 from strategies.chain_tools import pick_expiry, row_by_delta
 
@@ -74,3 +78,15 @@ def _mark(model: ChainModel, position: tuple[Contract, float] | None, when: date
         return 0.0
     bid, ask, _, _ = model.price_contract(position[0], when, spot, vol, rate, 0.013)
     return -(bid + ask) / 2.0 * MULTIPLIER
+
+
+def t_bill_baseline(market: MarketData, dates: list[date], cash: float) -> np.ndarray:
+    """Daily equity (USD) of `cash` held in 3-month T-bills over `dates` (see the module docstring)."""
+    equity = np.empty(len(dates))
+    value = float(cash)
+    for index, day in enumerate(dates):
+        if index:
+            previous = dates[index - 1]
+            value += accrued_interest(value, market.rate_on(previous), (day - previous).days)
+        equity[index] = value
+    return equity

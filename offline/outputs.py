@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 
 from config.loader import changed_parameters
-from offline.baselines import short_put_baseline
+from offline.baselines import short_put_baseline, t_bill_baseline
 from offline.equity_chart import write_equity_png
 from offline.html_report import write_html_report
+from offline.report_overview import BASELINE_NAMES
 from offline.run_record import run_record
 from offline.runner import RunResult
 from reporting.journal import json_safe
@@ -86,7 +87,8 @@ def baseline_series(result: RunResult) -> dict[str, np.ndarray]:
     dividend_map = {} if dividends is None else dict(zip(dividends.ex_dates.astype(object),
                                                          dividends.amounts.astype(float), strict=True))
     return {"spy_buy_and_hold": buy_and_hold_baseline(dates, spy.close[index], dividend_map, cash),
-            "spy_short_put_45dte": short_put_baseline(market, dates, cash)}
+            "spy_short_put_45dte": short_put_baseline(market, dates, cash),
+            "t_bills_3m": t_bill_baseline(market, dates, cash)}
 
 
 def _baseline_stats(dates: list[Any], series: np.ndarray, rf: Any) -> dict[str, Any]:
@@ -103,6 +105,14 @@ def _report_summary(summary: dict[str, Any]) -> dict[str, Any]:
               for c in changes if c["to"] in ("HIGH", "EXTREME")]
     return {**summary, "regime_changes": f"{len(changes)} changes (every one in summary.json)",
             "regime_changes_into_high_or_extreme": "; ".join(stress) or "none"}
+
+
+def open_positions(result: RunResult) -> list[dict[str, Any]]:
+    """The positions open at the end of the run: strategy, opened (ISO time), legs (signed contracts
+    and contract keys) and the cash at entry (USD, + a credit received, - a debit paid)."""
+    return [{"strategy": p.strategy, "opened": p.opened.isoformat(),
+             "legs": " | ".join(f"{quantity:+d} {key}" for key, (_, quantity) in p.holdings.items() if quantity),
+             "entry_cash": round(p.entry_cash, 2)} for p in result.system.book.all_open()]
 
 
 def write_daily_csv(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -134,7 +144,8 @@ def write_outputs(result: RunResult, out_dir: Path, command: str = "",
     strategy_pnl = {k: float(v.get("pnl") or 0.0) for k, v in summary["strategies"].items()}
     write_html_report(out_dir / "report.html", _report_summary(summary), (result.equity_dates, result.equity), None,
                       (result.equity_dates, result.vix_close), result.regimes, result.system.book.trades,
-                      strategy_pnl, baselines, daily=result.daily)
+                      strategy_pnl, {BASELINE_NAMES[k]: v for k, v in baselines.items()}, daily=result.daily,
+                      open_positions=open_positions(result))
     write_equity_png(out_dir / "equity.png", result.equity_dates, result.equity,
                      baseline=baselines["spy_buy_and_hold"], baseline_label="SPY buy and hold")
     return summary
