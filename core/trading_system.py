@@ -75,6 +75,7 @@ class TradingSystem:
         self.sequence = 0
         self.last_management: datetime | None = None
         self.skips_journaled: dict[str, str] = {}
+        self.phase_locks_journaled: dict[str, int] = {}  # strategy -> the phase its phase lock was journaled in
         # root -> why its market data is bad today (set by the offline engine each session): no new
         # positions on it; open ones are still managed
         self.bad_data_roots: dict[str, str] = {}
@@ -308,12 +309,18 @@ class TradingSystem:
                 if not strategy.may_open_on(day):
                     continue
                 if strategy.min_phase > self.phases.phase:
-                    self._journal_skip(key, now, f"account phase {self.phases.phase}: {key} opens positions "
-                                       f"from phase {strategy.min_phase}")
+                    self._journal_phase_lock(key, strategy.min_phase, now)
                 else:
                     openers.append((key, strategy))
             self._openers = (day, openers)
         return self._openers[1]
+
+    def _journal_phase_lock(self, key: str, min_phase: int, now: datetime) -> None:
+        """Journal that the account's phase keeps `key` out, once per phase change (not every session)."""
+        if self.phase_locks_journaled.get(key) != self.phases.phase:
+            self.phase_locks_journaled[key] = self.phases.phase
+            self.journal.record(now, "info", f"no entry: account phase {self.phases.phase}: {key} opens positions "
+                                f"from phase {min_phase} (journaled again when the phase changes)", strategy=key)
 
     def _skipped(self, key: str, now: datetime, reason: str) -> None:
         self._apply(key, StrategyEvent.CONDITIONS_FAILED, now, reason or "conditions not met")

@@ -62,6 +62,18 @@ def command_data_download(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_journal(args: argparse.Namespace) -> int:
+    """Print a run's journal, one line per record, filtered by --strategy and --kind."""
+    from offline.journal_view import journal_lines, read_journal
+
+    count = 0
+    for line in journal_lines(read_journal(args.out), args.strategy, args.kind):
+        print(line)
+        count += 1
+    print(f"{count} record(s)", file=sys.stderr)
+    return 0
+
+
 def command_params(args: argparse.Namespace) -> int:
     """Print every parameter with its default and meaning (a Markdown table)."""
     from config.loader import parameter_reference
@@ -94,6 +106,8 @@ def command_bundle(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from offline.journal_view import KIND_CHOICES
+
     parser = argparse.ArgumentParser(prog="tomking", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     backtest = sub.add_parser("backtest", help="run an offline backtest (option prices are modelled)")
@@ -144,6 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     download = data_sub.add_parser("download", help="fetch the market data layout from public sources")
     download.add_argument("--out", required=True)
     download.set_defaults(handler=command_data_download)
+    journal = sub.add_parser("journal", help="print a run's journal, filtered by strategy and kind")
+    journal.add_argument("out", metavar="OUT", help="the --out folder of a finished backtest")
+    journal.add_argument("--strategy", help="only this strategy's records (its key, e.g. lt112)")
+    journal.add_argument("--kind", choices=sorted(KIND_CHOICES), help="only records of this kind")
+    journal.set_defaults(handler=command_journal)
     params = sub.add_parser("params", help="list every parameter, its default and meaning (Markdown)")
     params.set_defaults(handler=command_params)
     reliability = sub.add_parser("reliability", help="run the bad-input catalogue and print its table")

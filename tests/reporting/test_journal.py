@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from config.constants import Regime
 from core.types import Contract, ContractKind
-from reporting.journal import JOURNAL_KINDS, Journal, json_safe, record_to_json
+from reporting.journal import JOURNAL_KINDS, Journal, json_safe, readable_numbers, record_to_json
 
 EASTERN = timezone(timedelta(hours=-4))
 T0 = datetime(2024, 8, 5, 10, 30, tzinfo=EASTERN)
@@ -153,3 +153,14 @@ def test_any_plain_data_gives_strict_json(data: dict) -> None:
             assert decoded[key] is None
         elif isinstance(value, float):
             assert decoded[key] == value
+
+
+def test_message_numbers_are_rounded_for_reading_and_data_kept_exact():
+    assert readable_numbers("no entry: VIX 21.405382663336113 outside (22.0, 40.0)") == \
+        "no entry: VIX 21.41 outside (22.0, 40.0)"
+    assert readable_numbers("pnl -185.99999999999997, delta 0.051234567, strike 5425.5") == \
+        "pnl -186.00, delta 0.05123, strike 5425.5"
+    journal = Journal()
+    entry = journal.record(datetime(2024, 8, 5, 10, 30, tzinfo=timezone(timedelta(hours=-4))), "info",
+                           "VIX 14.426801923296692", vix=14.426801923296692)
+    assert entry["message"] == "VIX 14.43" and entry["vix"] == 14.426801923296692
