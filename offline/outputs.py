@@ -93,8 +93,8 @@ def baseline_series(result: RunResult) -> dict[str, np.ndarray]:
 
 def _baseline_stats(dates: list[Any], series: np.ndarray, rf: Any) -> dict[str, Any]:
     stats = equity_statistics(dates, series, rf)
-    keep = ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "max_drawdown_dates", "final_equity")
-    return {k: stats[k] for k in keep if k in stats}
+    keep = ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "max_drawdown_dates")
+    return {**{k: stats[k] for k in keep if k in stats}, "final_equity": round(float(series[-1]), 2)}
 
 
 def _report_summary(summary: dict[str, Any]) -> dict[str, Any]:
