@@ -14,7 +14,7 @@ PIP    := $(BIN)/python -m pip install --disable-pip-version-check --progress-ba
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { \
-	  echo "error: Python 3.11 is required (the LEAN cloud version); '$(PYTHON)' is $$($(PYTHON) --version 2>&1 || echo missing)."; \
+	  echo "error: Python 3.11 is required (the LEAN cloud version); '$(PYTHON)' is $$($(PYTHON) --version 2>/dev/null || echo 'not found')."; \
 	  echo "  Get 3.11: apt-get install python3.11 python3.11-venv (Debian, Ubuntu), brew install python@3.11 (macOS),"; \
 	  echo "  or uv python install 3.11 / pyenv install 3.11 anywhere; then: make $(MAKECMDGOALS) PYTHON=/path/to/python3.11"; \
 	  exit 1; }

@@ -183,7 +183,7 @@ def command_backtest(args: argparse.Namespace, argv: list[str]) -> int:
         clear_checkpoint(out_dir)
         runner = build_runner(settings, out_dir / STATE_FOLDER, watch.progress)
     for line in settings.strategies_off:
-        print(f"warning: {line} (--allow-missing)", file=sys.stderr)
+        print(f"warning: {line}", file=sys.stderr)
     issues = runner.market.data_issues
     if issues:
         print(f"warning: {len(issues)} data issue(s), first {issues[0].file} line {issues[0].line} ({issues[0].date}): "

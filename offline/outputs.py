@@ -146,6 +146,7 @@ def write_outputs(result: RunResult, out_dir: Path, command: str = "",
                       (result.equity_dates, result.vix_close), result.regimes, result.system.book.trades,
                       strategy_pnl, {BASELINE_NAMES[k]: v for k, v in baselines.items()}, daily=result.daily,
                       open_positions=open_positions(result))
+    title = "Equity (USD), SYNTHETIC sample market" if result.market.source == "synthetic" else "Equity (USD)"
     write_equity_png(out_dir / "equity.png", result.equity_dates, result.equity,
-                     baseline=baselines["spy_buy_and_hold"], baseline_label="SPY buy and hold")
+                     baseline=baselines["spy_buy_and_hold"], baseline_label="SPY buy and hold", title=title)
     return summary

@@ -71,8 +71,7 @@ def _td(value: Any, unit: str = "", signed: bool = False) -> str:
 def warnings_section(summary: Mapping[str, Any]) -> str:
     """A warning box when the data did not cover the window or strategies ran without their data."""
     run = summary.get("run") or {}
-    lines = list(run.get("coverage_warnings", [])) + [f"{line} (--allow-missing)"
-                                                      for line in run.get("strategies_without_data", [])]
+    lines = list(run.get("coverage_warnings", [])) + list(run.get("strategies_without_data", []))
     if not lines:
         return ""
     items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)

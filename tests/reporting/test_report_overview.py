@@ -71,7 +71,7 @@ def test_what_ran_and_the_warnings():
     warning = warnings_section(SUMMARY)
     _well_formed(warning)
     assert "<li>the window ends after the data</li>" in warning
-    assert "lt112 switched off: daily/ES_front_month.csv missing from the data folder (--allow-missing)" in warning
+    assert "lt112 switched off: daily/ES_front_month.csv missing from the data folder</li>" in warning
     assert warnings_section({}) == "" and run_section({}) == ""
 
 
