@@ -161,6 +161,8 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> FrameworkConfig:
         if name != given and name in (overrides or {}):
             raise ValueError(f"parameter {name} is given twice: also under its old name {given}")
         section, f = PARAMETERS[name]
+        if f.name in ("product", "products") and isinstance(raw, str):  # "/MES" as traders write it
+            raw = ",".join(part.strip().upper().lstrip("/") for part in raw.split(","))
         per_section.setdefault(section, {})[f.name] = convert_value(given, raw, f.default)
     config = FrameworkConfig()
     changes = {section: replace(getattr(config, section), **values) for section, values in per_section.items()}

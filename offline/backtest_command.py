@@ -47,6 +47,17 @@ def parse_day(text: str, option: str) -> str:
         raise ValueError(f"{option} {text!r} is not a date YYYY-MM-DD, e.g. 2024-01-02{detail}") from None
 
 
+def parse_cash(text: str) -> str:
+    """A --cash value checked as a positive amount in USD ("30000", "30,000", "$30000")."""
+    cleaned = text.strip().replace(",", "").removeprefix("$")
+    try:
+        if float(cleaned) > 0:
+            return cleaned
+    except ValueError:
+        pass
+    raise ValueError(f"--cash {text!r} is not an amount in USD, e.g. 30000")
+
+
 def parse_stop(text: str | None) -> datetime | None:
     """A --stop-at value "YYYY-MM-DD HH:MM" as a US/Eastern datetime (None when not given)."""
     if text is None:
@@ -138,7 +149,7 @@ def _new_run(args: argparse.Namespace, command: str) -> tuple[Any, Path]:
         if value is not None:
             overrides[name] = parse_day(value, "--" + name.removeprefix("backtest_"))
     if args.cash is not None:
-        overrides["backtest_cash"] = args.cash
+        overrides["backtest_cash"] = parse_cash(args.cash)
     config = load_config(overrides)
     out_dir = Path(args.out or DEFAULT_OUT)
     data_dir = Path(args.data) if args.data else None

@@ -16,6 +16,7 @@ def command_backtest(args: argparse.Namespace) -> int:
 
 
 def command_sweep(args: argparse.Namespace) -> int:
+    from offline.backtest_command import parse_cash, parse_day
     from offline.sweep import SweepSpec, dask_executor, parse_grid, process_pool, run_sweep
     from offline.sweep_report import write_sweep_html
     from offline.walk_forward import parse_walk_forward, run_walk_forward
@@ -24,7 +25,8 @@ def command_sweep(args: argparse.Namespace) -> int:
         raise ValueError("--scheduler needs --engine dask")
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {args.workers}")
-    spec = SweepSpec(str(Path(args.data).resolve()), args.start, args.end, args.cash, parse_grid(args.grid))
+    spec = SweepSpec(str(Path(args.data).resolve()), parse_day(args.start, "--start"), parse_day(args.end, "--end"),
+                     parse_cash(args.cash), parse_grid(args.grid))
     executor = dask_executor(args.scheduler) if args.engine == "dask" else process_pool
     workers = args.workers or os.cpu_count() or 1
     out = Path(args.out)

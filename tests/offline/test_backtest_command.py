@@ -120,10 +120,18 @@ def test_a_missing_later_strangle_product_keeps_the_strategy_with_the_others(tmp
     (["backtest", "--set", "friday_0dte_enable=false"],
      "unknown parameter 'friday_0dte_enable'; did you mean friday_0dte_enabled"),
     (["backtest", "--data", "no/such/folder"], "--data 'no/such/folder' is not a folder"),
+    (["backtest", "--cash", "lots"], "--cash 'lots' is not an amount in USD, e.g. 30000"),
+    (["sweep", "--data", ".", "--out", "x", "--grid", "lt112_profit_target=0.5", "--start", "2024/01/02"],
+     "--start '2024/01/02' is not a date YYYY-MM-DD"),
 ])
 def test_option_errors_name_the_option_and_its_format(argv, message, capsys) -> None:
     assert main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+def test_products_are_taken_as_traders_write_them():
+    config = load_config({"lt112_product": "/MES", "futures_strangle_products": "/mes, /MCL"})
+    assert config.lt112.product == "MES" and config.futures_strangle.products == "MES,MCL"
 
 
 def test_a_one_day_window_runs(shared_data: Path, tmp_path: Path, capsys) -> None:
@@ -145,6 +153,7 @@ def test_the_chain_command_takes_mes_with_or_without_the_slash(shared_data: Path
 def test_ctrl_c_saves_the_state_and_resume_finishes_the_same_run(shared_data, tmp_path, capsys, monkeypatch):
     window = ["--data", str(shared_data), "--start", "2024-08-01", "--end", "2024-08-09"]
     assert main(["backtest", *window, "--out", str(tmp_path / "whole"), "--quiet"]) == 0
+    handler_before = signal.getsignal(signal.SIGINT)
 
     def press_ctrl_c_after_the_third_session(done: int, total: int, day, elapsed: float) -> None:
         if done == 3:
@@ -159,7 +168,7 @@ def test_ctrl_c_saves_the_state_and_resume_finishes_the_same_run(shared_data, tm
     assert "stopped before 2024-08-06 09:30" in captured.out
     assert "finish the run with: .venv/bin/tomking backtest --resume" in captured.out
     assert (stopped / CHECKPOINT_FILE).is_file() and not (stopped / "summary.json").exists()
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler is put back
+    assert signal.getsignal(signal.SIGINT) == handler_before  # the run's Ctrl-C handler is put back
     assert main(["backtest", "--resume", str(stopped), "--quiet"]) == 0
     for name in ("trades.csv", "equity.csv", "journal.jsonl"):
         assert (stopped / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
