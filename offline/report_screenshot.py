@@ -23,9 +23,9 @@ def seed_figures(summary: dict) -> str:
 
 
 def write_report_png(screenshot: Path, summary_path: Path, out: Path) -> Path:
-    """Scale `screenshot` to WIDTH px, quantize to 64 colours and save it with the run's figures."""
+    """Scale `screenshot` to WIDTH px, quantize to 256 colours and save it with the run's figures."""
     image = Image.open(screenshot).convert("RGB")
-    image = image.resize((WIDTH, image.height * WIDTH // image.width)).quantize(64)
+    image = image.resize((WIDTH, image.height * WIDTH // image.width)).quantize(256)
     info = PngImagePlugin.PngInfo()
     info.add_text("seed_figures", seed_figures(json.loads(summary_path.read_text(encoding="ascii"))))
     image.save(out, optimize=True, pnginfo=info)
