@@ -2,8 +2,8 @@
 
 The console says what ran: the sessions that ran, coverage warnings, strategies run without their
 data, parameters changed. Ctrl-C stops the run cleanly: the session under way finishes, the state
-is saved as by `--stop-at` and one line says how to resume; a second Ctrl-C stops at once without
-saving.
+is saved as by `--stop-at` and one line says how to resume (during the writing of the outputs, they
+are finished first); a second Ctrl-C stops at once without saving.
 """
 from __future__ import annotations
 
@@ -200,19 +200,19 @@ def command_backtest(args: argparse.Namespace, argv: list[str]) -> int:
         print(f"warning: {len(issues)} data issue(s), first {issues[0].file} line {issues[0].line} ({issues[0].date}): "
               f"{issues[0].problem}; no new entries on those days; every one in summary.json data_issues "
               "(--strict-data stops at the first instead)", file=sys.stderr)
-    with watch:
+    with watch:  # a Ctrl-C while the outputs are written lets them finish
         try:
             result = runner.run(stop_at)
         except StopRequested:
             runner.stopped = True
-    if runner.stopped:
-        path = save_checkpoint(runner, out_dir, settings)
-        print(f"stopped before {runner.next_step_time():%Y-%m-%d %H:%M}; state saved in {path} and "
-              f"{out_dir / STATE_FOLDER}")
-        print(f"  finish the run with: .venv/bin/tomking backtest --resume {out_dir}")
-        return 0
-    summary = write_outputs(result, out_dir, settings.command, settings.strategies_off)
-    clear_checkpoint(out_dir)
+        if runner.stopped:
+            path = save_checkpoint(runner, out_dir, settings)
+            print(f"stopped before {runner.next_step_time():%Y-%m-%d %H:%M}; state saved in {path} and "
+                  f"{out_dir / STATE_FOLDER}")
+            print(f"  finish the run with: .venv/bin/tomking backtest --resume {out_dir}")
+            return 0
+        summary = write_outputs(result, out_dir, settings.command, settings.strategies_off)
+        clear_checkpoint(out_dir)
     _print_result(summary, out_dir)
     return 0
 
