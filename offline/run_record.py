@@ -8,7 +8,6 @@ warnings (a window the data covers only in part), strategies run without their d
 from __future__ import annotations
 
 import gzip
-from collections import deque
 from collections.abc import Sequence
 from datetime import date
 from importlib.metadata import version
@@ -32,19 +31,14 @@ def project_version() -> str:
 
 
 def file_dates(path: Path) -> dict[str, Any]:
-    """{file, first, last}: the first and last dates of a CSV (optionally gzipped) data file, from
-    its date column (date, ex_date, ts_et or ts_utc); None when it has none. Dividend files are not
-    sorted by date, so the first and last rows give the dates of the first and last ticker."""
+    """{file, first, last}: the earliest and latest dates of a CSV (optionally gzipped) data file,
+    from its date column (date, ex_date, ts_et or ts_utc); None when it has none."""
     opener = gzip.open if path.name.endswith(".gz") else open
     with opener(path, "rt", encoding="ascii", errors="replace") as handle:  # type: ignore[operator]
         header = handle.readline().strip().split(",")
-        first = handle.readline()
-        last = deque(handle, maxlen=1)
-    column = next((header.index(name) for name in DATE_COLUMNS if name in header), None)
-    if column is None or not first:
-        return {"file": path.name, "first": None, "last": None}
-    end_line = last[0] if last else first
-    return {"file": path.name, "first": first.split(",")[column][:10], "last": end_line.split(",")[column][:10]}
+        column = next((header.index(name) for name in DATE_COLUMNS if name in header), None)
+        days = [] if column is None else [line.split(",")[column][:10] for line in handle if line.strip()]
+    return {"file": path.name, "first": min(days) if days else None, "last": max(days) if days else None}
 
 
 def data_files(data_dir: str | Path) -> list[dict[str, Any]]:
