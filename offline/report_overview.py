@@ -35,7 +35,7 @@ PLAIN_NAMES: dict[str, tuple[str, str]] = {
     "trades": ("closed trades", ""), "wins": ("winning trades", ""), "losses": ("losing trades", ""),
     "sessions": ("sessions", ""), "calendar_days": ("calendar days", ""), "errors": ("runtime errors", ""),
     "max_open_positions": ("most positions open at once", ""), "wall_seconds": ("wall time (seconds)", ""),
-    "risk_free": ("mean risk-free rate (DGS3MO)", "%"),
+    "risk_free": ("risk-free rate of the Sharpe ratio (DGS3MO)", ""),
 }
 SCROLL_TABLE = '<div class="scroll"><table class="{css}">{head}{body}</table></div>'
 
