@@ -193,6 +193,8 @@ def command_backtest(args: argparse.Namespace, argv: list[str]) -> int:
         settings, out_dir = _new_run(args, "tomking " + shlex.join(argv))
         clear_checkpoint(out_dir)
         runner = build_runner(settings, out_dir / STATE_FOLDER, watch.progress)
+        for line in settings.strategies_off:  # the journal says it too, under the strategy's key
+            runner.journal.record(runner.next_step_time(), "info", line, strategy=line.split(" ", 1)[0])
     for line in settings.strategies_off:
         print(f"warning: {line}", file=sys.stderr)
     issues = runner.market.data_issues

@@ -89,6 +89,9 @@ def test_allow_missing_runs_without_the_strategies_and_says_so(without_es: Path,
     assert summary["parameters_changed"]["lt112_enabled"] is False
     assert summary["parameters_changed"]["futures_strangle_enabled"] is False
     assert off[0] in (tmp_path / "report.html").read_text()
+    journal = [json.loads(line) for line in (tmp_path / "journal.jsonl").read_text().splitlines()]
+    assert [(r["time"], r["strategy"], r["message"]) for r in journal[:2]] == [
+        ("2024-08-01T09:30:00-04:00", "lt112", off[0]), ("2024-08-01T09:30:00-04:00", "futures_strangle", off[1])]
 
 
 def test_the_files_each_strategy_needs():
