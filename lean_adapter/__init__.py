@@ -3,7 +3,7 @@
 It holds no trading logic. main.py builds one of each piece and hands them to the core:
 
 - symbols.py         LEAN Symbols <-> core Contracts (by underlying root)
-- clock.py           LEAN's naive algorithm times -> timezone-aware US/Eastern
+- clock.py           LEAN's naive algorithm and exchange times -> timezone-aware US/Eastern
 - daily_bars.py      completed daily bars per root (warm-up and history top-ups)
 - market_view.py     core.ports.MarketView on slices, chains and securities
 - broker.py          core.ports.Broker on combo limit / limit orders and the portfolio

@@ -24,7 +24,7 @@ from core.types import CALL, ChainSnapshot, Contract, ContractKind, DailyBars, Q
 from greeks.american import american_implied_volatility, american_price_and_greeks
 from greeks.pricing import black76_greeks, bsm_greeks, implied_volatility
 from helpers.exchange_calendar import EASTERN
-from lean_adapter.clock import to_eastern
+from lean_adapter.clock import exchange_to_eastern, to_eastern
 from lean_adapter.daily_bars import DailyBarBook
 from lean_adapter.subscriptions import UNDERLYING_OF, Subscriptions
 from lean_adapter.symbols import SymbolBook, option_root
@@ -81,7 +81,8 @@ class LeanMarketView:
         last = security.get_last_data()
         if last is None:
             return None
-        return float(security.price), to_eastern(last.end_time)
+        # end_time is in the exchange's time zone (America/Chicago for VIX), not the algorithm's.
+        return float(security.price), exchange_to_eastern(last.end_time, security.exchange.time_zone)
 
     def vix_previous_close(self) -> float | None:
         bars = self._bars.bars("VIX", 1, self.now().date())

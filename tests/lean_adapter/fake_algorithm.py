@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from helpers.exchange_calendar import is_nyse_session, session_open_close
+from helpers.exchange_calendar import EASTERN, is_nyse_session, session_open_close
 from tests.lean_adapter import fakes as f
 
 
@@ -133,7 +134,13 @@ class FakeLean:
         security.price = security.close = security.bid_price = security.ask_price = price
         if open_ is not None:
             security.open = open_
-        security.fake_last = f.BaseData(symbol, self.time, price)
+        security.fake_last = f.BaseData(symbol, self.exchange_time(security), price)
+
+    def exchange_time(self, security: f.Security) -> datetime:
+        """The clock (naive New York, the algorithm's zone) in `security`'s exchange time zone,
+        naive, as LEAN stamps its data (Chicago for VIX: one hour behind)."""
+        moment = self.time.replace(tzinfo=EASTERN).astimezone(ZoneInfo(security.exchange.time_zone))
+        return moment.replace(tzinfo=None)
 
     def set_chain(self, canonical: f.Symbol, underlying_price: float, contracts: list[f.OptionContract],
                   multiplier: float = 100.0) -> None:

@@ -284,6 +284,20 @@ class OrderTicket:
         return self.fake_lean.fake_cancel(self)
 
 
+# Exchange time zones of LEAN's market-hours database (Data/market-hours/market-hours-database.json
+# at Lean 24863901): "Index-usa-VIX" (line 99090) and "Index-usa-SPX" (99226) America/Chicago,
+# "IndexOption-usa-SPX"/"-SPXW" (104172, 104290) America/Chicago, "Equity-usa-[*]" (3) and
+# "Option-usa-[*]" (79777) America/New_York, "Future-cme-ES" (67967) America/New_York.
+EXCHANGE_ZONES = {SecurityType.INDEX: "America/Chicago", SecurityType.INDEX_OPTION: "America/Chicago"}
+
+
+class SecurityExchange:
+    """`time_zone` is LEAN's NodaTime zone; its text (str()) is the IANA id, which is all the fake keeps."""
+
+    def __init__(self, time_zone: str) -> None:
+        self.time_zone = time_zone
+
+
 class Security:
     def __init__(self, symbol: Symbol, price: float = 0.0, multiplier: float = 1.0) -> None:
         self.symbol = symbol
@@ -291,8 +305,11 @@ class Security:
         self.bid_price = self.ask_price = price
         self.fake_multiplier = multiplier
         self.fake_last: BaseData | None = None
+        self.exchange = SecurityExchange(EXCHANGE_ZONES.get(symbol.security_type, "America/New_York"))
 
     def get_last_data(self) -> BaseData | None:
+        """The last data point; its times are in the exchange time zone (Lean Common/Data/Market/
+        TradeBar.cs:639,644,671 convert each bar from the data zone to `config.ExchangeTimeZone`)."""
         return self.fake_last
 
 
@@ -481,6 +498,7 @@ STUB_CLASSES: dict[type, str] = {
     UpdateOrderFields: "QuantConnect.Orders.UpdateOrderFields",
     SubmitOrderRequest: "QuantConnect.Orders.SubmitOrderRequest", Leg: "QuantConnect.Orders.Leg",
     OrderTicket: "QuantConnect.Orders.OrderTicket", Security: "QuantConnect.Securities.Security",
+    SecurityExchange: "QuantConnect.Securities.SecurityExchange",
     Equity: "QuantConnect.Securities.Equity.Equity", Index: "QuantConnect.Securities.Index.Index",
     Option: "QuantConnect.Securities.Option.Option", IndexOption: "QuantConnect.Securities.IndexOption.IndexOption",
     Future: "QuantConnect.Securities.Future.Future", SecurityManager: "QuantConnect.Securities.SecurityManager",

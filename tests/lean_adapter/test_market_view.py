@@ -63,6 +63,23 @@ def test_now_is_eastern_and_prices_come_from_securities() -> None:
     assert view.session_open_price("SPY") == 533.0
 
 
+def test_the_vix_time_stamp_is_read_in_its_exchange_time_zone() -> None:
+    """LEAN stamps VIX data in Chicago time (market-hours database "Index-usa-VIX": exchange zone
+    America/Chicago): a VIX bar ending 10:30 New York carries end_time 09:30. Read as New York it
+    would be an hour old, so the regime would be stale all day and nothing would ever be entered."""
+    view, lean, _ = view_with_chain()
+    vix = view._subscriptions.vix
+    last = lean.securities[vix].get_last_data()
+    assert last.end_time == datetime(2024, 8, 2, 9, 30)  # Chicago, as LEAN gives it
+    reading = view.vix()
+    assert reading is not None and reading[1] == datetime(2024, 8, 2, 10, 30, tzinfo=EASTERN)
+    assert (view.now() - reading[1]).total_seconds() == 0
+    lean.time = datetime(2024, 12, 2, 15, 59)  # standard time: still one hour behind New York
+    lean.set_price(vix, 14.0)
+    assert lean.securities[vix].get_last_data().end_time == datetime(2024, 12, 2, 14, 59)
+    assert view.vix() == (14.0, datetime(2024, 12, 2, 15, 59, tzinfo=EASTERN))
+
+
 def test_chain_filters_by_dte_and_uses_the_engine_greeks() -> None:
     view, _, _ = view_with_chain()
     chain = view.chain("SPY", 0, 0)
