@@ -88,7 +88,7 @@ class TomKingFramework(QCAlgorithm):
     # --- LEAN events --------------------------------------------------------------------------
 
     def on_data(self, slice: Slice) -> None:
-        self._market.slice = slice
+        # The market view reads self.current_slice, which LEAN sets before the scheduled events.
         if self.is_warming_up:
             self._record_daily_bars(slice)
 

@@ -1,7 +1,10 @@
-"""core.ports.MarketView on LEAN: the latest slice, option chains, securities and daily bars.
+"""core.ports.MarketView on LEAN: the current slice, option chains, securities and daily bars.
 
-`on_data` only stores the slice (`view.slice = slice`); all work happens when the core asks,
-a few times a minute at most. Missing data is None, never an exception: an empty or missing
+Chains come from `algorithm.current_slice`: LEAN sets it before it fires the scheduled events of
+a time step, and calls `on_data` only after them, so inside a scheduled event it is the slice of
+that very minute (a slice stored by `on_data` would be a minute old, and at the session's first
+minute the previous day's last one). All work happens when the core asks, a few times a minute
+at most. Missing data is None, never an exception: an empty or missing
 chain, a security without a price, a VIX that has not printed yet.
 
 Chains: the engine's implied volatility and delta are used where LEAN has computed them; rows
@@ -17,7 +20,7 @@ import math
 from datetime import date, datetime, time
 
 import numpy as np
-from AlgorithmImports import OptionRight, QCAlgorithm, SecurityType, Slice, Symbol
+from AlgorithmImports import OptionChains, OptionRight, QCAlgorithm, SecurityType, Symbol
 
 from config.constants import product_spec
 from core.types import CALL, ChainSnapshot, Contract, ContractKind, DailyBars, Quote, normalize_right
@@ -60,7 +63,6 @@ class LeanMarketView:
         self._subscriptions = subscriptions
         self._symbols = symbols
         self._bars = bars
-        self.slice: Slice | None = None
         self._session_open: dict[str, float] = {}
         self._cache: dict[tuple[str, int, int], tuple[datetime, ChainSnapshot | None]] = {}
 
@@ -139,13 +141,18 @@ class LeanMarketView:
                     self._session_open[root] = opening
 
     def has_chain(self, root: str) -> bool:
-        """True when the latest slice holds a non-empty option chain for `root`."""
-        chains = self.slice.option_chains if self.slice is not None else None
+        """True when the current slice holds a non-empty option chain for `root`."""
+        chains = self._chains()
         if chains is None:
             return False
         return any(option_root(symbol) == root and len(chain) > 0 for symbol, chain in chains.items())
 
     # --- helpers ---------------------------------------------------------------------------------
+
+    def _chains(self) -> OptionChains | None:
+        """The option chains of the current time step (None before the first slice)."""
+        current = self._algorithm.current_slice
+        return None if current is None else current.option_chains
 
     def _security_price(self, symbol: Symbol) -> float | None:
         if not self._algorithm.securities.contains_key(symbol):
@@ -156,7 +163,7 @@ class LeanMarketView:
     def _build_chain(self, root: str, min_dte: int, max_dte: int, now: datetime) -> ChainSnapshot | None:
         today = now.date()
         rows: dict[str, Row] = {}
-        chains = self.slice.option_chains if self.slice is not None else None
+        chains = self._chains()
         for symbol, chain in chains.items() if chains is not None else ():
             if option_root(symbol) != root:
                 continue

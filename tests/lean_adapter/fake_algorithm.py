@@ -94,6 +94,7 @@ class FakeLean:
         self.margin_used = 0.0
         self.reject_next = False  # the next order is rejected while it is being placed (status INVALID)
         self.algorithm: Any = None
+        self.slice: f.Slice | None = None  # the algorithm's current_slice (None before the first step)
 
     def attach(self, algorithm: Any) -> Any:
         algorithm.fake_lean = self
@@ -153,7 +154,8 @@ class FakeLean:
             security.fake_multiplier = multiplier
             self.securities._items[contract.symbol] = security
 
-    def current_slice(self, bars: f.TradeBars | None = None) -> f.Slice:
+    def make_slice(self, bars: f.TradeBars | None = None) -> f.Slice:
+        """The slice of the current minute: the chains set so far, and `bars`."""
         return f.Slice(self.time, f.OptionChains(dict(self.chains)), bars)
 
     # --- the clock --------------------------------------------------------------------------
@@ -177,13 +179,19 @@ class FakeLean:
         return moment == (anchor + timedelta(minutes=argument)).replace(tzinfo=None)
 
     def minute(self, moment: datetime, data: bool = True) -> None:
-        """Advance to `moment`: scheduled events due then fire, then on_data with the chains."""
+        """Advance to `moment` in LEAN's order (Lean Engine/AlgorithmManager.cs at 24863901): the
+        current slice is set first (:253, "before firing scheduled events"), then the scheduled
+        events due fire (:348), and on_data runs last (:582). Without `data` the step carries no
+        new slice (LEAN fires such events through ScanPastEvents; current_slice stays as it was)."""
         self.time = moment
+        new = self.make_slice() if data else None
+        if new is not None:
+            self.slice = new
         for date_rule, time_rule, callback in list(self.schedule.fake_events):
             if self._due(date_rule, time_rule, moment):
                 callback()
-        if data:
-            self.algorithm.on_data(self.current_slice())
+        if new is not None:
+            self.algorithm.on_data(new)
 
     def run_minutes(self, start: datetime, end: datetime, before_each: Callable[[datetime], None] | None = None) -> None:
         """Every minute from start to end inclusive."""
@@ -202,10 +210,11 @@ class FakeLean:
         for day in days:
             self.time = datetime.combine(day, time(16, 0))
             bars = {s: b for s in symbols for b in self.daily.get(s, []) if b.time.date() == day}
+            self.slice = self.make_slice(f.TradeBars(bars))
             for date_rule, time_rule, callback in list(self.schedule.fake_events):
                 if date_rule[0] == "every_day" and is_nyse_session(day):
                     callback()
-            self.algorithm.on_data(self.current_slice(f.TradeBars(bars)))
+            self.algorithm.on_data(self.slice)
         self.warming_up = False
 
     # --- the brokerage ----------------------------------------------------------------------
@@ -303,6 +312,7 @@ class QCAlgorithm:
     transactions = property(lambda self: f.SecurityTransactionManager(self.fake_lean))
     default_order_properties = property(lambda self: self.fake_lean.order_properties)
     object_store = property(lambda self: self.fake_lean.store)
+    current_slice = property(lambda self: self.fake_lean.slice)
     schedule = property(lambda self: self.fake_lean.schedule)
     date_rules = property(lambda self: f.DateRules())
     time_rules = property(lambda self: f.TimeRules())

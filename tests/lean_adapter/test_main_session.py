@@ -258,3 +258,26 @@ def test_expiry_events_from_lean_close_the_position_and_margin_calls_pass_throug
     requests = [f.SubmitOrderRequest()]
     assert session.algorithm.on_margin_call(requests) is requests
     assert session.algorithm._reconcile_due and session.kinds("error")[-1]["message"].startswith("margin call")
+
+
+def test_scheduled_events_read_the_chain_of_their_own_minute(shared_data: Path) -> None:
+    """LEAN sets current_slice before the scheduled events of a time step and calls on_data after
+    them (Engine/AlgorithmManager.cs:253,348,582): a chain read inside an event is that minute's,
+    not the one on_data saw a minute earlier (nor, at 09:31, the previous day's last)."""
+    session = Session(shared_data, f.ObjectStore(), FakeAccount())
+    session.warm_up()
+    seen: list[tuple[datetime, float, float]] = []
+
+    def probe() -> None:
+        chain = session.algorithm._market.chain("SPY", 0, 0)
+        listed = session.lean.chains[session.spy_options]
+        assert chain is not None, f"no chain at {session.lean.time}"
+        row = int(np.flatnonzero((chain.strikes == 535.0) & chain.is_call)[0])
+        quoted = next(c for c in listed if c.strike == 535.0 and c.right == f.OptionRight.CALL)
+        seen.append((session.lean.time, float(chain.bid[row]), quoted.bid_price))
+
+    session.lean.schedule.on(("every_day", session.spy), ("every", timedelta(minutes=1)), probe)
+    session.run("09:31", "09:40")
+    assert len(seen) == 10
+    assert len({bid for _, bid, _ in seen}) > 1, "the modelled quotes move from minute to minute"
+    assert [(moment, bid) for moment, bid, _ in seen] == [(moment, quoted) for moment, _, quoted in seen]

@@ -48,7 +48,7 @@ def view_with_chain(engine_greeks: bool = True, sigma: float = 0.2) -> tuple[Lea
     lean.set_chain(canonical, 535.0, contracts)
     subscriptions = Subscriptions({"SPY": spy, "VIX": vix}, vix, ("SPY",))
     view = LeanMarketView(algorithm, subscriptions, SymbolBook(), DailyBarBook(300))
-    view.slice = lean.current_slice()
+    lean.slice = lean.make_slice()
     return view, lean, spy
 
 
@@ -116,11 +116,12 @@ def test_missing_engine_greeks_are_computed_from_the_mid() -> None:
 
 def test_an_empty_or_missing_slice_is_no_decision() -> None:
     view, lean, _ = view_with_chain()
-    view.slice = None
+    lean.slice = None  # LEAN's current_slice before the first time step
     assert view.chain("SPY", 0, 0) is None
-    view.slice = f.Slice(NOW)
+    lean.slice = f.Slice(NOW)
+    lean.time = NOW.replace(minute=31)  # a new minute: the chain cache is not reused
     assert view.chain("SPY", 0, 0) is None and not view.has_chain("SPY")
-    view.slice = lean.current_slice()
+    lean.slice = lean.make_slice()
     assert view.has_chain("SPY")
 
 
