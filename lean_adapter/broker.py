@@ -13,6 +13,12 @@ Tastytrade accepts Market, Limit, StopMarket, StopLimit and ComboLimit orders. S
 
 Price improvement moves the combo's limit through the first leg's ticket (LEAN keeps one limit
 for the whole combo); cancel cancels every leg still open.
+
+An order LEAN refuses in its pre-order checks (price 0, no data yet, not tradable, an option on
+its underlying's split day, too many orders, warm-up) creates no order and raises no order event:
+the call returns a single ticket with status Invalid and order id -10 (for a combo, one such
+ticket for all its legs). The core hears it as a REJECTED event of an order id of its own,
+"refused-<intent id>", so the intent never stays working.
 """
 from __future__ import annotations
 
@@ -24,7 +30,7 @@ from functools import reduce
 from AlgorithmImports import Leg as LeanLeg
 from AlgorithmImports import OrderTicket, QCAlgorithm, Symbol, UpdateOrderFields
 
-from core.types import Contract, OrderIntent, Purpose, contract_multiplier
+from core.types import Contract, OrderEvent, OrderIntent, OrderStatus, Purpose, contract_multiplier
 from lean_adapter.cash_sweep import LeanCashSweep
 from lean_adapter.clock import to_eastern
 from lean_adapter.order_events import FINAL_LEAN_STATUSES, ComboTracker, EventRelay
@@ -62,6 +68,12 @@ def check_intent(intent: OrderIntent) -> None:
 def _check_limit(name: str, limit: float) -> None:
     if not isinstance(limit, (int, float)) or not math.isfinite(limit) or limit == 0:
         raise ValueError(f"{name}: limit price {limit!r} refused (it must be finite and not zero)")
+
+
+def _refused(tickets: Sequence[OrderTicket], legs: int) -> bool:
+    """True when LEAN's pre-order checks refused the order: fewer tickets than legs, or a ticket
+    without an order (LEAN numbers orders from 1; a refused one keeps the request's -10)."""
+    return len(tickets) != legs or any(int(ticket.order_id) < 1 for ticket in tickets)
 
 
 def entry_need(intent: OrderIntent) -> float:
@@ -111,6 +123,12 @@ class LeanBroker:
             tickets = self._send(intent, symbols, ratios, tag)
         finally:
             self._tracker.collecting = False
+        if _refused(tickets, len(ratios)):
+            refusal = f"refused-{intent.intent_id}"
+            reason = tickets[0].get_most_recent_order_response().error_message if tickets else "no ticket"
+            self._relay.push([OrderEvent(refusal, intent.intent_id, OrderStatus.REJECTED, self._now(),
+                                         message=f"LEAN refused the order before sending it: {reason}")])
+            return refusal
         order_id, early = self._tracker.register(intent, tickets, ratios, self._now())
         self._relay.push(early)
         return order_id

@@ -93,6 +93,7 @@ class FakeLean:
         self.statistics: dict[str, str] = {}
         self.margin_used = 0.0
         self.reject_next = False  # the next order is rejected while it is being placed (status INVALID)
+        self.refuse_next: str | None = None  # the next order fails LEAN's pre-order checks with this message
         self.algorithm: Any = None
         self.slice: f.Slice | None = None  # the algorithm's current_slice (None before the first step)
 
@@ -220,6 +221,17 @@ class FakeLean:
     # --- the brokerage ----------------------------------------------------------------------
 
     def place(self, legs: list[tuple[f.Symbol, int]], quantity: int, limit: float, tag: str) -> list[f.OrderTicket]:
+        if self.refuse_next is not None:
+            # LEAN's pre-order checks refuse before any order exists: a combo returns a list with ONE
+            # invalid ticket (Lean Algorithm/QCAlgorithm.Trading.cs:980-984), a single order that
+            # ticket (:1016-1024, OrderTicket.InvalidSubmitRequest at Common/Orders/OrderTicket.cs:648-652);
+            # its order id stays the request's -10 (Common/Orders/SubmitOrderRequest.cs:166,
+            # OrderResponseErrorCode.UnableToFindOrder) and no order event is ever raised.
+            refused = f.OrderTicket(-10, legs[0][0], legs[0][1] * quantity, limit, tag, self)
+            refused.status = f.OrderStatus.INVALID
+            refused.fake_response = f.OrderResponse(-10, False, self.refuse_next)
+            self.refuse_next = None
+            return [refused]
         group: list[f.OrderTicket] = []
         for symbol, ratio in legs:
             ticket = f.OrderTicket(self.next_order_id, symbol, ratio * quantity, limit, tag, self, group)

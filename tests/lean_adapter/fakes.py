@@ -276,6 +276,10 @@ class OrderTicket:
         self.fake_limit = limit_price
         self.fake_lean = fake_lean
         self.fake_group = fake_group if fake_group is not None else [self]
+        self.fake_response = OrderResponse(order_id, True)
+
+    def get_most_recent_order_response(self) -> OrderResponse:
+        return self.fake_response
 
     def update(self, fields: UpdateOrderFields) -> OrderResponse:
         return self.fake_lean.fake_update(self, fields)

@@ -242,3 +242,25 @@ def test_nothing_inside_lean_sends_market_combos_or_option_strategy_orders() -> 
         for source in [path] if path.is_file() else sorted(path.rglob("*.py")):
             offenders += [f"{source.relative_to(REPO)}:{line}" for line in forbidden_uses(source.read_text())]
     assert offenders == []
+
+
+@pytest.mark.parametrize("combo", [True, False])
+def test_an_order_refused_by_leans_pre_order_checks_is_a_rejection_for_the_core(harness: Harness,
+                                                                                 combo: bool) -> None:
+    """LEAN's pre-order checks (price 0, no data yet, ...) return one invalid ticket with order id
+    -10 and raise no order event (QCAlgorithm.Trading.cs:980-984 and :1016-1024): the core gets a
+    REJECTED event for the order id submit returned, after its own call, and nothing is tracked."""
+    legs = iron_condor(harness) if combo else (Leg(harness.contract(450, PUT, 9.80, 10.20), 1),)
+    limit = -1.25 if combo else 10.0
+    with harness.relay.holding():  # as main.py calls the core
+        harness.lean.refuse_next = "security has no data"
+        first = harness.broker.submit(intent(legs, limit))
+        assert harness.delivered == []  # held until the core call returns
+    assert first == "refused-I000001"
+    assert [(e.order_id, e.intent_id, e.status) for e in harness.delivered] == [
+        ("refused-I000001", "I000001", OrderStatus.REJECTED)]
+    assert "security has no data" in harness.delivered[0].message
+    assert harness.broker.open_order_ids() == [] and harness.lean.tickets == {}
+    second = harness.broker.submit(intent(legs, limit))  # the next order goes out normally
+    assert second == str(harness.lean.open_groups()[0][0].order_id)
+    assert harness.broker.open_order_ids() == [second]
