@@ -12,6 +12,7 @@ from AlgorithmImports import *
 from builtins import Exception  # type: ignore[assignment]  # noqa: F401
 # isort: on
 
+import threading
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
@@ -44,6 +45,10 @@ class TomKingFramework(QCAlgorithm):
     """SPY/futures options premium selling (Tom King methodology) on LEAN, Tastytrade margin account."""
 
     def initialize(self) -> None:
+        # Live, scheduled events run on LEAN's "RealTime Thread" and order events on the brokerage's
+        # thread: every entry into the core holds this lock (reentrant: an order call can raise an
+        # order event on the same thread).
+        self._lock = threading.RLock()
         config = load_lean_config(self._parameter)
         notifications = read_notification_settings(self._parameter)
         backtest = config.backtest
@@ -82,7 +87,8 @@ class TomKingFramework(QCAlgorithm):
         self._stale_orders_checked = False
         self._idle_reported: dict[str, date] = {}
         self._regimes: list[str] = []
-        handlers = Handlers(self._on_session_start, self._on_minute, self._on_session_end, self._on_window)
+        handlers = Handlers(self._locked(self._on_session_start), self._locked(self._on_minute),
+                            self._locked(self._on_session_end), self._locked_window)
         schedule_all(self, self._subscriptions.underlyings["SPY"], config, handlers)
 
     # --- LEAN events --------------------------------------------------------------------------
@@ -93,8 +99,12 @@ class TomKingFramework(QCAlgorithm):
             self._record_daily_bars(slice)
 
     def on_order_event(self, order_event: OrderEvent) -> None:
+        with self._lock:
+            self._on_order_event(order_event)
+
+    def _on_order_event(self, order_event: OrderEvent) -> None:
         now = self._market.now()
-        if self._tracker.owns(order_event.order_id):
+        if self._tracker.owns(order_event.order_id, order_event.symbol):
             self._relay.push(self._tracker.translate(order_event, now))
             return
         assignment = assignment_from_event(order_event, self._underlying_price(order_event), now)
@@ -103,22 +113,29 @@ class TomKingFramework(QCAlgorithm):
 
     def on_assignment_order_event(self, assignment_event: OrderEvent) -> None:
         # Booked through on_order_event (LEAN reports it there too); here only the notice.
-        self._journal.record(self._market.now(), "info", f"LEAN reports an assignment: {assignment_event.symbol.value} "
-                             f"x{assignment_event.fill_quantity}")
+        with self._lock:
+            self._journal.record(self._market.now(), "info", "LEAN reports an assignment: "
+                                 f"{assignment_event.symbol.value} x{assignment_event.fill_quantity}")
 
     def on_margin_call_warning(self) -> None:
-        self._journal.record(self._market.now(), "error", "margin call warning from the brokerage model")
+        with self._lock:
+            self._journal.record(self._market.now(), "error", "margin call warning from the brokerage model")
 
     # LEAN's Python wrapper expects the (possibly edited) order list back; the stubs copy the C#
     # signature, which returns nothing and edits the list in place.
     def on_margin_call(self, requests: list[SubmitOrderRequest]) -> list[SubmitOrderRequest]:  # type: ignore[override]
         """LEAN proposes liquidation orders; they are left as LEAN chose and the books are
         reconciled on the next minute."""
-        self._journal.record(self._market.now(), "error", f"margin call: LEAN liquidates {len(requests)} orders")
-        self._reconcile_due = True
+        with self._lock:
+            self._journal.record(self._market.now(), "error", f"margin call: LEAN liquidates {len(requests)} orders")
+            self._reconcile_due = True
         return requests
 
     def on_end_of_algorithm(self) -> None:
+        with self._lock:
+            self._summarise()
+
+    def _summarise(self) -> None:
         now = self._market.now()
         self._system.save()
         trades = self._system.book.trades
@@ -189,7 +206,7 @@ class TomKingFramework(QCAlgorithm):
         if self.live_mode and not self._stale_orders_checked:
             self._stale_orders_checked = True
             for ticket in self.transactions.get_open_order_tickets():
-                if not self._tracker.owns(ticket.order_id):
+                if not self._tracker.owns(ticket.order_id, ticket.symbol):
                     self._report_problem(f"cancelling order {ticket.order_id} ({ticket.symbol.value}) left by an "
                                          "earlier run")
                     ticket.cancel("left by an earlier run")
@@ -201,10 +218,23 @@ class TomKingFramework(QCAlgorithm):
         return self.get_parameter(name)
 
     def _guarded(self, call: Callable[[], object]) -> None:
-        """Run a core call with order events held until it returns. Live, an exception is journaled
-        and the algorithm keeps managing; in a backtest it stops the run (a bug must be seen)."""
-        with self._relay.holding():
+        """Run a core call under the lock, with order events held until it returns. Live, an
+        exception is journaled and the algorithm keeps managing; in a backtest it stops the run (a
+        bug must be seen)."""
+        with self._lock, self._relay.holding():
             run_guarded(call, self.live_mode, self._report_problem)
+
+    def _locked(self, handler: Callable[[], None]) -> Callable[[], None]:
+        """A scheduled handler that runs under the lock."""
+        def run() -> None:
+            with self._lock:
+                handler()
+
+        return run
+
+    def _locked_window(self, strategy: str) -> None:
+        with self._lock:
+            self._on_window(strategy)
 
     def _deliver(self, event: CoreOrderEvent) -> None:
         self._guarded(lambda: self._system.on_order_event(event))

@@ -118,11 +118,11 @@ class LeanBroker:
             self._sweep.make_room(entry_need(intent))
         ratios = [leg.ratio for leg in intent.legs]
         tag = f"{intent.strategy} {intent.purpose.value} {intent.intent_id}"
-        self._tracker.collecting = True
+        self._tracker.sending = list(symbols)
         try:
             tickets = self._send(intent, symbols, ratios, tag)
         finally:
-            self._tracker.collecting = False
+            self._tracker.sending = []
         if _refused(tickets, len(ratios)):
             refusal = f"refused-{intent.intent_id}"
             reason = tickets[0].get_most_recent_order_response().error_message if tickets else "no ticket"

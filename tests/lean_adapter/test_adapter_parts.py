@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -22,6 +22,7 @@ from lean_adapter.subscriptions import ChainWindow, option_windows, plan_subscri
 from reporting.journal import Journal
 from strategies.registry import build_strategies
 from tests.lean_adapter import fakes as f
+from tests.lean_adapter.fake_algorithm import equity_symbol, option_symbol
 
 NOW = datetime(2024, 8, 2, 10, 30, tzinfo=EASTERN)
 
@@ -195,6 +196,12 @@ def test_restored_orders_this_run_never_sent_are_reported_cancelled() -> None:
     events = stale_order_events({"17": "I000003"}, tracker, NOW)
     assert [(e.order_id, e.intent_id, e.status, e.fill_quantity) for e in events] == [
         ("17", "I000003", OrderStatus.CANCELLED, 0)]
-    assert not tracker.owns(17)
-    tracker.collecting = True
-    assert tracker.owns(17)  # while an order call runs, its events may come before its tickets
+    spy = equity_symbol("SPY")
+    sent, other = option_symbol(spy, "SPY", date(2024, 8, 9), 520.0, "put"), option_symbol(spy, "SPY", date(2024, 8, 9),
+                                                                                          500.0, "put")
+    assert not tracker.owns(17, sent)
+    tracker.sending = [sent]
+    assert tracker.owns(17, sent)  # while an order call runs, its events may come before its tickets
+    # an unknown order on another symbol (an exercise or assignment arriving on another thread)
+    # is never claimed, so main.py books it instead of it being parked and dropped
+    assert not tracker.owns(18, other)

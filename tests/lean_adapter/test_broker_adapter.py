@@ -42,7 +42,7 @@ class Harness(QCAlgorithm):
         self.lean.subscribe("equity", self.spy, f.Equity(self.spy, 530.0))
 
     def on_order_event(self, order_event: f.OrderEvent) -> None:
-        if self.tracker.owns(order_event.order_id):
+        if self.tracker.owns(order_event.order_id, order_event.symbol):
             self.relay.push(self.tracker.translate(order_event, to_eastern(self.time)))
 
     def on_data(self, slice: f.Slice) -> None:

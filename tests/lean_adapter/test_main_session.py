@@ -8,6 +8,7 @@ market results.
 """
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -281,3 +282,46 @@ def test_scheduled_events_read_the_chain_of_their_own_minute(shared_data: Path) 
     assert len(seen) == 10
     assert len({bid for _, bid, _ in seen}) > 1, "the modelled quotes move from minute to minute"
     assert [(moment, bid) for moment, bid, _ in seen] == [(moment, quoted) for moment, _, quoted in seen]
+
+
+def test_an_order_event_on_another_thread_never_runs_inside_the_core_with_a_scheduled_event(
+        shared_data: Path) -> None:
+    """Live, LEAN fires scheduled events on its "RealTime Thread" (Engine/RealTime/
+    LiveTradingRealTimeHandler.cs:136) and order events on the brokerage's thread
+    (Engine/TransactionHandlers/BrokerageTransactionHandler.cs:1369). While a fill is being booked
+    in the core on one thread, the minute cycle on another waits for it."""
+    session = Session(shared_data, f.ObjectStore(), FakeAccount())
+    session.warm_up()
+    session.run("09:31", "10:30")
+    combo = session.lean.open_groups()[0]
+    system = session.algorithm._system
+    steps: list[str] = []
+    booking, release = threading.Event(), threading.Event()
+    book_event, run_minute = system.on_order_event, system.on_minute
+
+    def slow_booking(event: object) -> None:
+        steps.append("fill booking starts")
+        booking.set()
+        release.wait(10)
+        book_event(event)
+        steps.append("fill booked")
+
+    def minute(now: datetime) -> None:
+        steps.append("minute cycle")
+        run_minute(now)
+
+    system.on_order_event, system.on_minute = slow_booking, minute
+    session.lean.time = _at("10:31")
+    brokerage = threading.Thread(target=session.lean.fill, args=(combo,))
+    brokerage.start()
+    assert booking.wait(10)
+    minute_cycle = next(callback for _, rule, callback in session.lean.schedule.fake_events if rule[0] == "every")
+    realtime = threading.Thread(target=minute_cycle)
+    realtime.start()
+    realtime.join(0.3)
+    assert steps == ["fill booking starts"], "the minute cycle entered the core while a fill was being booked"
+    release.set()
+    brokerage.join(10)
+    realtime.join(10)
+    assert steps == ["fill booking starts", "fill booked", "minute cycle"]
+    assert system.open_position_count() == 1
