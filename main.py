@@ -24,6 +24,7 @@ from lean_adapter.broker import LeanBroker
 from lean_adapter.cash_sweep import LeanCashSweep
 from lean_adapter.charts import ChartBook, plot_session, runtime_statistics
 from lean_adapter.daily_bars import DailyBarBook
+from lean_adapter.delivery import DeliveredFutures
 from lean_adapter.guard import run_guarded
 from lean_adapter.market_view import LeanMarketView
 from lean_adapter.notifications import JournalRelay, Notifier
@@ -72,6 +73,7 @@ class TomKingFramework(QCAlgorithm):
             self._sweep = LeanCashSweep(self, self._subscriptions.underlyings[config.cash.sweep_symbol],
                                         config.risk.buying_power_reserve, self.log)
         self._broker = LeanBroker(self, self._symbols, self._tracker, self._relay, self._report_problem, self._sweep)
+        self._deliveries = DeliveredFutures(self, self._note, self._report_problem)
         prefix = mode_prefix(self.live_mode, self.project_id, self.algorithm_id)
         self._notify_targets = notifications
         notifier = None
@@ -106,6 +108,12 @@ class TomKingFramework(QCAlgorithm):
         now = self._market.now()
         if self._tracker.owns(order_event.order_id, order_event.symbol):
             self._relay.push(self._tracker.translate(order_event, now))
+            return
+        if self._deliveries.owns(order_event.order_id):
+            self._deliveries.on_event(order_event)
+            return
+        if self._deliveries.is_delivery(order_event):  # the future of a futures-option exercise
+            self._deliveries.receive(order_event)
             return
         assignment = assignment_from_event(order_event, self._underlying_price(order_event), now)
         if assignment is not None:
@@ -165,6 +173,7 @@ class TomKingFramework(QCAlgorithm):
         if self.is_warming_up:
             return
         now = self._market.now()
+        self._deliveries.close_all()
         if not is_nyse_open(now):
             return
         self._reconcile_if_due(now)
@@ -238,6 +247,9 @@ class TomKingFramework(QCAlgorithm):
 
     def _deliver(self, event: CoreOrderEvent) -> None:
         self._guarded(lambda: self._system.on_order_event(event))
+
+    def _note(self, message: str) -> None:
+        self._journal.record(self._market.now(), "info", message)
 
     def _report_problem(self, message: str) -> None:
         self._journal.record(self._market.now(), "error", message)

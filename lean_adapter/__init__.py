@@ -9,6 +9,7 @@ It holds no trading logic. main.py builds one of each piece and hands them to th
 - broker.py          core.ports.Broker on combo limit / limit orders and the portfolio
 - order_events.py    LEAN per-leg order events -> core OrderEvents per combo; exercises and
                      assignments -> core AssignmentEvents
+- delivery.py        futures delivered by a futures-option exercise, closed at once
 - guard.py           core calls from LEAN events: live keeps going after an error, backtests stop
 - object_store.py    core.ports.Store on the ObjectStore, keys prefixed by mode
 - subscriptions.py   which data the strategies need, and the option filters

@@ -168,8 +168,11 @@ def assignment_from_event(event: LeanOrderEvent, underlying_price: float | None,
                           now: datetime) -> AssignmentEvent | None:
     """The core's AssignmentEvent for an option fill LEAN made by itself (exercise, assignment,
     expiry); None for any other event. Physical delivery (equity options) moves 100 shares per
-    contract at the strike; cash-settled products (index and futures options) book the intrinsic
-    value at `underlying_price` (price units; None when unknown: intrinsic 0)."""
+    contract at the strike; cash-settled products (index options) book the intrinsic value at
+    `underlying_price` (price units; None when unknown: intrinsic 0). Futures options are
+    physically delivered in LEAN (one future per contract, at the strike); the core books them like
+    the cash-settled products, at the delivered future's price, and lean_adapter/delivery.py
+    closes the future at once."""
     contract = contract_from_symbol(event.symbol)
     quantity = int(event.fill_quantity)
     if contract is None or contract.kind != ContractKind.OPTION or quantity == 0:

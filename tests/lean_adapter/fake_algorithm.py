@@ -269,6 +269,34 @@ class FakeLean:
         self.algorithm.on_order_event(f.OrderEvent(ticket.order_id, ticket.symbol, self.time, f.OrderStatus.CANCELED))
         return f.OrderResponse(ticket.order_id, True)
 
+    def exercise(self, option: f.Symbol, underlying_price: float) -> None:
+        """LEAN's exercise, assignment or expiry of a held option, as DefaultExerciseModel reports it
+        (Lean Common/Orders/OptionExercise/DefaultExerciseModel.cs:42-72): one exercise order whose
+        quantity is minus the holding (Engine/TransactionHandlers/BrokerageTransactionHandler.cs:1595),
+        a fill on the option at price 0, and when in the money and physically delivered a second
+        fill on the underlying at the strike. Index options settle in cash (IndexOption.cs:50,72),
+        every other option is physically delivered (Option.cs:180; FutureOption does not override it):
+        100 shares per equity option, one future per futures option (SecurityService.cs:198)."""
+        holding = self.account.holdings.pop(option)
+        order_quantity = -holding.quantity
+        order_id, self.next_order_id = self.next_order_id, self.next_order_id + 1
+        call = option.id.option_right == f.OptionRight.CALL
+        strike = option.id.strike_price
+        in_the_money = underlying_price > strike if call else underlying_price < strike
+        self.algorithm.on_order_event(f.OrderEvent(order_id, option, self.time, f.OrderStatus.FILLED, 0.0, order_quantity,
+                                                   is_assignment=in_the_money and holding.quantity < 0,
+                                                   is_in_the_money=in_the_money))
+        if not in_the_money or option.security_type == f.SecurityType.INDEX_OPTION:
+            return
+        unit = 1 if option.security_type == f.SecurityType.FUTURE_OPTION else 100
+        delivered = (-1 if call else 1) * order_quantity * unit
+        underlying = self.account.holdings.setdefault(option.underlying, f.SecurityHolding(option.underlying, 0))
+        underlying.quantity += delivered
+        if option.security_type == f.SecurityType.OPTION:
+            self.account.cash -= delivered * strike
+        self.algorithm.on_order_event(f.OrderEvent(order_id, option.underlying, self.time, f.OrderStatus.FILLED, strike,
+                                                   delivered, is_in_the_money=True))
+
     def fill(self, group: list[f.OrderTicket], units: int | None = None) -> float:
         """Fill `units` (default: all remaining) of a group at its current limit; leg prices are the
         mids with the first leg adjusted so the net equals the limit. Returns the net price."""

@@ -17,10 +17,11 @@ import pytest
 
 import main
 from helpers.exchange_calendar import nyse_sessions
+from lean_adapter.delivery import DeliveredFutures
 from lean_adapter.parameters import project_parameters
 from lean_adapter.subscriptions import plan_subscriptions
 from tests.lean_adapter import fakes as f
-from tests.lean_adapter.fake_algorithm import FakeAccount, FakeLean, option_symbol
+from tests.lean_adapter.fake_algorithm import FakeAccount, FakeLean, QCAlgorithm, future_symbol, option_symbol
 from tests.lean_adapter.scenario import bsm_chain, daily_bars, spy_minutes
 
 FRIDAY = date(2024, 8, 2)  # VIX closed 23.39 (above the 22 minimum); no FOMC or CPI release
@@ -325,3 +326,68 @@ def test_an_order_event_on_another_thread_never_runs_inside_the_core_with_a_sche
     realtime.join(10)
     assert steps == ["fill booking starts", "fill booked", "minute cycle"]
     assert system.open_position_count() == 1
+
+
+def test_a_futures_option_assignment_delivers_a_future_that_is_closed_at_once(shared_data: Path) -> None:
+    """LEAN delivers a future for an exercised futures option (its second exercise fill is on the
+    future, at the strike): the adapter journals it, sells it at the bid at once, and says when it
+    is flat. The core books the option at the future's price (-50 x 50 = -2,500 USD for one
+    assigned 5,450 put with the future at 5,400), what closing the future at that price realises."""
+    session = Session(shared_data, f.ObjectStore(), FakeAccount())
+    session.warm_up()
+    lean = session.lean
+    es = future_symbol("ES", date(2024, 9, 20))
+    put = option_symbol(es, "ES", FRIDAY, 5450.0, "put")
+    lean.securities._items[es] = f.Future(es, 5400.0, 50.0)
+    lean.securities[es].bid_price, lean.securities[es].ask_price = 5400.0, 5400.25
+    lean.securities._items[put] = f.Security(put, 50.0, 50.0)
+    lean.account.holdings[put] = f.SecurityHolding(put, -1)
+    lean.time = _at("16:00")
+    lean.exercise(put, 5400.0)
+    assert lean.account.holdings[es].quantity == 1  # assigned a short put: long one future at 5,450
+    closing = lean.open_groups()
+    assert len(closing) == 1 and [(t.symbol, t.quantity, t.tag) for t in closing[0]] == [
+        (es, -1, "close delivered future")]
+    assert lean.limits[closing[0][0].order_id] == 5400.0  # marketable: the bid
+    assert any("held by no position" in r["message"] for r in session.kinds("error"))  # no core position here
+    messages = [r["message"] for r in session.kinds("info")]
+    assert any(m.startswith("futures-option delivery: +1 ES 240920 at 5450") for m in messages)
+    lean.fill(closing[0])
+    assert es not in lean.account.holdings
+    lean.minute(_at("16:01"))
+    messages = [r["message"] for r in session.kinds("info")]
+    assert "delivered future ES 240920 is closed" in messages
+    lean.minute(_at("16:02"))
+    assert len(lean.tickets) == 1, "nothing is sent once the future is flat"
+
+
+class _Plain(QCAlgorithm):
+    """A bare algorithm for the desk."""
+
+    def on_order_event(self, order_event: f.OrderEvent) -> None:
+        pass
+
+
+def test_a_delivered_future_left_unfilled_is_offered_again() -> None:
+    """A closing order that ends unfilled (a day order expiring, a cancel) is sent again, and a
+    future without a quote waits for one."""
+    lean = FakeLean(start=datetime(2024, 8, 16, 16, 0))
+    notes: list[str] = []
+    algorithm = lean.attach(_Plain())
+    desk = DeliveredFutures(algorithm, notes.append, notes.append)
+    es = future_symbol("ES", date(2024, 9, 20))
+    lean.securities._items[es] = f.Future(es, 0.0, 50.0)
+    lean.account.holdings[es] = f.SecurityHolding(es, -2)
+    desk.receive(f.OrderEvent(5, es, lean.time, f.OrderStatus.FILLED, 5500.0, -2))
+    assert lean.tickets == {}  # no quote yet
+    lean.securities[es].bid_price, lean.securities[es].ask_price = 5400.0, 5400.25
+    desk.close_all()
+    (ticket,) = lean.tickets.values()
+    assert (ticket.quantity, lean.limits[ticket.order_id]) == (2, 5400.25)  # short: bought back at the ask
+    assert desk.owns(ticket.order_id) and not desk.is_delivery(f.OrderEvent(ticket.order_id, es, lean.time,
+                                                                             f.OrderStatus.FILLED, 5400.25, 2))
+    ticket.status = f.OrderStatus.CANCELED
+    desk.on_event(f.OrderEvent(ticket.order_id, es, lean.time, f.OrderStatus.CANCELED))
+    desk.close_all()
+    assert len(lean.open_groups()) == 1 and len(lean.tickets) == 2
+
