@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from AlgorithmImports import (
     DataMappingMode,
@@ -44,6 +44,7 @@ from AlgorithmImports import (
 from config.advanced_parameters import ADVANCED_SECTIONS
 from config.constants import product_spec
 from config.loader import FrameworkConfig
+from helpers.exchange_calendar import is_cme_trading_date, is_nyse_session
 from strategies.ipmcc import EMA_HISTORY_MULTIPLE
 from strategies.vix_spike import EXPIRY_SEARCH_DAYS, SPREAD_ROOT
 
@@ -191,15 +192,30 @@ def keep_contract(windows: Iterable[ChainWindow], identifier: SecurityIdentifier
     return any(window.holds(dte, strike, spot) for window in windows)
 
 
-def make_option_filter(windows: tuple[ChainWindow, ...]) -> Callable[[OptionFilterUniverse], OptionFilterUniverse]:
-    """The `set_filter` function for one option root: weeklies included, expiries up to the
-    longest window, then each contract kept only inside a window of DTE and strike band. With no
-    underlying price yet, nothing is kept (no decision without a price)."""
+def reference_day(selection_day: date, calendar: str) -> date:
+    """The day LEAN counts days to expiry from in a universe selection: the selection's own date
+    when the option's exchange trades that day, else its next trading day. LEAN selects a day's
+    contracts at midnight after the previous trading day's universe file (Monday's at Saturday
+    00:00) and moves its `expiration()` reference the same way (Common/Securities/Option/
+    OptionFilterUniverse.cs:127-145)."""
+    trades = is_cme_trading_date if calendar == "CME" else is_nyse_session
+    day = selection_day
+    while not trades(day):
+        day += timedelta(days=1)
+    return day
+
+
+def make_option_filter(windows: tuple[ChainWindow, ...], calendar: str
+                       ) -> Callable[[OptionFilterUniverse], OptionFilterUniverse]:
+    """The `set_filter` function for one option root (traded on `calendar`, "NYSE" or "CME"):
+    weeklies included, expiries up to the longest window, then each contract kept only inside a
+    window of DTE (counted from LEAN's reference day) and strike band. With no underlying price
+    yet, nothing is kept (no decision without a price)."""
     longest = max(window.max_dte for window in windows)
 
     def option_filter(universe: OptionFilterUniverse) -> OptionFilterUniverse:
         spot = float(universe.underlying.price) if universe.underlying is not None else 0.0
-        today = universe.local_time.date()
+        today = reference_day(universe.local_time.date(), calendar)
 
         def select(items: list[OptionUniverse]) -> list[OptionUniverse]:
             if not spot > 0:
@@ -236,9 +252,10 @@ def subscribe(algorithm: QCAlgorithm, plan: SubscriptionPlan) -> Subscriptions:
         future.set_filter(0, longest + FUTURES_LISTING_DAYS)
         found.underlyings[root] = future.symbol
     for root, windows in sorted(plan.option_windows.items()):
-        option_filter = make_option_filter(windows)
+        calendar = product_spec(root).calendar
+        option_filter = make_option_filter(windows, calendar)
         underlying = UNDERLYING_OF.get(root, root)
-        if product_spec(root).calendar == "CME":
+        if calendar == "CME":
             algorithm.add_future_option(found.underlyings[underlying], option_filter)
         elif underlying in INDEX_ROOTS:
             index_option = algorithm.add_index_option(found.underlyings[underlying], root, Resolution.MINUTE)

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import Any
 
+from helpers.exchange_calendar import is_nyse_session
+
 
 class Resolution(IntEnum):
     TICK, SECOND, MINUTE, HOUR, DAILY = range(5)
@@ -207,7 +209,13 @@ class OptionFilterUniverse:
         return self
 
     def expiration(self, min_expiry_days: int, max_expiry_days: int) -> OptionFilterUniverse:
+        """Days to expiry count from the selection date moved to the next trading day (Lean
+        Common/Securities/Option/OptionFilterUniverse.cs:127-145, used by
+        ContractSecurityFilterUniverse.cs:314): Monday's selection runs at Saturday 00:00 and counts
+        from Monday. The fake uses the NYSE calendar for every option."""
         today = self.local_time.date()
+        while not is_nyse_session(today):
+            today += timedelta(days=1)
         self.fake_rows = [r for r in self.fake_rows
                           if r.symbol is not None and min_expiry_days <= (r.symbol.id.date.date() - today).days
                           <= max_expiry_days]

@@ -19,7 +19,7 @@ import main
 from helpers.exchange_calendar import nyse_sessions
 from lean_adapter.delivery import DeliveredFutures
 from lean_adapter.parameters import project_parameters
-from lean_adapter.subscriptions import plan_subscriptions
+from lean_adapter.subscriptions import ChainWindow, SubscriptionPlan, plan_subscriptions, subscribe
 from tests.lean_adapter import fakes as f
 from tests.lean_adapter.fake_algorithm import FakeAccount, FakeLean, QCAlgorithm, future_symbol, option_symbol
 from tests.lean_adapter.scenario import bsm_chain, daily_bars, spy_minutes
@@ -79,6 +79,13 @@ def _at(hhmm: str) -> datetime:
     return datetime.combine(FRIDAY, time(int(hours), int(minutes)))
 
 
+class _Plain(QCAlgorithm):
+    """An algorithm with no trading core, for one adapter part."""
+
+    def on_order_event(self, order_event: f.OrderEvent) -> None:
+        pass
+
+
 def test_initialize_subscribes_schedules_and_sets_the_tastytrade_model(shared_data: Path) -> None:
     session = Session(shared_data, f.ObjectStore(), FakeAccount())
     lean, found = session.lean, session.found
@@ -126,6 +133,30 @@ def test_option_filter_keeps_0dte_112dte_and_leaps_with_5_delta_strikes(shared_d
     assert min(by_dte[112]) <= 0.66 * spot
     # LEAPs: 80-90% puts and 80-delta calls are inside
     assert min(by_dte[400]) <= 0.80 * spot <= 0.90 * spot <= max(by_dte[400])
+
+
+@pytest.mark.parametrize(("selection", "trading_day"), [
+    (datetime(2024, 8, 3, 0, 0), date(2024, 8, 5)),  # Monday's selection runs at Saturday 00:00
+    (datetime(2024, 8, 31, 0, 0), date(2024, 9, 3)),  # Labor Day Monday: Tuesday's runs at Saturday 00:00
+    (datetime(2024, 8, 2, 0, 0), date(2024, 8, 2)),  # a Friday's selection runs on the Friday itself
+])
+def test_the_option_filter_counts_days_from_leans_reference_day(selection: datetime, trading_day: date) -> None:
+    """LEAN counts expiry days from the next trading day of a selection that runs on a closed day
+    (OptionFilterUniverse.cs:127-145): a 0-1 day window keeps that day's and the next day's
+    expiries, not nothing."""
+    lean = FakeLean(start=selection)
+    algorithm = lean.attach(_Plain())
+    plan = SubscriptionPlan(equities=("SPY",), indices=("VIX",), futures=(),
+                            option_windows={"SPY": (ChainWindow(0, 1, 0.90, 1.10),)}, strategy_products={},
+                            daily_roots=(), warmup_sessions=10)
+    found = subscribe(algorithm, plan)
+    spy = found.underlyings["SPY"]
+    option = next(s.security for s in lean.subscriptions if s.kind == "option")
+    rows = [f.OptionUniverse(option_symbol(spy, "SPY", trading_day + timedelta(days=days), 535.0, "put"), selection, 0)
+            for days in range(4)]
+    kept = option.fake_filter(f.OptionFilterUniverse(rows, f.BaseData(spy, selection, 535.0), selection))
+    assert sorted(row.symbol.id.date.date() for row in kept.fake_rows) == [trading_day,
+                                                                             trading_day + timedelta(days=1)]
 
 
 def test_scripted_session_entry_fill_restart_and_exit(shared_data: Path) -> None:
@@ -360,12 +391,6 @@ def test_a_futures_option_assignment_delivers_a_future_that_is_closed_at_once(sh
     lean.minute(_at("16:02"))
     assert len(lean.tickets) == 1, "nothing is sent once the future is flat"
 
-
-class _Plain(QCAlgorithm):
-    """A bare algorithm for the desk."""
-
-    def on_order_event(self, order_event: f.OrderEvent) -> None:
-        pass
 
 
 def test_a_delivered_future_left_unfilled_is_offered_again() -> None:
