@@ -74,16 +74,18 @@ class TomKingFramework(QCAlgorithm):
                                         config.risk.buying_power_reserve, self.log)
         self._broker = LeanBroker(self, self._symbols, self._tracker, self._relay, self._report_problem, self._sweep)
         self._deliveries = DeliveredFutures(self, self._note, self._report_problem)
-        prefix = mode_prefix(self.live_mode, self.project_id, self.algorithm_id)
+        prefix = mode_prefix(self.live_mode, self.project_id)
         self._notify_targets = notifications
         notifier = None
         if self.live_mode and notifications.any_target:
             notifier = Notifier(self._send_notification, notifications.max_per_hour)
         self._journal = Journal(sink=JournalRelay(self.log, notifier), max_records=JOURNAL_MEMORY)
         self._charts = ChartBook(self.plot)
-        self._system = TradingSystem(config, build_strategies(config), self._market, self._broker,
-                                     ObjectStoreAdapter(self.object_store, prefix), self._journal, prefix,
-                                     backtest.cash)
+        store = ObjectStoreAdapter(self.object_store, prefix, self._report_problem)
+        if not self.live_mode:
+            store.clear()  # a backtest starts from nothing and leaves one run's documents at most
+        self._system = TradingSystem(config, build_strategies(config), self._market, self._broker, store,
+                                     self._journal, prefix, backtest.cash)
         self._system.restore()
         self._reconcile_due = True  # on the first regular-hours minute, and after a margin call
         self._stale_orders_checked = False

@@ -7,6 +7,7 @@ market and broker behind the fake algorithm live in `FakeLean` (fake_lean.py).
 """
 from __future__ import annotations
 
+import re
 import sys
 import types
 from collections.abc import Callable, Iterator
@@ -392,12 +393,22 @@ class SecurityPortfolioManager:
 
 
 class ObjectStore:
-    """An in-memory ObjectStore; share one instance between algorithm instances to restart."""
+    """An in-memory ObjectStore; share one instance between algorithm instances to restart.
 
-    def __init__(self) -> None:
+    Like LEAN's LocalObjectStore (Lean Engine/Storage/LocalObjectStore.cs at 24863901): a key
+    outside its path rule (:115) throws ArgumentException (:329-332; ValueError here), and a
+    save beyond the file-count limit returns False (:377-425, limit from lean.json's
+    "storage-file-count")."""
+
+    def __init__(self, fake_max_files: int = 10_000) -> None:
         self.fake_data: dict[str, str] = {}
+        self.fake_max_files = fake_max_files
 
     def save(self, path: str, text: str) -> bool:
+        if not re.match(r"^\.?[a-zA-Z0-9\\/_#\-\$= ]+\.?[a-zA-Z0-9]*$", path):
+            raise ValueError(f"LocalObjectStore: path is not supported: '{path}'")
+        if path not in self.fake_data and len(self.fake_data) >= self.fake_max_files:
+            return False
         self.fake_data[path] = text
         return True
 

@@ -87,21 +87,68 @@ def test_windows_follow_the_parameters() -> None:
 
 
 def test_mode_prefixes_keep_backtests_away_from_live_state() -> None:
-    assert mode_prefix(True, 7, "L-123") == "live/project-7"
-    assert mode_prefix(False, 7, "9f3a/b c") == "backtest/9f3a-b-c"
-    assert mode_prefix(False, 7, "", datetime(2024, 1, 2, 3, 4, 5)) == "backtest/start-20240102T030405000000Z"
+    assert mode_prefix(True, 7) == "live/project-7"
+    assert mode_prefix(False, 7) == "backtest/project-7"
     store = f.ObjectStore()
-    backtest = ObjectStoreAdapter(store, "backtest/abc")
+    backtest = ObjectStoreAdapter(store, "backtest/project-7", _no_report)
     with pytest.raises(ValueError, match="outside this run's prefix"):
         backtest.save("live/project-7/system", {"x": 1})
     with pytest.raises(ValueError, match="unsafe"):
-        backtest.save("backtest/abc/../live", {"x": 1})
+        backtest.save("backtest/project-7/../live", {"x": 1})
     assert store.fake_data == {}
+
+
+@pytest.mark.parametrize("key", ["backtest/project-7/position/P:1", "backtest/project-7/a.b.c",
+                                 "backtest/project-7/v1.2/system", "backtest/project-7/P.1-S2"])
+def test_keys_outside_leans_key_rule_are_refused_by_the_adapter(key: str) -> None:
+    """LocalObjectStore throws ArgumentException for a key outside its rule (LocalObjectStore.cs:115,
+    329-332); inside the trading core that would stop a backtest. The adapter refuses such keys
+    itself, and every key it accepts matches LEAN's rule."""
+    store = f.ObjectStore()
+    adapter = ObjectStoreAdapter(store, "backtest/project-7", _no_report)
+    with pytest.raises(ValueError, match="unsafe characters"):
+        adapter.save(key, {"x": 1})
+    for good in ("backtest/project-7/system", "backtest/project-7/position/P000012-S3"):
+        adapter.save(good, {"x": 1})  # the fake store applies LEAN's rule to every key it saves
+    assert sorted(store.fake_data) == ["backtest/project-7/position/P000012-S3", "backtest/project-7/system"]
+
+
+def test_a_refused_save_is_reported_once_kept_and_written_when_room_is_made() -> None:
+    """Over its file-count limit LocalObjectStore.save returns False (LocalObjectStore.cs:377-437):
+    the adapter reports it, keeps trading, and writes the newest documents once the store has room."""
+    store = f.ObjectStore(fake_max_files=2)
+    store.save("other/a", "{}")
+    reports: list[str] = []
+    adapter = ObjectStoreAdapter(store, "live/project-7", reports.append)
+    adapter.save("live/project-7/system", {"v": 1})
+    adapter.save("live/project-7/position/P1", {"v": 1})  # the third file: refused
+    adapter.save("live/project-7/position/P1", {"v": 2})
+    assert adapter.unsaved == ["live/project-7/position/P1"]
+    assert len(reports) == 1 and "refused" in reports[0]
+    store.delete("other/a")
+    adapter.save("live/project-7/system", {"v": 3})
+    assert adapter.unsaved == [] and reports[-1].startswith("the ObjectStore saves again")
+    assert adapter.load("live/project-7/position/P1") == {"v": 2} and adapter.load("live/project-7/system") == {"v": 3}
+
+
+def test_clear_deletes_only_this_runs_prefix() -> None:
+    store = f.ObjectStore()
+    store.save("live/project-7/system", "{}")
+    store.save("backtest/project-70/system", "{}")
+    adapter = ObjectStoreAdapter(store, "backtest/project-7", _no_report)
+    adapter.save("backtest/project-7/system", {})
+    adapter.save("backtest/project-7/position/P1", {})
+    assert adapter.clear() == 2
+    assert sorted(store.fake_data) == ["backtest/project-70/system", "live/project-7/system"]
+
+
+def _no_report(message: str) -> None:
+    raise AssertionError(f"unexpected report: {message}")
 
 
 def test_store_round_trips_strict_json_and_rejects_nan() -> None:
     store = f.ObjectStore()
-    live = ObjectStoreAdapter(store, "live/project-7")
+    live = ObjectStoreAdapter(store, "live/project-7", _no_report)
     live.save("live/project-7/system", {"schema": 1, "value": 2.5, "items": [1, "a"]})
     assert json.loads(store.fake_data["live/project-7/system"]) == {"schema": 1, "value": 2.5, "items": [1, "a"]}
     assert live.load("live/project-7/system") == {"schema": 1, "value": 2.5, "items": [1, "a"]}

@@ -259,17 +259,25 @@ def test_session_end_plots_and_the_end_of_algorithm_summarises(shared_data: Path
     assert any(line.startswith("summary:") for line in session.lean.logs)
 
 
-def test_a_backtest_never_reads_or_writes_another_runs_state(shared_data: Path) -> None:
+def test_a_backtest_starts_from_nothing_and_leaves_one_runs_state(shared_data: Path) -> None:
+    """Backtests of a project share "backtest/project-<id>" and empty it when they start: a run
+    never reads an earlier one's state, and any number of runs leave one run's documents (the
+    ObjectStore's quota is organisation-wide). Live state is never touched."""
     store = f.ObjectStore()
     store.save("live/project-7/system", '{"schema": 1}')
-    for run in ("backtest-A", "backtest-B"):
+    counts = []
+    for run in ("backtest-A", "backtest-B", "backtest-C"):
         lean = FakeLean(store, FakeAccount(), live_mode=False, algorithm_id=run, parameters=project_parameters(),
                         start=datetime.combine(FRIDAY, time(9, 0)))
         algorithm = lean.attach(main.TomKingFramework())
+        store.save("backtest/project-7/position/P-stale", '{"schema": 1}')  # a document of an earlier run
         algorithm.initialize()
+        assert not store.contains_key("backtest/project-7/position/P-stale")
+        assert algorithm._system.open_position_count() == 0
         algorithm._system.save()
+        counts.append(len([key for key in store.keys if key.startswith("backtest/")]))
     assert store.read("live/project-7/system") == '{"schema": 1}'
-    assert {key.split("/")[1] for key in store.keys if key.startswith("backtest/")} == {"backtest-A", "backtest-B"}
+    assert counts == [1, 1, 1] and store.contains_key("backtest/project-7/system")
 
 
 def test_expiry_events_from_lean_close_the_position_and_margin_calls_pass_through(shared_data: Path) -> None:
