@@ -216,11 +216,15 @@ class TomKingFramework(QCAlgorithm):
         self._reconcile_due = False
         if self.live_mode and not self._stale_orders_checked:
             self._stale_orders_checked = True
+            cancelled: set[int] = set()
             for ticket in self.transactions.get_open_order_tickets():
-                if not self._tracker.owns(ticket.order_id, ticket.symbol):
-                    self._report_problem(f"cancelling order {ticket.order_id} ({ticket.symbol.value}) left by an "
-                                         "earlier run")
-                    ticket.cancel("left by an earlier run")
+                if self._tracker.owns(ticket.order_id, ticket.symbol) or ticket.order_id in cancelled:
+                    continue
+                group = self.transactions.get_order_by_id(ticket.order_id).group_order_manager
+                cancelled.update([ticket.order_id] if group is None else [int(i) for i in group.order_ids])
+                self._report_problem(f"cancelling order {ticket.order_id} ({ticket.symbol.value}) left by an "
+                                     "earlier run")
+                ticket.cancel("left by an earlier run")  # one request cancels a whole combo
             working = {order_id: order.intent.intent_id for order_id, order in self._system.orders.items()}
             self._relay.push(stale_order_events(working, self._tracker, now))
         self._guarded(lambda: self._system.reconcile(now))

@@ -12,7 +12,9 @@ Tastytrade accepts Market, Limit, StopMarket, StopLimit and ComboLimit orders. S
 - no combo market orders and no `OptionStrategies` orders are ever sent.
 
 Price improvement moves the combo's limit through the first leg's ticket (LEAN keeps one limit
-for the whole combo); cancel cancels every leg still open.
+for the whole combo), and so does a cancel: one request cancels the whole group (LEAN's backtest
+brokerage cancels every order of the group, Tastytrade the complex order by the first leg's id;
+a request per leg would reach Tastytrade again for an order already cancelled).
 
 An order LEAN refuses in its pre-order checks (price 0, no data yet, not tradable, an option on
 its underlying's split day, too many orders, warm-up) creates no order and raises no order event:
@@ -28,6 +30,7 @@ from datetime import datetime
 from functools import reduce
 
 from AlgorithmImports import Leg as LeanLeg
+from AlgorithmImports import OrderStatus as LeanOrderStatus
 from AlgorithmImports import OrderTicket, QCAlgorithm, Symbol, UpdateOrderFields
 
 from core.types import Contract, OrderEvent, OrderIntent, OrderStatus, Purpose, contract_multiplier
@@ -166,15 +169,16 @@ class LeanBroker:
             self._report(f"limit update of {name} to {limit_price:g} refused: {response.error_message}")
 
     def cancel(self, order_id: str) -> None:
-        """Cancel every leg of a working order still open (cancel events follow)."""
+        """Cancel a working order through its first leg's ticket, once (cancel events follow)."""
         tracked = self._tracker.orders.get(order_id)
         if tracked is None:
             return
-        for ticket in tracked.tickets:
-            if ticket.status not in FINAL_LEAN_STATUSES:
-                response = ticket.cancel("cancel requested by the trading core")
-                if not response.is_success:
-                    self._report(f"cancel of order {order_id} leg {ticket.order_id} refused: {response.error_message}")
+        ticket = tracked.tickets[0]
+        if ticket.status in FINAL_LEAN_STATUSES or ticket.status == LeanOrderStatus.CANCEL_PENDING:
+            return
+        response = ticket.cancel("cancel requested by the trading core")
+        if not response.is_success:
+            self._report(f"cancel of order {order_id} refused: {response.error_message}")
 
     def open_order_ids(self) -> list[str]:
         return self._tracker.open_order_ids()

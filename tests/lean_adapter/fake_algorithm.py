@@ -93,6 +93,8 @@ class FakeLean:
         self.statistics: dict[str, str] = {}
         self.margin_used = 0.0
         self.reject_next = False  # the next order is rejected while it is being placed (status INVALID)
+        self.cancel_requests: list[int] = []  # order ids the algorithm asked to cancel
+        self.cancelling: list[f.OrderTicket] = []  # live: legs whose cancel the brokerage has yet to report
         self.refuse_next: str | None = None  # the next order fails LEAN's pre-order checks with this message
         self.algorithm: Any = None
         self.slice: f.Slice | None = None  # the algorithm's current_slice (None before the first step)
@@ -263,11 +265,35 @@ class FakeLean:
         return f.OrderResponse(ticket.order_id, True)
 
     def fake_cancel(self, ticket: f.OrderTicket) -> f.OrderResponse:
+        """A cancel request cancels the ticket's whole group. Backtest: BacktestingBrokerage.CancelOrder
+        cancels every order of the group and raises a Canceled event for each during the call
+        (Lean Brokerages/Backtesting/BacktestingBrokerage.cs:192-228). Live: the request is
+        accepted at once (the ticket turns CancelPending, Engine/TransactionHandlers/
+        BrokerageTransactionHandler.cs:536-549) and Tastytrade cancels the complex order through
+        the first leg's broker id (Lean.Brokerages.Tastytrade TastytradeBrokerage.Brokerage.cs:447-470);
+        the Canceled events come later from the brokerage (`deliver_cancels`). A second request
+        for the same group reaches the broker again and fails there (logged as an error)."""
         if ticket.status not in (f.OrderStatus.SUBMITTED, f.OrderStatus.PARTIALLY_FILLED):
             return f.OrderResponse(ticket.order_id, False, "order is closed")
-        ticket.status = f.OrderStatus.CANCELED
-        self.algorithm.on_order_event(f.OrderEvent(ticket.order_id, ticket.symbol, self.time, f.OrderStatus.CANCELED))
+        self.cancel_requests.append(ticket.order_id)
+        group = ticket.fake_group
+        if any(leg in self.cancelling for leg in group):
+            self.logs.append(f"ERROR Brokerage failed to cancel order {ticket.order_id}")
+        if self.live_mode:
+            ticket.status = f.OrderStatus.CANCEL_PENDING
+            self.cancelling.extend(t for t in group if t not in self.cancelling)
+            return f.OrderResponse(ticket.order_id, True)
+        for leg in group:
+            leg.status = f.OrderStatus.CANCELED
+            self.algorithm.on_order_event(f.OrderEvent(leg.order_id, leg.symbol, self.time, f.OrderStatus.CANCELED))
         return f.OrderResponse(ticket.order_id, True)
+
+    def deliver_cancels(self) -> None:
+        """Live: the brokerage reports the cancelled legs."""
+        cancelling, self.cancelling = self.cancelling, []
+        for leg in cancelling:
+            leg.status = f.OrderStatus.CANCELED
+            self.algorithm.on_order_event(f.OrderEvent(leg.order_id, leg.symbol, self.time, f.OrderStatus.CANCELED))
 
     def exercise(self, option: f.Symbol, underlying_price: float) -> None:
         """LEAN's exercise, assignment or expiry of a held option, as DefaultExerciseModel reports it

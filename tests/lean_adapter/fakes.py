@@ -311,6 +311,20 @@ class SecurityExchange:
         self.time_zone = time_zone
 
 
+class GroupOrderManager:
+    """The legs of one combo order (LEAN numbers them with consecutive order ids)."""
+
+    def __init__(self, order_ids: set[int]) -> None:
+        self.order_ids = order_ids
+
+
+class Order:
+    """An order as the transaction manager gives it: only its combo group (None for one leg)."""
+
+    def __init__(self, group_order_manager: GroupOrderManager | None) -> None:
+        self.group_order_manager = group_order_manager
+
+
 class Security:
     def __init__(self, symbol: Symbol, price: float = 0.0, multiplier: float = 1.0) -> None:
         self.symbol = symbol
@@ -432,6 +446,10 @@ class SecurityTransactionManager:
     def __init__(self, fake_lean: Any) -> None:
         self.fake_lean = fake_lean
 
+    def get_order_by_id(self, order_id: int) -> Order:
+        group = self.fake_lean.tickets[order_id].fake_group
+        return Order(GroupOrderManager({t.order_id for t in group}) if len(group) > 1 else None)
+
     def get_open_order_tickets(self, filter: Callable[[OrderTicket], bool] | None = None) -> list[OrderTicket]:
         return [t for t in self.fake_lean.tickets.values()
                 if t.status in (OrderStatus.SUBMITTED, OrderStatus.PARTIALLY_FILLED) and (filter is None or filter(t))]
@@ -522,6 +540,7 @@ STUB_CLASSES: dict[type, str] = {
     SubmitOrderRequest: "QuantConnect.Orders.SubmitOrderRequest", Leg: "QuantConnect.Orders.Leg",
     OrderTicket: "QuantConnect.Orders.OrderTicket", Security: "QuantConnect.Securities.Security",
     SecurityExchange: "QuantConnect.Securities.SecurityExchange",
+    GroupOrderManager: "QuantConnect.Orders.GroupOrderManager", Order: "QuantConnect.Orders.Order",
     Equity: "QuantConnect.Securities.Equity.Equity", Index: "QuantConnect.Securities.Index.Index",
     Option: "QuantConnect.Securities.Option.Option", IndexOption: "QuantConnect.Securities.IndexOption.IndexOption",
     Future: "QuantConnect.Securities.Future.Future", SecurityManager: "QuantConnect.Securities.SecurityManager",

@@ -133,13 +133,24 @@ def test_price_improvement_moves_the_combo_limit_and_a_zero_step_is_refused(harn
     assert harness.lean.limits[int(order_id)] == -1.20
 
 
-def test_cancel_cancels_every_leg_and_the_core_hears_one_cancellation(harness: Harness) -> None:
+@pytest.mark.parametrize("live", [False, True])
+def test_a_combo_is_cancelled_through_its_first_leg_and_the_core_hears_one_cancellation(harness: Harness,
+                                                                                        live: bool) -> None:
+    """LEAN cancels a whole combo on one request: the backtest brokerage cancels every order of the
+    group (BacktestingBrokerage.cs:192-228), Tastytrade the complex order by the first leg's id
+    (TastytradeBrokerage.Brokerage.cs:447-470). Live, a request per leg would reach the broker again
+    for an order already cancelled and log "Brokerage failed to cancel order"."""
+    harness.lean.live_mode = live
     order_id = harness.broker.submit(intent(iron_condor(harness), -1.25))
     harness.broker.cancel(order_id)
+    harness.broker.cancel(order_id)  # the core may ask again before the cancel is reported
+    assert harness.lean.cancel_requests == [int(order_id)]
+    harness.lean.deliver_cancels()
     assert all(t.status == f.OrderStatus.CANCELED for t in harness.lean.tickets.values())
     assert [(e.order_id, e.status, e.fill_quantity) for e in harness.delivered] == [
         (order_id, OrderStatus.CANCELLED, 0)]
     assert harness.broker.open_order_ids() == []
+    assert not any("failed to cancel" in line for line in harness.lean.logs)
 
 
 def test_a_combo_fill_is_one_core_fill_at_the_net_price_with_all_fees(harness: Harness) -> None:

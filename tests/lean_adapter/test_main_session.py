@@ -225,9 +225,14 @@ def test_a_live_restart_cancels_orders_left_working_and_does_not_enter_twice(sha
 
     second = Session(shared_data, store, account)
     second.lean.tickets = dict(first.lean.tickets)  # the brokerage still holds the working order
+    for ticket in second.lean.tickets.values():
+        ticket.fake_lean = second.lean
     second.lean.next_order_id = first.lean.next_order_id
     second.warm_up()
-    second.run("10:31", "10:59")
+    second.run("10:31", "10:40")
+    assert second.lean.cancel_requests == [left[0][0].order_id], "one cancel request for the whole combo"
+    second.lean.deliver_cancels()  # the brokerage reports the cancelled legs
+    second.run("10:41", "10:59")
     assert all(t.status == f.OrderStatus.CANCELED for t in left[0])
     assert set(second.lean.tickets) == set(first.lean.tickets), "no new entry order after the restart"
     assert second.algorithm._system.open_position_count() == 0 and account.holdings == {}
