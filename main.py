@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from config.constants import Regime
+from config.constants import Regime, product_spec
 from core.trading_system import TradingSystem
 from core.types import OrderEvent as CoreOrderEvent
 from helpers.exchange_calendar import is_nyse_open, nyse_sessions
@@ -32,7 +32,7 @@ from lean_adapter.object_store import ObjectStoreAdapter, mode_prefix
 from lean_adapter.order_events import ComboTracker, EventRelay, assignment_from_event, stale_order_events
 from lean_adapter.parameters import load_lean_config, read_notification_settings
 from lean_adapter.scheduling import Handlers, schedule_all
-from lean_adapter.subscriptions import plan_subscriptions, subscribe
+from lean_adapter.subscriptions import is_trading_day, plan_subscriptions, subscribe
 from lean_adapter.symbols import SymbolBook
 from reporting.journal import Journal
 from reporting.statistics import regime_days, strategy_statistics
@@ -195,12 +195,15 @@ class TomKingFramework(QCAlgorithm):
             self.set_runtime_statistic(name, value)
 
     def _on_window(self, strategy: str) -> None:
-        """A strategy's entry window opens: say once a day when its product has no option data."""
+        """A strategy's entry window opens: say once a day when its product has no option data.
+        LEAN's weekday date rule fires on exchange holidays too; those days are skipped."""
         if self.is_warming_up:
             return
         root = self._plan.strategy_products.get(strategy)
         today = self._market.now().date()
-        if root is None or self._idle_reported.get(strategy) == today or self._market.has_chain(root):
+        if root is None or not is_trading_day(product_spec(root).calendar, today):
+            return
+        if self._idle_reported.get(strategy) == today or self._market.has_chain(root):
             return
         self._idle_reported[strategy] = today
         self._journal.record(self._market.now(), "info", f"no {root} option data: {strategy} stays idle today",

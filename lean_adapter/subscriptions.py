@@ -192,15 +192,19 @@ def keep_contract(windows: Iterable[ChainWindow], identifier: SecurityIdentifier
     return any(window.holds(dte, strike, spot) for window in windows)
 
 
+def is_trading_day(calendar: str, day: date) -> bool:
+    """True when the exchange calendar ("NYSE" or "CME") trades on `day`."""
+    return is_cme_trading_date(day) if calendar == "CME" else is_nyse_session(day)
+
+
 def reference_day(selection_day: date, calendar: str) -> date:
     """The day LEAN counts days to expiry from in a universe selection: the selection's own date
     when the option's exchange trades that day, else its next trading day. LEAN selects a day's
     contracts at midnight after the previous trading day's universe file (Monday's at Saturday
     00:00) and moves its `expiration()` reference the same way (Common/Securities/Option/
     OptionFilterUniverse.cs:127-145)."""
-    trades = is_cme_trading_date if calendar == "CME" else is_nyse_session
     day = selection_day
-    while not trades(day):
+    while not is_trading_day(calendar, day):
         day += timedelta(days=1)
     return day
 

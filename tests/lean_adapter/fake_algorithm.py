@@ -169,7 +169,7 @@ class FakeLean:
         if kind == "every_day" and not is_nyse_session(day):
             return False
         if kind == "every" and (day.isoweekday() % 7) != int(value):
-            return False
+            return False  # every such weekday, exchange holidays included (Lean Common/Scheduling/DateRules.cs:108-112)
         rule, argument = time_rule
         if rule == "at":
             return (moment.hour, moment.minute) == argument

@@ -253,6 +253,22 @@ def test_a_product_without_option_data_is_idle_and_says_so_once_a_day(shared_dat
     assert [(r["strategy"], r["product"]) for r in idle] == [("futures_strangle", "MES")]
 
 
+def test_no_window_event_is_reported_on_an_exchange_holiday(shared_data: Path) -> None:
+    """LEAN's weekday date rule fires on holidays (DateRules.cs:108-112): on Good Friday the 0DTE
+    window opens with no SPY data, and that is no reason to report the strategy idle. On the next
+    Friday, a session with no chain, it is reported."""
+    session = Session(shared_data, f.ObjectStore(), FakeAccount())
+    session.lean.warming_up = False
+    for day in (date(2024, 3, 29), date(2024, 4, 5)):  # Good Friday (NYSE and CME closed), a session
+        moment = datetime.combine(day, time(9, 30))
+        while moment <= datetime.combine(day, time(16, 0)):
+            session.lean.minute(moment, data=False)
+            moment += timedelta(minutes=1)
+    idle = [(date.fromisoformat(r["time"][:10]), r["strategy"]) for r in session.journal if "stays idle" in r["message"]]
+    assert (date(2024, 4, 5), "friday_0dte") in idle
+    assert [entry for entry in idle if entry[0] == date(2024, 3, 29)] == []
+
+
 def test_session_end_plots_and_the_end_of_algorithm_summarises(shared_data: Path) -> None:
     session = Session(shared_data, f.ObjectStore(), FakeAccount())
     session.warm_up()
