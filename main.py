@@ -32,7 +32,8 @@ from lean_adapter.object_store import ObjectStoreAdapter, mode_prefix
 from lean_adapter.order_events import ComboTracker, EventRelay, assignment_from_event, stale_order_events
 from lean_adapter.parameters import load_lean_config, read_notification_settings
 from lean_adapter.scheduling import Handlers, schedule_all
-from lean_adapter.subscriptions import is_trading_day, plan_subscriptions, subscribe
+from lean_adapter.subscription_plan import is_trading_day, plan_subscriptions
+from lean_adapter.subscriptions import subscribe
 from lean_adapter.symbols import SymbolBook
 from reporting.journal import Journal
 from reporting.statistics import regime_days, strategy_statistics

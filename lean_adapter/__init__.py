@@ -12,7 +12,10 @@ It holds no trading logic. main.py builds one of each piece and hands them to th
 - delivery.py        futures delivered by a futures-option exercise, closed at once
 - guard.py           core calls from LEAN events: live keeps going after an error, backtests stop
 - object_store.py    core.ports.Store on the ObjectStore, keys prefixed by mode
-- subscriptions.py   which data the strategies need, and the option filters
+- subscription_plan.py  which data the strategies need: windows, bands, futures horizons (no LEAN import)
+- subscriptions.py   the LEAN subscriptions and option filters of a plan
+- subscription_count.py  `python -m lean_adapter.subscription_count`: contracts a configuration
+                     subscribes, counted on real chains
 - scheduling.py      US/Eastern schedules: session start/end, minute cycle, strategy windows
 - notifications.py   rate-limited live notifications and deduplicated logging
 - charts.py          self.plot series (at most 30) and runtime statistics

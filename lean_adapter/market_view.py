@@ -29,7 +29,8 @@ from greeks.pricing import black76_greeks, bsm_greeks, implied_volatility
 from helpers.exchange_calendar import EASTERN
 from lean_adapter.clock import exchange_to_eastern, to_eastern
 from lean_adapter.daily_bars import DailyBarBook
-from lean_adapter.subscriptions import UNDERLYING_OF, Subscriptions
+from lean_adapter.subscription_plan import UNDERLYING_OF
+from lean_adapter.subscriptions import Subscriptions
 from lean_adapter.symbols import SymbolBook, option_root
 
 SECONDS_PER_YEAR = 365.0 * 86400.0

@@ -3,13 +3,18 @@ notifications, charts and parameters."""
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
+import numpy as np
 import pytest
+from scipy.optimize import brentq
 
 from config.loader import load_config
 from core.types import AccountSnapshot, OpenPositionSummary, OrderStatus
+from greeks.pricing import bsm_greeks
 from helpers.exchange_calendar import EASTERN
 from lean_adapter.charts import MAX_SERIES, ChartBook, plot_session, runtime_statistics
 from lean_adapter.guard import run_guarded
@@ -18,13 +23,16 @@ from lean_adapter.object_store import ObjectStoreAdapter, mode_prefix
 from lean_adapter.order_events import ComboTracker, stale_order_events
 from lean_adapter.parameters import load_lean_config, read_notification_settings
 from lean_adapter.scheduling import strategy_windows
-from lean_adapter.subscriptions import ChainWindow, option_windows, plan_subscriptions
+from lean_adapter.subscription_count import contract_months, kept, read_lean_universe, read_vendor_chain
+from lean_adapter.subscription_count import main as subscription_count_main
+from lean_adapter.subscription_plan import EDGE_DELTA, ChainWindow, option_windows, plan_subscriptions
 from reporting.journal import Journal
 from strategies.registry import build_strategies
 from tests.lean_adapter import fakes as f
 from tests.lean_adapter.fake_algorithm import equity_symbol, option_symbol
 
 NOW = datetime(2024, 8, 2, 10, 30, tzinfo=EASTERN)
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_seed_plan_subscribes_spy_vix_and_both_equity_index_futures() -> None:
@@ -252,3 +260,73 @@ def test_restored_orders_this_run_never_sent_are_reported_cancelled() -> None:
     # an unknown order on another symbol (an exercise or assignment arriving on another thread)
     # is never claimed, so main.py books it instead of it being parked and dropped
     assert not tracker.owns(18, other)
+
+
+def _edge_volatility(right: str, strike: float, years: float) -> float:
+    """The volatility at which a `right` option at `strike` (spot 1, no rate) has delta EDGE_DELTA."""
+    target = EDGE_DELTA if right == "call" else -EDGE_DELTA
+    return brentq(lambda sigma: float(bsm_greeks(right, 1.0, strike, years, 0.0, 0.0, sigma)["delta"]) - target,
+                  1e-3, 1.6448 / math.sqrt(years) if right == "put" else 5.0)
+
+
+def test_strike_bands_narrow_with_days_to_expiry_but_hold_the_same_deltas() -> None:
+    """Each window's band is its configured one at its longest DTE; nearer, each edge is the strike
+    of the same 5-delta put or call at the same volatility (checked with greeks.pricing's
+    Black-Scholes delta), so a strategy's delta targets stay inside while the far strikes go."""
+    for root, windows in option_windows(load_config({})).items():
+        for window in windows:
+            assert window.band(window.max_dte) == pytest.approx((window.low, window.high)), root
+            longest = max(window.max_dte, 7) / 365.0
+            put_sigma = _edge_volatility("put", window.low, longest)
+            call_sigma = _edge_volatility("call", window.high, longest)
+            for dte in sorted({window.min_dte, (window.min_dte + window.max_dte) // 2, window.max_dte}):
+                low, high = window.band(dte)
+                years = max(dte, 7) / 365.0
+                put = float(bsm_greeks("put", 1.0, low, years, 0.0, 0.0, put_sigma)["delta"])
+                call = float(bsm_greeks("call", 1.0, high, years, 0.0, 0.0, call_sigma)["delta"])
+                assert (put, call) == pytest.approx((-EDGE_DELTA, EDGE_DELTA), abs=1e-6), (root, window, dte)
+                assert window.low <= low <= 1 <= high <= window.high
+    lt112 = ChainWindow(21, 130, 0.65, 1.10)  # the LT112's: a 5-delta put at 35% volatility 112 days out
+    assert lt112.band(112)[0] <= float(np.exp(-1.6449 * 0.35 * np.sqrt(112 / 365) + 0.35 ** 2 * 112 / 730))
+
+
+def test_the_subscription_count_reads_real_chains_as_lean_selects_them(shared_data: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """The count command on real chains: LEAN's ES futures-option universe of Monday 2020-01-06
+    (used at 2020-01-07 00:00) and the full SPY chain of 2015-01-05 (2,764 standard contracts not
+    yet expired; SPY closed at 201.72)."""
+    es_file = shared_data / "lean/futureoption/cme/universes/es/202003/20200106.csv"
+    root, today, spot, contracts = read_lean_universe(es_file, None)
+    assert (root, today, spot, len(contracts)) == ("ES", date(2020, 1, 7), 3233.0, 104)
+    friday = read_lean_universe(shared_data / "lean/futureoption/cme/universes/es/202003/20200103.csv", None)
+    assert friday[1] == date(2020, 1, 6)  # Friday's file serves Monday's selection (at Saturday 00:00)
+    plan = plan_subscriptions(load_config({}))
+    count = kept(plan, (root, today, spot, contracts))
+    windows = plan.option_windows["ES"]
+    by_hand = sum(any(w.min_dte <= (expiry - today).days <= w.max_dte
+                      and w.band((expiry - today).days)[0] * spot <= strike <= w.band((expiry - today).days)[1] * spot
+                      for w in windows) for expiry, strike, _ in contracts)
+    assert count == by_hand and 0 < count < len(contracts)
+    with pytest.raises(ValueError, match="no underlying row"):
+        read_lean_universe(shared_data / "lean/indexoption/usa/universes/spx/20151222.csv", None)
+    spy_chain = shared_data / "options/SPY_chain_2015-01-05_eod.csv.gz"
+    with pytest.raises(ValueError, match="--spot"):
+        read_vendor_chain(spy_chain, None)
+    (spy,) = read_vendor_chain(spy_chain, 201.72)
+    assert (spy[0], spy[1], len(set(spy[3]))) == ("SPY", date(2015, 1, 5), 2764)
+    assert subscription_count_main(["--config", str(REPO / "config.json"), "--spot", "201.72", str(spy_chain),
+                                    str(es_file)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split()[:4] == ["SPY", "2015-01-05", "201.72", "2764"]
+    assert lines[2].split() == ["ES", "2020-01-07", "3233.00", "104", str(count)]
+    assert "future ES: universe 225 days ahead" in "\n".join(lines)
+
+
+def test_futures_universes_look_ahead_as_far_as_the_futures_options_need() -> None:
+    """A future's universe lists contracts up to its own longest option window plus one quarterly
+    cycle (each listed contract gets an options universe), not the SPY LEAP horizon of 730 days."""
+    plan = plan_subscriptions(load_config({}))
+    assert {root: plan.future_horizon(root) for root in plan.futures} == {
+        "CL": 195, "ES": 225, "GC": 195, "MCL": 195, "MES": 225, "MGC": 195}
+    # from 2024-01-02, 225 days reach 2024-08-14: March and June; 195 days reach July: Jan..Jul
+    assert contract_months("ES", date(2024, 1, 2), 225) == 2 and contract_months("CL", date(2024, 1, 2), 195) == 7

@@ -19,7 +19,8 @@ import main
 from helpers.exchange_calendar import nyse_sessions
 from lean_adapter.delivery import DeliveredFutures
 from lean_adapter.parameters import project_parameters
-from lean_adapter.subscriptions import ChainWindow, SubscriptionPlan, plan_subscriptions, subscribe
+from lean_adapter.subscription_plan import ChainWindow, SubscriptionPlan, plan_subscriptions
+from lean_adapter.subscriptions import subscribe
 from tests.lean_adapter import fakes as f
 from tests.lean_adapter.fake_algorithm import FakeAccount, FakeLean, QCAlgorithm, future_symbol, option_symbol
 from tests.lean_adapter.scenario import bsm_chain, daily_bars, spy_minutes
@@ -105,6 +106,8 @@ def test_initialize_subscribes_schedules_and_sets_the_tastytrade_model(shared_da
         future = found[("future", f"/{root}")]
         assert (future.options["mapping"], future.options["normalization"]) == (
             f.DataMappingMode.OPEN_INTEREST, f.DataNormalizationMode.RAW)
+        # contracts up to the longest /ES option window (130 days) plus a quarterly cycle, not 850 days
+        assert future.security.fake_expiry_days == (0, 130 + 95)
         assert ("future_option", f"?{root}") in found
     # every session: start, minute cycle, end; windows: 0DTE, LT112, strangle, ladder, IPMCC x2, 8 advanced
     assert len(lean.schedule.fake_events) == 3 + 6 + 8
@@ -129,8 +132,9 @@ def test_option_filter_keeps_0dte_112dte_and_leaps_with_5_delta_strikes(shared_d
         by_dte.setdefault((row.symbol.id.date.date() - today.date()).days, []).append(row.symbol.id.strike_price)
     assert set(by_dte) == {0, 1, 5, 45, 112, 200, 400, 700}  # 800 DTE is beyond every window
     assert min(by_dte[0]) >= 0.90 * spot and max(by_dte[0]) <= 1.10 * spot
-    # 112 DTE: down to 65% of spot, past a 5-delta put at 35% volatility (about 26% out of the money)
-    assert min(by_dte[112]) <= 0.66 * spot
+    # 112 DTE on SPY serves the IPMCC's LEAP window only (the LT112 trades /MES): its band, 55% of
+    # spot at 730 days, holds the same 5-delta put at 112 days at about 78% (test_adapter_parts)
+    assert 0.76 * spot <= min(by_dte[112]) <= 0.79 * spot
     # LEAPs: 80-90% puts and 80-delta calls are inside
     assert min(by_dte[400]) <= 0.80 * spot <= 0.90 * spot <= max(by_dte[400])
 
