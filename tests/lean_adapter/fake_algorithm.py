@@ -337,6 +337,29 @@ class FakeLean:
         else:
             rest = sum(r * p for r, p in zip(ratio[1:], prices[1:], strict=True))
             prices[0] = (limit - rest) / ratio[0]
+        self._book(group, ratio, prices, units)
+        return limit if len(group) > 1 else limit * (1 if ratio[0] > 0 else -1)
+
+    def lean_combo_fill(self, group: list[f.OrderTicket], low: dict[f.Symbol, float],
+                        high: dict[f.Symbol, float]) -> bool:
+        """LEAN's combo limit fill on one bar (Lean Common/Orders/Fills/FillModel.cs:161-235,
+        1243-1258): the group's direction is the sign of its quantity (positive from the adapter:
+        Buy); a Buy fills when the sum over legs of ratio x Low is below the limit, a Sell when
+        ratio x High is above it, and then every leg fills completely at its own Low (Buy) or High
+        (Sell), so the net differs from the limit. `low` and `high` are each leg's bar on its own
+        side (ask for a buying leg, bid for a selling one). Returns whether it filled."""
+        units = _units(group)
+        ratio = [t.quantity // units for t in group]
+        buy = True  # the adapter sends positive quantities, the sign is in the limit
+        prices = [(low if buy else high)[t.symbol] for t in group]
+        net = sum(r * p for r, p in zip(ratio, prices, strict=True))
+        limit = self.limits[group[0].order_id]
+        if not (net < limit if buy else net > limit):
+            return False
+        self._book(group, ratio, prices, units)
+        return True
+
+    def _book(self, group: list[f.OrderTicket], ratio: list[int], prices: list[float], units: int) -> None:
         for ticket, leg_ratio, price in zip(group, ratio, prices, strict=True):
             filled = leg_ratio * units
             ticket.quantity_filled += filled
@@ -350,7 +373,6 @@ class FakeLean:
             self.account.cash -= filled * price * self.securities[ticket.symbol].fake_multiplier + fee
             self.algorithm.on_order_event(f.OrderEvent(ticket.order_id, ticket.symbol, self.time, ticket.status,
                                                        price, filled, fee))
-        return limit if len(group) > 1 else limit * (1 if ratio[0] > 0 else -1)
 
 
 def _units(group: list[f.OrderTicket]) -> int:

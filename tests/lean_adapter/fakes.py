@@ -385,7 +385,11 @@ class SecurityPortfolioManager:
         self.fake_lean = fake_lean
 
     def values(self) -> list[SecurityHolding]:
-        return list(self.fake_lean.account.holdings.values())
+        """One holding per security, held or not, like LEAN (Lean Common/Securities/
+        SecurityPortfolioManager.cs:254,272-277): every subscribed option contract included."""
+        held = self.fake_lean.account.holdings
+        symbols = list(held) + [s for s in self.fake_lean.securities._items if s not in held]
+        return [held.get(symbol) or SecurityHolding(symbol, 0) for symbol in symbols]
 
     def __getitem__(self, symbol: Symbol) -> SecurityHolding:
         holding = self.fake_lean.account.holdings.get(symbol) or SecurityHolding(symbol, 0)

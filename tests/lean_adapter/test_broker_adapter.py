@@ -275,3 +275,22 @@ def test_an_order_refused_by_leans_pre_order_checks_is_a_rejection_for_the_core(
     second = harness.broker.submit(intent(legs, limit))  # the next order goes out normally
     assert second == str(harness.lean.open_groups()[0][0].order_id)
     assert harness.broker.open_order_ids() == [second]
+
+
+def test_a_credit_combo_fills_under_leans_combo_limit_rule_at_the_legs_bar_prices(harness: Harness) -> None:
+    """The adapter sends a credit as a positive quantity with a negative limit: LEAN's fill model
+    then treats the group as a Buy and fills only when the sum of ratio x bar Low is below the
+    limit, each leg at its Low (FillModel.cs:190-208, 1243-1258). The core hears the real net."""
+    legs = iron_condor(harness)
+    order_id = harness.broker.submit(intent(legs, -1.25, quantity=2))
+    group = harness.lean.open_groups()[0]
+    symbols = [t.symbol for t in group]  # 510P +1, 520P -1, 540C -1, 550C +1
+
+    def bar(prices: tuple[float, ...]) -> dict[f.Symbol, float]:
+        return dict(zip(symbols, prices, strict=True))
+
+    assert not harness.lean.lean_combo_fill(group, bar((0.32, 0.95, 0.85, 0.28)), {})  # net -1.20: no fill
+    assert harness.delivered == []
+    assert harness.lean.lean_combo_fill(group, bar((0.30, 0.97, 0.90, 0.25)), {})  # net -1.32 < -1.25
+    assert [(e.order_id, e.status, e.fill_quantity) for e in harness.delivered] == [(order_id, OrderStatus.FILLED, 2)]
+    assert harness.delivered[0].fill_price == pytest.approx(-1.32)  # a credit of 1.32, more than asked
