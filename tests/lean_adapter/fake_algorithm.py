@@ -157,7 +157,7 @@ class FakeLean:
             security.fake_multiplier = multiplier
             self.securities._items[contract.symbol] = security
 
-    def make_slice(self, bars: f.TradeBars | None = None) -> f.Slice:
+    def current_slice(self, bars: f.TradeBars | None = None) -> f.Slice:
         """The slice of the current minute: the chains set so far, and `bars`."""
         return f.Slice(self.time, f.OptionChains(dict(self.chains)), bars)
 
@@ -187,7 +187,7 @@ class FakeLean:
         events due fire (:348), and on_data runs last (:582). Without `data` the step carries no
         new slice (LEAN fires such events through ScanPastEvents; current_slice stays as it was)."""
         self.time = moment
-        new = self.make_slice() if data else None
+        new = self.current_slice() if data else None
         if new is not None:
             self.slice = new
         for date_rule, time_rule, callback in list(self.schedule.fake_events):
@@ -213,7 +213,7 @@ class FakeLean:
         for day in days:
             self.time = datetime.combine(day, time(16, 0))
             bars = {s: b for s in symbols for b in self.daily.get(s, []) if b.time.date() == day}
-            self.slice = self.make_slice(f.TradeBars(bars))
+            self.slice = self.current_slice(f.TradeBars(bars))
             for date_rule, time_rule, callback in list(self.schedule.fake_events):
                 if date_rule[0] == "every_day" and is_nyse_session(day):
                     callback()

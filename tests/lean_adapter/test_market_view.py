@@ -48,7 +48,7 @@ def view_with_chain(engine_greeks: bool = True, sigma: float = 0.2) -> tuple[Lea
     lean.set_chain(canonical, 535.0, contracts)
     subscriptions = Subscriptions({"SPY": spy, "VIX": vix}, vix, ("SPY",))
     view = LeanMarketView(algorithm, subscriptions, SymbolBook(), DailyBarBook(300))
-    lean.slice = lean.make_slice()
+    lean.slice = lean.current_slice()
     return view, lean, spy
 
 
@@ -121,7 +121,7 @@ def test_an_empty_or_missing_slice_is_no_decision() -> None:
     lean.slice = f.Slice(NOW)
     lean.time = NOW.replace(minute=31)  # a new minute: the chain cache is not reused
     assert view.chain("SPY", 0, 0) is None and not view.has_chain("SPY")
-    lean.slice = lean.make_slice()
+    lean.slice = lean.current_slice()
     assert view.has_chain("SPY")
 
 
