@@ -229,6 +229,7 @@ class TomKingFramework(QCAlgorithm):
                 self._report_problem(f"cancelling order {ticket.order_id} ({ticket.symbol.value}) left by an "
                                      "earlier run")
                 ticket.cancel("left by an earlier run")  # one request cancels a whole combo
+            self._deliveries.adopt_held()
             working = {order_id: order.intent.intent_id for order_id, order in self._system.orders.items()}
             self._relay.push(stale_order_events(working, self._tracker, now))
         self._guarded(lambda: self._system.reconcile(now))

@@ -6,7 +6,8 @@ second fill is on the future itself, at the strike. The core has no futures posi
 the option's exercise at the delivered future's price (its intrinsic value, see
 order_events.assignment_from_event), and this desk closes the delivered future with a marketable
 limit order (sell at the bid, buy at the ask), journaled, sending again on later minutes while the
-position is not flat (no quote yet, an order refused, a day order expired unfilled). The gap
+position is not flat (no quote yet, an order refused, a day order expired unfilled). At a live
+restart it takes over any future the account holds (the core never holds futures). The gap
 between that fill and the price the core booked is the closing cost, seen in net liquidation.
 """
 from __future__ import annotations
@@ -53,6 +54,17 @@ class DeliveredFutures:
                    f"{float(event.fill_price):g}; closing it")
         if not any(symbol == watched for watched in self._watched):
             self._watched.append(symbol)
+        self.close_all()
+
+    def adopt_held(self) -> None:
+        """Watch every future the account holds (at a live restart: a delivered future an earlier
+        run had not closed yet)."""
+        for holding in self._algorithm.portfolio.values():
+            symbol = holding.symbol
+            if (symbol.security_type == SecurityType.FUTURE and int(holding.quantity) != 0
+                    and not any(symbol == watched for watched in self._watched)):
+                self._note(f"future {symbol.value} x{int(holding.quantity)} held at the start; closing it")
+                self._watched.append(symbol)
         self.close_all()
 
     def on_event(self, event: OrderEvent) -> None:

@@ -426,6 +426,19 @@ def test_a_futures_option_assignment_delivers_a_future_that_is_closed_at_once(sh
 
 
 
+def test_a_live_restart_closes_a_future_an_earlier_run_left_open(shared_data: Path) -> None:
+    account = FakeAccount()
+    es = future_symbol("ES", date(2024, 9, 20))
+    account.holdings[es] = f.SecurityHolding(es, -1)  # delivered before the restart, not yet closed
+    session = Session(shared_data, f.ObjectStore(), account)
+    session.lean.securities[es].bid_price, session.lean.securities[es].ask_price = 5400.0, 5400.25
+    session.warm_up()
+    session.run("09:31", "09:32")
+    closing = [t for t in session.lean.tickets.values() if t.symbol == es]
+    assert [(t.quantity, session.lean.limits[t.order_id], t.tag) for t in closing] == [
+        (1, 5400.25, "close delivered future")]
+
+
 def test_a_delivered_future_left_unfilled_is_offered_again() -> None:
     """A closing order that ends unfilled (a day order expiring, a cancel) is sent again, and a
     future without a quote waits for one."""
