@@ -66,6 +66,7 @@ class LeanMarketView:
         self._bars = bars
         self._session_open: dict[str, float] = {}
         self._cache: dict[tuple[str, int, int], tuple[datetime, ChainSnapshot | None]] = {}
+        self._held: tuple[datetime, list[Symbol]] | None = None
 
     # --- MarketView -----------------------------------------------------------------------------
 
@@ -179,18 +180,25 @@ class LeanMarketView:
                 rows[contract.key] = (expiry, float(item.strike), item.right == OptionRight.CALL,
                                       *_quote(item.bid_price, item.ask_price),
                                       _usable(item.implied_volatility), _usable(item.greeks.delta), forward)
-        self._add_holdings(root, min_dte, max_dte, today, rows)
+        self._add_holdings(root, min_dte, max_dte, now, rows)
         if not rows:
             return None
         return self._snapshot(root, now, list(rows.values()))
 
-    def _add_holdings(self, root: str, min_dte: int, max_dte: int, today: date, rows: dict[str, Row]) -> None:
+    def _held_options(self, now: datetime) -> list[Symbol]:
+        """The option contracts the account holds, read once a minute: LEAN's portfolio has a
+        holding for every security, every subscribed option contract included."""
+        if self._held is None or self._held[0] != now:
+            held = [holding.symbol for holding in self._algorithm.portfolio.values()
+                    if holding.quantity != 0 and holding.symbol.security_type in (
+                        SecurityType.OPTION, SecurityType.INDEX_OPTION, SecurityType.FUTURE_OPTION)]
+            self._held = (now, held)
+        return self._held[1]
+
+    def _add_holdings(self, root: str, min_dte: int, max_dte: int, now: datetime, rows: dict[str, Row]) -> None:
         """Held contracts of `root` in the DTE range that the chain did not list."""
-        for holding in self._algorithm.portfolio.values():
-            symbol = holding.symbol
-            if holding.quantity == 0 or symbol.security_type not in (
-                    SecurityType.OPTION, SecurityType.INDEX_OPTION, SecurityType.FUTURE_OPTION):
-                continue
+        today = now.date()
+        for symbol in self._held_options(now):
             contract = self._symbols.remember(symbol)
             if contract is None or contract.root != root or contract.key in rows:
                 continue

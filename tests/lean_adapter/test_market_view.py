@@ -137,6 +137,7 @@ def test_held_contracts_join_the_chain_and_quotes_find_their_security() -> None:
     lean.securities._items[held] = f.Security(held, 4.0, 100.0)
     lean.securities[held].bid_price, lean.securities[held].ask_price = 3.9, 4.1
     lean.account.holdings[held] = f.SecurityHolding(held, -1)
+    lean.time = NOW.replace(minute=31)  # holdings are read once a minute
     rows = view.chain("SPY", 40, 60)
     assert rows is not None and len(rows) == 1 and rows.strikes[0] == 500.0 and rows.delta[0] < 0
     assert view.quote(Contract("SPY", ContractKind.OPTION, date(2030, 1, 18), 400.0, CALL)) is None
@@ -186,3 +187,18 @@ def test_one_contracts_delta_is_its_chain_rows_delta() -> None:
         assert view.delta(contract) == whole.delta[row]
     assert view.delta(Contract("SPY", ContractKind.OPTION, TODAY, 600.0, CALL)) is None  # not listed, not held
     assert view.delta(Contract("QQQ", ContractKind.OPTION, TODAY, 450.0, CALL)) is None
+
+
+def test_the_portfolio_is_scanned_once_a_minute_however_many_chains_are_asked_for() -> None:
+    """LEAN's portfolio holds a holding for every security, each subscribed option contract
+    included (SecurityPortfolioManager.cs:254,272-277): the view scans it once a minute."""
+    view, lean, _ = view_with_chain()
+    scans = []
+    values = lean.portfolio.values
+    lean.portfolio.values = lambda: scans.append(1) or values()  # type: ignore[method-assign]
+    for low, high in ((0, 0), (0, 200), (100, 120), (40, 60)):
+        view.chain("SPY", low, high)
+    assert len(scans) == 1
+    lean.time = NOW.replace(minute=31)
+    view.chain("SPY", 0, 0)
+    assert len(scans) == 2
