@@ -39,7 +39,6 @@ from helpers.exchange_calendar import add_sessions
 from reporting.journal import Journal
 from risk.account_phases import PhaseTracker, phase_rule
 from risk.breakers import BreakerState
-from risk.correlation_groups import group_headroom
 from risk.risk_gate import RiskGate
 from strategies.base import DecisionContext, Proposal, Strategy, close_intent
 
@@ -392,9 +391,6 @@ class TradingSystem:
         risk = self.config.risk
         kelly = None if proposal.kelly is None else stats.kelly_inputs(proposal.kelly, risk.kelly_min_trades)
         contract_cap = risk.phase1_max_contracts if account.phase == 1 else risk.max_contracts
-        expiries = {leg.contract.expiry for leg in intent.legs if leg.contract.expiry is not None}
-        groups = group_headroom(intent.roots, expiries, account.open_positions, account.phase, risk,
-                                exclude_position_id=intent.position_id)
         spike = intent.strategy == SPIKE_STRATEGY
         return size_position(
             net_liquidation=account.net_liquidation, max_loss_per_unit=intent.max_loss_per_unit,
@@ -403,7 +399,6 @@ class TradingSystem:
             phase_buying_power=phase_rule(account.phase).max_buying_power,
             regime_buying_power=self.vix.max_buying_power(spike), reserve=risk.buying_power_reserve,
             kelly=kelly, kelly_fraction=risk.kelly_fraction, contract_cap=min(contract_cap, intent.quantity),
-            group_headroom=groups.headroom if intent.position_id is None else contract_cap,
             regime_multiplier=self.vix.size_multiplier(spike), drawdown_multiplier=self.breakers.size_multiplier(),
             deployment_budget=self.vix.spike_budget_remaining if spike else None)
 

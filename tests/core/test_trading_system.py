@@ -144,3 +144,13 @@ def test_a_failing_strategy_goes_to_error_recovers_and_is_suspended_after_three(
     assert dict(states)["10:45"] == "ERROR"
     assert states[-1][1] == "SUSPENDED"  # the third error of the session
     assert broker.open_order_ids() == [] and system.book.positions == {}
+
+
+def test_group_limits_gate_a_position_but_never_size_it(tmp_path):
+    # $150,000 (phase 4): the correlation group A2 admits 3 positions, the condor's budgets 10 units
+    # (risk 3,000 / stop 2 x 0.46 credit x 100 = 32; the contract cap 10); the group's free slots
+    # (3) once capped the contracts
+    system, _ = run_friday(tmp_path, cash=150_000.0)
+    orders = [r for r in system.journal.records if r["kind"] == "order"]
+    assert [o["quantity"] for o in orders] == [10, 10]
+    assert [t["quantity"] for t in system.book.trades] == [10]
