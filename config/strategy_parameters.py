@@ -48,6 +48,12 @@ class RiskParameters:
     max_consecutive_losses: int = param(3, 1, 20, "losing closes in a row that stop new positions for the day")
     group_limit: int = param(2, 1, 10, "positions per correlation group in phases 1-3")
     group_limit_phase4: int = param(3, 1, 10, "positions per correlation group in phase 4")
+    # SPEC section 4: A1 and A2 together 3, 4, 6, 8 in phases 1-4, so the equity index slots grow with the
+    # phase's position count (3, 6, 10, 15); the per-group limits still apply.
+    index_limit_phase1: int = param(3, 1, 50, "positions in groups A1 and A2 together in phase 1")
+    index_limit_phase2: int = param(4, 1, 50, "positions in groups A1 and A2 together in phase 2")
+    index_limit_phase3: int = param(6, 1, 50, "positions in groups A1 and A2 together in phase 3")
+    index_limit_phase4: int = param(8, 1, 50, "positions in groups A1 and A2 together in phase 4")
     phase1_max_contracts: int = param(1, 1, 100, "contracts (or spread units) per position in phase 1")
     max_contracts: int = param(10, 1, 1000, "contracts per position in later phases")
     recovery_timeout_minutes: int = param(30, 1, 1440, "time-out of ENTERING/EXITING/ERROR states")
@@ -58,6 +64,16 @@ class RiskParameters:
         check_ranges(self, "risk")
         _require(self.drawdown_halve < self.drawdown_stop < self.drawdown_liquidate,
                  "parameters risk_drawdown_halve < risk_drawdown_stop < risk_drawdown_liquidate must hold")
+
+    def index_limit(self, phase: int) -> int:
+        """Positions allowed in groups A1 and A2 together in `phase` (1-4).
+
+        Raises:
+            ValueError: `phase` is not 1-4.
+        """
+        if phase not in (1, 2, 3, 4):
+            raise ValueError(f"phase must be 1-4, got {phase!r}")
+        return int(getattr(self, f"index_limit_phase{phase}"))
 
 
 @dataclass(frozen=True)
