@@ -14,6 +14,7 @@ from config.parameter_fields import check_ranges, param
 
 PRODUCT_CHOICES_INDEX = ("SPY", "QQQ", "IWM", "SPXW", "MES", "ES")
 FUTURES_STRANGLE_ROOTS = ("MES", "ES", "MCL", "MGC", "CL", "GC")
+LT112_ROOTS = ("SPY", "QQQ", "IWM", "MES", "ES")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 
 
@@ -162,10 +163,13 @@ class Lt112Parameters:
     """LT112: 1-1-2 put structure 112-120 DTE."""
 
     enabled: bool = param(True, doc="trade this strategy")
-    # /MES by default: on SPY the stop (100% of a $5-17 net credit) exceeds the 2% rule ($600 at $30k) in 15 of
+    # /MES first: on SPY the stop (100% of a $5-17 net credit) exceeds the 2% rule ($600 at $30k) in 15 of
     # 22 first Wednesdays of 2023-2024 and the margin exceeds 27% of the account; on /MES one unit risks $263-863
-    # with $2,000-3,000 of margin, the user's seed plan (SPEC: "fix the default, not the rule").
-    product: str = param("MES", doc="underlying", choices=("SPY", "QQQ", "IWM", "MES", "ES"))
+    # with $2,000-3,000 of margin, the user's seed plan (SPEC: "fix the default, not the rule"). /MES options
+    # exist from 2020-08-31; before that /ES where one unit passes the 2% rule, else SPY
+    # (strategies/product_choice.py).
+    products: str = param("MES,ES,SPY", doc="underlyings in order of preference, comma-separated: the first "
+                          "with listed options whose one unit passes the 2% rule and the buying-power cap")
     entry_start: str = param("10:00", doc="entry window start (Wednesdays)")
     entry_end: str = param("10:10", doc="entry window end")
     first_wednesday_only: bool = param(True, doc="enter only on the first Wednesday of the month")
@@ -187,15 +191,28 @@ class Lt112Parameters:
     stop_loss: float = param(1.00, 0.1, 10.0, "stop at a loss of this multiple of the net credit")
     naked_distance_stop: float = param(0.02, 0.0, 0.2, "stop when the underlying is within this of the naked strike")
     exit_dte: int = param(21, 0, 100, "close at this DTE")
-    # SPEC: 25% on SPY, 10% on futures. The default product is /MES (margin $2,000-3,000, 7-10% at $30k). On SPY
-    # two naked puts 12% OTM need 27-39% of a $30k account under risk/margin.py: set 0.40 with lt112_product=SPY.
+    # SPEC: 25% on SPY, 10% on futures. The first product is /MES (margin $2,000-3,000, 7-10% at $30k). On SPY
+    # two naked puts 12% OTM need 27-39% of a $30k account under risk/margin.py (about 5% of $150,000 at 2015-2019
+    # prices): set 0.40 with lt112_products=SPY for a small SPY-only account.
     buying_power_cap: float = param(0.10, 0.001, 1.0, "per-position buying-power cap")
     kelly_win_rate: float = param(0.75, 0.0, 1.0, "Kelly prior: probability of a win")
     kelly_avg_win: float = param(0.50, 0.0, 10.0, "Kelly prior: average win, multiple of net credit")
     kelly_avg_loss: float = param(1.00, 0.0, 10.0, "Kelly prior: average loss, multiple of net credit")
 
+    @property
+    def product_list(self) -> tuple[str, ...]:
+        return tuple(root.strip().upper() for root in self.products.split(","))
+
+    @property
+    def product(self) -> str:
+        """The first root: the one preferred."""
+        return self.product_list[0]
+
     def __post_init__(self) -> None:
         check_ranges(self, "lt112")
+        roots = self.product_list
+        _require(all(root in LT112_ROOTS for root in roots) and len(set(roots)) == len(roots),
+                 f"lt112_products={self.products!r} must list distinct roots of {', '.join(LT112_ROOTS)}")
         _require(self.accept_dte_min <= self.target_dte_min <= self.target_dte_max <= self.accept_dte_max,
                  "lt112 DTE ranges must nest: accept_dte_min <= target_dte_min <= target_dte_max <= accept_dte_max")
         _require(self.long_put_otm < self.naked_put_otm, "lt112_long_put_otm must be below lt112_naked_put_otm")
