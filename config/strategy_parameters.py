@@ -116,6 +116,8 @@ class OrderParameters:
     step_seconds: int = param(30, 5, 300, "seconds between price improvements")
     timeout_minutes: int = param(5, 1, 60, "give up on an order after this long")
     zero_dte_timeout_minutes: int = param(3, 1, 60, "give-up time for 0DTE orders")
+    entry_retries: int = param(1, 0, 10, "times a day an entry order that timed out unfilled is tried again in "
+                               "its window, re-priced from fresh quotes")
     expiry_close_deadline: str = param("15:30", doc="close positions expiring today before this time")
 
     def __post_init__(self) -> None:

@@ -113,6 +113,12 @@ class FuturesStrangle(Strategy):
         return [(full_root, root) if full and (full_root := product_spec(root).micro_of) else (root,)
                 for root in roots]
 
+    def forget_attempt(self, today: str) -> None:
+        """The root tried last (its order timed out) may be tried again today."""
+        tried = self.memory.get("tried", {})
+        if tried.get("day") == today and tried.get("roots"):
+            self.memory["tried"] = {**tried, "roots": tried["roots"][:-1], "all": False}
+
     # --- entry -------------------------------------------------------------------------------
 
     def propose_entry(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:

@@ -380,3 +380,12 @@ def test_micro_roots_are_not_traded_before_their_options_were_listed():
         reasons.append(proposal.intent.reason if proposal else strategy.last_skip_reason)
     assert reasons[1:] == ["no product fits: MCL options listed from 2022-06-06",
                            "no product fits: MGC options listed from 2023-10-02"]
+
+
+def test_a_timed_out_entry_reopens_the_root_it_tried_once_a_day():
+    strategy = FuturesStrangle(load_config())
+    ctx = context(market(ENTRY))
+    assert strategy.propose_entry(ctx, []) is not None and not strategy.is_entry_window(ctx)
+    assert strategy.reopen_entry(ctx.today_text, 1) == 1 and strategy.is_entry_window(ctx)
+    assert strategy.propose_entry(ctx, []).intent.reason.startswith("MES strangle")
+    assert strategy.reopen_entry(ctx.today_text, 1) == 0 and not strategy.is_entry_window(ctx)
