@@ -316,6 +316,9 @@ class IpmccParameters:
     enabled: bool = param(True, doc="trade this strategy")
     product: str = param("SPY", doc="underlying", choices=("SPY", "QQQ"))
     leap_entry_time: str = param("10:30", doc="LEAP entry time (any day with no IPMCC open)")
+    reask_days: int = param(7, 1, 365, "after a LEAP one unit of which the account cannot afford, ask again "
+                            "after this many days ...")
+    reask_net_liq_rise: float = param(0.10, 0.0, 10.0, "... or once net liquidation has risen by this fraction")
     short_call_time: str = param("09:45", doc="short call entry time on Fridays")
     leap_target_dte: int = param(365, 100, 1200, "preferred LEAP DTE")
     leap_dte_min: int = param(180, 30, 1200, "accepted LEAP DTE range start")
