@@ -160,8 +160,29 @@ class ZeroDteParameters:
         _require(times == sorted(times), "zero_dte times must be ordered: entry <= deadline <= exit <= hard exit")
 
 
+class ProductList:
+    """A section with a comma-separated `products` parameter: its roots in order, the first preferred."""
+
+    products: str
+
+    @property
+    def product_list(self) -> tuple[str, ...]:
+        return tuple(root.strip().upper() for root in self.products.split(","))
+
+    @property
+    def product(self) -> str:
+        """The first root: the one preferred (the one phase 1 trades, for the futures strangle)."""
+        return self.product_list[0]
+
+    def check_products(self, name: str, allowed: tuple[str, ...]) -> None:
+        """Raise ValueError naming the parameter unless `products` lists distinct roots of `allowed`."""
+        roots = self.product_list
+        _require(all(root in allowed for root in roots) and len(set(roots)) == len(roots),
+                 f"{name}={self.products!r} must list distinct roots of {', '.join(allowed)}")
+
+
 @dataclass(frozen=True)
-class Lt112Parameters:
+class Lt112Parameters(ProductList):
     """LT112: 1-1-2 put structure 112-120 DTE."""
 
     enabled: bool = param(True, doc="trade this strategy")
@@ -201,20 +222,9 @@ class Lt112Parameters:
     kelly_avg_win: float = param(0.50, 0.0, 10.0, "Kelly prior: average win, multiple of net credit")
     kelly_avg_loss: float = param(1.00, 0.0, 10.0, "Kelly prior: average loss, multiple of net credit")
 
-    @property
-    def product_list(self) -> tuple[str, ...]:
-        return tuple(root.strip().upper() for root in self.products.split(","))
-
-    @property
-    def product(self) -> str:
-        """The first root: the one preferred."""
-        return self.product_list[0]
-
     def __post_init__(self) -> None:
         check_ranges(self, "lt112")
-        roots = self.product_list
-        _require(all(root in LT112_ROOTS for root in roots) and len(set(roots)) == len(roots),
-                 f"lt112_products={self.products!r} must list distinct roots of {', '.join(LT112_ROOTS)}")
+        self.check_products("lt112_products", LT112_ROOTS)
         _require(self.accept_dte_min <= self.target_dte_min <= self.target_dte_max <= self.accept_dte_max,
                  "lt112 DTE ranges must nest: accept_dte_min <= target_dte_min <= target_dte_max <= accept_dte_max")
         _require(self.long_put_otm < self.naked_put_otm, "lt112_long_put_otm must be below lt112_naked_put_otm")
@@ -224,7 +234,7 @@ class Lt112Parameters:
 
 
 @dataclass(frozen=True)
-class FuturesStrangleParameters:
+class FuturesStrangleParameters(ProductList):
     """Futures options strangle, second Tuesday of the month."""
 
     enabled: bool = param(True, doc="trade this strategy")
@@ -253,21 +263,9 @@ class FuturesStrangleParameters:
     kelly_avg_win: float = param(0.50, 0.0, 10.0, "Kelly prior: average win, multiple of credit")
     kelly_avg_loss: float = param(1.00, 0.0, 10.0, "Kelly prior: average loss, multiple of credit")
 
-    @property
-    def product_list(self) -> tuple[str, ...]:
-        return tuple(root.strip().upper() for root in self.products.split(","))
-
-    @property
-    def product(self) -> str:
-        """The first root: the one phase 1 trades."""
-        return self.product_list[0]
-
     def __post_init__(self) -> None:
         check_ranges(self, "futures_strangle")
-        roots = self.product_list
-        _require(all(root in FUTURES_STRANGLE_ROOTS for root in roots) and len(set(roots)) == len(roots),
-                 f"futures_strangle_products={self.products!r} must list distinct roots of "
-                 f"{', '.join(FUTURES_STRANGLE_ROOTS)}")
+        self.check_products("futures_strangle_products", FUTURES_STRANGLE_ROOTS)
         _require(self.accept_dte_min <= self.target_dte <= self.accept_dte_max,
                  "futures_strangle_target_dte must lie in the accepted DTE range")
         _require(self.tested_delta_side <= self.tested_delta_all,
