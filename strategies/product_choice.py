@@ -50,7 +50,8 @@ def choose_product(strategy: Strategy, ctx: DecisionContext, products: Sequence[
             continue
         proposal = propose(root)
         if proposal is None:
-            passed_over.append(f"{root}: {strategy.last_skip_reason}")
+            reason = strategy.last_skip_reason
+            passed_over.append(reason if reason.startswith(f"{root}: ") else f"{root}: {reason}")
             continue
         problem = unit_problem(proposal, ctx.account.net_liquidation, strategy.config.risk.per_trade_risk)
         if problem is not None:
