@@ -150,14 +150,17 @@ def option_windows(config: FrameworkConfig) -> dict[str, tuple[ChainWindow, ...]
     found: dict[str, list[ChainWindow]] = {}
 
     def add(root: str, window: ChainWindow) -> None:
-        found.setdefault(root, []).append(window)
+        windows = found.setdefault(root, [])
+        if window not in windows:  # LT112 lists /ES itself and through /MES
+            windows.append(window)
 
     z, lt, fs = config.zero_dte, config.lt112, config.futures_strangle
     leap, ip, spike = config.leap_ladder, config.ipmcc, config.vix_spike
     if z.enabled:
         add(z.product, ChainWindow(0, 1, 0.90, 1.10))
     if lt.enabled:
-        add(lt.product, ChainWindow(lt.exit_dte, lt.accept_dte_max, 0.65, 1.10))
+        for root in lt.product_list:
+            add(root, ChainWindow(lt.exit_dte, lt.accept_dte_max, 0.65, 1.10))
     if fs.enabled:
         for root in fs.product_list:
             add(root, ChainWindow(fs.exit_dte, fs.accept_dte_max, 0.65, 1.25))

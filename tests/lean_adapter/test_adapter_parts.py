@@ -54,14 +54,14 @@ def test_seed_plan_subscribes_spy_vix_and_both_equity_index_futures() -> None:
 
 
 def test_selected_products_add_their_subscriptions() -> None:
-    config = load_config({"lt112_product": "QQQ", "zero_dte_product": "SPXW", "futures_strangle_products": "MGC",
+    config = load_config({"lt112_products": "QQQ", "zero_dte_product": "SPXW", "futures_strangle_products": "MGC",
                           "ipmcc_product": "QQQ", "leap_ladder_product": "IWM"})
     plan = plan_subscriptions(config)
     assert plan.equities == ("BIL", "IWM", "QQQ", "SPY") and plan.indices == ("SPX", "VIX")
     assert plan.futures == ("ES", "GC", "MES", "MGC")
     assert {"QQQ", "IWM", "SPXW", "MGC", "GC"} <= set(plan.option_windows)
     disabled = load_config({"futures_strangle_enabled": "false", "vix_spike_use_futures": "false",
-                            "lt112_product": "SPY", "lt112_buying_power_cap": "0.40"})
+                            "lt112_products": "SPY", "lt112_buying_power_cap": "0.40"})
     assert "MES" not in option_windows(disabled)
     assert plan_subscriptions(disabled).futures == ("ES", "MES")  # the futures themselves stay
 
@@ -228,7 +228,7 @@ def test_bad_parameters_raise_naming_the_parameter() -> None:
         load_lean_config({"zero_dte_short_delta": "0.9"}.get)
     with pytest.raises(ValueError, match="zero_dte_vix_min.*not a number"):
         load_lean_config({"zero_dte_vix_min": "high"}.get)
-    assert load_lean_config({"lt112_product": "QQQ", "zero_dte_vix_min": ""}.get).lt112.product == "QQQ"
+    assert load_lean_config({"lt112_products": "QQQ", "zero_dte_vix_min": ""}.get).lt112.product == "QQQ"
     with pytest.raises(ValueError, match="notify_max_per_hour"):
         read_notification_settings({"notify_max_per_hour": "0"}.get)
 
