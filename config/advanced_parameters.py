@@ -5,7 +5,7 @@ buying-power cap and Kelly priors) and adds its rules. A section's name is the s
 the parameter `jade_lizard_put_delta` is `config.jade_lizard.put_delta`. `option_window` says
 which contracts the strategy looks at (LEAN subscribes exactly those, lean_adapter/subscriptions.py).
 Where SPEC section 6 is silent the default is what an experienced premium seller uses; the
-parameter's description says so ("SPEC silent").
+parameter's description says so ("house default").
 """
 from __future__ import annotations
 

@@ -33,8 +33,7 @@ def system_document(system: TradingSystem) -> dict[str, Any]:
             "memory": {k: s.memory for k, s in system.strategies.items()},
             "book": system.book.to_dict(), "orders": [o.to_dict() for o in system.orders.values()],
             "last_management": system.last_management.isoformat() if system.last_management else None,
-            "skips_journaled": system.skips_journaled, "phase_locks_journaled": system.phase_locks_journaled,
-            "fill_events": system.fill_events}
+            "skips_journaled": system.skips_journaled, "fill_events": system.fill_events}
 
 
 def restore_system(system: TradingSystem, document: dict[str, Any]) -> None:
@@ -72,5 +71,4 @@ def _restore(system: TradingSystem, document: dict[str, Any]) -> None:
     last = document.get("last_management")
     system.last_management = datetime.fromisoformat(last) if last else None
     system.skips_journaled = dict(document.get("skips_journaled", {}))
-    system.phase_locks_journaled = {k: int(v) for k, v in document.get("phase_locks_journaled", {}).items()}
     system.fill_events = {k: list(v) for k, v in document.get("fill_events", {}).items()}

@@ -5,8 +5,9 @@ without them). Beyond those, a strategy needs the daily file of each product it 
 own `daily/<SYMBOL>.csv`, SPX and SPXW options `daily/SPX_index.csv.gz`, futures and futures options
 the full-size root's `daily/<ROOT>_front_month.csv` (/MES -> ES). A missing one stops the run with
 the file named, unless the user allows it (`tomking backtest --allow-missing`): then the strategy
-is switched off (`<key>_enabled=false`) and every output says so. A futures strangle missing a
-product other than its first (the phase-1 product) trades without that one instead.
+is switched off (`<key>_enabled=false`) and every output says so. A strategy with a list of
+products (LT112, the futures strangle) trades the ones whose files are there instead, and is
+switched off only when none is.
 """
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def strategy_products(config: FrameworkConfig) -> dict[str, tuple[str, ...]]:
         parameters = getattr(config, section)
         if not parameters.enabled:
             continue
-        if section == "futures_strangle":
+        if hasattr(parameters, "product_list"):  # a list in order of preference (LT112, futures strangle)
             products[prefix] = tuple(parameters.product_list)
         elif section == "vix_spike":
             products[prefix] = ("MES",) if parameters.use_futures else ("SPY",)
@@ -91,8 +92,8 @@ def missing_data(config: FrameworkConfig, data_dir: str | Path) -> list[MissingD
         if not missing:
             continue
         kept = [p for p in products if present(p)]
-        if key == "futures_strangle" and kept and kept[0] == products[0]:
-            overrides = {"futures_strangle_products": ",".join(kept)}
+        if kept and len(products) > 1:
+            overrides = {f"{key}_products": ",".join(kept)}
         else:
             overrides = {f"{key}_enabled": "false"}
         found.append(MissingData(key, missing, overrides))

@@ -18,7 +18,10 @@ from typing import Any
 
 BASELINE_NAMES = {"spy_buy_and_hold": "SPY buy and hold (dividends reinvested)",
                   "spy_short_put_45dte": "45-DTE 16-delta SPY short put",
-                  "t_bills_3m": "3-month T-bills (DGS3MO)"}
+                  "t_bills_3m": "3-month T-bills (DGS3MO)",
+                  "cboe_put": "CBOE S&P 500 PutWrite index (PUT)", "cboe_bxm": "CBOE S&P 500 BuyWrite index (BXM)",
+                  "cboe_cndr": "CBOE S&P 500 Iron Condor index (CNDR)",
+                  "cboe_pput": "CBOE S&P 500 5% Put Protection index (PPUT)"}
 # summary key -> (plain name, unit: "%" fraction shown as percent, "$" USD, "" a count or text)
 PLAIN_NAMES: dict[str, tuple[str, str]] = {
     "initial_cash": ("starting capital", "$"), "start_equity": ("equity on the first session", "$"),

@@ -123,6 +123,7 @@ class Journal:
         self._records: deque[dict[str, Any]] = deque(maxlen=max_records)
         self._kind_counts: Counter[str] = Counter()
         self._denial_counts: Counter[str] = Counter()
+        self._standing: dict[str | None, str] = {}  # strategy -> its last standing note (record_once)
 
     def record(self, time: datetime, kind: str, message: str, strategy: str | None = None,
                **data: Any) -> dict[str, Any]:
@@ -155,6 +156,8 @@ class Journal:
                                  "message": readable_numbers(message)}
         for key, value in data.items():
             entry[key] = json_safe(value, key)
+        if entry.get("standing") is True:
+            self._standing[strategy] = entry["message"]
         self._records.append(entry)
         self._kind_counts[kind] += 1
         if isinstance(denial_reason, str):
@@ -162,6 +165,16 @@ class Journal:
         if self._sink is not None:
             self._sink(entry)
         return entry
+
+    def record_once(self, time: datetime, kind: str, message: str, strategy: str | None = None,
+                    **data: Any) -> dict[str, Any] | None:
+        """Record a standing note (one that holds until it changes, such as "the account's phase keeps
+        this strategy out") unless the last standing note of `strategy` says the same; returns the
+        record, or None when nothing was written. The record carries `standing: true`, so a journal
+        rebuilt from its lines (an offline resume) knows its standing notes again."""
+        if self._standing.get(strategy) == readable_numbers(message):
+            return None
+        return self.record(time, kind, message, strategy, standing=True, **data)
 
     @property
     def records(self) -> list[dict[str, Any]]:

@@ -80,14 +80,16 @@ def test_a_missing_file_stops_the_run_naming_it(without_es: Path, tmp_path: Path
 def test_allow_missing_runs_without_the_strategies_and_says_so(without_es: Path, tmp_path: Path, capsys) -> None:
     assert main(["backtest", "--data", str(without_es), "--start", "2024-08-01", "--end", "2024-08-02",
                  "--out", str(tmp_path), "--quiet", "--allow-missing"]) == 0
-    off = ["lt112 switched off: daily/ES_front_month.csv missing from the data folder",
-           "futures_strangle switched off: daily/ES_front_month.csv missing from the data folder"]
+    off = [("lt112 trades without the products of daily/ES_front_month.csv (missing from the data folder): "
+           "lt112_products=SPY"),
+           ("futures_strangle trades without the products of daily/ES_front_month.csv (missing from the data "
+           "folder): futures_strangle_products=MCL,MGC")]
     err = capsys.readouterr().err
     assert all(f"warning: {line}" in err for line in off)
     summary = _summary(tmp_path)
     assert summary["run"]["strategies_without_data"] == off
-    assert summary["parameters_changed"]["lt112_enabled"] is False
-    assert summary["parameters_changed"]["futures_strangle_enabled"] is False
+    assert summary["parameters_changed"]["lt112_products"] == "SPY"
+    assert summary["parameters_changed"]["futures_strangle_products"] == "MCL,MGC"
     assert off[0] in (tmp_path / "report.html").read_text()
     journal = [json.loads(line) for line in (tmp_path / "journal.jsonl").read_text().splitlines()]
     assert [(r["time"], r["strategy"], r["message"]) for r in journal[:2]] == [
@@ -102,6 +104,14 @@ def test_the_files_each_strategy_needs():
     assert needs["weekly_butterfly"] == needs["box_spread"] == ("daily/SPX_index.csv.gz",)
     assert needs["friday_0dte"] == needs["vix_spike"] == ()
     assert "lt112" not in required_files(load_config({"lt112_enabled": "false"}))
+
+
+def test_a_strategy_without_any_of_its_products_is_switched_off(tmp_path: Path) -> None:
+    (tmp_path / "daily").mkdir()
+    (tmp_path / "daily" / "SPX_index.csv.gz").write_text("date\n")
+    missing = {item.strategy: item for item in missing_data(load_config({"lt112_products": "MES,ES"}), tmp_path)}
+    assert missing["lt112"].overrides == {"lt112_enabled": "false"}
+    assert missing["lt112"].message() == "lt112 switched off: daily/ES_front_month.csv missing from the data folder"
 
 
 def test_a_missing_later_strangle_product_keeps_the_strategy_with_the_others(tmp_path: Path) -> None:
