@@ -143,8 +143,8 @@ def test_option_errors_name_the_option_and_its_format(argv, message, capsys) -> 
 
 
 def test_products_are_taken_as_traders_write_them():
-    config = load_config({"lt112_product": "/MES", "futures_strangle_products": "/mes, /MCL"})
-    assert config.lt112.product == "MES" and config.futures_strangle.products == "MES,MCL"
+    config = load_config({"lt112_products": "/MES,SPY", "futures_strangle_products": "/mes, /MCL"})
+    assert config.lt112.products == "MES,SPY" and config.futures_strangle.products == "MES,MCL"
 
 
 def test_a_one_day_window_runs(shared_data: Path, tmp_path: Path, capsys) -> None:
