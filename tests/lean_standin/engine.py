@@ -587,7 +587,9 @@ class Engine:
         # (Option.cs:180, not overridden by FutureOption.cs)
         physical = option.symbol.security_type in (api.SecurityType.OPTION, api.SecurityType.FUTURE_OPTION)
         if in_the_money and physical:
-            delivered = rules.exercise_quantity(is_call, order_quantity, int(option.standin_multiplier))
+            future_option = option.symbol.security_type == api.SecurityType.FUTURE_OPTION
+            unit = 1 if future_option else int(option.standin_multiplier)
+            delivered = rules.exercise_quantity(is_call, order_quantity, unit)
             self._book(underlying, delivered, strike, 0.0)
             deliver_ticket = api.OrderTicket(self, order_id, underlying.symbol, delivered, "exercise",
                                              api.OrderStatus.SUBMITTED)

@@ -7,6 +7,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from tests.lean_standin.market_hours import is_date_open, market_close
 
@@ -44,16 +45,17 @@ def combo_limit_fill(group_quantity: int, limit: float, legs: list[ComboLeg]) ->
     that Low or High, so the net fill differs from the limit.
     """
     buy_group = group_quantity > 0
-    total = 0.0
+    total = Decimal(0)  # LEAN sums in System.Decimal: 0.10 - 0.42 + 0.07 - 0.35 is exactly -0.60
     prices = []
     for leg in legs:
         leg_buys = leg.ratio * group_quantity > 0
         bar = leg.ask if leg_buys else leg.bid
         price = bar.low if buy_group else bar.high
-        ratio = leg.ratio / 100 if leg.equity else leg.ratio
-        total += price * ratio
+        ratio = Decimal(leg.ratio) / 100 if leg.equity else Decimal(leg.ratio)
+        total += Decimal(repr(price)) * ratio
         prices.append(price)
-    fills = total < limit if buy_group else total > limit
+    limit_value = Decimal(repr(limit))
+    fills = total < limit_value if buy_group else total > limit_value
     return prices if fills else None
 
 
@@ -124,13 +126,16 @@ def expiration_reference_date(local_time: datetime) -> date:
 def auto_exercised(is_call: bool, strike: float, underlying_price: float) -> bool:
     """`Lean:Common/Securities/Option/Option.cs:329-332`: exercised at expiry when the intrinsic
     value is at least 0.01."""
-    intrinsic = underlying_price - strike if is_call else strike - underlying_price
-    return intrinsic >= 0.01
+    spot, k = Decimal(repr(underlying_price)), Decimal(repr(strike))
+    intrinsic = spot - k if is_call else k - spot
+    return intrinsic >= Decimal("0.01")
 
 
 def exercise_quantity(is_call: bool, exercise_order_quantity: int, unit_of_trade: int) -> int:
     """The underlying delivered by an exercise order of `exercise_order_quantity` contracts
-    (= minus the holding): `Lean:Common/Securities/Option/Option.cs:312-324`."""
+    (= minus the holding): `Lean:Common/Securities/Option/Option.cs:312-324`. The unit of trade is
+    the contract multiplier (100 for SPY), but 1 for futures options: one future per contract
+    (`Lean:Common/Securities/SecurityService.cs:192-198`)."""
     return (-1 if is_call else 1) * exercise_order_quantity * unit_of_trade
 
 
