@@ -51,6 +51,7 @@ class Group:
     limit: float
     placed: datetime  # algorithm time of submission
     combo: bool
+    time_in_force: Any  # the default order properties' value, cloned at submission (QCAlgorithm.Trading.cs:476-477,974)
 
     @property
     def open(self) -> bool:
@@ -431,7 +432,7 @@ class Engine:
             if problem is not None:
                 return [self._invalid(leg.symbol, leg.quantity * quantity, tag, problem)]
         tickets = [self._new_ticket(leg.symbol, leg.quantity * quantity, tag) for leg in legs]
-        self._submit(Group(tickets, ratios, quantity, limit_price, self.time, True))
+        self._submit(Group(tickets, ratios, quantity, limit_price, self.time, True, self.order_properties.time_in_force))
         return tickets
 
     def limit_order(self, symbol: api.Symbol, quantity: int, limit_price: float, tag: str) -> api.OrderTicket:
@@ -440,7 +441,8 @@ class Engine:
         if problem is not None:
             return self._invalid(symbol, quantity, tag, problem)
         ticket = self._new_ticket(symbol, quantity, tag)
-        self._submit(Group([ticket], [1 if quantity > 0 else -1], quantity, limit_price, self.time, False))
+        self._submit(Group([ticket], [1 if quantity > 0 else -1], quantity, limit_price, self.time, False,
+                           self.order_properties.time_in_force))
         return ticket
 
     def _invalid(self, symbol: api.Symbol, quantity: int, tag: str, problem: str) -> api.OrderTicket:
@@ -496,8 +498,7 @@ class Engine:
         for group in [g for g in self.groups if g.open]:
             if group.placed == self.time:
                 continue  # filled from the next bar only (`BacktestingBrokerage.cs:265-270`)
-            if self.order_properties.time_in_force == api.TimeInForce.DAY and \
-                    rules.day_order_expired(group.placed.date(), self.time):
+            if group.time_in_force == api.TimeInForce.DAY and rules.day_order_expired(group.placed.date(), self.time):
                 for ticket in group.tickets:
                     if ticket.status not in FINAL:
                         self._emit(self._event(ticket, api.OrderStatus.CANCELED, message="The order has expired."))
