@@ -92,6 +92,9 @@ class QCAlgorithm:
     def add_future_option(self, symbol: api.Symbol, option_filter: Any = None) -> None:
         self.standin_engine.add_future_option(symbol, option_filter)
 
+    def is_market_open(self, symbol: api.Symbol) -> bool:
+        return self.standin_engine.securities[symbol].exchange.exchange_open
+
     # orders
     def combo_limit_order(self, legs: list[api.Leg], quantity: int, limit_price: float, asynchronous: bool = False,
                           tag: str = "", order_properties: Any = None) -> list[api.OrderTicket]:

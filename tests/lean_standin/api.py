@@ -7,7 +7,7 @@ the stubs by test_names_match_stubs.py.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
@@ -378,6 +378,16 @@ class SecurityExchangeHours:
     def is_date_open(self, local_date_time: datetime, extended_market_hours: bool = False) -> bool:
         return is_date_open(local_date_time.date())
 
+    def is_open(self, local_date_time: datetime, extended_market_hours: bool = False) -> bool:
+        """Inside the regular "market" segment (exchange time)."""
+        day = local_date_time.date()
+        if not is_date_open(day):
+            return False
+        entry = self._entry
+        opening = datetime.combine(day, entry.market_open)
+        closing = datetime.combine(day, entry.market_close) - (datetime.combine(day, time(16, 0)) - market_close(day))
+        return opening <= local_date_time < closing
+
     def get_next_trading_day(self, date: datetime) -> datetime:
         day = date.date() + timedelta(days=1)
         while not is_date_open(day):
@@ -386,9 +396,17 @@ class SecurityExchangeHours:
 
 
 class SecurityExchange:
-    def __init__(self, entry: MarketHoursEntry) -> None:
+    def __init__(self, entry: MarketHoursEntry, local_time: Callable[[], datetime]) -> None:
         self.hours = SecurityExchangeHours(entry)
         self.time_zone = self.hours.time_zone
+        self._local_time = local_time
+
+    def date_is_open(self, date_to_check: datetime) -> bool:
+        return is_date_open(date_to_check.date())
+
+    @property
+    def exchange_open(self) -> bool:
+        return self.hours.is_open(self._local_time())
 
 
 class SecurityHolding:
@@ -425,7 +443,7 @@ class SecurityHolding:
 class Security:
     def __init__(self, symbol: Symbol, entry: MarketHoursEntry, engine: Engine, multiplier: float = 1.0) -> None:
         self.symbol = symbol
-        self.exchange = SecurityExchange(entry)
+        self.exchange = SecurityExchange(entry, lambda: engine.local_time(entry))
         self.standin_entry = entry
         self.standin_multiplier = multiplier
         self._engine = engine
