@@ -177,7 +177,6 @@ EXPORTED: dict[str, tuple[Any, str]] = {
     "SecurityExchange": (api.SecurityExchange, "QuantConnect.Securities.SecurityExchange"),
     "SecurityExchangeHours": (api.SecurityExchangeHours, "QuantConnect.Securities.SecurityExchangeHours"),
     "Equity": (api.Equity, "QuantConnect.Securities.Equity.Equity"),
-    "Index": (api.Index, "QuantConnect.Securities.Index.Index"),
     "Option": (api.Option, "QuantConnect.Securities.Option.Option"),
     "IndexOption": (api.IndexOption, "QuantConnect.Securities.IndexOption.IndexOption"),
     "Future": (api.Future, "QuantConnect.Securities.Future.Future"),

@@ -295,7 +295,7 @@ class ModelBatch:
 
 class OptionChain:
     def __init__(self, canonical: Symbol, underlying: BaseData | None, contracts: list[OptionContract]) -> None:
-        self.symbol = canonical
+        self.standin_canonical = canonical
         self.underlying = underlying
         self._contracts = contracts
 
@@ -737,10 +737,10 @@ class TimeRules:
 
 class ScheduledEvent:
     def __init__(self, date_rule: DateRule, time_rule: TimeRule, callback: Callable[[], None]) -> None:
-        self.date_rule, self.time_rule, self.callback = date_rule, time_rule, callback
+        self._date_rule, self._time_rule, self.standin_callback = date_rule, time_rule, callback
 
     def standin_times(self, day: date) -> list[datetime]:
-        return self.time_rule.standin_times(day) if self.date_rule.standin_accepts(day) else []
+        return self._time_rule.standin_times(day) if self._date_rule.standin_accepts(day) else []
 
 
 class ScheduleManager:

@@ -237,7 +237,7 @@ class Engine:
     def _fire(self, events: list[tuple[datetime, int, api.ScheduledEvent]]) -> None:
         for moment, _, event in events:
             self.time = moment
-            event.callback()
+            event.standin_callback()
 
     def _warm_up(self, first: date, until: date) -> None:
         """LEAN's warm-up at daily resolution: one slice per daily bar at its end time, scheduled
@@ -752,7 +752,7 @@ class LazyChain(api.OptionChain):
             rate = engine.rate_of(engine.time.date())
             q = engine.options.dividend_yield if engine.options is not None else 0.0
             batches: dict[date, api.ModelBatch] = {}
-            for symbol, spec in engine._contracts[self.symbol].items():
+            for symbol, spec in engine._contracts[self.standin_canonical].items():
                 batch = batches.get(spec[0]) or batches.setdefault(spec[0], api.ModelBatch(engine.time, spec[0], rate, q))
                 self._contracts.append(api.OptionContract(symbol, _quote_source(engine, symbol), self.underlying, batch))
             self._built = True
@@ -762,7 +762,7 @@ class LazyChain(api.OptionChain):
         return iter(self._build())
 
     def __len__(self) -> int:
-        return len(self._engine._contracts[self.symbol])
+        return len(self._engine._contracts[self.standin_canonical])
 
 
 def _quote_source(engine: Engine, symbol: api.Symbol) -> Callable[[], api.QuoteBar | None]:
