@@ -568,6 +568,8 @@ class OrderEvent:
                 f"@{self.fill_price:g})")
 
 
+
+
 class OrderResponse:
     def __init__(self, order_id: int, is_success: bool, error_message: str = "") -> None:
         self.order_id, self.is_success, self.error_message = order_id, is_success, error_message
@@ -575,7 +577,12 @@ class OrderResponse:
 
 
 class SubmitOrderRequest:
-    """An order request LEAN proposes (margin calls)."""
+    """An order request: the one behind a ticket (with LEAN's response to it), or one LEAN
+    proposes itself (margin calls)."""
+
+    def __init__(self, order_id: int = 0, tag: str = "", response: OrderResponse | None = None) -> None:
+        self.order_id, self.tag = order_id, tag
+        self.response = response or OrderResponse(order_id, True)
 
 
 class UpdateOrderFields:
@@ -609,6 +616,15 @@ class OrderTicket:
         self.quantity_filled = 0
         self.average_fill_price = 0.0
         self.standin_error = error
+        self.time = engine.utc_time
+        self.submit_request = SubmitOrderRequest(order_id, tag, OrderResponse(order_id, not error, error))
+
+    def get_most_recent_order_response(self) -> OrderResponse:
+        return self.submit_request.response
+
+    @property
+    def order_closed(self) -> bool:
+        return self.status in (OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.INVALID)
 
     def update(self, fields: UpdateOrderFields) -> OrderResponse:
         return self._engine.update_order(self, fields)

@@ -125,6 +125,7 @@ def test_an_order_refused_by_the_pre_order_checks_is_one_invalid_ticket_without_
     ticket = probe.tickets[0]
     assert (ticket.order_id, ticket.status) == (api.INVALID_ORDER_ID, api.OrderStatus.INVALID)
     assert "SecurityPriceZero" in ticket.standin_error
+    assert ticket.order_closed and ticket.get_most_recent_order_response().is_error
     assert [r for r in probe.record if r[0] == "event"] == []
     assert engine.counts.invalid == 1 and engine.groups == []
 
