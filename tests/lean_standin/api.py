@@ -14,6 +14,21 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from greeks.pricing import bsm_greeks, implied_volatility
+
+# LEAN's enum values and plain value classes, shared with the adapter fakes (re-exported here)
+from tests.lean_adapter.fakes import (  # noqa: F401
+    AccountType,
+    CashAmount,
+    DayOfWeek,
+    Greeks,
+    Leg,
+    OptionRight,
+    OrderFee,
+    OrderStatus,
+    Resolution,
+    SecurityType,
+    UpdateOrderFields,
+)
 from tests.lean_standin import rules
 from tests.lean_standin.market_hours import MarketHoursEntry, is_date_open, market_close
 
@@ -22,10 +37,6 @@ if TYPE_CHECKING:
 
 
 # --- enums (values as in the stubs) ------------------------------------------------------------
-
-class Resolution(IntEnum):
-    TICK, SECOND, MINUTE, HOUR, DAILY = range(5)
-
 
 class DataNormalizationMode(IntEnum):
     RAW, ADJUSTED, SPLIT_ADJUSTED, TOTAL_RETURN, FORWARD_PANAMA_CANAL, BACKWARDS_PANAMA_CANAL = range(6)
@@ -40,29 +51,8 @@ class BrokerageName(IntEnum):
     TASTYTRADE = 37
 
 
-class AccountType(IntEnum):
-    MARGIN, CASH = range(2)
-
-
-class OrderStatus(IntEnum):
-    NEW, SUBMITTED, PARTIALLY_FILLED, FILLED = range(4)
-    CANCELED, NONE, INVALID, CANCEL_PENDING, UPDATE_SUBMITTED = range(5, 10)
-
-
 class OrderDirection(IntEnum):
     BUY, SELL, HOLD = range(3)
-
-
-class OptionRight(IntEnum):
-    CALL, PUT = range(2)
-
-
-class SecurityType(IntEnum):
-    BASE, EQUITY, OPTION, COMMODITY, FOREX, FUTURE, CFD, CRYPTO, FUTURE_OPTION, INDEX, INDEX_OPTION = range(11)
-
-
-class DayOfWeek(IntEnum):
-    SUNDAY, MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY = range(7)
 
 
 class TimeZones:
@@ -204,12 +194,6 @@ class QuoteBars(DataDictionary):
 
 class OptionChains(DataDictionary):
     pass
-
-
-class Greeks:
-    def __init__(self, delta: float = 0.0, gamma: float = 0.0, vega: float = 0.0, theta: float = 0.0,
-                 rho: float = 0.0) -> None:
-        self.delta, self.gamma, self.vega, self.theta, self.rho = delta, gamma, vega, theta, rho
 
 
 class OptionContract:
@@ -544,16 +528,6 @@ class SecurityPortfolioManager:
 
 # --- orders ----------------------------------------------------------------------------------
 
-class CashAmount:
-    def __init__(self, amount: float, currency: str = "USD") -> None:
-        self.amount, self.currency = amount, currency
-
-
-class OrderFee:
-    def __init__(self, value: CashAmount) -> None:
-        self.value = value
-
-
 class OrderEvent:
     def __init__(self, order_id: int, symbol: Symbol, utc_time: datetime, status: OrderStatus,
                  direction: OrderDirection, fill_price: float, fill_quantity: float, order_fee: OrderFee,
@@ -583,22 +557,6 @@ class SubmitOrderRequest:
     def __init__(self, order_id: int = 0, tag: str = "", response: OrderResponse | None = None) -> None:
         self.order_id, self.tag = order_id, tag
         self.response = response or OrderResponse(order_id, True)
-
-
-class UpdateOrderFields:
-    def __init__(self) -> None:
-        self.limit_price: float | None = None
-        self.quantity: float | None = None
-        self.tag: str | None = None
-
-
-class Leg:
-    def __init__(self, symbol: Symbol, quantity: int, order_price: float | None) -> None:
-        self.symbol, self.quantity, self.order_price = symbol, quantity, order_price
-
-    @staticmethod
-    def create(symbol: Symbol, quantity: int, limit_price: float | None = None) -> Leg:
-        return Leg(symbol, quantity, limit_price)
 
 
 INVALID_ORDER_ID = -10  # OrderResponseErrorCode.UnableToFindOrder, the id of a ticket refused before submission

@@ -12,8 +12,8 @@ How each file is made:
   open = the previous minute's level, close = this minute's; times written in the VIX's data zone,
   America/Chicago (`Index-usa-VIX`, market-hours database line 99090), as LEAN's own files are;
 * `equity/usa/daily/spy.zip` and `index/usa/daily/vix.zip`: the real daily bars (raw SPY;
-  CBOE's VIX on NYSE sessions only) up to the day before the first replay session, for the
-  warm-up and `history`.
+  CBOE's VIX on NYSE sessions only) up to the last replay session, for the warm-up and
+  `history` (a bar is visible once it has ended).
 Option chains are not files: they are modelled minute by minute (see `option_data.py`).
 """
 from __future__ import annotations
@@ -53,14 +53,12 @@ def _daily(data: Path, name: str, last: date, sessions_only: bool) -> pd.DataFra
 def build(data: Path, out: Path, days: list[date]) -> Path:
     """Write the replay's files for `days` (NYSE sessions) under `out`; returns `out`."""
     minutes = _spy_minutes(data, days)
-    first = min(days)
-    spy_daily = _daily(data, "SPY.csv", first - timedelta(days=1), False)
+    spy_daily = _daily(data, "SPY.csv", max(days), False)
     vix_all = _daily(data, "VIX_cboe.csv", max(days), True)
     write_daily(out, "equity", "SPY", [(r.date.date(), r.open, r.high, r.low, r.close, r.volume)
                                        for r in spy_daily.itertuples()])
-    vix_daily = vix_all[vix_all["date"].dt.date < first]
     write_daily(out, "index", "VIX", [(r.date.date(), r.open, r.high, r.low, r.close, 0)
-                                      for r in vix_daily.itertuples()])
+                                      for r in vix_all.itertuples()])
     chicago = ZoneInfo(entry_for("Index", "usa", "VIX").data_time_zone)
     for day in days:
         bars = minutes[day]

@@ -333,15 +333,6 @@ class Engine:
             self._step(moment)
         self._fire(self._events_between(self.time, end_of_day - timedelta(microseconds=1)))
         self.time = end_of_day - timedelta(microseconds=1)
-        # the day's daily bars become history (LEAN's daily files are read the same way)
-        for symbol, rows in self._minute.items():
-            if rows:
-                ordered = [rows[t] for t in sorted(rows)]
-                bar = TradeBarRow(datetime.combine(day, time(0)), datetime.combine(day + timedelta(days=1), time(0)),
-                                  ordered[0].open, max(r.high for r in ordered), min(r.low for r in ordered),
-                                  ordered[-1].close, sum(r.volume for r in ordered))
-                if not any(r.time.date() == day for r in self._daily[symbol]):
-                    self._daily[symbol].append(bar)
 
     def _step(self, moment: datetime) -> None:
         self.time = moment
