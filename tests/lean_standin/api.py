@@ -24,9 +24,11 @@ from tests.lean_adapter.fakes import (  # noqa: F401
     Leg,
     OptionRight,
     OrderFee,
+    OrderProperties,
     OrderStatus,
     Resolution,
     SecurityType,
+    TimeInForce,
     UpdateOrderFields,
 )
 from tests.lean_standin import rules
@@ -59,16 +61,6 @@ class TimeZones:
     NEW_YORK = "America/New_York"
     CHICAGO = "America/Chicago"
     UTC = "UTC"
-
-
-class TimeInForce:
-    DAY = "Day"
-    GOOD_TIL_CANCELED = "GoodTilCanceled"
-
-
-class OrderProperties:
-    def __init__(self) -> None:
-        self.time_in_force: Any = TimeInForce.GOOD_TIL_CANCELED
 
 
 # --- symbols ---------------------------------------------------------------------------------
