@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from offline.intraday_path import vix_path
+from offline.intraday_path import session_minutes, vix_path
 from tests.lean_standin.lean_files import write_daily, write_minute
 from tests.lean_standin.market_hours import entry_for
 
@@ -78,12 +78,14 @@ def build(data: Path, out: Path, days: list[date]) -> Path:
 
 
 def _session_closes(bars: pd.DataFrame, day: date) -> np.ndarray:
-    """SPY's close for every session minute (a minute without a bar carries the last close)."""
+    """SPY's close for every session minute 09:30 .. close - 1 minute (a minute without a bar
+    carries the last close; a closing print stamped at the close itself is left out)."""
     opening = pd.Timestamp(datetime.combine(day, datetime.min.time()) + timedelta(hours=9, minutes=30))
     index = ((bars["ts_et"] - opening).dt.total_seconds() // 60).astype(int).to_numpy()
-    count = int(index.max()) + 1
+    count = session_minutes(day)
+    inside = index < count
     closes = np.full(count, np.nan)
-    closes[index] = bars["close"].to_numpy()
+    closes[index[inside]] = bars["close"].to_numpy()[inside]
     if np.isnan(closes[0]):
         closes[0] = float(bars["open"].iloc[0])
     filled = np.maximum.accumulate(np.where(np.isnan(closes), 0, np.arange(count)))

@@ -266,8 +266,12 @@ class Engine:
         return exchange_to_zone(exchange_time, self.securities[symbol].standin_entry, ALGORITHM_ZONE)
 
     def _load_minutes(self, day: date) -> None:
+        """The day's minute bars that fall in the regular market segment: without extended
+        hours LEAN drops the others (`Lean:Engine/DataFeeds/Enumerators/SubscriptionFilterEnumerator.cs:143`)."""
         for symbol, (kind, ticker, entry) in self._minute_kind.items():
-            rows = read_minute(self.data_root, kind, ticker, day, entry)
+            hours = self.securities[symbol].exchange.hours
+            rows = [r for r in read_minute(self.data_root, kind, ticker, day, entry)
+                    if hours.is_open(r.time) and hours.is_open(r.end_time - timedelta(microseconds=1))]
             self._minute[symbol] = {self._algo_time(symbol, r.end_time): r for r in rows}
 
     def _select_universes(self, day: date) -> None:
@@ -279,10 +283,10 @@ class Engine:
         for canonical, option in self._chains.items():
             if option.standin_filter is None or self.options is None or canonical.id.symbol != self.options.root:
                 continue  # no data for this root in the replay
-            underlying = self.securities[canonical.underlying]
+            # the universe file of the previous trading day: its underlying row is that day's close
+            spot = self._previous_close(canonical.underlying)
             vix = self._previous_close(self._by_value("VIX"))
-            spot = float(underlying.price)
-            if not (spot > 0 and vix):
+            if spot is None or vix is None:
                 continue
             listed = self.options.listing(day, spot, vix)
             rows = {}
@@ -292,8 +296,7 @@ class Engine:
                 rows[symbol] = (expiry, strike, is_call)
             local = exchange_to_zone(moment, ENTRIES["Equity-usa-[*]"], option.standin_entry.exchange_time_zone)
             universe = api.OptionFilterUniverse([api.OptionUniverse(s, local, local, 0.0) for s in rows],
-                                                underlying.get_last_data() or api.BaseData(underlying.symbol, local,
-                                                                                           local, spot), local)
+                                                api.BaseData(canonical.underlying, local, local, spot), local)
             chosen = set(option.standin_filter(universe).standin_symbols())
             held = {s for s, sec in self.securities.items() if sec.holdings.quantity != 0}
             keep = {s: rows[s] for s in chosen if s in rows}

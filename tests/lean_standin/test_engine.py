@@ -212,3 +212,46 @@ def test_implied_volatility_and_greeks_are_lazy_and_zero_without_prices() -> Non
     assert batch.evaluations == 1
     no_underlying = api.OptionContract(priced.symbol, lambda: quote, None, api.ModelBatch(now, expiry, 0.05, 0.013))
     assert (no_underlying.implied_volatility, no_underlying.greeks.delta) == (0.0, 0.0)
+
+
+class ChainProbe(QCAlgorithm):
+    """Subscribes SPY options with a 0-0 DTE filter and records the selection and the chain."""
+
+    def initialize(self) -> None:
+        self.set_start_date(date(2024, 8, 5))
+        self.set_end_date(date(2024, 8, 5))
+        self.set_cash(100_000)
+        self.spy = self.add_equity("SPY").symbol
+        self.add_index("VIX")
+        option = self.add_option(self.spy)
+        option.set_filter(self.select)
+        self.selections: list[datetime] = []
+        self.chain_expiries: set[date] = set()
+        self.deltas: list[float] = []
+        self.schedule.on(self.date_rules.every_day(self.spy), self.time_rules.at(10, 0), self.read_chain)
+
+    def select(self, universe: api.OptionFilterUniverse) -> api.OptionFilterUniverse:
+        self.selections.append(universe.local_time)
+        return universe.expiration(0, 0)
+
+    def read_chain(self) -> None:
+        for chain in self.current_slice.option_chains.values():
+            for contract in chain:
+                self.chain_expiries.add(contract.expiry.date())
+                if contract.right == api.OptionRight.PUT and 0 < contract.bid_price:
+                    self.deltas.append(contract.greeks.delta)
+
+
+def test_mondays_universe_is_selected_on_saturday_and_keeps_the_monday_expiry(shared_data: Path,
+                                                                              tmp_path: Path) -> None:
+    from tests.lean_standin import data_gen
+    from tests.lean_standin.option_data import ModelledOptions
+
+    monday = date(2024, 8, 5)
+    data_gen.build(shared_data, tmp_path, [monday])
+    engine = Engine(tmp_path, ModelledOptions(lambda day: 0.05), {})
+    probe = ChainProbe()
+    engine.run(probe, [monday])
+    assert probe.selections == [datetime(2024, 8, 3)]  # Saturday 00:00, the end of Friday's file
+    assert probe.chain_expiries == {monday}  # expiration(0, 0) counts from Monday, not Saturday
+    assert probe.deltas and all(-1.0 < d < 0.0 for d in probe.deltas)
