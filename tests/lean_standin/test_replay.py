@@ -47,4 +47,6 @@ def test_replay_trades(replay: tuple[dict[str, int], str]) -> None:
     assert counts["sessions"] == SESSIONS and counts["errors"] == 0, output[-2000:]
     assert counts["readings"] == counts["fresh"] == SESSIONS * MINUTES_PER_SESSION
     assert counts["chains"] > 0 and counts["orders"] > 0 and counts["fills"] > 0
-    assert "summary:" in output
+    assert "summary:" in output  # on_end_of_algorithm ran
+    stored = re.search(r"object store keys: (\d+)", output)
+    assert stored is not None and int(stored.group(1)) >= 1  # the core's state was saved
