@@ -34,13 +34,13 @@ ENTRIES = {
     "Option-usa-[*]": MarketHoursEntry("Option-usa-[*]", 79777, "America/New_York", "America/New_York",
                                        time(9, 30), time(16, 0)),
     "Index-usa-[*]": MarketHoursEntry("Index-usa-[*]", 98222, "America/Chicago", "America/Chicago",
-                                      time(8, 30), time(15, 15)),
+                                      time(8, 30), time(15, 20)),
     "Index-usa-VIX": MarketHoursEntry("Index-usa-VIX", 99090, "America/Chicago", "America/Chicago",
                                       time(8, 30), time(15, 15)),
     "Index-usa-SPX": MarketHoursEntry("Index-usa-SPX", 99226, "America/Chicago", "America/Chicago",
                                       time(8, 30), time(15, 15)),
     "IndexOption-usa-[*]": MarketHoursEntry("IndexOption-usa-[*]", 103768, "America/New_York", "America/Chicago",
-                                            time(8, 30), time(15, 15)),
+                                            time(8, 30), time(15, 20)),
     "Future-cme-ES": MarketHoursEntry("Future-cme-ES", 67967, "UTC", "America/New_York", time(9, 30), time(17, 0)),
 }
 
