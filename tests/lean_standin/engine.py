@@ -540,6 +540,9 @@ class Engine:
         elif holding.quantity == 0 or (holding.quantity > 0) == (quantity > 0):
             holding.average_price = (holding.average_price * holding.quantity + price * quantity) / new
         holding.quantity = new
+        if security.symbol.security_type == api.SecurityType.FUTURE:
+            self.cash -= fee  # a future moves no notional: only margin and, later, its P&L
+            return
         self.cash -= quantity * price * security.standin_multiplier + fee
 
     # --- expiry ----------------------------------------------------------------------------------

@@ -255,3 +255,22 @@ def test_mondays_universe_is_selected_on_saturday_and_keeps_the_monday_expiry(sh
     assert probe.selections == [datetime(2024, 8, 3)]  # Saturday 00:00, the end of Friday's file
     assert probe.chain_expiries == {monday}  # expiration(0, 0) counts from Monday, not Saturday
     assert probe.deltas and all(-1.0 < d < 0.0 for d in probe.deltas)
+
+
+def test_an_exercised_long_futures_put_delivers_one_short_future_per_contract(tmp_path: Path) -> None:
+    engine, probe = _run(tmp_path, {})
+    expiry = date(2024, 9, 20)
+    future_id = api.SecurityIdentifier("ES", api.SecurityType.FUTURE, "cme", datetime.combine(expiry, time()))
+    future = engine.add(api.Future(api.Symbol("ES 240920", future_id), ENTRIES["Future-cme-ES"], engine, 50.0))
+    future.standin_update(api.TradeBar(future.symbol, datetime(2024, 8, 9, 15, 59), datetime(2024, 8, 9, 16, 0),
+                                       5300.0, 5300.0, 5300.0, 5300.0))
+    option_id = api.SecurityIdentifier("ES", api.SecurityType.FUTURE_OPTION, "cme", datetime.combine(DAY, time()),
+                                       5400.0, api.OptionRight.PUT)
+    symbol = api.Symbol("ES 240809P05400000", option_id, future.symbol)
+    option = engine.add(ContractSecurity(symbol, ENTRIES["Future-cme-ES"], engine, (DAY, 5400.0, False), symbol))
+    option.holdings.quantity = 2
+    probe.record.clear()
+    engine.exercise_at_expiry(option)
+    assert [(r[0], r[3], r[5], r[6]) for r in probe.record] == [("event", symbol.value, -2, 0.0),
+                                                                ("event", "ES 240920", -2, 5400.0)]
+    assert future.holdings.quantity == -2 and option.holdings.quantity == 0
