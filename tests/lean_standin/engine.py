@@ -65,7 +65,6 @@ class Counts:
     invalid: int = 0  # orders refused by the pre-order checks
     fills: int = 0  # fill events (one per leg)
     cancels: int = 0
-    model_evaluations: int = 0
 
 
 @dataclass

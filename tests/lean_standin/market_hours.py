@@ -15,8 +15,6 @@ from zoneinfo import ZoneInfo
 
 from helpers.exchange_calendar import is_nyse_session, session_open_close
 
-MHDB = "Lean:Data/market-hours/market-hours-database.json"
-
 
 @dataclass(frozen=True)
 class MarketHoursEntry:

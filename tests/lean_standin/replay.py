@@ -54,6 +54,7 @@ class ReplayResult:
     chains: int
     orders: int
     refused: int
+    cancels: int
     fills: int
     leg_fills: int
     errors: int
@@ -118,6 +119,7 @@ def run_replay(data: Path, work: Path, days: list[date] = REPLAY_DAYS) -> Replay
     filled = sum(1 for g in engine.groups if all(t.quantity_filled == t.quantity for t in g.tickets))
     errors = (algorithm._journal.count_by("error") if hasattr(algorithm, "_journal") else 0) + (stopped is not None)
     return ReplayResult(sessions, fresh, readings, engine.counts.chains, engine.counts.orders, engine.counts.invalid,
+                        engine.counts.cancels,
                         filled, engine.counts.fills, errors, engine.logs, engine.store.keys,
                         wall.perf_counter() - started, stopped)
 
@@ -138,7 +140,7 @@ def main_cli(argv: list[str] | None = None) -> int:
             print(line)
     if result.stopped is not None:
         print(f"the algorithm stopped: {result.stopped}")
-    print(f"orders refused before submission: {result.refused}; leg fills: {result.leg_fills}; "
+    print(f"orders refused before submission: {result.refused}; cancelled: {result.cancels}; leg fills: {result.leg_fills}; "
           f"object store keys: {len(result.store_keys)}; option prices MODELLED; {result.seconds:.1f} s")
     print(result.line())
     return 0

@@ -3,7 +3,6 @@ line it follows; QuantConnect/Lean at 24863901). `Lean:` is a path in that repos
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -138,6 +137,3 @@ def exercise_quantity(is_call: bool, exercise_order_quantity: int, unit_of_trade
     (`Lean:Common/Securities/SecurityService.cs:192-198`)."""
     return (-1 if is_call else 1) * exercise_order_quantity * unit_of_trade
 
-
-def finite_positive(value: float) -> bool:
-    return math.isfinite(value) and value > 0
