@@ -39,7 +39,6 @@ from helpers.exchange_calendar import add_sessions
 from reporting.journal import Journal
 from risk.account_phases import PhaseTracker, phase_rule
 from risk.breakers import BreakerState
-from risk.correlation_groups import group_headroom
 from risk.risk_gate import RiskGate
 from strategies.base import DecisionContext, Proposal, Strategy, close_intent
 
@@ -72,6 +71,7 @@ class TradingSystem:
         self.statistics = {key: TradeStatistics() for key in self.strategies}
         self.book = PositionBook(journal, store, self.key_prefix)
         self.orders: dict[str, WorkingOrder] = {}
+        self.timed_out_entries: set[str] = set()  # opening orders cancelled for their time-out
         self.sequence = 0
         self.last_management: datetime | None = None
         self.skips_journaled: dict[str, str] = {}
@@ -202,6 +202,8 @@ class TradingSystem:
                 continue
             if timed_out(order, now):
                 order.cancel_requested = True
+                if order.intent.purpose == Purpose.OPEN:
+                    self.timed_out_entries.add(order.order_id)
                 self.journal.record(now, "order", "order not filled in time; cancelling",
                                     strategy=order.intent.strategy, order_id=order.order_id, limit=order.limit_price)
                 self.broker.cancel(order.order_id)
@@ -392,9 +394,6 @@ class TradingSystem:
         risk = self.config.risk
         kelly = None if proposal.kelly is None else stats.kelly_inputs(proposal.kelly, risk.kelly_min_trades)
         contract_cap = risk.phase1_max_contracts if account.phase == 1 else risk.max_contracts
-        expiries = {leg.contract.expiry for leg in intent.legs if leg.contract.expiry is not None}
-        groups = group_headroom(intent.roots, expiries, account.open_positions, account.phase, risk,
-                                exclude_position_id=intent.position_id)
         spike = intent.strategy == SPIKE_STRATEGY
         return size_position(
             net_liquidation=account.net_liquidation, max_loss_per_unit=intent.max_loss_per_unit,
@@ -403,7 +402,6 @@ class TradingSystem:
             phase_buying_power=phase_rule(account.phase).max_buying_power,
             regime_buying_power=self.vix.max_buying_power(spike), reserve=risk.buying_power_reserve,
             kelly=kelly, kelly_fraction=risk.kelly_fraction, contract_cap=min(contract_cap, intent.quantity),
-            group_headroom=groups.headroom if intent.position_id is None else contract_cap,
             regime_multiplier=self.vix.size_multiplier(spike), drawdown_multiplier=self.breakers.size_multiplier(),
             deployment_budget=self.vix.spike_budget_remaining if spike else None)
 
@@ -489,10 +487,26 @@ class TradingSystem:
         else:
             outcome = StrategyEvent.REJECTED if event.status == OrderStatus.REJECTED else StrategyEvent.CANCELLED
         self._apply(key, outcome, now, intent.reason)
+        if order.order_id in self.timed_out_entries:
+            self.timed_out_entries.discard(order.order_id)
+            if order.filled_units == 0 and event.status == OrderStatus.CANCELLED:
+                self._retry_entry(key, now)
         if closed and not self.book.has_open(key):
             self._apply(key, StrategyEvent.POSITIONS_CLOSED, now, intent.reason)
         if intent.position_id and order.filled_units > 0:
             self.manage_on_fill(intent.position_id, now)
+
+    def _retry_entry(self, key: str, now: datetime) -> None:
+        """An entry order timed out unfilled: let the strategy ask again in the same entry window (a new
+        proposal, priced from fresh quotes), at most `order_entry_retries` times a day."""
+        retries = self.config.order.entry_retries
+        attempt = self.strategies[key].reopen_entry(now.date().isoformat(), retries)
+        if attempt:
+            self.journal.record(now, "info", f"entry order timed out unfilled: retry {attempt} of {retries} in the "
+                                "window, re-priced from fresh quotes", strategy=key)
+        else:
+            self.journal.record(now, "info", f"entry order timed out unfilled: no retry left ({retries} a day)",
+                                strategy=key)
 
     def _trade_closed(self, position: Position, pnl: float) -> None:
         unit = float(position.notes.get("credit_unit", 0.0)) or abs(position.entry_cash) or 1.0

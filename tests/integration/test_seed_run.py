@@ -7,10 +7,12 @@ and say why in the commit (python -m tests.integration.test_seed_run writes it).
 from __future__ import annotations
 
 import json
+import math
 import sys
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from config.loader import load_config
@@ -65,6 +67,22 @@ def test_the_swept_cash_earns_t_bill_interest_and_the_pnl_sources_add_up(seed):
     assert 1500.0 < seed["cash_yield"] < 2900.0
     total = seed["final_equity"] - seed["initial_cash"]
     assert seed["cash_yield"] + seed["premium_pnl"] == pytest.approx(total, abs=0.02)
+
+
+def test_baselines_the_short_put_with_interest_and_the_cboe_indices(seed, shared_data):
+    baselines = seed["baselines"]
+    # the short put's idle cash earns T-bill interest like the system's (was 8.4% a year without it)
+    assert 0.11 < baselines["spy_short_put_45dte"]["cagr"] < 0.14
+    # the CBOE indices over the run's sessions (2023-01-03..2024-12-31), from CBOE's own levels
+    assert set(baselines) == {"spy_buy_and_hold", "spy_short_put_45dte", "cboe_put", "cboe_bxm", "cboe_cndr",
+                              "cboe_pput"} and seed["baseline_notes"] == {}
+    closes = {"cboe_put": 3055.40, "cboe_bxm": 2111.74, "cboe_cndr": 764.30, "cboe_pput": 1781.80}  # data README
+    for name, last in closes.items():
+        frame = pd.read_csv(shared_data / "daily" / f"{name.upper()}.csv")
+        first = float(frame.loc[frame["date"] == "2023-01-03", "close"].iloc[0])
+        assert baselines[name]["total_return"] == pytest.approx(last / first - 1.0), name
+        for figure in ("cagr", "sharpe", "max_drawdown"):
+            assert math.isfinite(baselines[name][figure]), (name, figure)
 
 
 def test_golden_figures(seed):
