@@ -2,9 +2,11 @@
 process of its own (main.py must import the stand-in's AlgorithmImports, not the adapter tests'
 fakes).
 
-test_replay_trades needs the LEAN-side fixes: on a main.py that reads the VIX bar's Chicago time
-as New York time every reading is stale and nothing is entered, and a minute event at 09:30
-that runs the core before the session-start event stops the run on its first day.
+test_replay_trades needs a LEAN-side fix still missing: the minute event fires at 09:30 (LEAN's
+`TimeRules.Every` starts at midnight, `Lean:Common/Scheduling/TimeRules.cs:396-409`), before the
+session-start event at 09:31, and on the first session the core's minute cycle then raises
+("call on_new_session before any other update"), which stops a backtest. (Before the adapter
+read the VIX bar's end time in its exchange zone, every reading was also stale: 0/1945.)
 """
 from __future__ import annotations
 
@@ -42,7 +44,7 @@ def test_replay_counts_are_consistent(replay: tuple[dict[str, int], str]) -> Non
 
 
 def test_replay_trades(replay: tuple[dict[str, int], str]) -> None:
-    """Needs the adapter fixes (VIX time zone) and a minute cycle that waits for the session start."""
+    """Needs a minute cycle that waits for the session start (see the module docstring)."""
     counts, output = replay
     assert counts["sessions"] == SESSIONS and counts["errors"] == 0, output[-2000:]
     assert counts["readings"] == counts["fresh"] == SESSIONS * MINUTES_PER_SESSION
