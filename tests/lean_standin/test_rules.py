@@ -2,7 +2,7 @@
 in rules.py), and the file format and time zones against LEAN's own sample files."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -153,3 +153,14 @@ def test_leans_own_spy_file_reads_in_deci_cents_and_round_trips(shared_data: Pat
                                                                    row["close"], row["volume"])
     write_minute(tmp_path, "equity", "SPY", day, [(b.time, b.open, b.high, b.low, b.close, b.volume) for b in bars])
     assert read_minute(tmp_path, "equity", "SPY", day, entry) == bars
+
+
+def test_a_one_minute_time_rule_fires_at_0930_before_the_session_start_one_minute_after_the_open() -> None:
+    """`Lean:Common/Scheduling/TimeRules.cs:396-409`: Every(interval) yields each day's times from
+    midnight, so a one-minute rule fires at 09:30:00, a minute before AfterMarketOpen(SPY, 1)."""
+    spy = api.Symbol("SPY", api.SecurityIdentifier("SPY", api.SecurityType.EQUITY, "usa"))
+    day = date(2024, 8, 5)
+    minutes = api.TimeRules().every(timedelta(minutes=1)).standin_times(day)
+    assert len(minutes) == 1440 and minutes[0] == datetime(2024, 8, 5) and datetime(2024, 8, 5, 9, 30) in minutes
+    assert api.TimeRules().after_market_open(spy, 1).standin_times(day) == [datetime(2024, 8, 5, 9, 31)]
+    assert api.TimeRules().after_market_close(spy, 1).standin_times(date(2024, 11, 29)) == [datetime(2024, 11, 29, 13, 1)]
