@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 DATA   ?= ../shared/data
 OUT    ?= results
 
-.PHONY: test backtest backtest-real bench bench-greeks lint lean-check report-screenshot
+.PHONY: test backtest backtest-real bench bench-greeks lint lean-check lean-replay report-screenshot
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (the LEAN cloud version); found " + sys.version'
@@ -21,10 +21,15 @@ $(STAMP): requirements.txt pyproject.toml
 lean-check: $(STAMP)
 	$(BIN)/mypy main.py lean_adapter
 
-## make test: lint, type-check the LEAN side, run every test (real-data tests read $(DATA))
+## make lean-replay: main.py day by day through the LEAN stand-in over LEAN-format files built from $(DATA)
+lean-replay: $(STAMP)
+	$(BIN)/python -m tests.lean_standin.replay --data $(DATA)
+
+## make test: lint, type-check the LEAN side, run every test (real-data tests read $(DATA)), the LEAN replay
 test: $(STAMP) lean-check
 	$(BIN)/ruff check .
 	TOMKING_DATA=$(DATA) $(BIN)/python -m pytest -q -n 2 tests
+	$(MAKE) --no-print-directory lean-replay
 
 ## make backtest: the seed configuration on the embedded (synthetic) sample market
 backtest: $(STAMP)
