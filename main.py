@@ -92,6 +92,7 @@ class TomKingFramework(QCAlgorithm):
         self._stale_orders_checked = False
         self._idle_reported: dict[str, date] = {}
         self._regimes: list[str] = []
+        self._session_day: date | None = None  # the day whose session-start event has run
         handlers = Handlers(self._locked(self._on_session_start), self._locked(self._on_minute),
                             self._locked(self._on_session_end), self._locked_window)
         schedule_all(self, self._subscriptions.underlyings["SPY"], config, handlers)
@@ -165,6 +166,7 @@ class TomKingFramework(QCAlgorithm):
         if self.is_warming_up:
             return
         now = self._market.now()
+        self._session_day = now.date()
         self._top_up_daily_bars(now.date())
         self._market.record_session_open()
         self._reconcile_if_due(now)
@@ -177,7 +179,9 @@ class TomKingFramework(QCAlgorithm):
             return
         now = self._market.now()
         self._deliveries.close_all()
-        if not is_nyse_open(now):
+        # LEAN's one-minute rule counts from midnight, so it also fires at 09:30:00, a minute before
+        # the session-start event (after_market_open + 1): the core's day begins with that event.
+        if self._session_day != now.date() or not is_nyse_open(now):
             return
         self._reconcile_if_due(now)
         self._guarded(lambda: self._system.on_minute(now))
