@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from config.constants import Regime, product_spec
 from core.trading_system import TradingSystem
 from core.types import OrderEvent as CoreOrderEvent
-from helpers.exchange_calendar import is_nyse_open, nyse_sessions
+from helpers.exchange_calendar import is_nyse_open, nyse_sessions, session_open_close
 from lean_adapter.broker import LeanBroker
 from lean_adapter.cash_sweep import LeanCashSweep
 from lean_adapter.charts import ChartBook, plot_session, runtime_statistics
@@ -92,7 +92,6 @@ class TomKingFramework(QCAlgorithm):
         self._stale_orders_checked = False
         self._idle_reported: dict[str, date] = {}
         self._regimes: list[str] = []
-        self._session_day: date | None = None  # the day whose session-start event has run
         handlers = Handlers(self._locked(self._on_session_start), self._locked(self._on_minute),
                             self._locked(self._on_session_end), self._locked_window)
         schedule_all(self, self._subscriptions.underlyings["SPY"], config, handlers)
@@ -166,7 +165,6 @@ class TomKingFramework(QCAlgorithm):
         if self.is_warming_up:
             return
         now = self._market.now()
-        self._session_day = now.date()
         self._top_up_daily_bars(now.date())
         self._market.record_session_open()
         self._reconcile_if_due(now)
@@ -179,10 +177,17 @@ class TomKingFramework(QCAlgorithm):
             return
         now = self._market.now()
         self._deliveries.close_all()
-        # LEAN's one-minute rule counts from midnight, so it also fires at 09:30:00, a minute before
-        # the session-start event (after_market_open + 1): the core's day begins with that event.
-        if self._session_day != now.date() or not is_nyse_open(now):
+        if not is_nyse_open(now):
             return
+        if self._system.breakers.session != now.date():
+            # LEAN's one-minute rule counts from midnight, so it fires at the open (09:30:00), a
+            # minute before the session-start event (after_market_open + 1): that tick is skipped.
+            # Later in the day the core's session is not today only after a live start or restart
+            # past 09:31 with no saved state of today (LEAN fires no event whose time has passed):
+            # start the day here first.
+            if now <= session_open_close(now.date())[0]:
+                return
+            self._on_session_start()
         self._reconcile_if_due(now)
         self._guarded(lambda: self._system.on_minute(now))
 
