@@ -10,7 +10,7 @@ DATA   ?= ../shared/data
 OUT    ?= results
 PIP    := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar off
 
-.PHONY: test backtest backtest-real bench bench-greeks lint lean-check report-screenshot
+.PHONY: test backtest backtest-real bench bench-greeks lint lean-check lean-replay report-screenshot
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { \
@@ -20,7 +20,7 @@ $(STAMP): requirements.txt pyproject.toml
 	  exit 1; }
 	@echo "[1/3] creating $(VENV) with $$($(PYTHON) --version)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@echo "[2/3] installing what a backtest needs (requirements.txt: numpy, pandas, scipy, matplotlib; about 200 MB)"
+	@echo "[2/3] installing what a backtest needs (requirements.txt: numpy, pandas, scipy, matplotlib; .venv about 430 MB)"
 	$(PIP) -r requirements.txt
 	@echo "[3/3] installing this project (the tomking command: $(BIN)/tomking)"
 	$(PIP) -q --no-deps -e .
@@ -35,10 +35,15 @@ $(DEV_STAMP): $(STAMP) requirements-dev.txt
 lean-check: $(DEV_STAMP)
 	$(BIN)/mypy main.py lean_adapter
 
-## make test: lint, type-check the LEAN side, run every test (real-data tests read $(DATA))
+## make lean-replay: main.py day by day through the LEAN stand-in over LEAN-format files built from $(DATA)
+lean-replay: $(DEV_STAMP)
+	$(BIN)/python -m tests.lean_standin.replay --data $(DATA)
+
+## make test: lint, type-check the LEAN side, run every test (real-data tests read $(DATA)), the LEAN replay
 test: $(DEV_STAMP) lean-check
 	$(BIN)/ruff check .
 	TOMKING_DATA=$(DATA) $(BIN)/python -m pytest -q -n 2 tests
+	$(MAKE) --no-print-directory lean-replay
 
 ## make backtest: the seed configuration on the embedded (synthetic) sample market
 backtest: $(STAMP)

@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from config.constants import Regime, product_spec
 from core.trading_system import TradingSystem
 from core.types import OrderEvent as CoreOrderEvent
-from helpers.exchange_calendar import is_nyse_open, nyse_sessions
+from helpers.exchange_calendar import is_nyse_open, nyse_sessions, session_open_close
 from lean_adapter.broker import LeanBroker
 from lean_adapter.cash_sweep import LeanCashSweep
 from lean_adapter.charts import ChartBook, plot_session, runtime_statistics
@@ -179,6 +179,15 @@ class TomKingFramework(QCAlgorithm):
         self._deliveries.close_all()
         if not is_nyse_open(now):
             return
+        if self._system.breakers.session != now.date():
+            # LEAN's one-minute rule counts from midnight, so it fires at the open (09:30:00), a
+            # minute before the session-start event (after_market_open + 1): that tick is skipped.
+            # Later in the day the core's session is not today only after a live start or restart
+            # past 09:31 with no saved state of today (LEAN fires no event whose time has passed):
+            # start the day here first.
+            if now <= session_open_close(now.date())[0]:
+                return
+            self._on_session_start()
         self._reconcile_if_due(now)
         self._guarded(lambda: self._system.on_minute(now))
 

@@ -128,6 +128,11 @@ class BreakerState:
     # --- answers ---------------------------------------------------------------------------------
 
     @property
+    def session(self) -> date | None:
+        """The current session's day (None before the first `on_new_session`)."""
+        return self._session
+
+    @property
     def high_water_mark(self) -> float:
         return self._high_water_mark
 

@@ -132,9 +132,10 @@ def test_option_filter_keeps_0dte_112dte_and_leaps_with_5_delta_strikes(shared_d
         by_dte.setdefault((row.symbol.id.date.date() - today.date()).days, []).append(row.symbol.id.strike_price)
     assert set(by_dte) == {0, 1, 5, 45, 112, 200, 400, 700}  # 800 DTE is beyond every window
     assert min(by_dte[0]) >= 0.90 * spot and max(by_dte[0]) <= 1.10 * spot
-    # 112 DTE on SPY serves the IPMCC's LEAP window only (the LT112 trades /MES): its band, 55% of
-    # spot at 730 days, holds the same 5-delta put at 112 days at about 78% (test_adapter_parts)
-    assert 0.76 * spot <= min(by_dte[112]) <= 0.79 * spot
+    # 112 DTE on SPY serves the LT112 (SPY is the last of lt112_products) and the IPMCC's LEAP
+    # window; the LT112's band, 65% of spot at its longest 130 days, holds the same 5-delta put at
+    # 112 days at about 67% (the IPMCC's LEAP band alone would start at about 78%)
+    assert 0.66 * spot <= min(by_dte[112]) <= 0.69 * spot
     # LEAPs: 80-90% puts and 80-delta calls are inside
     assert min(by_dte[400]) <= 0.80 * spot <= 0.90 * spot <= max(by_dte[400])
 
@@ -462,3 +463,28 @@ def test_a_delivered_future_left_unfilled_is_offered_again() -> None:
     desk.close_all()
     assert len(lean.open_groups()) == 1 and len(lean.tickets) == 2
 
+
+
+def test_the_minute_cycle_waits_for_the_session_start_event(shared_data: Path) -> None:
+    """LEAN's one-minute rule counts from midnight (Lean Common/Scheduling/TimeRules.cs:396-409), so
+    it fires at 09:30:00, before the session-start event at open + 1 minute; the core's day begins
+    with that event (the first session after warm-up used to stop with 'call on_new_session before
+    any other update')."""
+    session = Session(shared_data, f.ObjectStore(), FakeAccount())
+    session.warm_up()
+    session.lean.minute(_at("09:30"), data=False)  # no SPY bar has closed yet
+    assert session.algorithm._system.breakers.session is None
+    assert session.kinds("error") == []
+    session.run("09:31", "09:33")
+    assert session.algorithm._system.breakers.session == FRIDAY
+    assert session.kinds("error") == []
+
+
+def test_a_start_after_the_open_with_no_saved_state_begins_the_day_at_its_first_minute(shared_data: Path) -> None:
+    """Live, LEAN fires no event whose time has passed (the session start at 09:31 of a deployment
+    made at 11:00): the first regular-hours minute starts the core's day instead."""
+    session = Session(shared_data, f.ObjectStore(), FakeAccount())
+    session.warm_up()
+    session.run("11:00", "11:02")
+    assert session.algorithm._system.breakers.session == FRIDAY
+    assert session.kinds("error") == []

@@ -1,0 +1,756 @@
+"""LEAN's Python object model as the algorithm sees it (names and values from quantconnect-stubs;
+behaviour from LEAN's source, cited where it matters). The engine behind it is `engine.py`.
+
+Members only the stand-in uses start with `standin_`; every other public name is checked against
+the stubs by test_names_match_stubs.py.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, time, timedelta
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from greeks.pricing import bsm_greeks, implied_volatility
+
+# LEAN's enum values and plain value classes, shared with the adapter fakes (re-exported here)
+from tests.lean_adapter.fakes import (  # noqa: F401
+    AccountType,
+    CashAmount,
+    DayOfWeek,
+    Greeks,
+    Leg,
+    OptionRight,
+    OrderFee,
+    OrderProperties,
+    OrderStatus,
+    Resolution,
+    SecurityType,
+    TimeInForce,
+    UpdateOrderFields,
+)
+from tests.lean_standin import rules
+from tests.lean_standin.market_hours import MarketHoursEntry, is_date_open, market_close
+
+if TYPE_CHECKING:
+    from tests.lean_standin.engine import Engine
+
+
+# --- enums (values as in the stubs) ------------------------------------------------------------
+
+class DataNormalizationMode(IntEnum):
+    RAW, ADJUSTED, SPLIT_ADJUSTED, TOTAL_RETURN, FORWARD_PANAMA_CANAL, BACKWARDS_PANAMA_CANAL = range(6)
+
+
+class DataMappingMode(IntEnum):
+    LAST_TRADING_DAY, FIRST_DAY_MONTH, OPEN_INTEREST, OPEN_INTEREST_ANNUAL = range(4)
+
+
+class BrokerageName(IntEnum):
+    DEFAULT = 0
+    TASTYTRADE = 37
+
+
+class OrderDirection(IntEnum):
+    BUY, SELL, HOLD = range(3)
+
+
+class TimeZones:
+    NEW_YORK = "America/New_York"
+    CHICAGO = "America/Chicago"
+    UTC = "UTC"
+
+
+# --- symbols ---------------------------------------------------------------------------------
+
+class SecurityIdentifier:
+    def __init__(self, symbol: str, security_type: SecurityType, market: str, date: datetime | None = None,
+                 strike_price: float = 0.0, option_right: OptionRight = OptionRight.CALL) -> None:
+        self.symbol, self.security_type, self.market = symbol, security_type, market
+        self.date = date or datetime(2050, 12, 31)
+        self.strike_price, self.option_right = strike_price, option_right
+
+
+class Symbol:
+    """Equal by identity of the instrument (type, market, ticker, expiry, strike, right)."""
+
+    def __init__(self, value: str, identifier: SecurityIdentifier, underlying: Symbol | None = None,
+                 canonical: bool = False) -> None:
+        self.value = value
+        self.id = identifier
+        self.security_type = identifier.security_type
+        self.underlying = underlying
+        self.has_underlying = underlying is not None
+        self._canonical = canonical
+        self._key = (identifier.security_type, identifier.market, identifier.symbol, identifier.date,
+                     identifier.strike_price, identifier.option_right, canonical,
+                     underlying._key if underlying is not None else None)
+
+    def is_canonical(self) -> bool:
+        return self._canonical
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Symbol) and other._key == self._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"Symbol({self.value})"
+
+
+def option_symbol(underlying: Symbol, root: str, expiry: date, strike: float, right: OptionRight) -> Symbol:
+    """An option contract's Symbol, its value in OSI form as LEAN writes it (`SPY   240802C00540000`)."""
+    kind = SecurityType.INDEX_OPTION if underlying.security_type == SecurityType.INDEX else SecurityType.OPTION
+    identifier = SecurityIdentifier(root, kind, "usa", datetime.combine(expiry, datetime.min.time()), strike, right)
+    letter = "C" if right == OptionRight.CALL else "P"
+    return Symbol(f"{root:<6}{expiry:%y%m%d}{letter}{round(strike * 1000):08d}", identifier, underlying)
+
+
+# --- data ------------------------------------------------------------------------------------
+
+class BaseData:
+    def __init__(self, symbol: Symbol | None, time: datetime, end_time: datetime, value: float) -> None:
+        self.symbol, self.time, self.end_time = symbol, time, end_time
+        self.value = self.price = value
+
+
+class TradeBar(BaseData):
+    def __init__(self, symbol: Symbol, time: datetime, end_time: datetime, open: float, high: float, low: float,
+                 close: float, volume: float = 0.0) -> None:
+        super().__init__(symbol, time, end_time, close)
+        self.open, self.high, self.low, self.close, self.volume = open, high, low, close, volume
+        self.period = end_time - time
+
+
+class Bar:
+    def __init__(self, open: float, high: float, low: float, close: float) -> None:
+        self.open, self.high, self.low, self.close = open, high, low, close
+
+
+class QuoteBar(BaseData):
+    def __init__(self, symbol: Symbol, time: datetime, end_time: datetime, bid: Bar, ask: Bar) -> None:
+        super().__init__(symbol, time, end_time, (bid.close + ask.close) / 2)
+        self.bid, self.ask = bid, ask
+        self.close = self.value
+
+
+class DataDictionary:
+    def __init__(self, items: dict[Symbol, Any] | None = None) -> None:
+        self._items: dict[Symbol, Any] = dict(items or {})
+
+    def get(self, key: Symbol, default_value: Any = None) -> Any:
+        return self._items.get(key, default_value)
+
+    def items(self) -> list[tuple[Symbol, Any]]:
+        return list(self._items.items())
+
+    def values(self) -> list[Any]:
+        return list(self._items.values())
+
+    def keys(self) -> list[Symbol]:
+        return list(self._items)
+
+    def contains_key(self, key: Symbol) -> bool:
+        return key in self._items
+
+    def __getitem__(self, key: Symbol) -> Any:
+        return self._items[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __iter__(self) -> Iterator[Symbol]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def count(self) -> int:
+        return len(self._items)
+
+
+class TradeBars(DataDictionary):
+    pass
+
+
+class QuoteBars(DataDictionary):
+    pass
+
+
+class OptionChains(DataDictionary):
+    pass
+
+
+class OptionContract:
+    """One row of a chain. Implied volatility and Greeks are a lazy price-model evaluation done on
+    first access (`Lean:Common/Data/Market/OptionContract.cs:60,65,234-263`), zero while the
+    contract or its underlying has no price (`OptionPriceModelResult.None`). The stand-in's
+    model is Black-Scholes with the stand-in's rate and dividend yield (LEAN's default is a
+    QuantLib model from `QLOptionPriceModelProvider`, `Lean:Common/Securities/Option/Option.cs:183`:
+    the numbers differ, the laziness and the zeros are LEAN's). For speed, the first access in a
+    `ModelBatch` (one expiry of one chain and minute) evaluates every member in one vectorized
+    call; the values are those of one-by-one evaluation."""
+
+    def __init__(self, symbol: Symbol, quote: Callable[[], QuoteBar | None], underlying: BaseData | None,
+                 batch: ModelBatch) -> None:
+        self.symbol = symbol
+        self.strike = symbol.id.strike_price
+        self.expiry = symbol.id.date
+        self.right = symbol.id.option_right
+        self._quote_source = quote
+        self.underlying_last_price = underlying.price if underlying is not None else 0.0
+        self._batch = batch
+        batch.members.append(self)
+        self.standin_model: tuple[float, Greeks] | None = None
+
+    @property
+    def bid_price(self) -> float:
+        quote = self._quote_source()
+        return quote.bid.close if quote is not None else 0.0
+
+    @property
+    def ask_price(self) -> float:
+        quote = self._quote_source()
+        return quote.ask.close if quote is not None else 0.0
+
+    def _evaluate(self) -> tuple[float, Greeks]:
+        if self.standin_model is None:
+            self._batch.evaluate()
+        assert self.standin_model is not None
+        return self.standin_model
+
+    @property
+    def implied_volatility(self) -> float:
+        return self._evaluate()[0]
+
+    @property
+    def greeks(self) -> Greeks:
+        return self._evaluate()[1]
+
+
+class ModelBatch:
+    """The contracts of one expiry in one chain at one time, evaluated together on first access."""
+
+    def __init__(self, now: datetime, expiry: date, rate: float, dividend_yield: float) -> None:
+        self.members: list[OptionContract] = []
+        self.years = (market_close(expiry) - now).total_seconds() / (365.0 * 86400)
+        self.rate, self.dividend_yield = rate, dividend_yield
+        self.evaluations = 0
+
+    def evaluate(self) -> None:
+        self.evaluations += 1
+        members = self.members
+        for contract in members:
+            contract.standin_model = (0.0, Greeks())
+        bid = np.array([c.bid_price for c in members])
+        ask = np.array([c.ask_price for c in members])
+        spot = np.array([c.underlying_last_price for c in members])
+        priced = (bid > 0) & (ask >= bid) & (spot > 0)
+        if self.years <= 0 or not priced.any():
+            return
+        chosen = [c for c, ok in zip(members, priced, strict=True) if ok]
+        rights = np.array(["call" if c.right == OptionRight.CALL else "put" for c in chosen])
+        strikes = np.array([c.strike for c in chosen])
+        mid, under = (bid[priced] + ask[priced]) / 2, spot[priced]
+        sigma = np.asarray(implied_volatility(mid, rights, under, strikes, self.years, self.rate,
+                                              self.dividend_yield, "bsm"), dtype=float)
+        solved = np.isfinite(sigma) & (sigma > 0)
+        g = bsm_greeks(rights, under, strikes, self.years, self.rate, self.dividend_yield, np.where(solved, sigma, 0.2))
+        for i, contract in enumerate(chosen):
+            if solved[i]:
+                contract.standin_model = (float(sigma[i]), Greeks(*(float(np.asarray(g[k])[i]) for k in
+                                                                   ("delta", "gamma", "vega", "theta", "rho"))))
+
+
+class OptionChain:
+    def __init__(self, canonical: Symbol, underlying: BaseData | None, contracts: list[OptionContract]) -> None:
+        self.standin_canonical = canonical
+        self.underlying = underlying
+        self._contracts = contracts
+
+    def __iter__(self) -> Iterator[OptionContract]:
+        return iter(self._contracts)
+
+    def __len__(self) -> int:
+        return len(self._contracts)
+
+
+class Slice:
+    def __init__(self, time: datetime, bars: TradeBars | None = None, quote_bars: QuoteBars | None = None,
+                 option_chains: OptionChains | None = None) -> None:
+        self.time = time
+        self.bars = bars or TradeBars()
+        self.quote_bars = quote_bars or QuoteBars()
+        self.option_chains = option_chains or OptionChains()
+
+    @property
+    def has_data(self) -> bool:
+        return bool(len(self.bars) or len(self.quote_bars) or len(self.option_chains))
+
+    def get(self, symbol: Symbol) -> Any:
+        return self.bars.get(symbol) or self.quote_bars.get(symbol)
+
+
+class OptionUniverse(BaseData):
+    """One contract of the daily option universe file (what a filter's `contracts` selector gets)."""
+
+
+class OptionFilterUniverse:
+    """The filter's view of one selection: `local_time` is the selection time (the previous
+    trading day's file end, `rules.universe_selection_time`); `expiration` counts days from the
+    adjusted reference date (`rules.expiration_reference_date`)."""
+
+    def __init__(self, rows: list[OptionUniverse], underlying: BaseData, local_time: datetime) -> None:
+        self.underlying, self.local_time = underlying, local_time
+        self._rows = list(rows)
+
+    def include_weeklys(self) -> OptionFilterUniverse:
+        return self  # weeklies are in by default (ContractSecurityFilterUniverse.cs:225-236)
+
+    def expiration(self, min_expiry_days: int, max_expiry_days: int) -> OptionFilterUniverse:
+        reference = rules.expiration_reference_date(self.local_time)
+        self._rows = [r for r in self._rows if r.symbol is not None
+                      and min_expiry_days <= (r.symbol.id.date.date() - reference).days <= max_expiry_days]
+        return self
+
+    def contracts(self, contracts: Any) -> OptionFilterUniverse:
+        chosen = contracts(list(self._rows)) if callable(contracts) else contracts
+        self._rows = [row if isinstance(row, OptionUniverse) else OptionUniverse(row, self.local_time,
+                                                                                 self.local_time, 0.0)
+                      for row in chosen]
+        return self
+
+    def __iter__(self) -> Iterator[OptionUniverse]:
+        return iter(self._rows)
+
+    def standin_symbols(self) -> list[Symbol]:
+        return [row.symbol for row in self._rows if row.symbol is not None]
+
+
+# --- securities ------------------------------------------------------------------------------
+
+class DateTimeZone:
+    """NodaTime's zone as Python sees it: `.id` and `str()` give the tz database name."""
+
+    def __init__(self, name: str) -> None:
+        self.id = name
+
+    def __str__(self) -> str:
+        return self.id
+
+
+class SecurityExchangeHours:
+    def __init__(self, entry: MarketHoursEntry) -> None:
+        self.time_zone = DateTimeZone(entry.exchange_time_zone)
+        self._entry = entry
+
+    def is_date_open(self, local_date_time: datetime, extended_market_hours: bool = False) -> bool:
+        return is_date_open(local_date_time.date())
+
+    def is_open(self, local_date_time: datetime, extended_market_hours: bool = False) -> bool:
+        """Inside the regular "market" segment (exchange time)."""
+        day = local_date_time.date()
+        if not is_date_open(day):
+            return False
+        entry = self._entry
+        opening = datetime.combine(day, entry.market_open)
+        closing = datetime.combine(day, entry.market_close) - (datetime.combine(day, time(16, 0)) - market_close(day))
+        return opening <= local_date_time < closing
+
+    def get_next_trading_day(self, date: datetime) -> datetime:
+        day = date.date() + timedelta(days=1)
+        while not is_date_open(day):
+            day += timedelta(days=1)
+        return datetime.combine(day, datetime.min.time())
+
+
+class SecurityExchange:
+    def __init__(self, entry: MarketHoursEntry, local_time: Callable[[], datetime]) -> None:
+        self.hours = SecurityExchangeHours(entry)
+        self.time_zone = self.hours.time_zone
+        self._local_time = local_time
+
+    def date_is_open(self, date_to_check: datetime) -> bool:
+        return is_date_open(date_to_check.date())
+
+    @property
+    def exchange_open(self) -> bool:
+        return self.hours.is_open(self._local_time())
+
+
+class SecurityHolding:
+    def __init__(self, security: Security) -> None:
+        self._security = security
+        self.symbol = security.symbol
+        self.quantity = 0
+        self.average_price = 0.0
+        self.leverage = 2.0 if security.symbol.security_type == SecurityType.EQUITY else 1.0
+
+    @property
+    def price(self) -> float:
+        return self._security.price
+
+    @property
+    def holdings_value(self) -> float:
+        if self.quantity == 0:
+            return 0.0  # the same number without reading a price (the stand-in prices contracts lazily)
+        return self.quantity * self._security.price * self._security.standin_multiplier
+
+    @property
+    def invested(self) -> bool:
+        return self.quantity != 0
+
+    @property
+    def is_short(self) -> bool:
+        return self.quantity < 0
+
+    @property
+    def is_long(self) -> bool:
+        return self.quantity > 0
+
+
+class Security:
+    def __init__(self, symbol: Symbol, entry: MarketHoursEntry, engine: Engine, multiplier: float = 1.0) -> None:
+        self.symbol = symbol
+        self.exchange = SecurityExchange(entry, lambda: engine.local_time(entry))
+        self.standin_entry = entry
+        self.standin_multiplier = multiplier
+        self._engine = engine
+        self.price = self.open = self.high = self.low = self.close = 0.0
+        self.bid_price = self.ask_price = 0.0
+        self.volume = 0.0
+        self.is_tradable = True
+        self.is_delisted = False
+        self._last: BaseData | None = None
+        self.holdings = SecurityHolding(self)
+
+    @property
+    def has_data(self) -> bool:
+        return self._last is not None
+
+    @property
+    def local_time(self) -> datetime:
+        return self._engine.local_time(self.standin_entry)
+
+    def get_last_data(self) -> BaseData | None:
+        return self._last
+
+    def standin_update(self, data: BaseData) -> None:
+        """`Security.Update` from a slice (`Lean:Engine/AlgorithmManager.cs:269`)."""
+        self._last = data
+        if isinstance(data, TradeBar):
+            self.open, self.high, self.low, self.close, self.volume = data.open, data.high, data.low, data.close, data.volume
+            self.price = data.close
+        elif isinstance(data, QuoteBar):
+            self.bid_price, self.ask_price = data.bid.close, data.ask.close
+            self.price = data.close
+
+
+class Equity(Security):
+    pass
+
+
+class Index(Security):
+    pass
+
+
+class Option(Security):
+    def __init__(self, symbol: Symbol, entry: MarketHoursEntry, engine: Engine, multiplier: float = 100.0) -> None:
+        super().__init__(symbol, entry, engine, multiplier)
+        self.standin_filter: Callable[[OptionFilterUniverse], OptionFilterUniverse] | None = None
+        self.underlying: Security | None = None
+
+    def set_filter(self, universe_func: Callable[[OptionFilterUniverse], OptionFilterUniverse]) -> None:
+        self.standin_filter = universe_func
+
+
+class IndexOption(Option):
+    pass
+
+
+class Future(Security):
+    def set_filter(self, min_expiry_days: int, max_expiry_days: int) -> None:
+        self.standin_expiry_days = (min_expiry_days, max_expiry_days)
+
+
+class SecurityManager(DataDictionary):
+    pass
+
+
+class SecurityPortfolioManager:
+    """`Values` holds one holding per security, held or not
+    (`Lean:Common/Securities/SecurityPortfolioManager.cs:254,272-277`)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def values(self) -> list[SecurityHolding]:
+        return [security.holdings for security in self._engine.securities.values()]
+
+    def __getitem__(self, symbol: Symbol) -> SecurityHolding:
+        return self._engine.securities[symbol].holdings
+
+    @property
+    def cash(self) -> float:
+        return self._engine.cash
+
+    @property
+    def total_portfolio_value(self) -> float:
+        return self._engine.cash + sum(h.holdings_value for h in self.values())
+
+    @property
+    def total_margin_used(self) -> float:
+        return self._engine.margin_used()
+
+    @property
+    def margin_remaining(self) -> float:
+        return self.total_portfolio_value - self.total_margin_used
+
+    @property
+    def invested(self) -> bool:
+        return any(h.invested for h in self.values())
+
+
+# --- orders ----------------------------------------------------------------------------------
+
+class OrderEvent:
+    def __init__(self, order_id: int, symbol: Symbol, utc_time: datetime, status: OrderStatus,
+                 direction: OrderDirection, fill_price: float, fill_quantity: float, order_fee: OrderFee,
+                 message: str = "") -> None:
+        self.order_id, self.symbol, self.utc_time, self.status = order_id, symbol, utc_time, status
+        self.direction, self.fill_price, self.fill_quantity = direction, fill_price, fill_quantity
+        self.order_fee, self.message = order_fee, message
+        self.is_assignment = self.is_in_the_money = False
+
+    def __repr__(self) -> str:
+        return (f"OrderEvent({self.order_id} {self.symbol.value} {self.status.name} {self.fill_quantity:g}"
+                f"@{self.fill_price:g})")
+
+
+
+
+class OrderResponse:
+    def __init__(self, order_id: int, is_success: bool, error_message: str = "") -> None:
+        self.order_id, self.is_success, self.error_message = order_id, is_success, error_message
+        self.is_error = not is_success
+
+
+class SubmitOrderRequest:
+    """An order request: the one behind a ticket (with LEAN's response to it), or one LEAN
+    proposes itself (margin calls)."""
+
+    def __init__(self, order_id: int = 0, tag: str = "", response: OrderResponse | None = None) -> None:
+        self.order_id, self.tag = order_id, tag
+        self.response = response or OrderResponse(order_id, True)
+
+
+INVALID_ORDER_ID = -10  # OrderResponseErrorCode.UnableToFindOrder, the id of a ticket refused before submission
+
+
+class OrderTicket:
+    """A leg's ticket. Refused by the pre-order checks it has id -10 and status Invalid, and no
+    order exists (`Lean:Common/Orders/OrderTicket.cs:648-652`)."""
+
+    def __init__(self, engine: Engine, order_id: int, symbol: Symbol, quantity: int, tag: str,
+                 status: OrderStatus = OrderStatus.NEW, error: str = "") -> None:
+        self._engine = engine
+        self.order_id, self.symbol, self.quantity, self.tag = order_id, symbol, quantity, tag
+        self.status = status
+        self.quantity_filled = 0
+        self.average_fill_price = 0.0
+        self.standin_error = error
+        self.time = engine.utc_time
+        self.submit_request = SubmitOrderRequest(order_id, tag, OrderResponse(order_id, not error, error))
+
+    def get_most_recent_order_response(self) -> OrderResponse:
+        return self.submit_request.response
+
+    @property
+    def order_closed(self) -> bool:
+        return self.status in (OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.INVALID)
+
+    def update(self, fields: UpdateOrderFields) -> OrderResponse:
+        return self._engine.update_order(self, fields)
+
+    def cancel(self, tag: str | None = None) -> OrderResponse:
+        return self._engine.cancel_order(self)
+
+    def __repr__(self) -> str:
+        return f"OrderTicket({self.order_id} {self.symbol.value} {self.quantity} {self.status.name})"
+
+
+class SecurityTransactionManager:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def get_open_order_tickets(self, filter: Callable[[OrderTicket], bool] | None = None) -> list[OrderTicket]:
+        return [t for t in self._engine.tickets.values() if t.status in (OrderStatus.SUBMITTED,
+                OrderStatus.PARTIALLY_FILLED, OrderStatus.UPDATE_SUBMITTED) and (filter is None or filter(t))]
+
+
+# --- object store ----------------------------------------------------------------------------
+
+class ArgumentException(ValueError):
+    """System.ArgumentException as Python sees it."""
+
+
+class ObjectStore:
+    """LEAN's local object store rules: keys must match `rules.OBJECT_STORE_KEY`
+    (else ArgumentException, `Lean:Engine/Storage/LocalObjectStore.cs:329-332`); a save over the
+    size or file-count limit returns False (`:377-437`). Limits default to the project's
+    lean.json (50 MB, 10,000 files; read by `Lean:Queues/JobQueue.cs:148-149`)."""
+
+    def __init__(self, max_bytes: int = 50 * 1024 * 1024, max_files: int = 10_000) -> None:
+        self.standin_data: dict[str, str] = {}
+        self._limits = (max_bytes, max_files)
+
+    def _check(self, key: str) -> None:
+        if not rules.valid_object_store_key(key):
+            raise ArgumentException(f"ObjectStore: invalid key {key!r}")
+
+    def save(self, key: str, text: str) -> bool:
+        self._check(key)
+        sizes = {name: len(value.encode()) for name, value in self.standin_data.items()}
+        if not rules.within_storage_limit(sizes, key, len(text.encode()), *self._limits):
+            return False
+        self.standin_data[key] = text
+        return True
+
+    def read(self, key: str) -> str:
+        self._check(key)
+        if key not in self.standin_data:
+            raise KeyError(f"ObjectStore: no data for key {key!r}")
+        return self.standin_data[key]
+
+    def contains_key(self, key: str) -> bool:
+        self._check(key)
+        return key in self.standin_data
+
+    def delete(self, key: str) -> bool:
+        self._check(key)
+        return self.standin_data.pop(key, None) is not None
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self.standin_data)
+
+
+# --- scheduling, notifications, history -------------------------------------------------------
+
+class DateRule:
+    def __init__(self, name: str, accepts: Callable[[date], bool]) -> None:
+        self.name, self.standin_accepts = name, accepts
+
+
+class TimeRule:
+    def __init__(self, name: str, times: Callable[[date], list[datetime]]) -> None:
+        self.name, self.standin_times = name, times
+
+
+class DateRules:
+    def every_day(self, symbol: Symbol | None = None) -> DateRule:
+        """Every trading day of the symbol's exchange (`Lean:Common/Scheduling/DateRules.cs`)."""
+        return DateRule(f"EveryDay {symbol}", is_date_open)
+
+    def every(self, *days: DayOfWeek) -> DateRule:
+        """Every calendar day on those weekdays, holidays included (`DateRules.cs:108-112`)."""
+        wanted = {int(d) for d in days}
+        return DateRule(f"Every {sorted(wanted)}", lambda day: (day.isoweekday() % 7) in wanted)
+
+
+class TimeRules:
+    """Times in the algorithm's zone (New York here): `at` and `every` are clock times; the
+    market rules follow the symbol's regular session (`Lean:Common/Scheduling/TimeRules.cs`)."""
+
+    def at(self, hour: int, minute: int, second: int = 0) -> TimeRule:
+        return TimeRule(f"At {hour:02d}:{minute:02d}",
+                        lambda day: [datetime.combine(day, datetime.min.time()).replace(hour=hour, minute=minute,
+                                                                                         second=second)])
+
+    def every(self, interval: timedelta) -> TimeRule:
+        def times(day: date) -> list[datetime]:
+            start = datetime.combine(day, datetime.min.time())
+            steps = int(timedelta(days=1) / interval)
+            return [start + i * interval for i in range(steps)]
+
+        return TimeRule(f"Every {interval}", times)
+
+    def after_market_open(self, symbol: Symbol, minutes_after_open: float = 0,
+                          extended_market_open: bool = False) -> TimeRule:
+        def times(day: date) -> list[datetime]:
+            if not is_date_open(day):
+                return []
+            return [datetime.combine(day, datetime.min.time()) + timedelta(hours=9, minutes=30 + minutes_after_open)]
+
+        return TimeRule(f"AfterMarketOpen {symbol}", times)
+
+    def after_market_close(self, symbol: Symbol, minutes_after_close: float = 0,
+                           extended_market_close: bool = False) -> TimeRule:
+        def times(day: date) -> list[datetime]:
+            if not is_date_open(day):
+                return []
+            return [market_close(day) + timedelta(minutes=minutes_after_close)]
+
+        return TimeRule(f"AfterMarketClose {symbol}", times)
+
+
+class ScheduledEvent:
+    def __init__(self, date_rule: DateRule, time_rule: TimeRule, callback: Callable[[], None]) -> None:
+        self._date_rule, self._time_rule, self.standin_callback = date_rule, time_rule, callback
+
+    def standin_times(self, day: date) -> list[datetime]:
+        return self._time_rule.standin_times(day) if self._date_rule.standin_accepts(day) else []
+
+
+class ScheduleManager:
+    def __init__(self) -> None:
+        self.standin_events: list[ScheduledEvent] = []
+
+    def on(self, date_rule: DateRule, time_rule: TimeRule, callback: Callable[[], None]) -> ScheduledEvent:
+        event = ScheduledEvent(date_rule, time_rule, callback)
+        self.standin_events.append(event)
+        return event
+
+
+class NotificationManager:
+    def __init__(self) -> None:
+        self.standin_sent: list[tuple[str, str, str]] = []
+
+    def email(self, address: str, subject: str, message: str, data: str = "", headers: Any = None) -> bool:
+        self.standin_sent.append((address, subject, message))
+        return True
+
+    def telegram(self, id: str, message: str, token: str | None = None) -> bool:
+        self.standin_sent.append((id, "", message))
+        return True
+
+
+class InterestRateProvider:
+    def __init__(self, rate: Callable[[date], float]) -> None:
+        self._rate = rate
+
+    def get_interest_rate(self, date: datetime) -> float:
+        return self._rate(date.date())
+
+
+class TypedHistory:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def __call__(self, symbol: Symbol, periods: int, resolution: Resolution | None = None) -> list[TradeBar]:
+        return self._engine.daily_history(symbol, periods)
+
+
+class History:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def __getitem__(self, type: type) -> TypedHistory:
+        return TypedHistory(self._engine)
