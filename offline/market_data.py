@@ -54,6 +54,8 @@ import pandas as pd
 
 from config.constants import VIX_VALID_MAX, VIX_VALID_MIN
 from core.types import DailyBars
+from helpers.exchange_calendar import FIRST_DATE as CALENDAR_FIRST
+from helpers.exchange_calendar import LAST_DATE as CALENDAR_LAST
 from helpers.exchange_calendar import nyse_sessions
 from offline.futures_roll import FuturesSeries, build_futures_series
 from offline.intraday_path import SESSION_OPEN_MINUTE, session_minutes
@@ -205,7 +207,7 @@ def load_market_data(data_dir: str | Path, start: date | str, end: date | str,
     spy_file = _read_bars(daily_dir / "SPY.csv", "etf", lo, hi, issues=issues)[0]
     spy = _window(spy_file, lo, hi)
     window_sessions = spy.dates[spy.dates >= np.datetime64(start_day, "D")]
-    if len(window_sessions) == 0 or nyse_sessions(start_day, min(end_day, _day_before(spy_file.dates[0]))):
+    if len(window_sessions) == 0 or _sessions_before_file(start_day, end_day, spy_file.dates[0]):
         raise MarketDataError(daily_dir / "SPY.csv", None, f"the window {start_day}..{end_day} starts before the "
                               f"file's first date {spy_file.dates[0]} (it covers {spy_file.dates[0]}..{spy_file.dates[-1]})"
                               if len(window_sessions) else f"no session between {start_day} and {end_day}; "
@@ -235,8 +237,12 @@ def load_market_data(data_dir: str | Path, start: date | str, end: date | str,
                       vix_missing, futures, rate_dates, rates, dividends, minute_bars, tuple(notes), found)
 
 
-def _day_before(day: np.datetime64) -> date:
-    return date.fromisoformat(str(day - np.timedelta64(1, "D")))
+def _sessions_before_file(start: date, end: date, first_row: np.datetime64) -> bool:
+    """True when an NYSE session of start..end falls before the file's first row. Only days the
+    calendar knows are asked (a file may begin years before it, as Yahoo's SPY history does)."""
+    last = min(end, date.fromisoformat(str(first_row - np.timedelta64(1, "D"))), CALENDAR_LAST)
+    first = max(start, CALENDAR_FIRST)
+    return first <= last and bool(nyse_sessions(first, last))
 
 
 def _as_date(value: date | str, name: str) -> date:

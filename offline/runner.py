@@ -24,7 +24,7 @@ import numpy as np
 from config.loader import FrameworkConfig
 from core.trading_system import TradingSystem
 from core.types import DailyBars
-from helpers.exchange_calendar import previous_session, session_open_close
+from helpers.exchange_calendar import session_open_close
 from offline.broker_faults import BrokerFaults
 from offline.chain_calibration import dividend_yield
 from offline.chain_model import ChainModel
@@ -291,7 +291,8 @@ class BacktestRunner:
         vix = self.market.vix
         index = int(np.searchsorted(vix.dates, np.datetime64(day, "D")))
         self.state.vix_previous_close = float(vix.close[index - 1]) if index > 0 else None
-        yesterday = previous_session(day)
+        before = self.market.sessions[self.market.sessions < np.datetime64(day, "D")]
+        yesterday = before[-1].astype(object) if len(before) else day  # the data's session before `day`
         for root in ("SPY", "QQQ", "IWM"):
             if root in self.market.daily:
                 # the first session of the data has no close before it: its own close is used
