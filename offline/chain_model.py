@@ -53,6 +53,7 @@ from helpers.expiry_calendar import listed_expiries
 from offline.volatility_surface import (
     DEFAULT_SURFACE,
     SurfaceParameters,
+    VolatilityTerm,
     atm_volatility,
     implied_volatility_surface,
 )
@@ -227,6 +228,11 @@ def _check_market(underlying_price: float | np.ndarray, vol_index: float | np.nd
         raise ValueError(f"dividend_yield must be a continuous annual fraction, got {dividend_yield!r}")
 
 
+def _term_for(spec: ProductSpec, term: VolatilityTerm | None) -> VolatilityTerm | None:
+    """The CBOE term structure applies to the products whose volatility index is the VIX."""
+    return term if spec.volatility_index == "VIX" else None
+
+
 def _expand_ranges(first: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For ranges first[i] .. first[i]+count[i]-1: (owner index i, integer value) per element."""
     count = np.maximum(count, 0)
@@ -261,7 +267,7 @@ class ChainModel:
 
     def volatility(self, root: str, as_of: datetime | np.ndarray, underlying_price: float | np.ndarray,
                    vol_index: float | np.ndarray, rate: float, dividend_yield: float, expiries: np.ndarray,
-                   strikes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   strikes: np.ndarray, term: VolatilityTerm | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(years to expiry, forward, IV) of the given contracts: what `quote` prices them with
         (same arguments and errors), without pricing them."""
         spec = product_spec(root)
@@ -271,11 +277,12 @@ class ChainModel:
             raise ValueError("strikes must all be > 0")
         years = np.maximum(years_to_expiry(as_of, expiries), 0.0)
         forward = forward_prices(spec, underlying_price, rate, dividend_yield, years)
-        return years, forward, implied_volatility_surface(vol_index, forward, k, years, self.surface)
+        return years, forward, implied_volatility_surface(vol_index, forward, k, years, self.surface,
+                                                          _term_for(spec, term))
 
     def quote(self, root: str, as_of: datetime | np.ndarray, underlying_price: float | np.ndarray,
               vol_index: float | np.ndarray, rate: float, dividend_yield: float, expiries: np.ndarray,
-              strikes: np.ndarray, is_call: np.ndarray) -> ContractQuotes:
+              strikes: np.ndarray, is_call: np.ndarray, term: VolatilityTerm | None = None) -> ContractQuotes:
         """Model bid, ask, price, IV and delta of the given contracts (parallel arrays).
 
         as_of, underlying_price and vol_index are one value for all rows, or arrays with one value
@@ -283,13 +290,14 @@ class ChainModel:
 
         vol_index: the 30-day volatility level as a fraction (VIX / 100, or realised vol x
         premium). rate and dividend_yield: continuous annual fractions (q must be 0 for futures
-        options). Contracts already expired (close at or before as_of) are valued at T = 0
+        options). term: the day's CBOE volatility indices (the ATM term structure of products
+        whose volatility index is the VIX; ignored for the others), None for the model's. Contracts already expired (close at or before as_of) are valued at T = 0
         (intrinsic value). Raises ValueError for bad market inputs or strikes <= 0, and KeyError
         for an unknown root.
         """
         spec = product_spec(root)
         years, forward, iv = self.volatility(root, as_of, underlying_price, vol_index, rate, dividend_yield,
-                                             expiries, strikes)
+                                             expiries, strikes, term)
         k = np.asarray(strikes, dtype=float)
         call = np.asarray(is_call, dtype=bool)
         if spec.american_on_spot:
@@ -319,7 +327,8 @@ class ChainModel:
     # ------------------------------------------------------------------ the listed chain
 
     def listed_strikes(self, root: str, underlying_price: float, forward: np.ndarray, years: np.ndarray,
-                       dte: np.ndarray, vol_index: float) -> tuple[np.ndarray, np.ndarray]:
+                       dte: np.ndarray, vol_index: float, term: VolatilityTerm | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
         """Strikes listed per expiry: (expiry index per strike, strike), sorted by expiry then strike.
 
         forward, years, dte: one value per expiry. Raises KeyError for a root without a grid.
@@ -329,7 +338,7 @@ class ChainModel:
         except KeyError:
             raise KeyError(f"no strike grid for root {root!r}; known: {', '.join(sorted(STRIKE_GRIDS))}") from None
         t = np.maximum(years, 1.0 / SECONDS_PER_YEAR * 60.0)
-        sd = atm_volatility(vol_index, t, self.surface) * np.sqrt(t)
+        sd = atm_volatility(vol_index, t, self.surface, _term_for(product_spec(root), term)) * np.sqrt(t)
         low = forward * np.exp(-np.maximum(self.put_range_sd * sd, self.min_range_fraction))
         high = forward * np.exp(np.maximum(self.call_range_sd * sd, self.min_range_fraction))
         long_dated = dte > grid.long_dated_dte
@@ -357,7 +366,7 @@ class ChainModel:
 
     def snapshot(self, root: str, as_of_datetime: datetime, underlying_price: float, vol_index: float,
                  rate: float, dividend_yield: float, min_dte: int = 0, max_dte: int = 730,
-                 right: str | None = None) -> ChainSnapshot:
+                 right: str | None = None, term: VolatilityTerm | None = None) -> ChainSnapshot:
         """The modelled chain of `root` at `as_of_datetime` for expiries with min_dte..max_dte days
         (only its calls or puts when `right` is "call" or "put").
 
@@ -377,7 +386,7 @@ class ChainModel:
         expiries, years = expiries[alive], years[alive]
         dte = (expiries - np.datetime64(today, "D")).astype(np.int64)
         forward = forward_prices(spec, underlying_price, rate, dividend_yield, years)
-        owner, strikes = self.listed_strikes(spec.root, underlying_price, forward, years, dte, vol_index)
+        owner, strikes = self.listed_strikes(spec.root, underlying_price, forward, years, dte, vol_index, term)
         if right is None:
             row_expiry, row_strike = np.repeat(expiries[owner], 2), np.repeat(strikes, 2)
             is_call = np.tile(np.array([True, False]), len(strikes))
@@ -385,13 +394,13 @@ class ChainModel:
             row_expiry, row_strike = expiries[owner], strikes
             is_call = np.full(len(strikes), normalize_right(right) == CALL)
         q = self.quote(spec.root, local, underlying_price, vol_index, rate, dividend_yield,
-                       row_expiry, row_strike, is_call)
+                       row_expiry, row_strike, is_call, term)
         when = as_of_datetime if as_of_datetime.tzinfo is not None else as_of_datetime.replace(tzinfo=EASTERN)
         return ChainSnapshot(spec.root, when, float(underlying_price), row_expiry, row_strike, is_call,
                              q.bid, q.ask, q.iv, q.delta)
 
     def price_contract(self, contract: Contract, as_of: datetime, underlying_price: float, vol_index: float,
-                       rate: float, q: float) -> tuple[float, float, float, float]:
+                       rate: float, q: float, term: VolatilityTerm | None = None) -> tuple[float, float, float, float]:
         """(bid, ask, iv, delta) of one option contract, consistent with `snapshot`.
 
         Raises ValueError if the contract is not an option or the market inputs are bad.
@@ -401,6 +410,6 @@ class ChainModel:
         assert contract.expiry is not None and contract.strike is not None
         res = self.quote(contract.root, as_of, underlying_price, vol_index, rate, q,
                          np.array([contract.expiry], dtype="datetime64[D]"), np.array([contract.strike]),
-                         np.array([contract.right == CALL]))
+                         np.array([contract.right == CALL]), term)
         return float(res.bid[0]), float(res.ask[0]), float(res.iv[0]), float(res.delta[0])
 

@@ -12,6 +12,9 @@ daily/VIX_cboe.csv                    required; columns as above plus `nyse_sess
                                       2025-01-09). Only `nyse_session == 1` rows are used.
 daily/<ROOT>_front_month.csv          continuous front-month futures (not back-adjusted),
                                       ROOT = 1-3 capital letters; roll jumps: offline.futures_roll
+daily/<INDEX>_cboe.csv                optional; CBOE's VIX9D, VIX3M, VIX6M (columns as VIX_cboe):
+                                      with the VIX, the ATM term structure of the chain model
+                                      on the sessions where all four have a valid row
 daily/ETF_dividends_derived.csv       optional; `ticker,ex_date,dividend` (USD per share)
 intraday/SPY_1min*.csv.gz             optional; `ts_et,open,high,low,close[,volume]`, `ts_et` =
                                       bar start `YYYY-MM-DD HH:MM` US/Eastern
@@ -59,6 +62,7 @@ from helpers.exchange_calendar import LAST_DATE as CALENDAR_LAST
 from helpers.exchange_calendar import nyse_sessions
 from offline.futures_roll import FuturesSeries, build_futures_series
 from offline.intraday_path import SESSION_OPEN_MINUTE, session_minutes
+from offline.volatility_surface import TERM_INDICES, VolatilityTerm
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
 RATE_PERCENT_RANGE = (-5.0, 30.0)
@@ -97,9 +101,8 @@ class DataIssue:
 
     @property
     def series(self) -> str:
-        """The series of the file: "SPY", "VIX", a futures root ("ES")..."""
-        name = Path(self.file).name.removesuffix(".csv").removesuffix("_front_month")
-        return "VIX" if name == "VIX_cboe" else name
+        """The series of the file: "SPY", "VIX", "VIX6M", a futures root ("ES")..."""
+        return Path(self.file).name.removesuffix(".csv").removesuffix("_front_month").removesuffix("_cboe")
 
     def to_dict(self) -> dict[str, object]:
         return {"file": self.file, "line": self.line, "date": self.date, "problem": self.problem}
@@ -152,6 +155,7 @@ class MarketData:
     minute_bars: dict[date, MinuteBars]
     notes: tuple[str, ...] = field(default=())
     data_issues: tuple[DataIssue, ...] = field(default=())
+    term_indices: dict[str, DailyBars] = field(default_factory=dict)  # "VIX9D", "VIX3M", "VIX6M"
 
     def bad_days(self, series: str) -> frozenset[date]:
         """Sessions whose row of `series` ("SPY", "VIX", a futures root...) had an impossible value."""
@@ -176,6 +180,20 @@ class MarketData:
         if index < 0:
             raise ValueError(f"no DGS3MO rate on or before {day}")
         return float(self.rates[index])
+
+    def volatility_term(self, day: date) -> VolatilityTerm | None:
+        """The closes of VIX9D, VIX, VIX3M and VIX6M on `day` (the market's ATM term structure), or
+        None when one of them has no valid row that day (the chain model then uses its own)."""
+        closes = []
+        for name in TERM_INDICES:
+            bars = self.vix if name == "VIX" else self.term_indices.get(name)
+            if bars is None:
+                return None
+            index = int(np.searchsorted(bars.dates, np.datetime64(day, "D")))
+            if index >= len(bars.dates) or bars.dates[index] != np.datetime64(day, "D"):
+                return None
+            closes.append(float(bars.close[index]) / 100.0)
+        return VolatilityTerm((closes[0], closes[1], closes[2], closes[3]))
 
     def vix_available(self, day: date) -> bool:
         """True when the VIX file has an NYSE-session row for `day`."""
@@ -223,6 +241,8 @@ def load_market_data(data_dir: str | Path, start: date | str, end: date | str,
         daily["SPX"] = _window(_read_bars(spx_file, "etf", lo, hi, issues=issues)[0], lo, hi)
         _require_sessions(spx_file, daily["SPX"].dates, spy.dates)
     vix, vix_missing = _load_vix(daily_dir / "VIX_cboe.csv", spy.dates, lo, hi, start_day, notes, issues)
+    term_indices = {name: _load_index(daily_dir / f"{name}_cboe.csv", spy.dates, lo, hi, issues)[0]
+                    for name in TERM_INDICES if name != "VIX" and (daily_dir / f"{name}_cboe.csv").is_file()}
     futures = {}
     for path in _matching(daily_dir, _FUTURES_FILE):
         futures_root = _FUTURES_FILE.match(path.name).group(1)  # type: ignore[union-attr]
@@ -234,7 +254,8 @@ def load_market_data(data_dir: str | Path, start: date | str, end: date | str,
     source = "synthetic" if (root / SYNTHETIC_MARKER).is_file() else "real"
     found = tuple(DataIssue(os.path.relpath(i.file, root), i.line, i.date, i.problem) for i in issues or [])
     return MarketData(source, root, start_day, end_day, history_start, spy.dates, daily, vix,
-                      vix_missing, futures, rate_dates, rates, dividends, minute_bars, tuple(notes), found)
+                      vix_missing, futures, rate_dates, rates, dividends, minute_bars, tuple(notes), found,
+                      term_indices)
 
 
 def _sessions_before_file(start: date, end: date, first_row: np.datetime64) -> bool:
@@ -414,8 +435,11 @@ def _require_sessions(path: Path, dates: np.ndarray, sessions: np.ndarray) -> No
         raise MarketDataError(path, None, f"no row for SPY session {missing[0]} ({len(missing)} session(s) missing)")
 
 
-def _load_vix(path: Path, sessions: np.ndarray, lo: np.datetime64, hi: np.datetime64, start: date,
-              notes: list[str], issues: list[DataIssue] | None = None) -> tuple[DailyBars, tuple[date, ...]]:
+def _load_index(path: Path, sessions: np.ndarray, lo: np.datetime64, hi: np.datetime64,
+                issues: list[DataIssue] | None) -> tuple[DailyBars, np.ndarray]:
+    """A CBOE volatility index file (VIX_cboe.csv layout): its valid NYSE-session rows in lo..hi
+    (a row with an impossible value is left out, as a missing day), and the stray dates marked
+    nyse_session=1 without a SPY session (left out too)."""
     bars, frame, repaired = _read_bars(path, "vix", lo, hi, extra=("nyse_session",), issues=issues)
     flag = frame["nyse_session"].astype(str).str.strip()
     bad = np.flatnonzero(~flag.isin(["0", "1"]).to_numpy())
@@ -423,13 +447,18 @@ def _load_vix(path: Path, sessions: np.ndarray, lo: np.datetime64, hi: np.dateti
         i = int(bad[0])
         raise MarketDataError(path, i + 2, f"nyse_session {flag.iloc[i]!r} must be 0 or 1")
     on_session = (flag == "1").to_numpy() & ~repaired  # a bad VIX row is a missing VIX day
-    vix = _window(DailyBars(*(a[on_session] for a in (bars.dates, bars.open, bars.high, bars.low, bars.close))),
-                  lo, hi)
-    stray = np.setdiff1d(vix.dates, sessions)
+    index = _window(DailyBars(*(a[on_session] for a in (bars.dates, bars.open, bars.high, bars.low, bars.close))),
+                    lo, hi)
+    stray = np.setdiff1d(index.dates, sessions)
+    keep = np.isin(index.dates, sessions)
+    return DailyBars(*(_frozen(a[keep]) for a in (index.dates, index.open, index.high, index.low, index.close))), stray
+
+
+def _load_vix(path: Path, sessions: np.ndarray, lo: np.datetime64, hi: np.datetime64, start: date,
+              notes: list[str], issues: list[DataIssue] | None = None) -> tuple[DailyBars, tuple[date, ...]]:
+    vix, stray = _load_index(path, sessions, lo, hi, issues)
     if len(stray):
         notes.append(f"{path.name}: {len(stray)} row(s) marked nyse_session=1 on days without SPY, ignored")
-        keep = np.isin(vix.dates, sessions)
-        vix = DailyBars(*(_frozen(a[keep]) for a in (vix.dates, vix.open, vix.high, vix.low, vix.close)))
     window = sessions[sessions >= np.datetime64(start, "D")]
     missing = tuple(d.astype(object) for d in np.setdiff1d(window, vix.dates))
     for day in missing:

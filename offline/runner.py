@@ -34,7 +34,7 @@ from offline.intraday_path import session_path
 from offline.market_data import MarketData
 from offline.market_view import MarketState, ModelledMarketView
 from offline.simulated_broker import BrokerSettings, SimulatedBroker
-from offline.volatility_surface import realised_volatility_level
+from offline.volatility_surface import TERM_INDICES, realised_volatility_level
 from reporting.journal import Journal
 from risk.cash_sweep import accrued_interest, sweepable_cash
 from strategies.registry import build_strategies
@@ -83,7 +83,7 @@ def bad_data_by_day(market: MarketData) -> dict[date, dict[str, str]]:
     found: dict[date, dict[str, str]] = {}
     for issue in market.data_issues:
         series = issue.series
-        if series == "VIX":
+        if series in TERM_INDICES:  # a missing VIX day stops entries; a missing VIX6M day uses the model's term
             continue
         roots = [r for r, f in FUTURES_FOR_OPTIONS.items() if f == series] if series in market.futures else [series]
         for root in roots:
@@ -288,6 +288,7 @@ class BacktestRunner:
 
     def _set_day(self, day: date) -> None:
         self.state.rate = self.market.rate_on(day)
+        self.state.term = self.market.volatility_term(day)
         vix = self.market.vix
         index = int(np.searchsorted(vix.dates, np.datetime64(day, "D")))
         self.state.vix_previous_close = float(vix.close[index - 1]) if index > 0 else None
