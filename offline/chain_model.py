@@ -22,12 +22,14 @@ Model, row by row:
   option on a futures contract is ignored). Delta is the model delta (spot delta for bsm, the
   discounted futures delta for black76).
 * Bid/ask around the model price: spread = max(tick, (base_ticks * tick + price_fraction *
-  price) * (1 + time_widening * T)); bid rounded down and ask up to the product's tick
+  price) * (1 + time_widening * T) * exp(delta_slope * (d - 0.25)) * (level / 0.20) **
+  vix_exponent), d = min(|delta|, 1 - |delta|) the out-of-the-money-equivalent delta and level the
+  30-day volatility level (VIX / 100); bid rounded down and ask up to the product's tick
   (config.constants), bid >= 0 and ask >= bid + tick. The price is lifted where the spread
   would put the bid below the intrinsic value (spot or futures price against the strike), so no
-  quote is ever below it. Far out-of-the-money options get wide
-  spreads relative to their price through the base term and the tick; fitted to the real SPY
-  chains, an extra widening by moneyness came out zero, so the model has none.
+  quote is ever below it. Two parameter sets, fitted to the real quotes by
+  offline.chain_calibration.fit_spread_parameters: DEFAULT_SPREADS (SPY; used for the ETF and
+  futures options) and INDEX_SPREADS (SPX/SPXW/XSP cash-index options, from the SPX 2019 chains).
 * Strikes on the product's grid (STRIKE_GRIDS): fine steps within `fine_range_fraction` of the
   underlying price, coarse steps beyond, one long-dated step for expiries past
   `long_dated_dte` days; covering `put_range_sd` ATM standard deviations (sigma_atm sqrt(T))
@@ -62,6 +64,7 @@ __all__ = [
     "DEFAULT_SPREADS",
     "EASTERN",
     "EXPIRY_CLOSE",
+    "INDEX_SPREADS",
     "STRIKE_GRIDS",
     "ChainModel",
     "ContractQuotes",
@@ -131,31 +134,45 @@ STRIKE_GRIDS: dict[str, StrikeGrid] = {
 @dataclass(frozen=True)
 class SpreadParameters:
     """Bid/ask spread model (see the module docstring): full spread = (base_ticks x tick +
-    price_fraction x option price) x (1 + time_widening x years to expiry), at least one tick.
+    price_fraction x option price) x (1 + time_widening x years to expiry) x exp(delta_slope x
+    (d - 0.25)) x (level / 0.20) ** vix_exponent, at least one tick.
 
-    Raises ValueError for a negative or non-finite value.
+    Raises ValueError for a non-finite value, or a negative base_ticks, price_fraction or
+    time_widening.
     """
 
     base_ticks: float = 1.92
     price_fraction: float = 0.00425
     time_widening: float = 2.04
+    delta_slope: float = 0.0
+    vix_exponent: float = 0.0
 
     def __post_init__(self) -> None:
-        _check_fields(self, (), tuple(item.name for item in fields(self)))
+        _check_fields(self, (), ("base_ticks", "price_fraction", "time_widening"))
 
 
-# Fitted to the bid/ask spreads of the real SPY chains (2015-01-05 EOD and 2019-09-06) by
-# offline.chain_calibration.fit_spread_parameters (`python -m offline.chain_calibration --fit`).
-# Used for every product in these units (ticks and fractions of the price); no real index or
-# futures-option quotes were available to check them.
-DEFAULT_SPREADS = SpreadParameters()
+# Fitted by offline.chain_calibration.fit_spread_parameters (`python -m offline.chain_calibration
+# --fit`) on the in-sample quotes: DEFAULT_SPREADS on the SPY quotes (used for every product
+# without its own set; no real futures-option quotes were available to check them), INDEX_SPREADS
+# on the SPX 2019 chains (SPX, SPXW, XSP).
+DEFAULT_SPREADS = SpreadParameters(base_ticks=0.196, price_fraction=0.000261, time_widening=25.6, delta_slope=0.642,
+                                   vix_exponent=2.05)
+INDEX_SPREADS = SpreadParameters(base_ticks=3.4, price_fraction=0.00866, time_widening=0.775, delta_slope=-0.497,
+                                 vix_exponent=0.741)
+INDEX_SPREAD_ROOTS = frozenset({"SPX", "SPXW", "XSP"})
 
 
-def spread_width(params: SpreadParameters, tick: float, price: np.ndarray, years: np.ndarray) -> np.ndarray:
+def spread_width(params: SpreadParameters, tick: float | np.ndarray, price: np.ndarray, years: np.ndarray,
+                 abs_delta: np.ndarray | float = 0.25, level: np.ndarray | float = 0.20) -> np.ndarray:
     """Model bid/ask spread (price units, floored at one tick, before rounding) of options worth
-    `price` with `years` to expiry, on a product whose option tick is `tick`."""
-    spread = ((params.base_ticks * tick + params.price_fraction * np.asarray(price, dtype=float))
-              * (1.0 + params.time_widening * np.asarray(years, dtype=float)))
+    `price` with `years` to expiry and absolute delta `abs_delta`, at the 30-day volatility level
+    `level` (fraction), on a product whose option tick is `tick`."""
+    d = np.asarray(abs_delta, dtype=float)
+    d = np.minimum(d, 1.0 - d)
+    spread = ((params.base_ticks * np.asarray(tick) + params.price_fraction * np.asarray(price, dtype=float))
+              * (1.0 + params.time_widening * np.asarray(years, dtype=float))
+              * np.exp(params.delta_slope * (d - 0.25))
+              * np.power(np.asarray(level, dtype=float) / 0.20, params.vix_exponent))
     return np.maximum(spread, tick)
 
 
@@ -245,20 +262,23 @@ def _expand_ranges(first: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np
 class ChainModel:
     """Option chain model: see the module docstring for the listing, IV, price and spread rules.
 
-    surface: IV surface parameters; spreads: bid/ask parameters; put_range_sd / call_range_sd:
+    surface: IV surface parameters; spreads / index_spreads: bid/ask parameters (cash-index options
+    use index_spreads); put_range_sd / call_range_sd:
     strike coverage below / above the forward in ATM standard deviations; min_range_fraction:
     minimum coverage on each side as a fraction of the forward (0.05: 5%).
     Raises ValueError for a non-positive coverage.
     """
 
     def __init__(self, surface: SurfaceParameters = DEFAULT_SURFACE, spreads: SpreadParameters = DEFAULT_SPREADS,
-                 put_range_sd: float = 4.0, call_range_sd: float = 3.0, min_range_fraction: float = 0.05) -> None:
+                 index_spreads: SpreadParameters = INDEX_SPREADS, put_range_sd: float = 4.0,
+                 call_range_sd: float = 3.0, min_range_fraction: float = 0.05) -> None:
         for name, value in (("put_range_sd", put_range_sd), ("call_range_sd", call_range_sd),
                             ("min_range_fraction", min_range_fraction)):
             if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"{name} must be finite and > 0, got {value!r}")
         self.surface = surface
         self.spreads = spreads
+        self.index_spreads = index_spreads
         self.put_range_sd = float(put_range_sd)
         self.call_range_sd = float(call_range_sd)
         self.min_range_fraction = float(min_range_fraction)
@@ -306,16 +326,18 @@ class ChainModel:
             price, delta = price_and_delta(call, underlying_price, k, years, rate,
                                            None if spec.option_model == "black76" else dividend_yield, iv)
         intrinsic = np.maximum(np.where(call, underlying_price - k, k - underlying_price), 0.0)
-        bid, ask, price = self._bid_ask(spec.tick_size, price, years, intrinsic, spec.exercise_style == "american")
+        spreads = self.index_spreads if spec.root in INDEX_SPREAD_ROOTS else self.spreads
+        half = 0.5 * spread_width(spreads, spec.tick_size, price, years, np.abs(delta), vol_index)
+        bid, ask, price = self._bid_ask(spec.tick_size, price, half, intrinsic, spec.exercise_style == "american")
         return ContractQuotes(bid, ask, price, iv, delta, years, forward)
 
-    def _bid_ask(self, tick: float, price: np.ndarray, years: np.ndarray, intrinsic: np.ndarray,
+    def _bid_ask(self, tick: float, price: np.ndarray, half: np.ndarray, intrinsic: np.ndarray,
                  exercisable: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(bid, ask, price): the quotes around the model price. An `exercisable` (American) option's
         price is lifted where needed so that the bid is never below the exercise (intrinsic) value:
         the European formulas value deep in-the-money options below it, which an exercisable option
-        never trades at. A European option (SPX) keeps its discounted value below intrinsic."""
-        half = 0.5 * spread_width(self.spreads, tick, price, years)
+        never trades at. A European option (SPX) keeps its discounted value below intrinsic.
+        `half` is half the model spread."""
         if exercisable:
             price = np.maximum(price, intrinsic + half * (intrinsic > 0.0))
         eps = 1e-9

@@ -45,6 +45,7 @@ bars) and the 15:59 close is the close proxy. A session with no VIX row is repor
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 import zlib
@@ -66,6 +67,7 @@ from offline.volatility_surface import TERM_INDICES, VolatilityTerm
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
 RATE_PERCENT_RANGE = (-5.0, 30.0)
+DIVIDEND_HISTORY_START = np.datetime64("2015-01-02")  # first day of the shared data's dividends
 DEFAULT_HISTORY_DAYS = 400  # calendar days loaded before `start` for realised vol and IV rank
 SYNTHETIC_MARKER = "SYNTHETIC.txt"
 _SYMBOL_FILE = re.compile(r"^([A-Z]{1,6})\.csv$")
@@ -547,3 +549,30 @@ def _read_minute_file(path: Path, sessions: np.ndarray, start: date, end: date,
         day = days[chunk[0]].astype(object)
         result[day] = MinuteBars(day, _frozen(minute[chunk]), *(_frozen(p[chunk]) for p in prices))
     return result
+
+
+def index_on(dates: np.ndarray, as_of: date, what: str) -> int:
+    """Index of `as_of` in the sorted datetime64[D] `dates`; ValueError naming `what` if absent."""
+    index = int(np.searchsorted(dates, np.datetime64(as_of, "D")))
+    if index >= len(dates) or dates[index] != np.datetime64(as_of, "D"):
+        raise ValueError(f"no {what} close on {as_of} in the market data")
+    return index
+
+
+def dividend_yield(market: MarketData, ticker: str, as_of: date) -> float:
+    """ln(1 + D / close) of an ETF on as_of, D its trailing 12 months of dividends; with less than
+    a year of dividend history before as_of (the shared data start 2015-01-02), the next 12 months
+    instead (dividends are announced and well forecast, so this is close to what the market
+    priced). 0.0 for a ticker without dividend data. Raises ValueError if the ETF has no close on
+    as_of."""
+    divs = market.dividends.get(ticker)
+    if divs is None:
+        return 0.0
+    bars = market.bars(ticker)
+    price = float(bars.close[index_on(bars.dates, as_of, ticker)])
+    day, year = np.datetime64(as_of, "D"), np.timedelta64(365, "D")
+    if day - year >= DIVIDEND_HISTORY_START:
+        paid = divs.amounts[(divs.ex_dates > day - year) & (divs.ex_dates <= day)].sum()
+    else:
+        paid = divs.amounts[(divs.ex_dates > day) & (divs.ex_dates <= day + year)].sum()
+    return math.log(1.0 + float(paid) / price)

@@ -26,12 +26,11 @@ from core.trading_system import TradingSystem
 from core.types import DailyBars
 from helpers.exchange_calendar import session_open_close
 from offline.broker_faults import BrokerFaults
-from offline.chain_calibration import dividend_yield
 from offline.chain_model import ChainModel
 from offline.daily_record import DailyRecorder
 from offline.file_store import FileStore
 from offline.intraday_path import session_path
-from offline.market_data import MarketData
+from offline.market_data import MarketData, dividend_yield
 from offline.market_view import MarketState, ModelledMarketView
 from offline.simulated_broker import BrokerSettings, SimulatedBroker
 from offline.volatility_surface import TERM_INDICES, realised_volatility_level

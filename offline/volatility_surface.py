@@ -101,14 +101,14 @@ class SurfaceParameters:
     so fast (elasticity above 0.8) that deltas would not fall with the strike.
     """
 
-    atm_ratio: float = 0.8737
-    term_atm_ratio: float = 0.8737
-    long_run_vol: float = 0.2051
-    mean_reversion: float = 1.226
-    skew_slope: float = -0.4142
-    put_curvature: float = -0.04111
-    call_curvature: float = 0.1088
-    skew_time_exponent: float = 0.4472
+    atm_ratio: float = 0.8005
+    term_atm_ratio: float = 0.7758
+    long_run_vol: float = 0.1787
+    mean_reversion: float = 1.957
+    skew_slope: float = -0.344
+    put_curvature: float = -0.01921
+    call_curvature: float = 0.1396
+    skew_time_exponent: float = 0.5068
     realised_vol_premium: float = 1.15
     max_put_z: float = 4.0
     max_call_z: float = 2.4
@@ -178,21 +178,25 @@ DEFAULT_SURFACE = SurfaceParameters()
 
 @dataclass(frozen=True)
 class VolatilityTerm:
-    """The day's closes of CBOE's VIX9D, VIX, VIX3M and VIX6M (fractions, TERM_INDICES order):
-    the market's ATM term structure (see the module docstring). Raises ValueError for a value that
-    is not a volatility fraction in (0, 5]."""
+    """Closes of CBOE's VIX9D, VIX, VIX3M and VIX6M (fractions, TERM_INDICES order, last axis):
+    the market's ATM term structure (see the module docstring). One day: a tuple of four; one per
+    row (calibration over many days): an (n, 4) array. Raises ValueError for a value that is not
+    a volatility fraction in (0, 5] or a last axis that is not 4 long."""
 
-    closes: tuple[float, float, float, float]
+    closes: Any
 
     def __post_init__(self) -> None:
-        if len(self.closes) != len(TERM_INDICES):
+        values = np.asarray(self.closes, dtype=float)
+        if values.ndim == 0 or values.shape[-1] != len(TERM_INDICES):
             raise ValueError(f"VolatilityTerm needs {len(TERM_INDICES)} closes {TERM_INDICES}, got {self.closes!r}")
-        _check_level(np.asarray(self.closes, dtype=float), "VolatilityTerm.closes")
+        _check_level(values, "VolatilityTerm.closes")
 
     def indices(self, vix: np.ndarray) -> np.ndarray:
-        """The four index levels (last axis) when the VIX is at `vix` (fraction, any shape)."""
-        move = np.asarray(vix, dtype=float)[..., None] / self.closes[1]
-        return np.asarray(self.closes) * np.power(move, np.asarray(TERM_ELASTICITIES))
+        """The four index levels (last axis) when the VIX is at `vix` (fraction, rows broadcasting
+        with the closes' rows)."""
+        closes = np.asarray(self.closes, dtype=float)
+        move = np.asarray(vix, dtype=float)[..., None] / closes[..., 1:2]
+        return closes * np.power(move, np.asarray(TERM_ELASTICITIES))
 
 
 def _check_level(level: float | np.ndarray, name: str) -> Any:
