@@ -40,7 +40,7 @@ long_run_vol**2 = theta at speed mean_reversion = kappa:
     w(T) = w_6m + theta (T - T_6m) + (v_f - theta) (1 - exp(-kappa (T - T_6m))) / kappa.
 
 Intraday each index moves with the VIX path: I_i(t) = close_i (VIX(t) / VIX close)**b_i, with
-the elasticities b_i (VIX9D 1.3, VIX3M 0.52, VIX6M 0.37, the VIX itself 1) fitted on the daily
+the elasticities b_i (VIX9D 1.28, VIX3M 0.52, VIX6M 0.37, the VIX itself 1) fitted on the daily
 highs and lows of the indices against the VIX's (chain_calibration.term_elasticities). On
 2024-08-05 (VIX close 38.57, high 65.73) this puts VIX6M at 36.9 at the VIX's high, against a
 published high of 37.69.
@@ -76,7 +76,7 @@ MAX_SKEW_ELASTICITY = 0.8  # d ln(iv) / d ln(K) bound inside the clips (monotone
 TERM_INDICES = ("VIX9D", "VIX", "VIX3M", "VIX6M")  # CBOE's constant-maturity volatility indices
 TERM_TENOR_DAYS = (9.0, 30.0, 93.0, 182.0)  # their horizons in calendar days (CBOE methodology)
 # d ln(index) / d ln(VIX) within a day, fitted on 2015-2025 daily highs and lows (see module docstring)
-TERM_ELASTICITIES = (1.30, 1.0, 0.52, 0.37)
+TERM_ELASTICITIES = (1.28, 1.0, 0.52, 0.37)
 
 
 @dataclass(frozen=True)
