@@ -89,6 +89,7 @@ DELTA_BUCKETS = ((0.05, 0.10), (0.10, 0.25), (0.25, 0.50))
 # not depend on themselves.
 SPREAD_BOUNDS = {"base_ticks": (0.0, 40.0), "price_fraction": (0.0, 0.2), "time_widening": (0.0, 30.0),
                  "delta_slope": (-10.0, 10.0), "vix_exponent": (-3.0, 3.0)}
+SPREAD_FIT_START = SpreadParameters()  # the class defaults: the stored sets do not depend on themselves
 FIT_START = SurfaceParameters(atm_ratio=0.9, term_atm_ratio=0.9, long_run_vol=0.2, mean_reversion=2.0,
                               skew_slope=-0.3, put_curvature=0.0, call_curvature=0.05, skew_time_exponent=0.5)
 
@@ -288,7 +289,7 @@ def overall(table: pd.DataFrame, model: ChainModel | None = None) -> pd.DataFram
     return _summarise(frame[frame["abs_delta"] >= SCORE_DELTA_BAND[0]].groupby("sample"))
 
 
-def fit_spread_parameters(table: pd.DataFrame, start: SpreadParameters = SpreadParameters()) -> SpreadParameters:
+def fit_spread_parameters(table: pd.DataFrame, start: SpreadParameters = SPREAD_FIT_START) -> SpreadParameters:
     """Least squares (soft-L1 loss) on the log spread of the quoted rows of `table`, each (source,
     day) weighted equally. The quoted spread is the model width plus, on average, one tick (the bid
     is rounded down and the ask up), so the fitted quantity is ln(width + tick) against the real
