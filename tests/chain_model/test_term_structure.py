@@ -61,8 +61,9 @@ def test_the_2024_08_05_spike_the_long_end_barely_moves() -> None:
     year = float(atm_volatility(0.6573, 1.0, P, AUG_5))
     own = float(atm_volatility(0.6573, 1.0, P))
     assert 0.22 < year < 0.28 and own > 0.35
-    # the 0DTE side does move with the spike: above 9-day VIX9D x ratio at the close
-    assert float(atm_volatility(0.6573, 1.0 / 365.0, P, AUG_5)) > 0.7
+    # the short end moves with the spike: VIX9D x (65.73 / 38.57)^1.28
+    expected = P.term_atm_ratio * 0.4279 * (0.6573 / 0.3857) ** 1.28
+    assert float(atm_volatility(0.6573, 1.0 / 365.0, P, AUG_5)) == pytest.approx(expected, rel=1e-12)
 
 
 def test_rows_with_their_own_day() -> None:
