@@ -361,7 +361,7 @@ def _table(frame: pd.DataFrame, columns: dict[str, str], markdown: bool) -> str:
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in cells])
 
 
-_BUCKET_COLUMNS = {"regime": "VIX regime", "dte_bucket": "DTE", "delta_bucket": "|delta|", "right": "right",
+_BUCKET_COLUMNS = {"regime": "VIX regime", "dte_bucket": "DTE", "delta_bucket": "abs delta", "right": "right",
                    "contracts": "contracts", "mae": "IV MAE", "bias": "IV bias", "real_spread": "real spread",
                    "model_spread": "model spread", "spread_ratio": "model/real"}
 
@@ -388,10 +388,10 @@ def main(argv: list[str] | None = None) -> int:
         print("fitted spreads (SPY):", asdict(spreads))
         print("fitted spreads (index):", asdict(index_spreads))
         model = ChainModel(surface, spreads, index_spreads)
-    in_days = sorted({f"{s} {d:%Y-%m-%d}" for s, d in table.loc[in_sample(table), ["source", "day"]].itertuples(
-        index=False)})
-    print(f"in sample: {len(in_days)} days ({in_days[0]} .. {in_days[-1]}, see IN_SAMPLE_UNTIL); "
-          "every other day is out of sample")
+    inside = table[in_sample(table)].groupby("source")["day"].agg(["nunique", "min", "max"])
+    print("fitted on (in sample): " + "; ".join(f"{source} {row['nunique']} days {row['min']:%Y-%m-%d}..{row['max']:%Y-%m-%d}"
+                                                for source, row in inside.iterrows())
+          + "; every other day and source is out of sample")
     print("IV error in volatility points (model - market), 10-50 delta; spreads: medians in price units")
     print(_table(overall(table, model), {"sample": "sample", **{k: v for k, v in _BUCKET_COLUMNS.items()
                                                                  if k in ("contracts", "mae", "bias", "real_spread",
@@ -402,8 +402,18 @@ def main(argv: list[str] | None = None) -> int:
         print(_table(days.assign(day=days["day"].dt.strftime("%Y-%m-%d")),
                      {"sample": "sample", "source": "source", "day": "day", "vix": "VIX", "contracts": "contracts",
                       "mae": "IV MAE", "bias": "IV bias", "spread_ratio": "model/real spread"}, args.markdown))
-    print("out of sample, by bucket (5-50 delta):")
-    print(_table(bucket_report(table, model, "out"), _BUCKET_COLUMNS, args.markdown))
+    out = table[~in_sample(table) & (table["abs_delta"] >= SCORE_DELTA_BAND[0])]
+    errors = [float(np.mean(np.abs(model_iv(out, model.surface, term) - out["market_iv"]))) * 100.0
+              for term in (True, False)]
+    flat = float(np.mean(np.abs(out["vix"] - out["market_iv"]))) * 100.0
+    print(f"out of sample IV MAE, 10-50 delta: {errors[0]:.2f} with the CBOE term structure, {errors[1]:.2f} with the "
+          f"model's own term structure, {flat:.2f} with the flat VIX")
+    buckets = bucket_report(table, model, "out")
+    wing = buckets["delta_bucket"] == f"{DELTA_BUCKETS[0][0]:.2f}-{DELTA_BUCKETS[0][1]:.2f}"
+    print("out of sample, by bucket, 10-50 delta (the goal band):")
+    print(_table(buckets[~wing], _BUCKET_COLUMNS, args.markdown))
+    print("out of sample, by bucket, 5-10 delta (the wings):")
+    print(_table(buckets[wing], _BUCKET_COLUMNS, args.markdown))
     return 0
 
 
