@@ -283,10 +283,11 @@ def bucket_report(table: pd.DataFrame, model: ChainModel | None = None, sample: 
     return _summarise(frame.groupby(["regime", "dte_bucket", "delta_bucket", "right"]))
 
 
-def overall(table: pd.DataFrame, model: ChainModel | None = None) -> pd.DataFrame:
-    """Per sample ("in", "out") at 10-50 delta: contracts, mae, bias, spreads (all rows pooled)."""
+def overall(table: pd.DataFrame, model: ChainModel | None = None, by: tuple[str, ...] = ("sample",)) -> pd.DataFrame:
+    """Per sample ("in", "out"; or per the columns `by`) at 10-50 delta: contracts, mae, bias,
+    spreads (all rows pooled)."""
     frame = _scored(table, model or ChainModel())
-    return _summarise(frame[frame["abs_delta"] >= SCORE_DELTA_BAND[0]].groupby("sample"))
+    return _summarise(frame[frame["abs_delta"] >= SCORE_DELTA_BAND[0]].groupby(list(by)))
 
 
 def fit_spread_parameters(table: pd.DataFrame, start: SpreadParameters = SPREAD_FIT_START) -> SpreadParameters:
@@ -402,6 +403,9 @@ def main(argv: list[str] | None = None) -> int:
         print(_table(days.assign(day=days["day"].dt.strftime("%Y-%m-%d")),
                      {"sample": "sample", "source": "source", "day": "day", "vix": "VIX", "contracts": "contracts",
                       "mae": "IV MAE", "bias": "IV bias", "spread_ratio": "model/real spread"}, args.markdown))
+    print(_table(overall(table, model, ("sample", "source")),
+                 {"sample": "sample", "source": "source", **{k: v for k, v in _BUCKET_COLUMNS.items() if k in (
+                     "contracts", "mae", "bias", "real_spread", "model_spread", "spread_ratio")}}, args.markdown))
     out = table[~in_sample(table) & (table["abs_delta"] >= SCORE_DELTA_BAND[0])]
     errors = [float(np.mean(np.abs(model_iv(out, model.surface, term) - out["market_iv"]))) * 100.0
               for term in (True, False)]
