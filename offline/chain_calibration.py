@@ -313,19 +313,24 @@ def fit_spread_parameters(table: pd.DataFrame, start: SpreadParameters = SPREAD_
     return SpreadParameters(**{n: float(f"{v:.3g}") for n, v in zip(names, result.x)})
 
 
-def term_elasticities(market: MarketData) -> dict[str, float]:
+def term_elasticities(data_dir: str | Path) -> dict[str, float]:
     """d ln(index) / d ln(VIX) within a day for VIX9D, VIX3M and VIX6M: least squares through the
-    origin of ln(high / close) and ln(low / close) of the index on those of the VIX, over the loaded
-    sessions where the VIX moved more than 5% from its close (the stored TERM_ELASTICITIES)."""
+    origin of ln(high / close) and ln(low / close) of the index on those of the VIX, over the NYSE
+    sessions of daily/<INDEX>_cboe.csv with consistent bars (low <= close <= high) where the VIX
+    moved more than 5% from its close (the stored TERM_ELASTICITIES)."""
+    def bars(name: str) -> pd.DataFrame:
+        frame = pd.read_csv(Path(data_dir) / "daily" / f"{name}_cboe.csv")
+        ok = (frame["nyse_session"] == 1) & (frame["low"] <= frame["close"]) & (frame["close"] <= frame["high"])
+        return frame[ok].set_index("date")[["high", "low", "close"]]
+
+    vix = bars("VIX")
     result = {}
-    vix = market.vix
     for name in TERM_INDICES:
         if name == "VIX":
             continue
-        bars = market.term_indices[name]
-        _common, i, j = np.intersect1d(bars.dates, vix.dates, return_indices=True)
-        x = np.concatenate([np.log(vix.high[j] / vix.close[j]), np.log(vix.low[j] / vix.close[j])])
-        y = np.concatenate([np.log(bars.high[i] / bars.close[i]), np.log(bars.low[i] / bars.close[i])])
+        both = bars(name).join(vix, rsuffix="_vix", how="inner")
+        x = np.log(np.concatenate([both["high_vix"], both["low_vix"]]) / np.tile(both["close_vix"], 2))
+        y = np.log(np.concatenate([both["high"], both["low"]]) / np.tile(both["close"], 2))
         moved = np.abs(x) > 0.05
         result[name] = float((x[moved] @ y[moved]) / (x[moved] @ x[moved]))
     return result

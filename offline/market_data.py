@@ -243,7 +243,7 @@ def load_market_data(data_dir: str | Path, start: date | str, end: date | str,
         daily["SPX"] = _window(_read_bars(spx_file, "etf", lo, hi, issues=issues)[0], lo, hi)
         _require_sessions(spx_file, daily["SPX"].dates, spy.dates)
     vix, vix_missing = _load_vix(daily_dir / "VIX_cboe.csv", spy.dates, lo, hi, start_day, notes, issues)
-    term_indices = {name: _load_index(daily_dir / f"{name}_cboe.csv", spy.dates, lo, hi, issues)[0]
+    term_indices = {name: _load_term_closes(daily_dir / f"{name}_cboe.csv", spy.dates, lo, hi, issues)
                     for name in TERM_INDICES if name != "VIX" and (daily_dir / f"{name}_cboe.csv").is_file()}
     futures = {}
     for path in _matching(daily_dir, _FUTURES_FILE):
@@ -454,6 +454,29 @@ def _load_index(path: Path, sessions: np.ndarray, lo: np.datetime64, hi: np.date
     stray = np.setdiff1d(index.dates, sessions)
     keep = np.isin(index.dates, sessions)
     return DailyBars(*(_frozen(a[keep]) for a in (index.dates, index.open, index.high, index.low, index.close))), stray
+
+
+def _load_term_closes(path: Path, sessions: np.ndarray, lo: np.datetime64, hi: np.datetime64,
+                      issues: list[DataIssue] | None) -> DailyBars:
+    """The closes of a CBOE term-structure index (VIX9D, VIX3M, VIX6M) on the NYSE sessions of
+    lo..hi, as flat bars: only the close is used, so CBOE's occasional open/high/low outside each
+    other (VIX6M on 2019-07-05) does not matter. A close that is not a number inside the VIX range
+    is a data issue (raised when strict) and the day uses the model's term structure."""
+    frame = read_table(path, ("date", "close", "nyse_session"))
+    dates = parse_dates(path, frame, "date")
+    require_increasing(path, dates)
+    loaded = (dates >= lo) & (dates <= hi) & (frame["nyse_session"].astype(str).str.strip() == "1").to_numpy()
+    close = pd.to_numeric(frame["close"], errors="coerce").to_numpy(dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        bad = loaded & ~((close >= VIX_VALID_MIN) & (close <= VIX_VALID_MAX))
+    for i in np.flatnonzero(bad):
+        problem = (f"close {frame['close'].iloc[i]!r} on {dates[i]} is not a number in "
+                   f"[{VIX_VALID_MIN:g}, {VIX_VALID_MAX:g}]")
+        if issues is None:
+            raise MarketDataError(path, int(i) + 2, problem)
+        issues.append(DataIssue(str(path), int(i) + 2, str(dates[i]), problem))
+    keep = loaded & ~bad & np.isin(dates, sessions)
+    return DailyBars(*(_frozen(a[keep]) for a in (dates, close, close, close, close)))
 
 
 def _load_vix(path: Path, sessions: np.ndarray, lo: np.datetime64, hi: np.datetime64, start: date,

@@ -97,3 +97,12 @@ def test_days_without_an_index_use_the_model_term_and_the_summary_says_so(shared
     (copy / "daily" / "VIX3M_cboe.csv").unlink()
     market = load_market_data(copy, date(2024, 8, 1), date(2024, 8, 9))
     assert term_structure_days(market, days)["model_days"] == 7
+
+
+def test_only_the_index_closes_are_read(shared_data: Path) -> None:
+    """CBOE's VIX6M bar of 2019-07-05 has its open above its high; only the close (15.99) is used,
+    so even a strict load keeps the day on the market term structure."""
+    market = load_market_data(shared_data, date(2019, 7, 1), date(2019, 7, 12), strict=True)
+    term = market.volatility_term(date(2019, 7, 5))
+    assert term is not None and term.closes[3] == pytest.approx(0.1599)
+    assert market.data_issues == ()
