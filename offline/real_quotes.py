@@ -21,7 +21,7 @@ all time value. Rows kept: 0 < bid <= ask (quoted sources), at most 730 days to 
 model's listing), a market IV, and 5-50 absolute forward delta N(d1) at that IV.
 
 Model inputs per row: spot, rate ln(1 + DGS3MO/100), dividend yield (SPY's trailing 12 months,
-chain_calibration.dividend_yield), the VIX close as the 30-day level, and the closes of VIX9D,
+market_data.dividend_yield), the VIX close as the 30-day level, and the closes of VIX9D,
 VIX, VIX3M, VIX6M (NaN when one is missing). The table is cached under results/cache/ (keyed by
 the data files' sizes and times; not committed): building it takes about a minute.
 """

@@ -160,16 +160,13 @@ def _skew_ratio(z: np.ndarray, params: SurfaceParameters) -> np.ndarray:
     return 1.0 + z * (params.skew_slope + curvature * z)
 
 
-# Calibrated defaults. Obtained by scipy.optimize.least_squares (soft-L1 loss) on the seven shape
-# parameters (atm_ratio .. skew_time_exponent) over every contract with 5-50 absolute delta in
-# the real chains of ../shared/data/options (SPY 2015-01-05, SPY 2019-09-06, SPX 2015-12-22/23,
-# ES options 2020-01-03/06), each chain weighted equally, residual = model IV - market IV; see
-# offline/chain_calibration.py for the chains and the per-chain errors. The fit starts from a
-# neutral point (chain_calibration.FIT_START) and reaches the same optimum from other starts.
-# Reproduce (prints the values stored here, to 4 significant digits) with
-#     python -m offline.chain_calibration --data ../shared/data --fit
-# In-sample MAE at 10-50 delta: 0.13-1.53 volatility points per chain (flat VIX: 2.5-5.7);
-# leave-one-group-out: 0.33-1.86 (--cross-validate).
+# Calibrated defaults: offline.chain_calibration.fit_surface_parameters (scipy least squares,
+# soft-L1 loss) of the FITTED_SURFACE_FIELDS on the in-sample days of the real quotes (SPX 2019 up
+# to 2019-06-07, SPY 2021 up to 2021-06-30; 5-50 delta, each day weighted equally), with the CBOE
+# term structure (term_atm_ratio) and without it (atm_ratio), from a neutral start
+# (chain_calibration.FIT_START). Reproduce (prints the values stored here, to 4 significant
+# digits) with  python -m offline.chain_calibration --data ../shared/data --fit
+# Out of sample, 10-50 delta: 0.70 volatility points mean absolute error (README, per bucket).
 # realised_vol_premium is not fitted (no real chain of a product without a volatility index);
 # 1.15 is a typical implied/realised ratio for index-like products. The clips (max_put_z,
 # max_call_z) and the bounds are fixed, not fitted.
