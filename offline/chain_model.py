@@ -14,7 +14,8 @@ Model, row by row:
 * Forward: S exp((r - q) T) for "bsm" products (spot underlying, continuous dividend yield q);
   for "black76" products the underlying price is the futures price itself (one futures price
   for all expiries: the carry between contract months is ignored).
-* IV from offline.volatility_surface (the 30-day level is the VIX, or realised vol x premium).
+* IV from offline.volatility_surface (the 30-day level is the VIX, or realised vol x premium; for
+  the VIX products the ATM term structure comes from the day's CBOE indices when `term` is given).
 * Price and delta: American equity and ETF options (SPY, QQQ, IWM: exercise style "american",
   spot underlying) from greeks.american (early exercise with the dividend yield q, within
   max($0.02, 0.5%) of QuantLib); European index options (SPX, SPXW) from greeks.pricing (BSM);
