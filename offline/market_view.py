@@ -1,8 +1,9 @@
 """The offline MarketView: current prices set by the runner (or a test script), chains from the model.
 
-Option prices here are MODELLED (offline/chain_model.py on a VIX-derived surface), never real
-quotes. Chains and quotes are cached by root or contract, time and every pricing input, so
-several strategies asking in the same minute share one computation.
+Option prices here are MODELLED (offline/chain_model.py on a surface from the VIX and the day's
+CBOE term structure), never real quotes. Chains and quotes are cached by root or contract, time
+and every pricing input (the term structure is fixed for the day, and the time is in every key),
+so several strategies asking in the same minute share one computation.
 """
 from __future__ import annotations
 
