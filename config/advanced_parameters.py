@@ -3,7 +3,7 @@
 Every advanced strategy shares `AdvancedParameters` (phase gate, weekly entry window, product,
 buying-power cap and Kelly priors) and adds its rules. A section's name is the strategy's key, so
 the parameter `jade_lizard_put_delta` is `config.jade_lizard.put_delta`. `option_window` says
-which contracts the strategy looks at (LEAN subscribes exactly those, lean_adapter/subscriptions.py).
+which contracts the strategy looks at (LEAN subscribes exactly those, lean_adapter/subscription_plan.py).
 Where SPEC section 6 is silent the default is what an experienced premium seller uses; the
 parameter's description says so ("house default").
 """

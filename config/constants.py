@@ -144,9 +144,10 @@ def _index(root: str, vol_index: str | None = "VIX") -> ProductSpec:
 
 def _future(root: str, multiplier: float, tick: float, asset_class: str, micro_of: str | None = None,
             vol_index: str | None = None) -> ProductSpec:
-    # Futures options are settled to intrinsic value in cash at expiry: weekly and end-of-month
-    # equity-index options are cash-settled; a quarterly option exercises into the future, which
-    # the engine values at the same settlement price, so the P&L is the same.
+    # The offline engine settles futures options to intrinsic value in cash at expiry: weekly and
+    # end-of-month equity-index options are cash-settled; a quarterly option exercises into the
+    # future, valued at the same settlement price, so the P&L is the same. LEAN delivers the future
+    # for every futures option (lean_adapter/delivery.py closes it at once).
     return ProductSpec(root, multiplier, multiplier, tick, "american", "cash", "CME", "black76",
                        asset_class, False, micro_of, vol_index)
 

@@ -1,36 +1,31 @@
-"""The offline chain model against real data: market inputs from the daily files, the real option
-chains of ../shared/data/options, the per-chain IV error, the parameter fit and the chain CSV.
+"""The offline chain model against every real option quote of the data folder: the IV fit, the
+per-day and per-bucket report (in and out of sample), the spread fit, and the chain CSV.
 
-Real chains used (each is one as-of date; `load_real_chains`):
-* SPY 2015-01-05 EOD (full chain; the stale 2015-01-02 expiry and nonstd > 0 rows dropped),
-* SPY 2019-09-06 Yahoo (rows with a positive bid and ask >= bid),
-* SPX 2015-12-22 and 2015-12-23 LEAN (the only rich LEAN chains; rows with IV <= 1e-6 dropped),
-* ES options 2020-01-03 and 2020-01-06 LEAN (the other ES days have all prices zero).
-Left out: the LEAN SPY 2023-12/2024-01 samples (thinned, deep in the money, no contract at 10-50
-delta), SPXW 2020-12-31 (no prices) and 2023-06-23 (no contract at 10-50 delta), and SPX
-2020-12-30..2021-01-14 (6 contracts a day, rows repeated unchanged across days and an
-underlying close that is not the SPX close: stale).
+Quotes: offline/real_quotes.py (SPX 2019: 56 full chains; SPY 2021: 252 sessions of a 20-contract
+slice; SPY 2015-01-05 and 2019-09-06; the LEAN SPX 2015-12 and ES 2020-01 chains), each with its
+market IV and the model's inputs of that day (spot, VIX close, CBOE VIX9D/VIX/VIX3M/VIX6M closes,
+DGS3MO rate, SPY's dividend yield).
 
-Market IV. For quoted chains (SPY, ES) the IV is recomputed from the mid (SPY) or the LEAN
-close (ES) with Black-76 on the forward implied by put-call parity at strikes within 5% of the
-underlying (median over strikes), so the reference does not depend on a vendor's dividend, rate
-or snapshot-time conventions. For the LEAN SPX chains the LEAN IV is used as given (too few
-call/put pairs per expiry for an implied forward). The 10-50 delta filter uses the forward
-delta N(d1) at the market IV.
+Model IV: the chain model's surface for the same contracts and times, on the production path
+(forward S e^{(r-q)T}, the futures price for ES) with the market term structure of the day.
 
-Model IV: what the chain model quotes for the same contracts on the production path (spot and
-VIX closes of the date, DGS3MO rate, trailing dividend yield; as of 16:00 US/Eastern). Inputs
-come from offline.market_data.load_market_data, except the SPX close (daily/SPX_index.csv.gz),
-which that loader does not read.
-Error: mean |model IV - market IV| in volatility points over contracts with 10-50 absolute delta;
-baseline: the same with the flat VIX as every contract's IV.
+Fit and hold-out (IN_SAMPLE): the surface is fitted on the first half of each multi-day source
+(SPX 2019 up to 2019-06-07, SPY 2021 up to 2021-06-30); the later halves and every single-day
+source are out of sample. The fit is a least-squares fit (soft-L1 loss) of FITTED_SURFACE_FIELDS
+over the 5-50 delta contracts, each (source, day) weighted equally, of the residuals model IV -
+market IV of both ATM paths: with the day's CBOE term structure (term_atm_ratio) and without it
+(atm_ratio, the model's own term structure for data without the indices); the skew is shared.
 
-Command line:  python -m offline.chain_calibration --data ../shared/data [--fit] [--cross-validate]
+Report (10-50 delta unless said): mean absolute IV error and bias (model - market) in volatility
+points per (source, day) and per bucket: VIX regime (config.constants.REGIME_TABLE) x days to expiry
+(0-7, 8-30, 31-90, 91-180, 181-730) x absolute delta (5-10, 10-25, 25-50) x right; and the median
+real and modelled bid/ask spreads (quoted sources, model spread at the real mid).
+
+Command line:  python -m offline.chain_calibration --data ../shared/data [--fit] [--markdown]
 """
 from __future__ import annotations
 
 import argparse
-import math
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -38,40 +33,42 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares
-from scipy.special import ndtr
 
-from config.constants import product_spec
-from greeks.pricing import implied_volatility
+from config.constants import REGIME_TABLE, product_spec
 from offline.chain_model import (
     DEFAULT_SPREADS,
     EASTERN,
     EXPIRY_CLOSE,
+    INDEX_SPREAD_ROOTS,
+    INDEX_SPREADS,
     ChainModel,
     SpreadParameters,
     spread_width,
 )
-from offline.market_data import MarketData, load_market_data
+from offline.market_data import MarketData, dividend_yield, index_on, load_market_data
+from offline.real_quotes import TERM_COLUMNS, load_real_quotes
 from offline.volatility_surface import (
     DEFAULT_SURFACE,
+    TERM_INDICES,
     SurfaceParameters,
+    VolatilityTerm,
     implied_volatility_surface,
     realised_volatility_level,
 )
 
 __all__ = [
-    "CROSS_VALIDATION_GROUPS",
     "FITTED_SURFACE_FIELDS",
     "FIT_START",
     "MarketInputs",
-    "RealChain",
-    "calibration_report",
-    "cross_validation_report",
-    "dividend_yield",
+    "bucket_report",
+    "day_report",
     "fit_spread_parameters",
     "fit_surface_parameters",
-    "load_real_chains",
+    "in_sample",
     "market_inputs",
-    "spread_report",
+    "model_iv",
+    "model_spread",
+    "term_elasticities",
     "write_chain_csv",
 ]
 
@@ -81,19 +78,20 @@ _UNDERLYING = {"SPXW": ("SPX", 1.0), "XSP": ("SPX", 0.1), "MES": ("ES", 1.0), "M
 # Dividend yield source: the ETF itself, or SPY's yield for the S&P 500 index options.
 _DIVIDEND_TICKER = {"SPY": "SPY", "QQQ": "QQQ", "IWM": "IWM", "TLT": "TLT", "SPX": "SPY", "SPXW": "SPY",
                     "XSP": "SPY"}
-FITTED_SURFACE_FIELDS = ("atm_ratio", "long_run_vol", "mean_reversion", "skew_slope", "put_curvature",
-                         "call_curvature", "skew_time_exponent")
-_FIT_BOUNDS = ((0.5, 0.05, 0.05, -1.0, -0.1, -0.1, 0.1), (1.3, 0.5, 20.0, 0.5, 0.5, 0.5, 0.9))
-KEPT_DELTA_BAND = (0.05, 0.50)  # contracts kept and fitted
-SCORE_DELTA_BAND = (0.10, 0.50)  # the reported error
-WING_DELTA_BAND = (0.05, 0.10)  # the wing diagnostic
-CROSS_VALIDATION_GROUPS = ("SPY 2015", "SPY 2019", "SPX", "ES")
-# Neutral starting point of the fit (flat-ish smile, diffusive scaling); the fit reaches the same
-# optimum from other starts, so the stored defaults do not depend on themselves.
-FIT_START = SurfaceParameters(atm_ratio=0.9, long_run_vol=0.2, mean_reversion=2.0, skew_slope=-0.3,
-                              put_curvature=0.0, call_curvature=0.05, skew_time_exponent=0.5)
-_CHAIN_DATES = (date(2015, 1, 5), date(2020, 1, 6))
-_DATA_START = np.datetime64("2015-01-02")  # first day of the shared data (dividends included)
+FITTED_SURFACE_FIELDS = ("atm_ratio", "term_atm_ratio", "long_run_vol", "mean_reversion", "skew_slope",
+                         "put_curvature", "call_curvature", "skew_time_exponent")
+_FIT_BOUNDS = ((0.5, 0.5, 0.05, 0.05, -1.0, -0.1, -0.1, 0.1), (1.3, 1.3, 0.5, 20.0, 0.5, 0.5, 0.5, 0.9))
+SCORE_DELTA_BAND = (0.10, 0.50)
+IN_SAMPLE_UNTIL = {"SPX 2019": pd.Timestamp("2019-06-07"), "SPY 2021": pd.Timestamp("2021-06-30")}
+DTE_BUCKETS = ((0, 7), (8, 30), (31, 90), (91, 180), (181, 730))
+DELTA_BUCKETS = ((0.05, 0.10), (0.10, 0.25), (0.25, 0.50))
+# Neutral starting point of the fit (flat-ish smile, diffusive scaling); the stored defaults do
+# not depend on themselves.
+SPREAD_BOUNDS = {"base_ticks": (0.0, 40.0), "price_fraction": (0.0, 0.2), "time_widening": (0.0, 30.0),
+                 "delta_slope": (-10.0, 10.0), "vix_exponent": (-3.0, 3.0)}
+SPREAD_FIT_START = SpreadParameters()  # the class defaults: the stored sets do not depend on themselves
+FIT_START = SurfaceParameters(atm_ratio=0.9, term_atm_ratio=0.9, long_run_vol=0.2, mean_reversion=2.0,
+                              skew_slope=-0.3, put_curvature=0.0, call_curvature=0.05, skew_time_exponent=0.5)
 
 
 @dataclass(frozen=True)
@@ -110,37 +108,12 @@ class MarketInputs:
     dividend_yield: float
 
 
-def _index_on(dates: np.ndarray, as_of: date, what: str) -> int:
-    index = int(np.searchsorted(dates, np.datetime64(as_of, "D")))
-    if index >= len(dates) or dates[index] != np.datetime64(as_of, "D"):
-        raise ValueError(f"no {what} close on {as_of} in the market data")
-    return index
-
-
 def _spx_close(data_dir: Path, as_of: date) -> float:
     frame = pd.read_csv(Path(data_dir) / "daily" / "SPX_index.csv.gz", usecols=["date", "close"])
     rows = frame.loc[frame["date"] == as_of.isoformat(), "close"]
     if rows.empty:
         raise ValueError(f"no SPX close on {as_of} in daily/SPX_index.csv.gz")
     return float(rows.iloc[0])
-
-
-def dividend_yield(market: MarketData, ticker: str, as_of: date) -> float:
-    """ln(1 + D / close) of an ETF on as_of, D its trailing 12 months of dividends; with less than
-    a year of data before as_of (the data start 2015-01-02), the next 12 months instead
-    (dividends are announced and well forecast, so this is close to what the market priced).
-    0.0 for a ticker without dividend data. Raises ValueError if the ETF has no close on as_of."""
-    divs = market.dividends.get(ticker)
-    if divs is None:
-        return 0.0
-    bars = market.bars(ticker)
-    price = float(bars.close[_index_on(bars.dates, as_of, ticker)])
-    day, year = np.datetime64(as_of, "D"), np.timedelta64(365, "D")
-    if day - year >= _DATA_START:
-        paid = divs.amounts[(divs.ex_dates > day - year) & (divs.ex_dates <= day)].sum()
-    else:
-        paid = divs.amounts[(divs.ex_dates > day) & (divs.ex_dates <= day + year)].sum()
-    return math.log(1.0 + float(paid) / price)
 
 
 def market_inputs(market: MarketData, as_of: date, root: str,
@@ -157,10 +130,10 @@ def market_inputs(market: MarketData, as_of: date, root: str,
         spot = _spx_close(market.data_dir, as_of) * scale
     else:
         bars = market.bars(base)
-        index = _index_on(bars.dates, as_of, base)
+        index = index_on(bars.dates, as_of, base)
         spot = float(bars.close[index]) * scale
     if spec.volatility_index == "VIX":
-        level = float(market.vix.close[_index_on(market.vix.dates, as_of, "VIX")]) / 100.0
+        level = float(market.vix.close[index_on(market.vix.dates, as_of, "VIX")]) / 100.0
     elif base in market.futures:
         level = realised_volatility_level(market.futures[base].returns[:index + 1], 20, surface)
     else:
@@ -171,240 +144,196 @@ def market_inputs(market: MarketData, as_of: date, root: str,
     return MarketInputs(spec.root, as_of, spot, level, market.rate_on(as_of), q)
 
 
-@dataclass(frozen=True)
-class RealChain:
-    """Contracts of one real chain at 5-50 absolute forward delta: market IV (fraction) and the
-    absolute forward delta N(d1) at that IV. `reference` says how the market IV was obtained."""
-
-    name: str
-    reference: str
-    inputs: MarketInputs
-    expiries: np.ndarray
-    strikes: np.ndarray
-    is_call: np.ndarray
-    market_iv: np.ndarray
-    abs_delta: np.ndarray
-
-    def band(self, low: float, high: float) -> np.ndarray:
-        """Boolean mask of the contracts with low <= |delta| <= high."""
-        return (self.abs_delta >= low) & (self.abs_delta <= high)
-
-
 def _as_of_close(as_of: date) -> datetime:
     return datetime.combine(as_of, EXPIRY_CLOSE, tzinfo=EASTERN)
 
 
-def _parity_forwards(frame: pd.DataFrame, rate: float, spot: float) -> np.ndarray:
-    """Per-row forward implied by put-call parity, F = K + (C - P) exp(rT), the median over
-    strikes within 5% of spot; NaN for expiries with no call/put pair there."""
-    near = frame[(frame["strike"] - spot).abs() <= 0.05 * spot]
-    pairs = near.pivot_table(index=["expiry", "strike", "years"], columns="call", values="price",
-                             aggfunc="first").dropna()
-    level = pairs.index.get_level_values
-    implied = level("strike").to_numpy(dtype=float) + (pairs[True] - pairs[False]).to_numpy(dtype=float) * np.exp(
-        rate * level("years").to_numpy(dtype=float))
-    forwards = pd.Series(implied, index=level("expiry")).groupby(level=0).median()
-    return forwards.reindex(pd.DatetimeIndex(frame["expiry"])).to_numpy(dtype=float)
+def in_sample(table: pd.DataFrame) -> np.ndarray:
+    """True for the rows the surface is fitted on (see IN_SAMPLE_UNTIL); the rest is out of sample."""
+    until = table["source"].map(IN_SAMPLE_UNTIL)
+    return (until.notna() & (table["day"] <= until)).to_numpy()
 
 
-def _real_chain(name: str, inputs: MarketInputs, frame: pd.DataFrame) -> RealChain:
-    """Market IV and delta of a chain frame (expiry, strike, call, price[, iv]); see the module
-    docstring for the two references."""
-    frame = frame.assign(years=(frame["expiry"] - pd.Timestamp(inputs.as_of)).dt.days / 365.0)
-    frame = frame[frame["years"] > 0]
-    years, strikes, calls = (frame[c].to_numpy() for c in ("years", "strike", "call"))
-    if "iv" in frame:
-        reference, iv = "LEAN IV", frame["iv"].to_numpy(dtype=float)
-        forward = inputs.underlying_price * np.exp((inputs.rate - inputs.dividend_yield) * years)
-    else:
-        reference = "parity forward, Black-76 IV of the quote"
-        forward = _parity_forwards(frame, inputs.rate, inputs.underlying_price)
-        ok = np.isfinite(forward)
-        iv = np.full(len(frame), np.nan)
-        iv[ok] = implied_volatility(frame["price"].to_numpy(dtype=float)[ok], np.where(calls, "call", "put")[ok],
-                                    forward[ok], strikes[ok], years[ok], inputs.rate, 0.0, model="black76")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        d1 = (np.log(forward / strikes) + 0.5 * iv * iv * years) / (iv * np.sqrt(years))
-        abs_delta = np.abs(np.where(calls, ndtr(d1), ndtr(d1) - 1.0))
-        keep = np.isfinite(iv) & (abs_delta >= KEPT_DELTA_BAND[0]) & (abs_delta <= KEPT_DELTA_BAND[1])
-    return RealChain(name, reference, inputs, frame["expiry"].to_numpy(dtype="datetime64[D]")[keep], strikes[keep],
-                     calls[keep].astype(bool), iv[keep], abs_delta[keep])
+def _term(table: pd.DataFrame) -> tuple[np.ndarray, VolatilityTerm | None]:
+    """(rows with all four CBOE closes, their VolatilityTerm)."""
+    closes = table[list(TERM_COLUMNS)].to_numpy(dtype=float)
+    known = np.isfinite(closes).all(axis=1)
+    return known, (VolatilityTerm(closes[known]) if known.any() else None)
 
 
-def _spy_frames(data_dir: Path) -> list[tuple[str, date, pd.DataFrame]]:
-    """The two SPY chains as frames with expiry, strike, call, price (mid), bid, ask."""
-    raw = pd.read_csv(data_dir / "options" / "SPY_chain_2015-01-05_eod.csv.gz")
-    raw = raw[(raw["expiration"] != "2015-01-02") & (raw["nonstd"] == 0) & (raw["bid"] > 0) & (raw["ask"] >= raw["bid"])]
-    expiry = pd.to_datetime(raw["expiration"])  # pre-2015 monthlies carry the Saturday date: use the Friday
-    eod = pd.DataFrame({"expiry": expiry - pd.to_timedelta((expiry.dt.weekday == 5).astype(int), unit="D"),
-                        "strike": raw["strike"], "call": raw["put_call"] == "C", "bid": raw["bid"], "ask": raw["ask"]})
-    raw = pd.read_csv(data_dir / "options" / "SPY_chain_2019-09-06_yahoo.csv.gz")
-    bid, ask = pd.to_numeric(raw["Bid"], errors="coerce"), pd.to_numeric(raw["Ask"], errors="coerce")
-    yahoo = pd.DataFrame({  # the expiry column is empty for the 2021-03-19 calls; the OCC symbol has it
-        "expiry": pd.to_datetime(raw["Contract Name"].str[3:9], format="%y%m%d"), "strike": raw["Strike"],
-        "call": raw["tipo"] == "calls", "bid": bid, "ask": ask})[(bid > 0) & (ask >= bid)]
-    return [(name, day, f.assign(price=(f["bid"] + f["ask"]) / 2.0).reset_index(drop=True))
-            for name, day, f in (("SPY 2015-01-05 EOD", date(2015, 1, 5), eod),
-                                 ("SPY 2019-09-06 Yahoo", date(2019, 9, 6), yahoo))]
+def _model_forward(table: pd.DataFrame) -> np.ndarray:
+    spot, years = table["spot"].to_numpy(dtype=float), table["years"].to_numpy(dtype=float)
+    carry = spot * np.exp((table["rate"].to_numpy(dtype=float) - table["q"].to_numpy(dtype=float)) * years)
+    return np.where(table["root"].to_numpy() == "ES", spot, carry)
 
 
-def _lean_frames(data_dir: Path) -> list[tuple[str, str, date, pd.DataFrame]]:
-    """(name, root, date, frame) of the SPX (with LEAN IV) and ES (closes) LEAN chains."""
-    raw = pd.read_csv(data_dir / "options" / "lean_option_universes_daily.csv")
-    raw = raw.assign(expiry=pd.to_datetime(raw["expiry"]), call=raw["right"] == "C", price=raw["close"],
-                     iv=raw["implied_volatility"])
-    out = []
-    for underlying, root, days, usable in (("SPX", "SPX", ("2015-12-22", "2015-12-23"), raw["iv"] > 1e-6),
-                                           ("ES_FOP", "ES", ("2020-01-03", "2020-01-06"), raw["price"] > 0)):
-        columns = ["expiry", "strike", "call", "price"] + (["iv"] if root == "SPX" else [])
-        for day in days:
-            rows = raw[(raw["underlying"] == underlying) & (raw["date"] == day) & usable]
-            out.append((f"{root} {day} LEAN", root, date.fromisoformat(day), rows[columns].reset_index(drop=True)))
-    return out
+def model_iv(table: pd.DataFrame, surface: SurfaceParameters = DEFAULT_SURFACE, market_term: bool = True
+             ) -> np.ndarray:
+    """The chain model's IV for every row of a real-quotes table (offline.real_quotes): with the
+    day's CBOE term structure where known (market_term), the model's own term structure elsewhere."""
+    level, forward = table["vix"].to_numpy(dtype=float), _model_forward(table)
+    strike, years = table["strike"].to_numpy(dtype=float), table["years"].to_numpy(dtype=float)
+    iv = implied_volatility_surface(level, forward, strike, years, surface)
+    known, term = _term(table)
+    if market_term and term is not None:
+        iv[known] = implied_volatility_surface(level[known], forward[known], strike[known], years[known], surface, term)
+    return iv
 
 
-def _chain_market(data_dir: Path | str) -> MarketData:
-    return load_market_data(data_dir, *_CHAIN_DATES)
+def _day_weights(table: pd.DataFrame) -> np.ndarray:
+    """1 / sqrt(rows of the row's (source, day)): every day weighs the same in a least-squares fit."""
+    counts = table.groupby(["source", "day"])["strike"].transform("size").to_numpy(dtype=float)
+    return 1.0 / np.sqrt(counts)
 
 
-def load_real_chains(data_dir: Path | str) -> list[RealChain]:
-    """The real chains listed in the module docstring, reduced to 5-50 delta contracts.
-
-    Raises MarketDataError / ValueError / FileNotFoundError when a file or an input is missing.
-    """
-    data_dir = Path(data_dir)
-    market = _chain_market(data_dir)
-    chains = [_real_chain(name, market_inputs(market, day, "SPY"), frame) for name, day, frame in _spy_frames(data_dir)]
-    chains += [_real_chain(name, market_inputs(market, day, root), frame)
-               for name, root, day, frame in _lean_frames(data_dir)]
-    return chains
-
-
-def _model_iv(chain: RealChain, surface: SurfaceParameters) -> np.ndarray:
-    x = chain.inputs
-    quotes = ChainModel(surface=surface).quote(x.root, _as_of_close(x.as_of), x.underlying_price, x.vol_level,
-                                               x.rate, x.dividend_yield, chain.expiries, chain.strikes, chain.is_call)
-    return quotes.iv
-
-
-def _mae_points(model: np.ndarray | float, market: np.ndarray, mask: np.ndarray) -> float:
-    return float(np.mean(np.abs(np.asarray(model - market)[mask])) * 100.0) if mask.any() else float("nan")
-
-
-def _report_rows(chains: list[RealChain], surface: SurfaceParameters) -> list[dict]:
-    rows = []
-    for chain in chains:
-        model = _model_iv(chain, surface)
-        score, wing = chain.band(*SCORE_DELTA_BAND), chain.band(*WING_DELTA_BAND) & ~chain.band(*SCORE_DELTA_BAND)
-        rows.append({
-            "chain": chain.name, "date": chain.inputs.as_of.isoformat(), "contracts": int(score.sum()),
-            "mae_model_vol_points": _mae_points(model, chain.market_iv, score),
-            "mae_flat_vix_vol_points": _mae_points(chain.inputs.vol_level, chain.market_iv, score),
-            "wing_contracts": int(wing.sum()), "mae_wing_vol_points": _mae_points(model, chain.market_iv, wing),
-            "vix": chain.inputs.vol_level * 100.0, "reference": chain.reference})
-    return rows
-
-
-def calibration_report(data_dir: Path | str, surface: SurfaceParameters = DEFAULT_SURFACE) -> list[dict]:
-    """One row per real chain: chain, date, contracts (at 10-50 delta), mae_model_vol_points and
-    mae_flat_vix_vol_points (the VIX as a flat IV) over those contracts, wing_contracts and
-    mae_wing_vol_points (model, 5-10 delta), vix (points), reference (how the market IV was had).
-
-    Raises like load_real_chains.
-    """
-    return _report_rows(load_real_chains(data_dir), surface)
-
-
-def _fit(chains: list[RealChain], start: SurfaceParameters) -> SurfaceParameters:
-    model = ChainModel(surface=start)
-    prepared = []
-    for c in chains:
-        x = c.inputs
-        q = model.quote(x.root, _as_of_close(x.as_of), x.underlying_price, x.vol_level, x.rate, x.dividend_yield,
-                        c.expiries, c.strikes, c.is_call)
-        prepared.append((x.vol_level, q.forward, c.strikes, q.years, c.market_iv, 1.0 / math.sqrt(len(c.strikes))))
-    size = sum(len(p[2]) for p in prepared)
+def fit_surface_parameters(table: pd.DataFrame, start: SurfaceParameters = FIT_START) -> SurfaceParameters:
+    """The least-squares fit of FITTED_SURFACE_FIELDS on the rows of `table` (see the module
+    docstring). Trial points that SurfaceParameters rejects get a constant penalty residual."""
+    weights = _day_weights(table)
+    level, forward = table["vix"].to_numpy(dtype=float), _model_forward(table)
+    strike, years = table["strike"].to_numpy(dtype=float), table["years"].to_numpy(dtype=float)
+    market = table["market_iv"].to_numpy(dtype=float)
+    known, term = _term(table)
+    size = len(table) + int(known.sum())
 
     def residuals(values: np.ndarray) -> np.ndarray:
         try:
             params = replace(start, **dict(zip(FITTED_SURFACE_FIELDS, (float(v) for v in values))))
         except ValueError:  # a shape SurfaceParameters rejects: constant penalty
             return np.full(size, 0.1)
-        return np.concatenate([(implied_volatility_surface(level, f, k, t, params) - iv) * w
-                               for level, f, k, t, iv, w in prepared])
+        own = (implied_volatility_surface(level, forward, strike, years, params) - market) * weights
+        if term is None:
+            return own
+        with_term = implied_volatility_surface(level[known], forward[known], strike[known], years[known], params, term)
+        return np.concatenate([own, (with_term - market[known]) * weights[known]])
 
     x0 = np.clip([getattr(start, n) for n in FITTED_SURFACE_FIELDS], *_FIT_BOUNDS)
     result = least_squares(residuals, x0, bounds=_FIT_BOUNDS, loss="soft_l1", f_scale=0.002)
-    return replace(start, **{n: float(v) for n, v in zip(FITTED_SURFACE_FIELDS, result.x)})
+    return replace(start, **{n: float(f"{v:.4g}") for n, v in zip(FITTED_SURFACE_FIELDS, result.x)})
 
 
-def fit_surface_parameters(data_dir: Path | str, start: SurfaceParameters = FIT_START) -> SurfaceParameters:
-    """Least-squares fit (soft-L1 loss) of the FITTED_SURFACE_FIELDS over every real contract at
-    5-50 delta (the wings the strategies trade are in the fit; the score band is 10-50), each
-    chain weighted equally. Trial points that SurfaceParameters rejects (a put wing that falls,
-    a call wing below 0.05 x ATM) get a constant penalty residual. Run offline once; the result
-    is stored as DEFAULT_SURFACE.
-
-    Raises like load_real_chains.
-    """
-    return _fit(load_real_chains(data_dir), start)
+def _regime(vix_points: np.ndarray) -> np.ndarray:
+    bounds = np.array([rule.lower_bound for rule in REGIME_TABLE[1:]])
+    names = np.array([rule.regime.value for rule in REGIME_TABLE])
+    return names[np.searchsorted(bounds, vix_points, side="right")]
 
 
-def cross_validation_report(data_dir: Path | str) -> list[dict]:
-    """Leave-one-group-out check of the fit: for each group of CROSS_VALIDATION_GROUPS (chain
-    name prefixes), refit without it and score its chains. Rows: left_out, chain, contracts,
-    mae_model_vol_points (out of sample, 10-50 delta). Raises like load_real_chains.
-    """
-    chains = load_real_chains(data_dir)
-    rows = []
-    for group in CROSS_VALIDATION_GROUPS:
-        surface = _fit([c for c in chains if not c.name.startswith(group)], FIT_START)
-        for row in _report_rows([c for c in chains if c.name.startswith(group)], surface):
-            rows.append({"left_out": group, "chain": row["chain"], "contracts": row["contracts"],
-                         "mae_model_vol_points": row["mae_model_vol_points"]})
-    return rows
+def _bucket(values: np.ndarray, edges: tuple[tuple[float, float], ...], fmt: str) -> np.ndarray:
+    labels = np.full(len(values), "", dtype=object)
+    for low, high in edges:
+        labels[(values >= low) & (values <= high) & (labels == "")] = fmt.format(low, high)
+    return labels
 
 
-def fit_spread_parameters(data_dir: Path | str, start: SpreadParameters = DEFAULT_SPREADS) -> SpreadParameters:
-    """Fit the spread model to the bid/ask spreads of the real SPY chains (least squares on the
-    log spread, the model spread evaluated at the real mid, each chain weighted equally).
+def model_spread(table: pd.DataFrame, spreads: SpreadParameters = DEFAULT_SPREADS,
+                 index_spreads: SpreadParameters = INDEX_SPREADS) -> np.ndarray:
+    """Modelled bid/ask spread of every row, quoted as the chain model quotes (bid rounded down,
+    ask up to the tick) around the real mid with the row's delta, expiry and VIX:
+    `index_spreads` for the cash-index roots, `spreads` for the others."""
+    tick = np.array([product_spec(r).tick_size for r in table["root"]])
+    mid = table["mid"].to_numpy(dtype=float)
+    half = 0.5 * _width(table, tick, spreads, index_spreads)
+    eps = 1e-9
+    bid = np.maximum(np.floor((mid - half) / tick + eps) * tick, 0.0)
+    ask = np.maximum(np.ceil((mid + half) / tick - eps) * tick, bid + tick)
+    return np.round(ask - bid, 10)
 
-    Raises like load_real_chains.
-    """
-    tick = product_spec("SPY").tick_size
-    prepared = []
-    for _, day, frame in _spy_frames(Path(data_dir)):
-        years = ((frame["expiry"] - pd.Timestamp(day)).dt.days / 365.0).to_numpy()
-        ok = years > 0
-        prepared.append((frame["price"].to_numpy()[ok], years[ok],
-                         np.log(np.maximum((frame["ask"] - frame["bid"]).to_numpy()[ok], tick)), 1.0 / math.sqrt(ok.sum())))
+
+def _width(table: pd.DataFrame, tick: np.ndarray, spreads: SpreadParameters,
+           index_spreads: SpreadParameters) -> np.ndarray:
+    args = (tick, table["mid"].to_numpy(dtype=float), table["years"].to_numpy(dtype=float),
+            table["abs_delta"].to_numpy(dtype=float), table["vix"].to_numpy(dtype=float))
+    index = table["root"].isin(INDEX_SPREAD_ROOTS).to_numpy()
+    return np.where(index, spread_width(index_spreads, *args), spread_width(spreads, *args))
+
+
+def _scored(table: pd.DataFrame, model: ChainModel) -> pd.DataFrame:
+    frame = table.assign(error=(model_iv(table, model.surface) - table["market_iv"]) * 100.0,
+                         real_spread=table["ask"] - table["bid"],
+                         model_spread=model_spread(table, model.spreads, model.index_spreads),
+                         regime=_regime(table["vix"].to_numpy() * 100.0),
+                         dte_bucket=_bucket(table["dte"].to_numpy(), DTE_BUCKETS, "{:.0f}-{:.0f}"),
+                         delta_bucket=_bucket(table["abs_delta"].to_numpy(), DELTA_BUCKETS, "{:.2f}-{:.2f}"),
+                         right=np.where(table["call"], "call", "put"), sample=np.where(in_sample(table), "in", "out"))
+    return frame.assign(abs_error=frame["error"].abs())
+
+
+def _summarise(groups: pd.core.groupby.DataFrameGroupBy) -> pd.DataFrame:
+    out = groups.agg(contracts=("error", "size"), mae=("abs_error", "mean"), bias=("error", "mean"),
+                     real_spread=("real_spread", "median"), model_spread=("model_spread", "median"))
+    return out.assign(spread_ratio=out["model_spread"] / out["real_spread"]).reset_index()
+
+
+def day_report(table: pd.DataFrame, model: ChainModel | None = None) -> pd.DataFrame:
+    """Per (sample, source, day), 10-50 delta: contracts, mae, bias (volatility points), median real
+    and model spreads and their ratio, the VIX, and whether the CBOE term structure was known."""
+    frame = _scored(table, model or ChainModel())
+    frame = frame[(frame["abs_delta"] >= SCORE_DELTA_BAND[0])]
+    out = _summarise(frame.groupby(["sample", "source", "day"]))
+    extra = frame.groupby(["sample", "source", "day"]).agg(vix=("vix", "first"), term=("term_VIX6M", "first"))
+    out = out.merge(extra.reset_index(), on=["sample", "source", "day"])
+    return out.assign(vix=out["vix"] * 100.0, term=out["term"].notna())
+
+
+def bucket_report(table: pd.DataFrame, model: ChainModel | None = None, sample: str = "out") -> pd.DataFrame:
+    """Per bucket (regime x dte x delta x right) of the `sample` rows ("in" or "out"), every delta
+    bucket (5-50): contracts, mae, bias, median real and model spreads, spread_ratio."""
+    frame = _scored(table, model or ChainModel())
+    frame = frame[frame["sample"] == sample]
+    return _summarise(frame.groupby(["regime", "dte_bucket", "delta_bucket", "right"]))
+
+
+def overall(table: pd.DataFrame, model: ChainModel | None = None, by: tuple[str, ...] = ("sample",)) -> pd.DataFrame:
+    """Per sample ("in", "out"; or per the columns `by`) at 10-50 delta: contracts, mae, bias,
+    spreads (all rows pooled)."""
+    frame = _scored(table, model or ChainModel())
+    return _summarise(frame[frame["abs_delta"] >= SCORE_DELTA_BAND[0]].groupby(list(by)))
+
+
+def fit_spread_parameters(table: pd.DataFrame, start: SpreadParameters = SPREAD_FIT_START) -> SpreadParameters:
+    """Least squares (soft-L1 loss) on the log spread of the quoted rows of `table`, each (source,
+    day) weighted equally. The quoted spread is the model width plus, on average, one tick (the bid
+    is rounded down and the ask up), so the fitted quantity is ln(width + tick) against the real
+    ln(spread)."""
+    quoted = table[table["bid"].notna()]
+    tick = np.array([product_spec(r).tick_size for r in quoted["root"]])
+    mid, years = quoted["mid"].to_numpy(dtype=float), quoted["years"].to_numpy(dtype=float)
+    delta, vix = quoted["abs_delta"].to_numpy(dtype=float), quoted["vix"].to_numpy(dtype=float)
+    real = np.log(np.maximum((quoted["ask"] - quoted["bid"]).to_numpy(dtype=float), tick))
+    weights = _day_weights(quoted)
+    names = list(asdict(start))
 
     def residuals(values: np.ndarray) -> np.ndarray:
-        params = SpreadParameters(*(float(v) for v in values))
-        return np.concatenate([(np.log(spread_width(params, tick, mid, years)) - log_spread) * w
-                               for mid, years, log_spread, w in prepared])
+        params = SpreadParameters(**dict(zip(names, (float(v) for v in values))))
+        return (np.log(spread_width(params, tick, mid, years, delta, vix) + tick) - real) * weights
 
-    x0 = np.maximum([start.base_ticks, start.price_fraction, start.time_widening], 1e-6)
-    result = least_squares(residuals, x0, bounds=(0.0, [20.0, 0.2, 10.0]), x_scale=[1.0, 1e-2, 1.0])
-    return SpreadParameters(*(float(f"{v:.3g}") for v in result.x))
+    lower, upper = zip(*(SPREAD_BOUNDS[n] for n in names))
+    x0 = np.clip([getattr(start, n) for n in names], lower, upper)
+    result = least_squares(residuals, x0, bounds=(lower, upper), loss="soft_l1", f_scale=0.3)
+    return SpreadParameters(**{n: float(f"{v:.3g}") for n, v in zip(names, result.x)})
 
 
-def spread_report(data_dir: Path | str, params: SpreadParameters = DEFAULT_SPREADS) -> list[dict]:
-    """Model against real bid/ask spreads on the SPY chains (model spread at the real mid,
-    rounded up to the tick). Rows: chain, quotes, median_real_spread, median_model_spread,
-    median_abs_log_ratio (0.3 = typically within a factor 1.35). Raises like load_real_chains.
-    """
-    tick = product_spec("SPY").tick_size
-    rows = []
-    for name, day, frame in _spy_frames(Path(data_dir)):
-        years = ((frame["expiry"] - pd.Timestamp(day)).dt.days / 365.0).to_numpy()
-        ok = years > 0
-        real = np.maximum((frame["ask"] - frame["bid"]).to_numpy()[ok], tick)
-        model = np.ceil(spread_width(params, tick, frame["price"].to_numpy()[ok], years[ok]) / tick - 1e-9) * tick
-        rows.append({"chain": name, "quotes": int(ok.sum()), "median_real_spread": float(np.median(real)),
-                     "median_model_spread": float(np.median(model)),
-                     "median_abs_log_ratio": float(np.median(np.abs(np.log(model / real))))})
-    return rows
+def term_elasticities(data_dir: str | Path) -> dict[str, float]:
+    """d ln(index) / d ln(VIX) within a day for VIX9D, VIX3M and VIX6M: least squares through the
+    origin of ln(high / close) and ln(low / close) of the index on those of the VIX, over the NYSE
+    sessions of daily/<INDEX>_cboe.csv with consistent bars (low <= close <= high) where the VIX
+    moved more than 5% from its close (the stored TERM_ELASTICITIES)."""
+    def bars(name: str) -> pd.DataFrame:
+        frame = pd.read_csv(Path(data_dir) / "daily" / f"{name}_cboe.csv")
+        ok = (frame["nyse_session"] == 1) & (frame["low"] <= frame["close"]) & (frame["close"] <= frame["high"])
+        return frame[ok].set_index("date")[["high", "low", "close"]]
+
+    vix = bars("VIX")
+    result = {}
+    for name in TERM_INDICES:
+        if name == "VIX":
+            continue
+        both = bars(name).join(vix, rsuffix="_vix", how="inner")
+        x = np.log(np.concatenate([both["high_vix"], both["low_vix"]]) / np.tile(both["close_vix"], 2))
+        y = np.log(np.concatenate([both["high"], both["low"]]) / np.tile(both["close"], 2))
+        moved = np.abs(x) > 0.05
+        result[name] = float((x[moved] @ y[moved]) / (x[moved] @ x[moved]))
+    return result
 
 
 def write_chain_csv(data_dir: Path | str, date_value: date | str, product: str, out_path: Path | str,
@@ -412,14 +341,16 @@ def write_chain_csv(data_dir: Path | str, date_value: date | str, product: str, 
     """Write the modelled chain of `product` at the close (16:00 US/Eastern) of `date_value` to
     `out_path` as CSV with columns expiry,strike,right,bid,ask,iv,delta (iv a fraction, right
     call/put). The same-day expiry has expired at the close and is not included. Market inputs
-    come from `market_inputs`. Returns the path written.
+    come from `market_inputs`, the term structure from the day's CBOE indices where known.
+    Returns the path written.
 
     Raises ValueError (bad date, missing data), KeyError (unknown product), MarketDataError.
     """
     as_of = date.fromisoformat(date_value) if isinstance(date_value, str) else date_value
-    x = market_inputs(load_market_data(data_dir, as_of, as_of), as_of, product)
+    market = load_market_data(data_dir, as_of, as_of)
+    x = market_inputs(market, as_of, product)
     snap = ChainModel().snapshot(x.root, _as_of_close(as_of), x.underlying_price, x.vol_level, x.rate,
-                                 x.dividend_yield, 0, max_dte)
+                                 x.dividend_yield, 0, max_dte, term=market.volatility_term(as_of))
     frame = pd.DataFrame({"expiry": snap.expiries.astype(str), "strike": snap.strikes,
                           "right": np.where(snap.is_call, "call", "put"), "bid": snap.bid, "ask": snap.ask,
                           "iv": np.round(snap.iv, 6), "delta": np.round(snap.delta, 6)})
@@ -427,37 +358,71 @@ def write_chain_csv(data_dir: Path | str, date_value: date | str, product: str, 
     return Path(out_path)
 
 
-def _print_report(rows: list[dict]) -> None:
-    print("mean absolute IV error in volatility points; contracts at 10-50 delta (wing: 5-10 delta)")
-    print(f"{'chain':<22} {'VIX':>6} {'contracts':>9} {'model':>6} {'flat VIX':>8} {'wing n':>6} {'wing':>5}  reference")
-    for r in rows:
-        print(f"{r['chain']:<22} {r['vix']:>6.2f} {r['contracts']:>9d} {r['mae_model_vol_points']:>6.2f} "
-              f"{r['mae_flat_vix_vol_points']:>8.2f} {r['wing_contracts']:>6d} {r['mae_wing_vol_points']:>5.2f}"
-              f"  {r['reference']}")
+def _table(frame: pd.DataFrame, columns: dict[str, str], markdown: bool) -> str:
+    shown = frame[list(columns)].rename(columns=columns)
+    if not markdown:
+        return shown.to_string(index=False, float_format=lambda v: f"{v:.2f}")
+    cells = [[f"{v:.2f}" if isinstance(v, float) else str(v) for v in row] for row in shown.itertuples(index=False)]
+    lines = ["| " + " | ".join(shown.columns) + " |", "|" + "---|" * len(shown.columns)]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in cells])
+
+
+_BUCKET_COLUMNS = {"regime": "VIX regime", "dte_bucket": "DTE", "delta_bucket": "abs delta", "right": "right",
+                   "contracts": "contracts", "mae": "IV MAE", "bias": "IV bias", "real_spread": "real spread",
+                   "model_spread": "model spread", "spread_ratio": "model/real"}
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the calibration table and the spread check; --fit refits the surface and spread
-    parameters first and scores the refitted surface; --cross-validate adds the
-    leave-one-group-out errors."""
-    parser = argparse.ArgumentParser(description="Chain model calibration against the real chains")
+    """Print the overall, per-day and per-bucket report; --fit refits the surface and the spreads
+    on the in-sample days first and reports the refitted model; --markdown prints tables as
+    markdown (the README's)."""
+    parser = argparse.ArgumentParser(description="Chain model calibration against every real option quote")
     parser.add_argument("--data", required=True, help="market data root (../shared/data)")
-    parser.add_argument("--fit", action="store_true", help="refit the parameters and print them")
-    parser.add_argument("--cross-validate", action="store_true", help="leave-one-group-out errors")
+    parser.add_argument("--fit", action="store_true", help="refit the parameters on the in-sample days")
+    parser.add_argument("--markdown", action="store_true", help="print the tables as markdown")
+    parser.add_argument("--days", action="store_true", help="also print the per-day table")
     args = parser.parse_args(argv)
-    surface = DEFAULT_SURFACE
+    table = load_real_quotes(args.data)
+    model = ChainModel()
     if args.fit:
-        surface = fit_surface_parameters(args.data)
-        print("fitted surface:", {n: float(f"{getattr(surface, n):.4g}") for n in FITTED_SURFACE_FIELDS})
-        print("fitted spreads:", asdict(fit_spread_parameters(args.data)))
-    _print_report(calibration_report(args.data, surface))
-    for row in spread_report(args.data):
-        print(f"spreads {row['chain']}: {row['quotes']} quotes, median real {row['median_real_spread']:.3f}, "
-              f"model {row['median_model_spread']:.3f}, median |ln(model / real)| {row['median_abs_log_ratio']:.2f}")
-    if args.cross_validate:
-        print("out of sample (fitted without the chain's group): 10-50 delta MAE in volatility points")
-        for row in cross_validation_report(args.data):
-            print(f"{row['chain']:<22} {row['contracts']:>9d} {row['mae_model_vol_points']:>6.2f}")
+        train = table[in_sample(table)]
+        surface = fit_surface_parameters(train)
+        print("fitted surface:", {n: getattr(surface, n) for n in FITTED_SURFACE_FIELDS})
+        quoted = train[train["bid"].notna()]
+        index = quoted["root"].isin(INDEX_SPREAD_ROOTS)
+        spreads, index_spreads = fit_spread_parameters(quoted[~index]), fit_spread_parameters(quoted[index])
+        print("fitted spreads (SPY):", asdict(spreads))
+        print("fitted spreads (index):", asdict(index_spreads))
+        model = ChainModel(surface, spreads, index_spreads)
+    inside = table[in_sample(table)].groupby("source")["day"].agg(["nunique", "min", "max"])
+    print("fitted on (in sample): " + "; ".join(f"{source} {row['nunique']} days {row['min']:%Y-%m-%d}..{row['max']:%Y-%m-%d}"
+                                                for source, row in inside.iterrows())
+          + "; every other day and source is out of sample")
+    print("IV error in volatility points (model - market), 10-50 delta; spreads: medians in price units")
+    print(_table(overall(table, model), {"sample": "sample", **{k: v for k, v in _BUCKET_COLUMNS.items()
+                                                                 if k in ("contracts", "mae", "bias", "real_spread",
+                                                                          "model_spread", "spread_ratio")}},
+                 args.markdown))
+    if args.days:
+        days = day_report(table, model)
+        print(_table(days.assign(day=days["day"].dt.strftime("%Y-%m-%d")),
+                     {"sample": "sample", "source": "source", "day": "day", "vix": "VIX", "contracts": "contracts",
+                      "mae": "IV MAE", "bias": "IV bias", "spread_ratio": "model/real spread"}, args.markdown))
+    print(_table(overall(table, model, ("sample", "source")),
+                 {"sample": "sample", "source": "source", **{k: v for k, v in _BUCKET_COLUMNS.items() if k in (
+                     "contracts", "mae", "bias", "real_spread", "model_spread", "spread_ratio")}}, args.markdown))
+    out = table[~in_sample(table) & (table["abs_delta"] >= SCORE_DELTA_BAND[0])]
+    errors = [float(np.mean(np.abs(model_iv(out, model.surface, term) - out["market_iv"]))) * 100.0
+              for term in (True, False)]
+    flat = float(np.mean(np.abs(out["vix"] - out["market_iv"]))) * 100.0
+    print(f"out of sample IV MAE, 10-50 delta: {errors[0]:.2f} with the CBOE term structure, {errors[1]:.2f} with the "
+          f"model's own term structure, {flat:.2f} with the flat VIX")
+    buckets = bucket_report(table, model, "out")
+    wing = buckets["delta_bucket"] == f"{DELTA_BUCKETS[0][0]:.2f}-{DELTA_BUCKETS[0][1]:.2f}"
+    print("out of sample, by bucket, 10-50 delta (the goal band):")
+    print(_table(buckets[~wing], _BUCKET_COLUMNS, args.markdown))
+    print("out of sample, by bucket, 5-10 delta (the wings):")
+    print(_table(buckets[wing], _BUCKET_COLUMNS, args.markdown))
     return 0
 
 

@@ -14,7 +14,8 @@ Model, row by row:
 * Forward: S exp((r - q) T) for "bsm" products (spot underlying, continuous dividend yield q);
   for "black76" products the underlying price is the futures price itself (one futures price
   for all expiries: the carry between contract months is ignored).
-* IV from offline.volatility_surface (the 30-day level is the VIX, or realised vol x premium).
+* IV from offline.volatility_surface (the 30-day level is the VIX, or realised vol x premium; for
+  the VIX products the ATM term structure comes from the day's CBOE indices when `term` is given).
 * Price and delta: American equity and ETF options (SPY, QQQ, IWM: exercise style "american",
   spot underlying) from greeks.american (early exercise with the dividend yield q, within
   max($0.02, 0.5%) of QuantLib); European index options (SPX, SPXW) from greeks.pricing (BSM);
@@ -22,12 +23,14 @@ Model, row by row:
   option on a futures contract is ignored). Delta is the model delta (spot delta for bsm, the
   discounted futures delta for black76).
 * Bid/ask around the model price: spread = max(tick, (base_ticks * tick + price_fraction *
-  price) * (1 + time_widening * T)); bid rounded down and ask up to the product's tick
+  price) * (1 + time_widening * T) * exp(delta_slope * (d - 0.25)) * (level / 0.20) **
+  vix_exponent), d = min(|delta|, 1 - |delta|) the out-of-the-money-equivalent delta and level the
+  30-day volatility level (VIX / 100); bid rounded down and ask up to the product's tick
   (config.constants), bid >= 0 and ask >= bid + tick. The price is lifted where the spread
   would put the bid below the intrinsic value (spot or futures price against the strike), so no
-  quote is ever below it. Far out-of-the-money options get wide
-  spreads relative to their price through the base term and the tick; fitted to the real SPY
-  chains, an extra widening by moneyness came out zero, so the model has none.
+  quote is ever below it. Two parameter sets, fitted to the real quotes by
+  offline.chain_calibration.fit_spread_parameters: DEFAULT_SPREADS (SPY; used for the ETF and
+  futures options) and INDEX_SPREADS (SPX/SPXW/XSP cash-index options, from the SPX 2019 chains).
 * Strikes on the product's grid (STRIKE_GRIDS): fine steps within `fine_range_fraction` of the
   underlying price, coarse steps beyond, one long-dated step for expiries past
   `long_dated_dte` days; covering `put_range_sd` ATM standard deviations (sigma_atm sqrt(T))
@@ -53,6 +56,7 @@ from helpers.expiry_calendar import listed_expiries
 from offline.volatility_surface import (
     DEFAULT_SURFACE,
     SurfaceParameters,
+    VolatilityTerm,
     atm_volatility,
     implied_volatility_surface,
 )
@@ -61,6 +65,7 @@ __all__ = [
     "DEFAULT_SPREADS",
     "EASTERN",
     "EXPIRY_CLOSE",
+    "INDEX_SPREADS",
     "STRIKE_GRIDS",
     "ChainModel",
     "ContractQuotes",
@@ -130,31 +135,45 @@ STRIKE_GRIDS: dict[str, StrikeGrid] = {
 @dataclass(frozen=True)
 class SpreadParameters:
     """Bid/ask spread model (see the module docstring): full spread = (base_ticks x tick +
-    price_fraction x option price) x (1 + time_widening x years to expiry), at least one tick.
+    price_fraction x option price) x (1 + time_widening x years to expiry) x exp(delta_slope x
+    (d - 0.25)) x (level / 0.20) ** vix_exponent, at least one tick.
 
-    Raises ValueError for a negative or non-finite value.
+    Raises ValueError for a non-finite value, or a negative base_ticks, price_fraction or
+    time_widening.
     """
 
     base_ticks: float = 1.92
     price_fraction: float = 0.00425
     time_widening: float = 2.04
+    delta_slope: float = 0.0
+    vix_exponent: float = 0.0
 
     def __post_init__(self) -> None:
-        _check_fields(self, (), tuple(item.name for item in fields(self)))
+        _check_fields(self, (), ("base_ticks", "price_fraction", "time_widening"))
 
 
-# Fitted to the bid/ask spreads of the real SPY chains (2015-01-05 EOD and 2019-09-06) by
-# offline.chain_calibration.fit_spread_parameters (`python -m offline.chain_calibration --fit`).
-# Used for every product in these units (ticks and fractions of the price); no real index or
-# futures-option quotes were available to check them.
-DEFAULT_SPREADS = SpreadParameters()
+# Fitted by offline.chain_calibration.fit_spread_parameters (`python -m offline.chain_calibration
+# --fit`) on the in-sample quotes: DEFAULT_SPREADS on the SPY quotes (used for every product
+# without its own set; no real futures-option quotes were available to check them), INDEX_SPREADS
+# on the SPX 2019 chains (SPX, SPXW, XSP).
+DEFAULT_SPREADS = SpreadParameters(base_ticks=0.196, price_fraction=0.000261, time_widening=25.6, delta_slope=0.642,
+                                   vix_exponent=2.05)
+INDEX_SPREADS = SpreadParameters(base_ticks=3.4, price_fraction=0.00866, time_widening=0.775, delta_slope=-0.497,
+                                 vix_exponent=0.741)
+INDEX_SPREAD_ROOTS = frozenset({"SPX", "SPXW", "XSP"})
 
 
-def spread_width(params: SpreadParameters, tick: float, price: np.ndarray, years: np.ndarray) -> np.ndarray:
+def spread_width(params: SpreadParameters, tick: float | np.ndarray, price: np.ndarray, years: np.ndarray,
+                 abs_delta: np.ndarray | float = 0.25, level: np.ndarray | float = 0.20) -> np.ndarray:
     """Model bid/ask spread (price units, floored at one tick, before rounding) of options worth
-    `price` with `years` to expiry, on a product whose option tick is `tick`."""
-    spread = ((params.base_ticks * tick + params.price_fraction * np.asarray(price, dtype=float))
-              * (1.0 + params.time_widening * np.asarray(years, dtype=float)))
+    `price` with `years` to expiry and absolute delta `abs_delta`, at the 30-day volatility level
+    `level` (fraction), on a product whose option tick is `tick`."""
+    d = np.asarray(abs_delta, dtype=float)
+    d = np.minimum(d, 1.0 - d)
+    spread = ((params.base_ticks * np.asarray(tick) + params.price_fraction * np.asarray(price, dtype=float))
+              * (1.0 + params.time_widening * np.asarray(years, dtype=float))
+              * np.exp(params.delta_slope * (d - 0.25))
+              * np.power(np.asarray(level, dtype=float) / 0.20, params.vix_exponent))
     return np.maximum(spread, tick)
 
 
@@ -227,6 +246,11 @@ def _check_market(underlying_price: float | np.ndarray, vol_index: float | np.nd
         raise ValueError(f"dividend_yield must be a continuous annual fraction, got {dividend_yield!r}")
 
 
+def _term_for(spec: ProductSpec, term: VolatilityTerm | None) -> VolatilityTerm | None:
+    """The CBOE term structure applies to the products whose volatility index is the VIX."""
+    return term if spec.volatility_index == "VIX" else None
+
+
 def _expand_ranges(first: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For ranges first[i] .. first[i]+count[i]-1: (owner index i, integer value) per element."""
     count = np.maximum(count, 0)
@@ -239,20 +263,23 @@ def _expand_ranges(first: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np
 class ChainModel:
     """Option chain model: see the module docstring for the listing, IV, price and spread rules.
 
-    surface: IV surface parameters; spreads: bid/ask parameters; put_range_sd / call_range_sd:
+    surface: IV surface parameters; spreads / index_spreads: bid/ask parameters (cash-index options
+    use index_spreads); put_range_sd / call_range_sd:
     strike coverage below / above the forward in ATM standard deviations; min_range_fraction:
     minimum coverage on each side as a fraction of the forward (0.05: 5%).
     Raises ValueError for a non-positive coverage.
     """
 
     def __init__(self, surface: SurfaceParameters = DEFAULT_SURFACE, spreads: SpreadParameters = DEFAULT_SPREADS,
-                 put_range_sd: float = 4.0, call_range_sd: float = 3.0, min_range_fraction: float = 0.05) -> None:
+                 index_spreads: SpreadParameters = INDEX_SPREADS, put_range_sd: float = 4.0,
+                 call_range_sd: float = 3.0, min_range_fraction: float = 0.05) -> None:
         for name, value in (("put_range_sd", put_range_sd), ("call_range_sd", call_range_sd),
                             ("min_range_fraction", min_range_fraction)):
             if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"{name} must be finite and > 0, got {value!r}")
         self.surface = surface
         self.spreads = spreads
+        self.index_spreads = index_spreads
         self.put_range_sd = float(put_range_sd)
         self.call_range_sd = float(call_range_sd)
         self.min_range_fraction = float(min_range_fraction)
@@ -261,7 +288,7 @@ class ChainModel:
 
     def volatility(self, root: str, as_of: datetime | np.ndarray, underlying_price: float | np.ndarray,
                    vol_index: float | np.ndarray, rate: float, dividend_yield: float, expiries: np.ndarray,
-                   strikes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   strikes: np.ndarray, term: VolatilityTerm | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(years to expiry, forward, IV) of the given contracts: what `quote` prices them with
         (same arguments and errors), without pricing them."""
         spec = product_spec(root)
@@ -271,11 +298,12 @@ class ChainModel:
             raise ValueError("strikes must all be > 0")
         years = np.maximum(years_to_expiry(as_of, expiries), 0.0)
         forward = forward_prices(spec, underlying_price, rate, dividend_yield, years)
-        return years, forward, implied_volatility_surface(vol_index, forward, k, years, self.surface)
+        return years, forward, implied_volatility_surface(vol_index, forward, k, years, self.surface,
+                                                          _term_for(spec, term))
 
     def quote(self, root: str, as_of: datetime | np.ndarray, underlying_price: float | np.ndarray,
               vol_index: float | np.ndarray, rate: float, dividend_yield: float, expiries: np.ndarray,
-              strikes: np.ndarray, is_call: np.ndarray) -> ContractQuotes:
+              strikes: np.ndarray, is_call: np.ndarray, term: VolatilityTerm | None = None) -> ContractQuotes:
         """Model bid, ask, price, IV and delta of the given contracts (parallel arrays).
 
         as_of, underlying_price and vol_index are one value for all rows, or arrays with one value
@@ -283,13 +311,14 @@ class ChainModel:
 
         vol_index: the 30-day volatility level as a fraction (VIX / 100, or realised vol x
         premium). rate and dividend_yield: continuous annual fractions (q must be 0 for futures
-        options). Contracts already expired (close at or before as_of) are valued at T = 0
+        options). term: the day's CBOE volatility indices (the ATM term structure of products
+        whose volatility index is the VIX; ignored for the others), None for the model's. Contracts already expired (close at or before as_of) are valued at T = 0
         (intrinsic value). Raises ValueError for bad market inputs or strikes <= 0, and KeyError
         for an unknown root.
         """
         spec = product_spec(root)
         years, forward, iv = self.volatility(root, as_of, underlying_price, vol_index, rate, dividend_yield,
-                                             expiries, strikes)
+                                             expiries, strikes, term)
         k = np.asarray(strikes, dtype=float)
         call = np.asarray(is_call, dtype=bool)
         if spec.american_on_spot:
@@ -298,16 +327,18 @@ class ChainModel:
             price, delta = price_and_delta(call, underlying_price, k, years, rate,
                                            None if spec.option_model == "black76" else dividend_yield, iv)
         intrinsic = np.maximum(np.where(call, underlying_price - k, k - underlying_price), 0.0)
-        bid, ask, price = self._bid_ask(spec.tick_size, price, years, intrinsic, spec.exercise_style == "american")
+        spreads = self.index_spreads if spec.root in INDEX_SPREAD_ROOTS else self.spreads
+        half = 0.5 * spread_width(spreads, spec.tick_size, price, years, np.abs(delta), vol_index)
+        bid, ask, price = self._bid_ask(spec.tick_size, price, half, intrinsic, spec.exercise_style == "american")
         return ContractQuotes(bid, ask, price, iv, delta, years, forward)
 
-    def _bid_ask(self, tick: float, price: np.ndarray, years: np.ndarray, intrinsic: np.ndarray,
+    def _bid_ask(self, tick: float, price: np.ndarray, half: np.ndarray, intrinsic: np.ndarray,
                  exercisable: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(bid, ask, price): the quotes around the model price. An `exercisable` (American) option's
         price is lifted where needed so that the bid is never below the exercise (intrinsic) value:
         the European formulas value deep in-the-money options below it, which an exercisable option
-        never trades at. A European option (SPX) keeps its discounted value below intrinsic."""
-        half = 0.5 * spread_width(self.spreads, tick, price, years)
+        never trades at. A European option (SPX) keeps its discounted value below intrinsic.
+        `half` is half the model spread."""
         if exercisable:
             price = np.maximum(price, intrinsic + half * (intrinsic > 0.0))
         eps = 1e-9
@@ -319,7 +350,8 @@ class ChainModel:
     # ------------------------------------------------------------------ the listed chain
 
     def listed_strikes(self, root: str, underlying_price: float, forward: np.ndarray, years: np.ndarray,
-                       dte: np.ndarray, vol_index: float) -> tuple[np.ndarray, np.ndarray]:
+                       dte: np.ndarray, vol_index: float, term: VolatilityTerm | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
         """Strikes listed per expiry: (expiry index per strike, strike), sorted by expiry then strike.
 
         forward, years, dte: one value per expiry. Raises KeyError for a root without a grid.
@@ -329,7 +361,7 @@ class ChainModel:
         except KeyError:
             raise KeyError(f"no strike grid for root {root!r}; known: {', '.join(sorted(STRIKE_GRIDS))}") from None
         t = np.maximum(years, 1.0 / SECONDS_PER_YEAR * 60.0)
-        sd = atm_volatility(vol_index, t, self.surface) * np.sqrt(t)
+        sd = atm_volatility(vol_index, t, self.surface, _term_for(product_spec(root), term)) * np.sqrt(t)
         low = forward * np.exp(-np.maximum(self.put_range_sd * sd, self.min_range_fraction))
         high = forward * np.exp(np.maximum(self.call_range_sd * sd, self.min_range_fraction))
         long_dated = dte > grid.long_dated_dte
@@ -357,7 +389,7 @@ class ChainModel:
 
     def snapshot(self, root: str, as_of_datetime: datetime, underlying_price: float, vol_index: float,
                  rate: float, dividend_yield: float, min_dte: int = 0, max_dte: int = 730,
-                 right: str | None = None) -> ChainSnapshot:
+                 right: str | None = None, term: VolatilityTerm | None = None) -> ChainSnapshot:
         """The modelled chain of `root` at `as_of_datetime` for expiries with min_dte..max_dte days
         (only its calls or puts when `right` is "call" or "put").
 
@@ -377,7 +409,7 @@ class ChainModel:
         expiries, years = expiries[alive], years[alive]
         dte = (expiries - np.datetime64(today, "D")).astype(np.int64)
         forward = forward_prices(spec, underlying_price, rate, dividend_yield, years)
-        owner, strikes = self.listed_strikes(spec.root, underlying_price, forward, years, dte, vol_index)
+        owner, strikes = self.listed_strikes(spec.root, underlying_price, forward, years, dte, vol_index, term)
         if right is None:
             row_expiry, row_strike = np.repeat(expiries[owner], 2), np.repeat(strikes, 2)
             is_call = np.tile(np.array([True, False]), len(strikes))
@@ -385,13 +417,13 @@ class ChainModel:
             row_expiry, row_strike = expiries[owner], strikes
             is_call = np.full(len(strikes), normalize_right(right) == CALL)
         q = self.quote(spec.root, local, underlying_price, vol_index, rate, dividend_yield,
-                       row_expiry, row_strike, is_call)
+                       row_expiry, row_strike, is_call, term)
         when = as_of_datetime if as_of_datetime.tzinfo is not None else as_of_datetime.replace(tzinfo=EASTERN)
         return ChainSnapshot(spec.root, when, float(underlying_price), row_expiry, row_strike, is_call,
                              q.bid, q.ask, q.iv, q.delta)
 
     def price_contract(self, contract: Contract, as_of: datetime, underlying_price: float, vol_index: float,
-                       rate: float, q: float) -> tuple[float, float, float, float]:
+                       rate: float, q: float, term: VolatilityTerm | None = None) -> tuple[float, float, float, float]:
         """(bid, ask, iv, delta) of one option contract, consistent with `snapshot`.
 
         Raises ValueError if the contract is not an option or the market inputs are bad.
@@ -401,6 +433,6 @@ class ChainModel:
         assert contract.expiry is not None and contract.strike is not None
         res = self.quote(contract.root, as_of, underlying_price, vol_index, rate, q,
                          np.array([contract.expiry], dtype="datetime64[D]"), np.array([contract.strike]),
-                         np.array([contract.right == CALL]))
+                         np.array([contract.right == CALL]), term)
         return float(res.bid[0]), float(res.ask[0]), float(res.iv[0]), float(res.delta[0])
 

@@ -5,8 +5,10 @@ Sources (the same as those of ../shared/data):
 * Yahoo Finance chart API (JSON, `interval=1d`, `events=div`): raw daily bars of the ETFs
   (split-adjusted, not dividend-adjusted, as option strikes are), their dividends, and the
   continuous front-month futures `ES=F`, `CL=F`, ... (written as <ROOT>_front_month.csv);
-* CBOE's VIX history CSV (`DATE,OPEN,HIGH,LOW,CLOSE`, dates MM/DD/YYYY); `nyse_session` is
-  added from helpers.exchange_calendar;
+* CBOE's index history CSVs (dates MM/DD/YYYY): VIX, VIX9D, VIX3M, VIX6M (`DATE,OPEN,HIGH,LOW,CLOSE`,
+  written as <NAME>_cboe.csv), VVIX and SKEW (`DATE,<NAME>`, written as `date,close`), each with
+  `nyse_session` added from helpers.exchange_calendar; the strategy indices PUT, BXM, CNDR and PPUT
+  (`DATE,<NAME>`, written as CBOE_<NAME>.csv with `date,close`);
 * FRED's CSV for DGS3MO (`observation_date,DGS3MO`, or `DATE` in older files; holidays have an
   empty value or "."; those rows are left out, as in the real files).
 
@@ -36,10 +38,14 @@ Fetch = Callable[[str], bytes]
 DEFAULT_SYMBOLS = ("SPY", "QQQ", "IWM", "GLD", "TLT")
 DEFAULT_FUTURES = ("ES", "CL", "GC")
 YAHOO_CHART = "https://query1.finance.yahoo.com/v8/finance/chart/{symbol}?{query}"
-CBOE_VIX = "https://cdn.cboe.com/api/global/us_indices/daily_prices/VIX_History.csv"
+CBOE_HISTORY = "https://cdn.cboe.com/api/global/us_indices/daily_prices/{name}_History.csv"
+CBOE_VIX = CBOE_HISTORY.format(name="VIX")
+CBOE_VOLATILITY_OHLC = ("VIX9D", "VIX3M", "VIX6M")  # with VIX: the term structure of the chain model
+CBOE_VOLATILITY_CLOSE = ("VVIX", "SKEW")
+CBOE_STRATEGIES = ("PUT", "BXM", "CNDR", "PPUT")
 FRED_CSV = "https://fred.stlouisfed.org/graph/fredgraph.csv?id=DGS3MO&cosd={start}&coed={end}"
 USER_AGENT = "tomking-offline-engine/0.1 (market data download)"
-ETF_DECIMALS, FUTURES_DECIMALS, VIX_DECIMALS = 4, 5, 2
+ETF_DECIMALS, FUTURES_DECIMALS, VIX_DECIMALS, INDEX_DECIMALS = 4, 5, 2, 6
 _EVENING_SESSION_HOUR = 17  # a futures bar stamped at or after 17:00 local belongs to the next day
 
 
@@ -88,9 +94,18 @@ def download(out_dir: str | Path, start: date | str = FIRST_DATE, end: date | st
     table.to_csv(root / "daily" / "ETF_dividends_derived.csv", index=False)
     parse_cboe_vix(_get(fetch, CBOE_VIX), CBOE_VIX, start_day, end_day).to_csv(
         root / "daily" / "VIX_cboe.csv", index=False)
+    sources.append(CBOE_VIX)
+    for name in CBOE_VOLATILITY_OHLC + CBOE_VOLATILITY_CLOSE + CBOE_STRATEGIES:
+        url = CBOE_HISTORY.format(name=name)
+        frame = parse_cboe_index(_get(fetch, url), url, name, start_day, end_day)
+        if name in CBOE_STRATEGIES:
+            frame.drop(columns="nyse_session").to_csv(root / "daily" / f"CBOE_{name}.csv", index=False)
+        else:
+            frame.to_csv(root / "daily" / f"{name}_cboe.csv", index=False)
+        sources.append(url)
     fred = FRED_CSV.format(start=start_day.isoformat(), end=end_day.isoformat())
     parse_fred(_get(fetch, fred), fred, start_day, end_day).to_csv(root / "rates" / "DGS3MO_daily.csv", index=False)
-    sources += [CBOE_VIX, fred]
+    sources.append(fred)
     (root / "README.md").write_text(_readme(start_day, end_day, sources), encoding="ascii")
     load_market_data(root, start_day, end_day, history_days=0)
     return root
@@ -158,9 +173,22 @@ def parse_cboe_vix(body: bytes, url: str, start: date, end: date) -> pd.DataFram
 
     Raises MarketDataError naming the URL on a missing column or an unparsable date.
     """
+    frame = parse_cboe_index(body, url, "VIX", start, end, VIX_DECIMALS)
+    return frame.assign(volume=0)[["date", "open", "high", "low", "close", "volume", "nyse_session"]]
+
+
+def parse_cboe_index(body: bytes, url: str, name: str, start: date, end: date,
+                     decimals: int = INDEX_DECIMALS) -> pd.DataFrame:
+    """A CBOE <name>_History.csv -> `date,open,high,low,close,nyse_session` (files with OHLC) or
+    `date,close,nyse_session` (files with one `<name>` value column) for start..end, values
+    rounded to `decimals` (the source writes six; the VIX file is written with two).
+
+    Raises MarketDataError naming the URL on a missing column or an unparsable date.
+    """
     frame = _read_csv(body, url)
     frame.columns = [c.strip().upper() for c in frame.columns]
-    _require(frame, url, ("DATE", "OPEN", "HIGH", "LOW", "CLOSE"))
+    columns = ("OPEN", "HIGH", "LOW", "CLOSE") if "CLOSE" in frame.columns else (name.upper(),)
+    _require(frame, url, ("DATE",) + columns)
     dates = pd.to_datetime(frame["DATE"].str.strip(), format="%m/%d/%Y", errors="coerce")
     if dates.isna().any():
         i = int(np.flatnonzero(dates.isna().to_numpy())[0])
@@ -168,9 +196,9 @@ def parse_cboe_vix(body: bytes, url: str, start: date, end: date) -> pd.DataFram
     keep = ((dates.dt.date >= start) & (dates.dt.date <= end)).to_numpy()
     days = dates[keep].dt.date
     out = pd.DataFrame({"date": [d.isoformat() for d in days]})
-    for column in ("OPEN", "HIGH", "LOW", "CLOSE"):
-        out[column.lower()] = pd.to_numeric(frame.loc[keep, column], errors="coerce").round(VIX_DECIMALS).to_numpy()
-    out["volume"] = 0
+    for column in columns:
+        label = "close" if column == name.upper() else column.lower()
+        out[label] = pd.to_numeric(frame.loc[keep, column], errors="coerce").round(decimals).to_numpy()
     out["nyse_session"] = [int(is_nyse_session(d)) for d in days]
     return out
 

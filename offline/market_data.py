@@ -12,6 +12,9 @@ daily/VIX_cboe.csv                    required; columns as above plus `nyse_sess
                                       2025-01-09). Only `nyse_session == 1` rows are used.
 daily/<ROOT>_front_month.csv          continuous front-month futures (not back-adjusted),
                                       ROOT = 1-3 capital letters; roll jumps: offline.futures_roll
+daily/<INDEX>_cboe.csv                optional; CBOE's VIX9D, VIX3M, VIX6M (columns as VIX_cboe):
+                                      with the VIX, the ATM term structure of the chain model
+                                      on the sessions where all four have a valid row
 daily/ETF_dividends_derived.csv       optional; `ticker,ex_date,dividend` (USD per share)
 intraday/SPY_1min*.csv.gz             optional; `ts_et,open,high,low,close[,volume]`, `ts_et` =
                                       bar start `YYYY-MM-DD HH:MM` US/Eastern
@@ -42,6 +45,7 @@ bars) and the 15:59 close is the close proxy. A session with no VIX row is repor
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 import zlib
@@ -54,12 +58,16 @@ import pandas as pd
 
 from config.constants import VIX_VALID_MAX, VIX_VALID_MIN
 from core.types import DailyBars
+from helpers.exchange_calendar import FIRST_DATE as CALENDAR_FIRST
+from helpers.exchange_calendar import LAST_DATE as CALENDAR_LAST
 from helpers.exchange_calendar import nyse_sessions
 from offline.futures_roll import FuturesSeries, build_futures_series
 from offline.intraday_path import SESSION_OPEN_MINUTE, session_minutes
+from offline.volatility_surface import TERM_INDICES, VolatilityTerm
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
 RATE_PERCENT_RANGE = (-5.0, 30.0)
+DIVIDEND_HISTORY_START = np.datetime64("2015-01-02")  # first day of the shared data's dividends
 DEFAULT_HISTORY_DAYS = 400  # calendar days loaded before `start` for realised vol and IV rank
 SYNTHETIC_MARKER = "SYNTHETIC.txt"
 _SYMBOL_FILE = re.compile(r"^([A-Z]{1,6})\.csv$")
@@ -95,9 +103,8 @@ class DataIssue:
 
     @property
     def series(self) -> str:
-        """The series of the file: "SPY", "VIX", a futures root ("ES")..."""
-        name = Path(self.file).name.removesuffix(".csv").removesuffix("_front_month")
-        return "VIX" if name == "VIX_cboe" else name
+        """The series of the file: "SPY", "VIX", "VIX6M", a futures root ("ES")..."""
+        return Path(self.file).name.removesuffix(".csv").removesuffix("_front_month").removesuffix("_cboe")
 
     def to_dict(self) -> dict[str, object]:
         return {"file": self.file, "line": self.line, "date": self.date, "problem": self.problem}
@@ -150,6 +157,7 @@ class MarketData:
     minute_bars: dict[date, MinuteBars]
     notes: tuple[str, ...] = field(default=())
     data_issues: tuple[DataIssue, ...] = field(default=())
+    term_indices: dict[str, DailyBars] = field(default_factory=dict)  # "VIX9D", "VIX3M", "VIX6M"
 
     def bad_days(self, series: str) -> frozenset[date]:
         """Sessions whose row of `series` ("SPY", "VIX", a futures root...) had an impossible value."""
@@ -174,6 +182,20 @@ class MarketData:
         if index < 0:
             raise ValueError(f"no DGS3MO rate on or before {day}")
         return float(self.rates[index])
+
+    def volatility_term(self, day: date) -> VolatilityTerm | None:
+        """The closes of VIX9D, VIX, VIX3M and VIX6M on `day` (the market's ATM term structure), or
+        None when one of them has no valid row that day (the chain model then uses its own)."""
+        closes = []
+        for name in TERM_INDICES:
+            bars = self.vix if name == "VIX" else self.term_indices.get(name)
+            if bars is None:
+                return None
+            index = int(np.searchsorted(bars.dates, np.datetime64(day, "D")))
+            if index >= len(bars.dates) or bars.dates[index] != np.datetime64(day, "D"):
+                return None
+            closes.append(float(bars.close[index]) / 100.0)
+        return VolatilityTerm((closes[0], closes[1], closes[2], closes[3]))
 
     def vix_available(self, day: date) -> bool:
         """True when the VIX file has an NYSE-session row for `day`."""
@@ -205,7 +227,7 @@ def load_market_data(data_dir: str | Path, start: date | str, end: date | str,
     spy_file = _read_bars(daily_dir / "SPY.csv", "etf", lo, hi, issues=issues)[0]
     spy = _window(spy_file, lo, hi)
     window_sessions = spy.dates[spy.dates >= np.datetime64(start_day, "D")]
-    if len(window_sessions) == 0 or nyse_sessions(start_day, min(end_day, _day_before(spy_file.dates[0]))):
+    if len(window_sessions) == 0 or _sessions_before_file(start_day, end_day, spy_file.dates[0]):
         raise MarketDataError(daily_dir / "SPY.csv", None, f"the window {start_day}..{end_day} starts before the "
                               f"file's first date {spy_file.dates[0]} (it covers {spy_file.dates[0]}..{spy_file.dates[-1]})"
                               if len(window_sessions) else f"no session between {start_day} and {end_day}; "
@@ -221,6 +243,8 @@ def load_market_data(data_dir: str | Path, start: date | str, end: date | str,
         daily["SPX"] = _window(_read_bars(spx_file, "etf", lo, hi, issues=issues)[0], lo, hi)
         _require_sessions(spx_file, daily["SPX"].dates, spy.dates)
     vix, vix_missing = _load_vix(daily_dir / "VIX_cboe.csv", spy.dates, lo, hi, start_day, notes, issues)
+    term_indices = {name: _load_term_closes(daily_dir / f"{name}_cboe.csv", spy.dates, lo, hi, issues)
+                    for name in TERM_INDICES if name != "VIX" and (daily_dir / f"{name}_cboe.csv").is_file()}
     futures = {}
     for path in _matching(daily_dir, _FUTURES_FILE):
         futures_root = _FUTURES_FILE.match(path.name).group(1)  # type: ignore[union-attr]
@@ -232,11 +256,16 @@ def load_market_data(data_dir: str | Path, start: date | str, end: date | str,
     source = "synthetic" if (root / SYNTHETIC_MARKER).is_file() else "real"
     found = tuple(DataIssue(os.path.relpath(i.file, root), i.line, i.date, i.problem) for i in issues or [])
     return MarketData(source, root, start_day, end_day, history_start, spy.dates, daily, vix,
-                      vix_missing, futures, rate_dates, rates, dividends, minute_bars, tuple(notes), found)
+                      vix_missing, futures, rate_dates, rates, dividends, minute_bars, tuple(notes), found,
+                      term_indices)
 
 
-def _day_before(day: np.datetime64) -> date:
-    return date.fromisoformat(str(day - np.timedelta64(1, "D")))
+def _sessions_before_file(start: date, end: date, first_row: np.datetime64) -> bool:
+    """True when an NYSE session of start..end falls before the file's first row. Only days the
+    calendar knows are asked (a file may begin years before it, as Yahoo's SPY history does)."""
+    last = min(end, date.fromisoformat(str(first_row - np.timedelta64(1, "D"))), CALENDAR_LAST)
+    first = max(start, CALENDAR_FIRST)
+    return first <= last and bool(nyse_sessions(first, last))
 
 
 def _as_date(value: date | str, name: str) -> date:
@@ -408,8 +437,11 @@ def _require_sessions(path: Path, dates: np.ndarray, sessions: np.ndarray) -> No
         raise MarketDataError(path, None, f"no row for SPY session {missing[0]} ({len(missing)} session(s) missing)")
 
 
-def _load_vix(path: Path, sessions: np.ndarray, lo: np.datetime64, hi: np.datetime64, start: date,
-              notes: list[str], issues: list[DataIssue] | None = None) -> tuple[DailyBars, tuple[date, ...]]:
+def _load_index(path: Path, sessions: np.ndarray, lo: np.datetime64, hi: np.datetime64,
+                issues: list[DataIssue] | None) -> tuple[DailyBars, np.ndarray]:
+    """A CBOE volatility index file (VIX_cboe.csv layout): its valid NYSE-session rows in lo..hi
+    (a row with an impossible value is left out, as a missing day), and the stray dates marked
+    nyse_session=1 without a SPY session (left out too)."""
     bars, frame, repaired = _read_bars(path, "vix", lo, hi, extra=("nyse_session",), issues=issues)
     flag = frame["nyse_session"].astype(str).str.strip()
     bad = np.flatnonzero(~flag.isin(["0", "1"]).to_numpy())
@@ -417,13 +449,41 @@ def _load_vix(path: Path, sessions: np.ndarray, lo: np.datetime64, hi: np.dateti
         i = int(bad[0])
         raise MarketDataError(path, i + 2, f"nyse_session {flag.iloc[i]!r} must be 0 or 1")
     on_session = (flag == "1").to_numpy() & ~repaired  # a bad VIX row is a missing VIX day
-    vix = _window(DailyBars(*(a[on_session] for a in (bars.dates, bars.open, bars.high, bars.low, bars.close))),
-                  lo, hi)
-    stray = np.setdiff1d(vix.dates, sessions)
+    index = _window(DailyBars(*(a[on_session] for a in (bars.dates, bars.open, bars.high, bars.low, bars.close))),
+                    lo, hi)
+    stray = np.setdiff1d(index.dates, sessions)
+    keep = np.isin(index.dates, sessions)
+    return DailyBars(*(_frozen(a[keep]) for a in (index.dates, index.open, index.high, index.low, index.close))), stray
+
+
+def _load_term_closes(path: Path, sessions: np.ndarray, lo: np.datetime64, hi: np.datetime64,
+                      issues: list[DataIssue] | None) -> DailyBars:
+    """The closes of a CBOE term-structure index (VIX9D, VIX3M, VIX6M) on the NYSE sessions of
+    lo..hi, as flat bars: only the close is used, so CBOE's occasional open/high/low outside each
+    other (VIX6M on 2019-07-05) does not matter. A close that is not a number inside the VIX range
+    is a data issue (raised when strict) and the day uses the model's term structure."""
+    frame = read_table(path, ("date", "close", "nyse_session"))
+    dates = parse_dates(path, frame, "date")
+    require_increasing(path, dates)
+    loaded = (dates >= lo) & (dates <= hi) & (frame["nyse_session"].astype(str).str.strip() == "1").to_numpy()
+    close = pd.to_numeric(frame["close"], errors="coerce").to_numpy(dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        bad = loaded & ~((close >= VIX_VALID_MIN) & (close <= VIX_VALID_MAX))
+    for i in np.flatnonzero(bad):
+        problem = (f"close {frame['close'].iloc[i]!r} on {dates[i]} is not a number in "
+                   f"[{VIX_VALID_MIN:g}, {VIX_VALID_MAX:g}]")
+        if issues is None:
+            raise MarketDataError(path, int(i) + 2, problem)
+        issues.append(DataIssue(str(path), int(i) + 2, str(dates[i]), problem))
+    keep = loaded & ~bad & np.isin(dates, sessions)
+    return DailyBars(*(_frozen(a[keep]) for a in (dates, close, close, close, close)))
+
+
+def _load_vix(path: Path, sessions: np.ndarray, lo: np.datetime64, hi: np.datetime64, start: date,
+              notes: list[str], issues: list[DataIssue] | None = None) -> tuple[DailyBars, tuple[date, ...]]:
+    vix, stray = _load_index(path, sessions, lo, hi, issues)
     if len(stray):
         notes.append(f"{path.name}: {len(stray)} row(s) marked nyse_session=1 on days without SPY, ignored")
-        keep = np.isin(vix.dates, sessions)
-        vix = DailyBars(*(_frozen(a[keep]) for a in (vix.dates, vix.open, vix.high, vix.low, vix.close)))
     window = sessions[sessions >= np.datetime64(start, "D")]
     missing = tuple(d.astype(object) for d in np.setdiff1d(window, vix.dates))
     for day in missing:
@@ -512,3 +572,30 @@ def _read_minute_file(path: Path, sessions: np.ndarray, start: date, end: date,
         day = days[chunk[0]].astype(object)
         result[day] = MinuteBars(day, _frozen(minute[chunk]), *(_frozen(p[chunk]) for p in prices))
     return result
+
+
+def index_on(dates: np.ndarray, as_of: date, what: str) -> int:
+    """Index of `as_of` in the sorted datetime64[D] `dates`; ValueError naming `what` if absent."""
+    index = int(np.searchsorted(dates, np.datetime64(as_of, "D")))
+    if index >= len(dates) or dates[index] != np.datetime64(as_of, "D"):
+        raise ValueError(f"no {what} close on {as_of} in the market data")
+    return index
+
+
+def dividend_yield(market: MarketData, ticker: str, as_of: date) -> float:
+    """ln(1 + D / close) of an ETF on as_of, D its trailing 12 months of dividends; with less than
+    a year of dividend history before as_of (the shared data start 2015-01-02), the next 12 months
+    instead (dividends are announced and well forecast, so this is close to what the market
+    priced). 0.0 for a ticker without dividend data. Raises ValueError if the ETF has no close on
+    as_of."""
+    divs = market.dividends.get(ticker)
+    if divs is None:
+        return 0.0
+    bars = market.bars(ticker)
+    price = float(bars.close[index_on(bars.dates, as_of, ticker)])
+    day, year = np.datetime64(as_of, "D"), np.timedelta64(365, "D")
+    if day - year >= DIVIDEND_HISTORY_START:
+        paid = divs.amounts[(divs.ex_dates > day - year) & (divs.ex_dates <= day)].sum()
+    else:
+        paid = divs.amounts[(divs.ex_dates > day) & (divs.ex_dates <= day + year)].sum()
+    return math.log(1.0 + float(paid) / price)

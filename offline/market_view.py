@@ -1,8 +1,9 @@
 """The offline MarketView: current prices set by the runner (or a test script), chains from the model.
 
-Option prices here are MODELLED (offline/chain_model.py on a VIX-derived surface), never real
-quotes. Chains and quotes are cached by root or contract, time and every pricing input, so
-several strategies asking in the same minute share one computation.
+Option prices here are MODELLED (offline/chain_model.py on a surface from the VIX and the day's
+CBOE term structure), never real quotes. Chains and quotes are cached by root or contract, time
+and every pricing input (the term structure is fixed for the day, and the time is in every key),
+so several strategies asking in the same minute share one computation.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from config.constants import product_spec
 from core.types import ChainSnapshot, Contract, ContractKind, DailyBars, Quote
 from helpers.exchange_calendar import EASTERN
 from offline.chain_model import ChainModel
+from offline.volatility_surface import VolatilityTerm
 
 DailyBarsSource = Callable[[str, int], DailyBars | None]
 QUOTE_CACHE_SIZE = 16384  # quotes kept (every input in the key); cleared when full
@@ -36,6 +38,7 @@ class MarketState:
     rate: float = 0.04  # continuous risk-free rate
     dividend_yields: dict[str, float] = field(default_factory=dict)
     vol_index: dict[str, float] = field(default_factory=dict)  # root -> 30-day vol (fraction) when not VIX
+    term: VolatilityTerm | None = None  # the day's CBOE VIX9D/VIX/VIX3M/VIX6M closes; None: the model's
 
 
 class ModelledMarketView:
@@ -85,7 +88,8 @@ class ModelledMarketView:
             if len(self._cache) > 64:
                 self._cache.clear()
             spot, vol, q = inputs
-            snapshot = self.model.snapshot(root, self.state.now, spot, vol, self.state.rate, q, low, high, right)
+            snapshot = self.model.snapshot(root, self.state.now, spot, vol, self.state.rate, q, low, high, right,
+                                           self.state.term)
             self._cache[key] = snapshot
         if (low, high) == (min_dte, max_dte):
             return snapshot
@@ -121,7 +125,8 @@ class ModelledMarketView:
         if len(self._quotes) > QUOTE_CACHE_SIZE:
             self._clear_quotes()
         spot, vol, q = inputs
-        bid, ask, _, delta = self.model.price_contract(contract, self.state.now, spot, vol, self.state.rate, q)
+        bid, ask, _, delta = self.model.price_contract(contract, self.state.now, spot, vol, self.state.rate, q,
+                                                         self.state.term)
         quote = self._quotes[key] = Quote(bid, ask)
         self._deltas[key] = delta
         return quote
@@ -139,7 +144,7 @@ class ModelledMarketView:
         spot, vol, q = inputs
         years, _, iv = self.model.volatility(contract.root, self.state.now, spot, vol, self.state.rate, q,
                                              np.array([contract.expiry], dtype="datetime64[D]"),
-                                             np.array([contract.strike]))
+                                             np.array([contract.strike]), self.state.term)
         return spot, max(float(years[0]), 0.0), float(iv[0]), self.state.rate, q
 
     def prefetch_quotes(self, contracts: list[Contract]) -> None:
@@ -162,7 +167,7 @@ class ModelledMarketView:
             priced = self.model.quote(root, self.state.now, spot, vol, self.state.rate, q,
                                       np.array([c.expiry for c in missing], dtype="datetime64[D]"),
                                       np.array([c.strike for c in missing], dtype=float),
-                                      np.array([c.right == "call" for c in missing]))
+                                      np.array([c.right == "call" for c in missing]), self.state.term)
             for i, contract in enumerate(missing):
                 key = self._quote_key(contract, inputs)
                 self._quotes[key] = Quote(float(priced.bid[i]), float(priced.ask[i]))
@@ -194,7 +199,8 @@ class ModelledMarketView:
                 root, np.array([_eastern_naive_text(now) for _, now, _ in rows], dtype="datetime64[s]"),
                 np.array([i[0] for _, _, i in rows]), np.array([i[1] for _, _, i in rows]), self.state.rate, q,
                 np.array([c.expiry for c, _, _ in rows], dtype="datetime64[D]"),
-                np.array([c.strike for c, _, _ in rows], dtype=float), np.array([c.right == "call" for c, _, _ in rows]))
+                np.array([c.strike for c, _, _ in rows], dtype=float), np.array([c.right == "call" for c, _, _ in rows]),
+                self.state.term)
             for i, (contract, now, inputs) in enumerate(rows):
                 key = (contract.key, now, self.state.rate, *inputs)
                 self._quotes[key] = Quote(float(priced.bid[i]), float(priced.ask[i]))

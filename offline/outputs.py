@@ -25,8 +25,9 @@ from reporting.statistics import (
 )
 from reporting.trade_log import write_trades_csv
 
-OPTION_PRICES_NOTE = ("modelled: Black-Scholes/Black-76 on a VIX-derived volatility surface "
-                      "(offline/chain_model.py), not real option quotes")
+OPTION_PRICES_NOTE = ("modelled: Black-Scholes/Black-76 on a volatility surface from the VIX and, where "
+                      "known, CBOE's VIX9D/VIX3M/VIX6M term structure (offline/chain_model.py), not real "
+                      "option quotes")
 
 
 def build_summary(result: RunResult, command: str = "", strategies_off: Sequence[str] = ()) -> dict[str, Any]:
@@ -50,7 +51,8 @@ def build_summary(result: RunResult, command: str = "", strategies_off: Sequence
         "max_open_positions": result.max_open_positions,
         "errors": result.journal.count_by("error"),
         "data": {"source": market.source, "option_prices": "modelled", "option_prices_note": OPTION_PRICES_NOTE,
-                 "data_dir": str(market.data_dir), "notes": list(market.notes)},
+                 "data_dir": str(market.data_dir), "notes": list(market.notes),
+                 "term_structure": term_structure_days(market, dates)},
         "baselines": {name: _baseline_stats(dates, series, rf) for name, series in baselines.items()},
         "baseline_notes": cboe_index_baselines(market.data_dir, dates, config.backtest.cash)[1],
         "parameters_changed": changed_parameters(config),
@@ -58,6 +60,19 @@ def build_summary(result: RunResult, command: str = "", strategies_off: Sequence
         "wall_seconds": round(result.wall_seconds, 2),
     }
     return json_safe(summary)
+
+
+def term_structure_days(market: Any, dates: list[Any]) -> dict[str, Any]:
+    """Which sessions priced options on the market's ATM term structure (CBOE's VIX9D, VIX, VIX3M
+    and VIX6M all known) and which on the model's: counts, and the model's days as date spans."""
+    model = [i for i, d in enumerate(dates) if market.volatility_term(d) is None]
+    spans: list[list[str]] = []
+    for n, i in enumerate(model):
+        if n and model[n - 1] == i - 1:
+            spans[-1][1] = dates[i].isoformat()
+        else:
+            spans.append([dates[i].isoformat(), dates[i].isoformat()])
+    return {"market_days": len(dates) - len(model), "model_days": len(model), "model_day_spans": spans}
 
 
 def _pnl_sources(result: RunResult) -> dict[str, float]:

@@ -33,6 +33,7 @@ from offline.broker_faults import BrokerFaults
 from offline.market_data import load_market_data
 from offline.market_view import MarketState
 from offline.runner import BacktestRunner, ProgressCallback, RunCursor
+from offline.volatility_surface import VolatilityTerm
 from reporting.journal import Journal, record_to_json
 
 CHECKPOINT_SCHEMA = 3
@@ -88,11 +89,15 @@ def build_runner(settings: RunSettings, state_dir: Path, progress: ProgressCallb
 
 
 def market_state_to_dict(state: MarketState) -> dict[str, Any]:
-    """Every field of the MarketState (datetimes as ISO text)."""
+    """Every field of the MarketState (datetimes as ISO text, the term structure as its closes)."""
     document: dict[str, Any] = {}
     for item in fields(MarketState):
         value = getattr(state, item.name)
-        document[item.name] = {"datetime": value.isoformat()} if isinstance(value, datetime) else value
+        if isinstance(value, datetime):
+            value = {"datetime": value.isoformat()}
+        elif isinstance(value, VolatilityTerm):
+            value = {"volatility_term": list(value.closes)}
+        document[item.name] = value
     return document
 
 
@@ -108,6 +113,8 @@ def restore_market_state(state: MarketState, data: dict[str, Any]) -> None:
     for name, value in data.items():
         if isinstance(value, dict) and set(value) == {"datetime"}:
             value = datetime.fromisoformat(value["datetime"])
+        elif isinstance(value, dict) and set(value) == {"volatility_term"}:
+            value = VolatilityTerm(tuple(value["volatility_term"]))
         elif isinstance(value, dict):
             value = dict(value)
         setattr(state, name, value)

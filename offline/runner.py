@@ -24,17 +24,16 @@ import numpy as np
 from config.loader import FrameworkConfig
 from core.trading_system import TradingSystem
 from core.types import DailyBars
-from helpers.exchange_calendar import previous_session, session_open_close
+from helpers.exchange_calendar import session_open_close
 from offline.broker_faults import BrokerFaults
-from offline.chain_calibration import dividend_yield
 from offline.chain_model import ChainModel
 from offline.daily_record import DailyRecorder
 from offline.file_store import FileStore
 from offline.intraday_path import session_path
-from offline.market_data import MarketData
+from offline.market_data import MarketData, dividend_yield
 from offline.market_view import MarketState, ModelledMarketView
 from offline.simulated_broker import BrokerSettings, SimulatedBroker
-from offline.volatility_surface import realised_volatility_level
+from offline.volatility_surface import TERM_INDICES, realised_volatility_level
 from reporting.journal import Journal
 from risk.cash_sweep import accrued_interest, sweepable_cash
 from strategies.registry import build_strategies
@@ -83,7 +82,7 @@ def bad_data_by_day(market: MarketData) -> dict[date, dict[str, str]]:
     found: dict[date, dict[str, str]] = {}
     for issue in market.data_issues:
         series = issue.series
-        if series == "VIX":
+        if series in TERM_INDICES:  # a missing VIX day stops entries; a missing VIX6M day uses the model's term
             continue
         roots = [r for r, f in FUTURES_FOR_OPTIONS.items() if f == series] if series in market.futures else [series]
         for root in roots:
@@ -288,10 +287,12 @@ class BacktestRunner:
 
     def _set_day(self, day: date) -> None:
         self.state.rate = self.market.rate_on(day)
+        self.state.term = self.market.volatility_term(day)
         vix = self.market.vix
         index = int(np.searchsorted(vix.dates, np.datetime64(day, "D")))
         self.state.vix_previous_close = float(vix.close[index - 1]) if index > 0 else None
-        yesterday = previous_session(day)
+        before = self.market.sessions[self.market.sessions < np.datetime64(day, "D")]
+        yesterday = before[-1].astype(object) if len(before) else day  # the data's session before `day`
         for root in ("SPY", "QQQ", "IWM"):
             if root in self.market.daily:
                 # the first session of the data has no close before it: its own close is used

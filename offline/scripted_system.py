@@ -19,9 +19,10 @@ from config.loader import FrameworkConfig, load_config
 from core.trading_system import TradingSystem
 from core.types import DailyBars, OrderIntent
 from helpers.exchange_calendar import EASTERN, session_open_close
-from offline.chain_model import ChainModel
+from offline.chain_model import ChainModel, SpreadParameters
 from offline.market_view import MarketState, ModelledMarketView
 from offline.simulated_broker import BrokerSettings, SimulatedBroker
+from offline.volatility_surface import SurfaceParameters
 from reporting.journal import Journal
 from strategies.registry import build_strategies
 
@@ -45,6 +46,16 @@ class MemoryStore:
         return None if text is None else json.loads(text)
 
 
+# The scripted market prices options with the chain model at fixed reference parameters (those of
+# its first calibration, on six single-day chains), not the current calibrated defaults: scripted
+# scenarios pin strikes and prices, and a recalibration of the production model should not move them.
+REFERENCE_SURFACE = SurfaceParameters(atm_ratio=0.8737, long_run_vol=0.2051, mean_reversion=1.226,
+                                      skew_slope=-0.4142, put_curvature=-0.04111, call_curvature=0.1088,
+                                      skew_time_exponent=0.4472)
+REFERENCE_SPREADS = SpreadParameters(base_ticks=1.92, price_fraction=0.00425, time_widening=2.04)
+REFERENCE_MODEL = ChainModel(REFERENCE_SURFACE, REFERENCE_SPREADS, REFERENCE_SPREADS)
+
+
 def scripted_prices(spy: float) -> dict[str, float]:
     """Underlying prices derived from an SPY level (index scale for SPX and the equity futures)."""
     return {"SPY": spy, "SPX": spy * 10.0, "ES": spy * 10.05, "MES": spy * 10.05, "QQQ": spy * 0.85,
@@ -58,7 +69,7 @@ class ScriptedView(ModelledMarketView):
     quotes do not depend on the VIX feed)."""
 
     def __init__(self, state: MarketState, daily_bars: Callable[[str, int], DailyBars | None]) -> None:
-        super().__init__(state, ChainModel(), daily_bars)
+        super().__init__(state, REFERENCE_MODEL, daily_bars)
         self.feed_value: float | None = state.vix
         self.feed_time: datetime | None = state.vix_time
 

@@ -29,6 +29,22 @@ with a volatility index, or for the others the realised volatility times a premi
    points at a fixed delta scales with the ATM level (risk reversals widen when the VIX rises).
 3. Bounds: the result is kept in [min_vol, max_vol].
 
+Market term structure. Where CBOE's volatility indices are known for the day (`VolatilityTerm`:
+the closes of VIX9D, VIX, VIX3M and VIX6M), part 1 is replaced by them: each index i (tenor T_i
+of 9, 30, 93 and 182 calendar days) gives the ATM variance (term_atm_ratio x I_i)**2 at T_i; the
+ATM total variance w(T) = sigma_atm(T)**2 T is interpolated linearly in T between the tenors
+(kept non-decreasing: no calendar arbitrage), the 9-day volatility is used below 9 days, and
+past 182 days the forward variance, starting from that of 93..182 days (v_f), reverts toward
+long_run_vol**2 = theta at speed mean_reversion = kappa:
+
+    w(T) = w_6m + theta (T - T_6m) + (v_f - theta) (1 - exp(-kappa (T - T_6m))) / kappa.
+
+Intraday each index moves with the VIX path: I_i(t) = close_i (VIX(t) / VIX close)**b_i, with
+the elasticities b_i (VIX9D 1.28, VIX3M 0.52, VIX6M 0.37, the VIX itself 1) fitted on the daily
+highs and lows of the indices against the VIX's (chain_calibration.term_elasticities). On
+2024-08-05 (VIX close 38.57, high 65.73) this puts VIX6M at 36.9 at the VIX's high, against a
+published high of 37.69.
+
 Units: volatility, rates and levels are annual fractions; T in years (calendar, 365 days);
 strikes and forwards in the underlying's price units. Everything is vectorised with numpy.
 """
@@ -43,7 +59,11 @@ import numpy as np
 __all__ = [
     "DEFAULT_SURFACE",
     "REFERENCE_TENOR_YEARS",
+    "TERM_ELASTICITIES",
+    "TERM_INDICES",
+    "TERM_TENOR_DAYS",
     "SurfaceParameters",
+    "VolatilityTerm",
     "atm_volatility",
     "implied_volatility_surface",
     "realised_volatility",
@@ -53,6 +73,10 @@ __all__ = [
 REFERENCE_TENOR_YEARS = 30.0 / 365.0  # the VIX horizon
 TRADING_DAYS_PER_YEAR = 252.0
 MAX_SKEW_ELASTICITY = 0.8  # d ln(iv) / d ln(K) bound inside the clips (monotone deltas, with margin)
+TERM_INDICES = ("VIX9D", "VIX", "VIX3M", "VIX6M")  # CBOE's constant-maturity volatility indices
+TERM_TENOR_DAYS = (9.0, 30.0, 93.0, 182.0)  # their horizons in calendar days (CBOE methodology)
+# d ln(index) / d ln(VIX) within a day, fitted on 2015-2025 daily highs and lows (see module docstring)
+TERM_ELASTICITIES = (1.28, 1.0, 0.52, 0.37)
 
 
 @dataclass(frozen=True)
@@ -60,6 +84,7 @@ class SurfaceParameters:
     """Parameters of the implied-volatility surface (see the module docstring for the formulas).
 
     atm_ratio: ATM 30-day IV divided by the 30-day level (VIX or realised-vol level).
+    term_atm_ratio: ATM IV divided by the CBOE index of the same tenor (market term structure).
     long_run_vol: ATM volatility that long expiries revert to (fraction).
     mean_reversion: speed of the ATM variance's reversion (per year).
     skew_slope: d(iv / sigma_atm) / dz at the money (negative: puts dearer than calls).
@@ -76,13 +101,14 @@ class SurfaceParameters:
     so fast (elasticity above 0.8) that deltas would not fall with the strike.
     """
 
-    atm_ratio: float = 0.8737
-    long_run_vol: float = 0.2051
-    mean_reversion: float = 1.226
-    skew_slope: float = -0.4142
-    put_curvature: float = -0.04111
-    call_curvature: float = 0.1088
-    skew_time_exponent: float = 0.4472
+    atm_ratio: float = 0.8005
+    term_atm_ratio: float = 0.7758
+    long_run_vol: float = 0.1787
+    mean_reversion: float = 1.957
+    skew_slope: float = -0.344
+    put_curvature: float = -0.01921
+    call_curvature: float = 0.1396
+    skew_time_exponent: float = 0.5068
     realised_vol_premium: float = 1.15
     max_put_z: float = 4.0
     max_call_z: float = 2.4
@@ -96,6 +122,7 @@ class SurfaceParameters:
                 raise ValueError(f"SurfaceParameters.{item.name} must be a finite number, got {value!r}")
         checks = {
             "atm_ratio": 0.2 <= self.atm_ratio <= 2.0,
+            "term_atm_ratio": 0.2 <= self.term_atm_ratio <= 2.0,
             "long_run_vol": 0.01 <= self.long_run_vol <= 2.0,
             "mean_reversion": 0.01 <= self.mean_reversion <= 50.0,
             "skew_slope": -2.0 <= self.skew_slope <= 2.0,
@@ -133,20 +160,40 @@ def _skew_ratio(z: np.ndarray, params: SurfaceParameters) -> np.ndarray:
     return 1.0 + z * (params.skew_slope + curvature * z)
 
 
-# Calibrated defaults. Obtained by scipy.optimize.least_squares (soft-L1 loss) on the seven shape
-# parameters (atm_ratio .. skew_time_exponent) over every contract with 5-50 absolute delta in
-# the real chains of ../shared/data/options (SPY 2015-01-05, SPY 2019-09-06, SPX 2015-12-22/23,
-# ES options 2020-01-03/06), each chain weighted equally, residual = model IV - market IV; see
-# offline/chain_calibration.py for the chains and the per-chain errors. The fit starts from a
-# neutral point (chain_calibration.FIT_START) and reaches the same optimum from other starts.
-# Reproduce (prints the values stored here, to 4 significant digits) with
-#     python -m offline.chain_calibration --data ../shared/data --fit
-# In-sample MAE at 10-50 delta: 0.13-1.53 volatility points per chain (flat VIX: 2.5-5.7);
-# leave-one-group-out: 0.33-1.86 (--cross-validate).
+# Calibrated defaults: offline.chain_calibration.fit_surface_parameters (scipy least squares,
+# soft-L1 loss) of the FITTED_SURFACE_FIELDS on the in-sample days of the real quotes (SPX 2019 up
+# to 2019-06-07, SPY 2021 up to 2021-06-30; 5-50 delta, each day weighted equally), with the CBOE
+# term structure (term_atm_ratio) and without it (atm_ratio), from a neutral start
+# (chain_calibration.FIT_START). Reproduce (prints the values stored here, to 4 significant
+# digits) with  python -m offline.chain_calibration --data ../shared/data --fit
+# Out of sample, 10-50 delta: 0.70 volatility points mean absolute error (README, per bucket).
 # realised_vol_premium is not fitted (no real chain of a product without a volatility index);
 # 1.15 is a typical implied/realised ratio for index-like products. The clips (max_put_z,
 # max_call_z) and the bounds are fixed, not fitted.
 DEFAULT_SURFACE = SurfaceParameters()
+
+
+@dataclass(frozen=True)
+class VolatilityTerm:
+    """Closes of CBOE's VIX9D, VIX, VIX3M and VIX6M (fractions, TERM_INDICES order, last axis):
+    the market's ATM term structure (see the module docstring). One day: a tuple of four; one per
+    row (calibration over many days): an (n, 4) array. Raises ValueError for a value that is not
+    a volatility fraction in (0, 5] or a last axis that is not 4 long."""
+
+    closes: Any
+
+    def __post_init__(self) -> None:
+        values = np.asarray(self.closes, dtype=float)
+        if values.ndim == 0 or values.shape[-1] != len(TERM_INDICES):
+            raise ValueError(f"VolatilityTerm needs {len(TERM_INDICES)} closes {TERM_INDICES}, got {self.closes!r}")
+        _check_level(values, "VolatilityTerm.closes")
+
+    def indices(self, vix: np.ndarray) -> np.ndarray:
+        """The four index levels (last axis) when the VIX is at `vix` (fraction, rows broadcasting
+        with the closes' rows)."""
+        closes = np.asarray(self.closes, dtype=float)
+        move = np.asarray(vix, dtype=float)[..., None] / closes[..., 1:2]
+        return closes * np.power(move, np.asarray(TERM_ELASTICITIES))
 
 
 def _check_level(level: float | np.ndarray, name: str) -> Any:
@@ -158,9 +205,10 @@ def _check_level(level: float | np.ndarray, name: str) -> Any:
 
 
 def atm_volatility(level: float | np.ndarray, T: np.ndarray | float,
-                   params: SurfaceParameters = DEFAULT_SURFACE) -> np.ndarray:
+                   params: SurfaceParameters = DEFAULT_SURFACE, term: VolatilityTerm | None = None) -> np.ndarray:
     """ATM implied volatility (fraction) for expiries T (years, >= 0) given the 30-day level (one
-    value, or one per row broadcasting with T).
+    value, or one per row broadcasting with T): from the market's `term` structure when given
+    (the level is then the VIX now), from the model's mean reversion otherwise.
 
     Raises ValueError if level is not in (0, 5] or any T is negative or NaN.
     """
@@ -168,6 +216,8 @@ def atm_volatility(level: float | np.ndarray, T: np.ndarray | float,
     t = np.asarray(T, dtype=float)
     if np.any(~(t >= 0.0)):
         raise ValueError("T must be >= 0 years (time to expiry) and not NaN")
+    if term is not None:
+        return _market_atm(level, t, params, term)
     kappa = params.mean_reversion
     theta = params.long_run_vol ** 2
     v30 = (params.atm_ratio * level) ** 2
@@ -175,6 +225,29 @@ def atm_volatility(level: float | np.ndarray, T: np.ndarray | float,
     w = theta + (v0 - theta) * _reversion_weight(kappa * t)
     floor = params.min_vol ** 2
     return np.sqrt(np.maximum(w, floor))
+
+
+def _market_atm(level: float | np.ndarray, t: np.ndarray, params: SurfaceParameters,
+                term: VolatilityTerm) -> np.ndarray:
+    """ATM volatility from the CBOE indices: total variance linear in T between their tenors."""
+    level, t = np.broadcast_arrays(np.asarray(level, dtype=float), t)
+    tenors = np.asarray(TERM_TENOR_DAYS) / 365.0
+    variance = (params.term_atm_ratio * term.indices(level)) ** 2  # (..., 4)
+    knots = np.maximum.accumulate(variance * tenors, axis=-1)  # total variance, non-decreasing
+    position = np.clip(np.searchsorted(tenors, t, side="right") - 1, 0, len(tenors) - 2)
+    lower = np.take(tenors, position)
+    upper = np.take(tenors, position + 1)
+    w_low = np.take_along_axis(knots, position[..., None], axis=-1)[..., 0]
+    w_high = np.take_along_axis(knots, position[..., None] + 1, axis=-1)[..., 0]
+    w = w_low + (w_high - w_low) * (t - lower) / (upper - lower)
+    w = np.where(t < tenors[0], knots[..., 0] * t / tenors[0], w)
+    beyond = np.maximum(t - tenors[-1], 0.0)
+    last_variance = (knots[..., -1] - knots[..., -2]) / (tenors[-1] - tenors[-2])  # forward variance 3M-6M
+    theta, kappa = params.long_run_vol ** 2, params.mean_reversion
+    tail = knots[..., -1] + theta * beyond + (last_variance - theta) * beyond * _reversion_weight(kappa * beyond)
+    w = np.where(t > tenors[-1], tail, w)
+    safe_t = np.maximum(t, 1e-9)
+    return np.sqrt(np.maximum(np.where(t > 0, w / safe_t, knots[..., 0] / tenors[0]), params.min_vol ** 2))
 
 
 def _reversion_weight(x: np.ndarray | float) -> np.ndarray:
@@ -186,13 +259,14 @@ def _reversion_weight(x: np.ndarray | float) -> np.ndarray:
 
 
 def implied_volatility_surface(level: float | np.ndarray, forward: np.ndarray | float, strike: np.ndarray | float,
-                               T: np.ndarray | float,
-                               params: SurfaceParameters = DEFAULT_SURFACE) -> np.ndarray:
+                               T: np.ndarray | float, params: SurfaceParameters = DEFAULT_SURFACE,
+                               term: VolatilityTerm | None = None) -> np.ndarray:
     """Model implied volatility (fraction) for each (strike, T) with the given forward(s).
 
     level: 30-day volatility level (VIX / 100, or realised_volatility_level). forward: forward
     or futures price per row (or one value). strike > 0. T: years to expiry (>= 0); at T == 0 the
-    ATM volatility of the shortest horizon is returned (the price is intrinsic anyway).
+    ATM volatility of the shortest horizon is returned (the price is intrinsic anyway). term: the
+    day's CBOE index closes (market ATM term structure), or None for the model's.
     Inputs broadcast together; returns a float array of the broadcast shape.
     Raises ValueError for a bad level, non-positive forward or strike, negative or NaN T.
     """
@@ -203,7 +277,7 @@ def implied_volatility_surface(level: float | np.ndarray, forward: np.ndarray | 
         raise ValueError("forward must be > 0")
     if np.any(~(k > 0.0)):
         raise ValueError("strike must be > 0")
-    sigma_atm = atm_volatility(level, t, params)
+    sigma_atm = atm_volatility(level, t, params, term)
     scale = sigma_atm * np.power(np.maximum(t, 1e-6), params.skew_time_exponent)
     z = np.clip(np.log(k / f) / scale, -params.max_put_z, params.max_call_z)
     return np.clip(sigma_atm * _skew_ratio(z, params), params.min_vol, params.max_vol)

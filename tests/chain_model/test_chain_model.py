@@ -15,9 +15,12 @@ from greeks.american import american_price
 from greeks.pricing import black76_price_and_greeks, bsm_price
 from helpers.exchange_calendar import is_nyse_session
 from offline.chain_model import (
+    DEFAULT_SPREADS,
     EASTERN,
+    INDEX_SPREADS,
     STRIKE_GRIDS,
     ChainModel,
+    spread_width,
     years_to_expiry,
 )
 from offline.volatility_surface import implied_volatility_surface
@@ -273,3 +276,23 @@ def test_european_spx_quotes_keep_their_discount_so_a_box_prices_at_the_rate(vix
     years = (expiry - when.date()).days / 365.0
     # with the American intrinsic floor on the deep in-the-money put this was 510 at VIX 15 (r < 0)
     assert (500.0 / box) ** (1.0 / years) - 1.0 == pytest.approx(0.046, abs=0.003)
+
+
+def test_spreads_widen_with_the_vix_and_index_options_use_their_own_set() -> None:
+    """The quoted spread follows spread_width (DEFAULT_SPREADS for SPY, INDEX_SPREADS for SPX),
+    widening with the VIX (vix_exponent > 0) and with time to expiry."""
+    model = ChainModel()
+    when = datetime(2024, 8, 5, 12, 0, tzinfo=EASTERN)
+    expiry = np.array(["2024-09-20"], dtype="datetime64[D]")
+    calm, stressed = (model.quote("SPY", when, 517.38, v, 0.052, 0.0125, expiry, np.array([490.0]),
+                                  np.array([False])) for v in (0.15, 0.40))
+    assert stressed.ask[0] - stressed.bid[0] > calm.ask[0] - calm.bid[0]
+    q = model.quote("SPX", when, 5186.33, 0.3857, 0.052, 0.0125, expiry, np.array([4900.0]), np.array([False]))
+    half = 0.5 * spread_width(INDEX_SPREADS, 0.05, q.price, q.years, np.abs(q.delta), 0.3857)
+    assert q.bid[0] == pytest.approx(math.floor((q.price[0] - half[0]) / 0.05 + 1e-9) * 0.05)
+    assert q.ask[0] == pytest.approx(math.ceil((q.price[0] + half[0]) / 0.05 - 1e-9) * 0.05)
+    width = spread_width(DEFAULT_SPREADS, 0.01, np.array([5.0, 5.0]), np.array([0.1, 1.0]))
+    assert width[1] > width[0]
+    # the out-of-the-money-equivalent delta: a 0.9-delta option is spread like a 0.1-delta one
+    assert spread_width(DEFAULT_SPREADS, 0.01, 5.0, 0.5, 0.9) == pytest.approx(
+        spread_width(DEFAULT_SPREADS, 0.01, 5.0, 0.5, 0.1))

@@ -1,4 +1,7 @@
-"""`download` builds the market data layout from recorded public responses, never the network."""
+"""`download` builds the market data layout from recorded public responses, never the network.
+
+The CBOE index responses other than VIX (cboe_<NAME>_History.csv) are rebuilt in CBOE's format
+(`DATE` MM/DD/YYYY, six decimals) from the real values of ../shared/data/daily for 2024-06-24..08-16."""
 from __future__ import annotations
 
 import json
@@ -11,7 +14,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from offline.data_download import CBOE_VIX, download, parse_cboe_vix, parse_fred, parse_yahoo_chart
+from offline.data_download import (
+    CBOE_HISTORY,
+    CBOE_VIX,
+    download,
+    parse_cboe_index,
+    parse_cboe_vix,
+    parse_fred,
+    parse_yahoo_chart,
+)
 from offline.market_data import MarketDataError, load_market_data
 
 RECORDED = Path(__file__).parent / "recorded"
@@ -35,8 +46,8 @@ class Recorded:
         self.urls.append(url)
         if url.startswith("https://fred.stlouisfed.org/"):
             return (RECORDED / "fred_DGS3MO.csv").read_bytes()
-        if url == CBOE_VIX:
-            return (RECORDED / "cboe_VIX_History.csv").read_bytes()
+        if url.startswith(CBOE_HISTORY.split("{")[0]):
+            return (RECORDED / f"cboe_{url.rsplit('/', 1)[1]}").read_bytes()
         symbol = urllib.parse.unquote(url.split("/chart/")[1].split("?")[0])
         return (RECORDED / f"yahoo_chart_{symbol}.json").read_bytes()
 
@@ -49,7 +60,7 @@ def _download(tmp_path: Path, fetch=None) -> Path:
 def test_download_writes_a_loadable_real_layout(tmp_path: Path) -> None:
     fetch = Recorded()
     root = _download(tmp_path, fetch)
-    assert len(fetch.urls) == 6
+    assert len(fetch.urls) == 15
     assert "ES%3DF" in fetch.urls[2] and "period1=1719792000" in fetch.urls[0]
     assert "cosd=2024-07-01&coed=2024-08-09" in fetch.urls[-1]
     market = load_market_data(root, START, END, history_days=0)
@@ -67,6 +78,15 @@ def test_download_writes_a_loadable_real_layout(tmp_path: Path) -> None:
     vix = pd.read_csv(root / "daily" / "VIX_cboe.csv")
     assert vix.loc[vix.date == "2024-07-04", "nyse_session"].tolist() == [0]
     assert vix.date.min() == "2024-07-01" and vix.date.max() == "2024-08-09"
+    vix6m = pd.read_csv(root / "daily" / "VIX6M_cboe.csv")
+    assert vix6m.loc[vix6m.date == "2024-08-05", ["open", "high", "low", "close", "nyse_session"]].values.tolist() == [
+        [37.41, 37.69, 25.95, 30.28, 1]]
+    skew = pd.read_csv(root / "daily" / "SKEW_cboe.csv")
+    assert list(skew.columns) == ["date", "close", "nyse_session"]
+    assert skew.loc[skew.date == "2024-08-05", "close"].tolist() == [145.3]
+    put = pd.read_csv(root / "daily" / "CBOE_PUT.csv")
+    assert list(put.columns) == ["date", "close"] and put.loc[put.date == "2024-08-05", "close"].tolist() == [2691.47]
+    assert put.date.min() == "2024-07-01" and put.date.max() == "2024-08-09" and len(put) == 29
     assert not (root / "SYNTHETIC.txt").exists()
     assert "yahoo" in (root / "README.md").read_text()
 
@@ -105,6 +125,15 @@ def test_cboe_bad_date_names_the_line() -> None:
     with pytest.raises(MarketDataError) as caught:
         parse_cboe_vix(body, CBOE_VIX, START, END)
     assert caught.value.row == 3 and "'2024-07-02' is not MM/DD/YYYY" in str(caught.value)
+
+
+def test_cboe_index_files_with_one_value_column() -> None:
+    body = b"DATE,VVIX\n08/02/2024,120.440000\n08/05/2024,173.320000\n"
+    frame = parse_cboe_index(body, "u", "VVIX", START, END)
+    assert frame.to_dict("list") == {"date": ["2024-08-02", "2024-08-05"], "close": [120.44, 173.32],
+                                     "nyse_session": [1, 1]}
+    with pytest.raises(MarketDataError, match="missing column SKEW"):
+        parse_cboe_index(body, "u", "SKEW", START, END)
 
 
 def test_bad_arguments(tmp_path: Path) -> None:
