@@ -71,8 +71,9 @@ def test_the_swept_cash_earns_t_bill_interest_and_the_pnl_sources_add_up(seed):
 
 def test_baselines_the_short_put_with_interest_and_the_cboe_indices(seed, shared_data):
     baselines = seed["baselines"]
-    # the short put's idle cash earns T-bill interest like the system's (was 8.4% a year without it)
-    assert 0.11 < baselines["spy_short_put_45dte"]["cagr"] < 0.14
+    # the short put's idle cash earns T-bill interest like the system's (7.1% a year without it on
+    # the calibrated chain model)
+    assert 0.09 < baselines["spy_short_put_45dte"]["cagr"] < 0.12
     # the CBOE indices over the run's sessions (2023-01-03..2024-12-31), from CBOE's own levels
     assert set(baselines) == {"spy_buy_and_hold", "spy_short_put_45dte", "cboe_put", "cboe_bxm", "cboe_cndr",
                               "cboe_pput"} and seed["baseline_notes"] == {}

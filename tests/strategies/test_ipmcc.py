@@ -75,7 +75,7 @@ def test_an_unaffordable_leap_is_asked_for_again_weekly_or_after_a_10_percent_ri
     # says when it asks again and the window stays shut until then (was: asked and denied every day)
     strategy, _, proposal = propose_leap(market(MONDAY, vix=11.0), net_liq=30_000.0)
     assert proposal is None and strategy.last_skip_reason.endswith(
-        "unaffordable: one unit risks $8,302 at the stop, above 2% of net liquidation ($600); asking again on "
+        "unaffordable: one unit risks $7,806 at the stop, above 2% of net liquidation ($600); asking again on "
         "2024-08-19 or when net liquidation reaches $33,000")
     assert not strategy.is_entry_window(context(market(eastern(2024, 8, 13, 10, 30)), None, 32_999.0))
     assert strategy.is_entry_window(context(market(eastern(2024, 8, 14, 10, 30)), None, 33_000.0))

@@ -270,8 +270,8 @@ def test_stacking_stops_at_the_position_cap():
 
 def test_before_mes_options_exist_lt112_trades_the_next_product_that_fits():
     # 2019-06-05 (first Wednesday): /MES options were listed from 2020-08-31 only. One /ES unit (10 x /MES)
-    # risks $2,194 at the stop here: above 2% of $100,000, so SPY ($445, $5,544 of margin) at $100,000 and
-    # /ES at $150,000; the reason says which product and why
+    # risks $1,750 at the stop here but needs $13,166 of buying power, above the 10% cap of $100,000, so SPY
+    # ($5,440 of margin) at $100,000 and /ES at $150,000; the reason says which product and why
     when = eastern(2019, 6, 5, 10, 5)
     market = ModelledMarketView(scripted_market(when, spy=282.0, vix=16.0).state, daily_bars=bars_source(
         last_close=270.0, top_high=300.0))
@@ -279,15 +279,15 @@ def test_before_mes_options_exist_lt112_trades_the_next_product_that_fits():
     assert proposal is not None, strategy.last_skip_reason
     assert {leg.contract.root for leg in proposal.intent.legs} == {"SPY"}
     assert proposal.intent.reason.endswith("; product SPY (passed over: MES options listed from 2020-08-31; ES: one "
-                                           "unit risks $2,194 at the stop, above 2% of net liquidation ($2,000))")
+                                           "unit needs $13,166 of buying power, above the 10% cap ($10,000))")
     _, _, proposal = propose(market, load_config(), net_liq=150_000.0)
     assert {leg.contract.root for leg in proposal.intent.legs} == {"ES"}
     assert proposal.intent.reason.endswith("; product ES (passed over: MES options listed from 2020-08-31)")
     # at $30,000 nothing fits: the skip names every product's refusal
     strategy, _, proposal = propose(market, load_config(), net_liq=30_000.0)
     assert proposal is None and strategy.last_skip_reason == (
-        "no product fits: MES options listed from 2020-08-31; ES: one unit risks $2,194 at the stop, above 2% of "
-        "net liquidation ($600); SPY: one unit needs $5,544 of buying power, above the 10% cap ($3,000)")
+        "no product fits: MES options listed from 2020-08-31; ES: one unit risks $1,750 at the stop, above 2% of "
+        "net liquidation ($600); SPY: one unit needs $5,440 of buying power, above the 10% cap ($3,000)")
 
 
 def test_mes_is_kept_at_every_account_size_once_listed():
