@@ -100,6 +100,8 @@ class OrderParameters:
     timeout_minutes: int = param(5, 1, 60, "give up on an order after this long")
     zero_dte_timeout_minutes: int = param(3, 1, 60, "give-up time for 0DTE orders")
     expiry_close_deadline: str = param("15:30", doc="close positions expiring today before this time")
+    width_tolerance: float = param(0.0, 0.0, 50.0, "a wing or spread width the listed strikes cannot give "
+                                   "exactly may be off by this many points (product points); 0: skip")
 
     def __post_init__(self) -> None:
         check_ranges(self, "order")

@@ -2,7 +2,8 @@
 
 An order starts at the mid. At most every `order_step_seconds` its limit moves toward the natural
 price along a straight line in time that reaches the natural price at 80% of the order's time-out
-(at least one tick per step, never past the natural price); at the time-out it is cancelled. On a
+(at least one tick per step, never past the natural price, nor past the intent's `price_bound`: the
+worst price its entry rule allows); at the time-out it is cancelled. On a
 one-cent-wide market this is the classic one-tick ladder; on a wide market (a LEAP, a volatile
 open) it still reaches the natural price before giving up, whatever the engine's clock cadence.
 The manager only tracks and decides; the trading system talks to the broker.
@@ -51,13 +52,27 @@ class WorkingOrder:
                             filled_units=int(data["filled_units"]), cancel_requested=bool(data["cancel_requested"]))
 
 
+def floor_to_tick(price: float, tick: float) -> float:
+    """The tick price at or below `price` (a bound rounded to the safe side: more credit, less debit)."""
+    return round(math.floor(price / tick + 1e-9) * tick, 10)
+
+
+def ladder_ceiling(intent: OrderIntent) -> float | None:
+    """The highest limit the ladder may reach: the natural price, capped by the rule's price bound."""
+    natural = intent.natural_price
+    if natural is None or intent.price_bound is None:
+        return natural
+    return min(natural, intent.price_bound)
+
+
 def next_limit(order: WorkingOrder, now: datetime, step_seconds: int) -> float | None:
-    """The improved limit if a step is due now, else None. Never moves past the natural price.
+    """The improved limit if a step is due now, else None. Never moves past the natural price nor
+    past the intent's price bound.
 
     Net prices are signed (debit positive, credit negative), so improving for the market means
     raising the limit toward the natural price for both debits and credits.
     """
-    natural = order.intent.natural_price
+    natural = ladder_ceiling(order.intent)
     if natural is None or now - order.last_step < timedelta(seconds=step_seconds):
         return None
     if order.limit_price >= natural:

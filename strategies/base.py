@@ -16,7 +16,7 @@ from typing import Any
 
 from config.constants import Regime, product_spec
 from config.loader import FrameworkConfig
-from core.order_manager import round_to_tick
+from core.order_manager import floor_to_tick, round_to_tick
 from core.ports import MarketView
 from core.types import AccountSnapshot, Contract, Leg, OrderIntent, Position, Purpose, contract_multiplier
 from core.unified_position_sizer import KellyInputs
@@ -191,10 +191,14 @@ def net_prices(legs: tuple[Leg, ...], market: MarketView) -> tuple[float, float]
 
 def make_intent(ctx: DecisionContext, strategy: str, purpose: Purpose, legs: tuple[Leg, ...], quantity: int,
                 reason: str, position_id: str | None = None, max_loss_per_unit: float = 0.0,
-                margin_per_unit: float = 0.0, timeout_seconds: int | None = None) -> OrderIntent | None:
+                margin_per_unit: float = 0.0, timeout_seconds: int | None = None,
+                price_bound: float | None = None) -> OrderIntent | None:
     """An intent priced at the mid (rounded to the tick) with the natural price recorded.
 
-    Returns None when a quote is missing or the mid rounds to exactly 0 (a zero limit is refused).
+    `price_bound`: the worst net price the entry rule allows (signed like the limit: -0.25 for "a
+    credit of at least 0.25"); it is rounded to the tick on the safe side, the limit starts no worse
+    and the price ladder never passes it. Returns None when a quote is missing or the mid rounds to
+    exactly 0 (a zero limit is refused).
     """
     prices = net_prices(legs, ctx.market)
     if prices is None:
@@ -204,6 +208,9 @@ def make_intent(ctx: DecisionContext, strategy: str, purpose: Purpose, legs: tup
     limit = round_to_tick(mid, tick)
     if limit == 0.0:
         limit = round_to_tick(natural, tick)
+    bound = None if price_bound is None else floor_to_tick(price_bound, tick)
+    if bound is not None:
+        limit = min(limit, bound)
     if limit == 0.0 or not math.isfinite(limit):
         return None
     timeout = timeout_seconds if timeout_seconds is not None else ctx.config.order.timeout_minutes * 60
@@ -211,7 +218,7 @@ def make_intent(ctx: DecisionContext, strategy: str, purpose: Purpose, legs: tup
                        quantity=quantity, limit_price=limit, created=ctx.now, reason=reason,
                        position_id=position_id, max_loss_per_unit=max_loss_per_unit,
                        margin_per_unit=margin_per_unit, natural_price=round_to_tick(natural, tick),
-                       timeout_seconds=timeout)
+                       timeout_seconds=timeout, price_bound=bound)
 
 
 def closing_legs(position: Position, contracts: list[Contract] | None = None) -> tuple[tuple[Leg, ...], int]:

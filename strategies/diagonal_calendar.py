@@ -47,7 +47,8 @@ class DiagonalCalendar(AdvancedStrategy):
                 LegRule(p.right, -1, offset=offset, anchor=0, expiry=1))
         windows = (DteWindow(p.long_dte, p.long_dte - p.dte_slack, high),
                    DteWindow(p.short_dte, low, p.short_dte + p.dte_slack))
-        structure = build_structure(chain, legs, windows, ctx.today)
+        structure = build_structure(chain, legs, windows, ctx.today,
+                                    width_tolerance=self.config.order.width_tolerance)
         if isinstance(structure, str):
             return self.skip(structure)
         if structure.net <= 0:

@@ -8,8 +8,9 @@ is preferred, 105-130 accepted, and one already held by an open LT112 is never r
 while the underlying is at a 52-week high: the last completed daily close at or above the highest
 high of the last `high_lookback_sessions` bars x (1 - `high_tolerance`).
 
-Structure per unit: long 1 put about 7% out of the money, short 1 put `spread_width` points below
-it (SPY points; x10 on the index-scale /ES and /MES), short 2 puts about 12% out of the money, as
+Structure per unit: long 1 put about 7% out of the money, short 1 put exactly `spread_width` points below
+it (SPY points; x10 on the index-scale /ES and /MES; or within `order_width_tolerance`, else no
+entry), short 2 puts about 12% out of the money, as
 one 3-leg combo that must collect a net credit.
 
 Exits, first reached wins (checked every management call):
@@ -39,7 +40,7 @@ from strategies.base import (
     make_intent,
     position_pnl,
 )
-from strategies.chain_tools import mid_net, pick_expiry, row_by_strike, unit_costs
+from strategies.chain_tools import mid_net, pick_expiry, row_at_width, row_by_strike, unit_costs
 from strategies.defensive import dte_exit_due, short_contracts
 
 # The spread width is given in SPY points. QQQ and IWM use the same points (their strikes are 1
@@ -141,9 +142,9 @@ class Lt112(Strategy):
             return f"no put near {spot * (1.0 - p.long_put_otm):.2f} at {expiry}"
         long_strike = float(chain.strikes[long_row])
         width = p.spread_width * WIDTH_SCALE.get(p.product, 1.0)
-        short_row = row_by_strike(chain, expiry, PUT, long_strike - width)
-        if short_row is None or chain.strikes[short_row] >= long_strike:
-            return f"no short put below {long_strike:g} near {long_strike - width:g}"
+        short_row = row_at_width(chain, expiry, PUT, long_strike, -width, self.config.order.width_tolerance)
+        if isinstance(short_row, str):
+            return f"short put: {short_row} at {expiry}"
         short_strike = float(chain.strikes[short_row])
         naked_row = row_by_strike(chain, expiry, PUT, spot * (1.0 - p.naked_put_otm))
         if naked_row is None or chain.strikes[naked_row] >= short_strike:

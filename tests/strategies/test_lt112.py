@@ -124,7 +124,7 @@ def _keep_puts_at_or_above(strike):
     (lt112_market(bars=bars_source(count=200)), {}, "only 200 of 252 daily bars"),
     (ModelledMarketView(scripted_market(ENTRY, spy=SPOT).state), {}, "only 0 of 252 daily bars"),
     (lt112_market(), {"lt112_long_put_otm": 0.0, "lt112_naked_put_otm": 0.45}, "collects no net credit"),
-    (PatchedMarket(lt112_market(), keep=_keep_puts_at_or_above(476.0)), {}, "no short put below 476"),
+    (PatchedMarket(lt112_market(), keep=_keep_puts_at_or_above(476.0)), {}, "no put strike below 476"),
     (PatchedMarket(lt112_market(), keep=_keep_puts_at_or_above(471.0)), {}, "no naked put below 471"),
     (PatchedMarket(lt112_market(), quotes=False), {}, "quotes missing"),
 ])

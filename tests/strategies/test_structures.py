@@ -64,7 +64,7 @@ def test_calendar_legs_take_their_own_expiry_window():
 
 @pytest.mark.parametrize(("legs", "windows", "reason"), [
     ((LegRule(PUT, -1, delta=0.2),), (DteWindow(100, 100, 110),), "no SPY expiry 100-110 DTE"),
-    ((LegRule(PUT, -1, delta=0.2), LegRule(PUT, 1, offset=-5000.0)), MONTH, "no strike 5000 points below"),
+    ((LegRule(PUT, -1, delta=0.2), LegRule(PUT, 1, offset=-5000.0)), MONTH, "no put strike 5000 points below"),
     ((LegRule(PUT, -1, delta=0.2), LegRule(PUT, 1, offset=0.0)), MONTH, "same contract"),
 ])
 def test_a_missing_leg_is_a_reason(legs, windows, reason):
