@@ -94,3 +94,14 @@ def next_limit(order: WorkingOrder, now: datetime, step_seconds: int) -> float |
 def timed_out(order: WorkingOrder, now: datetime) -> bool:
     """True once the order has worked for longer than its intent's time-out."""
     return now - order.submitted >= timedelta(seconds=order.intent.timeout_seconds)
+
+
+
+def timeout_reason(order: WorkingOrder) -> str:
+    """Why a timed-out order goes unfilled: its limit stopped at the rule's price bound (before the
+    natural price), or plain time."""
+    bound = order.intent.price_bound
+    natural = order.intent.natural_price
+    if bound is not None and order.limit_price >= bound and (natural is None or bound < natural):
+        return f"not filled inside its rule's price bound {bound:g}"
+    return "not filled in time"

@@ -15,10 +15,11 @@ from datetime import date, datetime
 from typing import Any
 
 from config.loader import FrameworkConfig
-from core.order_manager import WorkingOrder, next_limit, timed_out
+from core.order_manager import WorkingOrder, next_limit, timed_out, timeout_reason
 from core.ports import Broker, MarketView, Store
 from core.position_book import PositionBook
 from core.position_lifecycle import PositionEvent
+from core.session_close import expired_at_close, expiry_day_exit, note_expired_close, resend_closes
 from core.strategy_lifecycle import RECOVERY_ACTIONS, StrategyEvent, StrategyState, StrategyStateMachine
 from core.system_persistence import restore_system, system_document
 from core.types import (
@@ -41,7 +42,7 @@ from risk.account_phases import PhaseTracker, phase_rule
 from risk.breakers import BreakerState
 from risk.correlation_groups import group_headroom
 from risk.risk_gate import RiskGate
-from strategies.base import DecisionContext, Proposal, Strategy, close_intent
+from strategies.base import SYSTEM_EXITS, DecisionContext, Proposal, Strategy, close_intent
 
 FILLS_REMEMBERED = 500  # orders whose fills are remembered, so that a repeated report is recognised
 SPIKE_STRATEGY = "vix_spike"
@@ -140,6 +141,7 @@ class TradingSystem:
         breakers and management; then entries."""
         self._update_regime(now)
         self._work_orders(now)
+        resend_closes(self, now)
         self._recover(now)
         interval = self.config.risk.management_interval_minutes * 60
         if self.last_management is None or (now - self.last_management).total_seconds() >= interval:
@@ -202,8 +204,9 @@ class TradingSystem:
                 continue
             if timed_out(order, now):
                 order.cancel_requested = True
-                self.journal.record(now, "order", "order not filled in time; cancelling",
-                                    strategy=order.intent.strategy, order_id=order.order_id, limit=order.limit_price)
+                self.journal.record(now, "order", f"order {timeout_reason(order)}; cancelling",
+                                    strategy=order.intent.strategy, order_id=order.order_id, limit=order.limit_price,
+                                    price_bound=order.intent.price_bound)
                 self.broker.cancel(order.order_id)
                 continue
             improved = next_limit(order, now, self.config.order.step_seconds)
@@ -237,9 +240,13 @@ class TradingSystem:
                          ctx: DecisionContext) -> bool:
         """Run management for one position; True when an order was submitted."""
         self._check_valuation(position, now)
-        intents = strategy.manage(ctx, position)
+        intents = expiry_day_exit(strategy, position, ctx) or strategy.manage(ctx, position)
         if intents:
-            return self._route(intents[0], now, ctx.account)
+            intent = intents[0]
+            if intent.purpose == Purpose.CLOSE and intent.reason not in strategy.exits | SYSTEM_EXITS:
+                raise ValueError(f"{strategy.key} closes for {intent.reason!r}, not one of its declared exits "
+                                 f"{sorted(strategy.exits)}")
+            return self._route(intent, now, ctx.account)
         if self.vix.regime is not None and self.vix.usable(now):
             proposal = strategy.propose_adjustment(ctx, position)
             if proposal is not None:
@@ -483,6 +490,8 @@ class TradingSystem:
         if event.status == OrderStatus.REJECTED:
             self.journal.record(now, "error", f"order rejected: {event.message}", strategy=key,
                                 order_id=order.order_id)
+        if event.status == OrderStatus.CANCELLED and expired_at_close(order, now):
+            note_expired_close(self, order, now)
         closed = self.book.finish_order(intent, order.filled_units, now, self._trade_closed, event.status)
         if order.filled_units > 0:
             outcome = StrategyEvent.FILLED

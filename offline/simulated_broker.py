@@ -7,7 +7,8 @@ Anything else, and an opening order whose margin exceeds the buying power, gets 
 Accepted orders get a SUBMITTED event (at the intent's `created` time); only `process(now)`, called
 every simulated minute, fills them. Events are delivered by flush_events(), which every runner step
 (process, settle_expiries, ...) calls first and last, never from inside submit or cancel.
-settle_expiries(day, ...) first cancels the working orders on contracts expiring by that day.
+settle_expiries(day, ...) first ends the session's DAY orders: every order still working is cancelled
+at the close ("day order expired at the close"; none works overnight), then settles expiries.
 
 FILL RULE (setting `fill_fraction`, default 0.5), per unit with the legs' signed ratios:
     mid = sum(ratio x leg mid); natural = sum(ratio x (ask for a buy leg, bid for a sell leg))
@@ -256,12 +257,12 @@ class SimulatedBroker:
         self.flush_events()
 
     def settle_expiries(self, day: date, close_time: datetime) -> None:
-        """Cancel orders on contracts expiring by `day`, then settle those holdings at `close_time`.
-        Raises ValueError (settling nothing) when an expiring holding's underlying has no price."""
+        """End the session at `close_time`: every working order is a DAY order and expires (CANCELLED
+        event), then the holdings expiring by `day` are settled. Raises ValueError (settling nothing)
+        when an expiring holding's underlying has no price."""
         self._advance(close_time)
         for order in self._working_orders():
-            if any(leg.contract.expiry is not None and leg.contract.expiry <= day for leg in order.intent.legs):
-                self._finish(order, OrderStatus.CANCELLED, close_time, "contract expired")
+            self._finish(order, OrderStatus.CANCELLED, close_time, "day order expired at the close")
         self.flush_events()  # the cancels arrive before the assignment events
         for event in expiry_settlements(self._holdings, day, close_time, self._underlying,
                                         self.settings.exercise_threshold):

@@ -75,11 +75,23 @@ class Proposal:
     credit_unit: float  # USD per unit the Kelly statistics are normalised by (credit or risk)
 
 
+# Exits the trading system takes for any strategy: the drawdown liquidation (a stop of the whole
+# account) and the expiry-day close of legs expiring today (order_expiry_close_deadline).
+SYSTEM_EXITS = frozenset({"drawdown_liquidation", "expiry_day_exit"})
+
+
 class Strategy(ABC):
-    """A strategy: schedule windows, entry rules and management rules over its own positions."""
+    """A strategy: schedule windows, entry rules and management rules over its own positions.
+
+    `exits` declares every reason its management may close with (besides SYSTEM_EXITS); the trading
+    system refuses any other. `holds_to_expiry`: positions whose legs run into expiry by rule (the
+    weekly butterfly, a ladder rung nobody bids for), so the expiry-day close leaves them alone.
+    """
 
     key: str = ""
     min_phase: int = 1  # lowest account phase in which the strategy opens positions
+    exits: frozenset[str] = frozenset()
+    holds_to_expiry: bool = False
 
     def __init__(self, config: FrameworkConfig) -> None:
         self.config = config

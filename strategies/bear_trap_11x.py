@@ -36,6 +36,7 @@ class BearTrap11x(AdvancedStrategy):
     """1-1-2 puts with the long put at the money, in high VIX, managed like LT112."""
 
     key = "bear_trap_11x"
+    exits = frozenset({"time_exit", "distance_stop", "profit_target", "stop_loss"})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params

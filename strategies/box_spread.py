@@ -46,6 +46,7 @@ class BoxSpread(AdvancedStrategy):
     """Short SPX box (-C K1, +C K2, -P K2, +P K1) while its implied rate is below `max_rate`."""
 
     key = "box_spread"
+    exits = frozenset({"time_exit"})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params

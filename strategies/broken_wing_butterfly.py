@@ -22,6 +22,7 @@ class BrokenWingButterfly(AdvancedStrategy):
     """+1 put near wing above, -2 puts at the body, +1 put far wing below, for a credit."""
 
     key = "broken_wing_butterfly"
+    exits = frozenset({"profit_target", "time_exit"})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params

@@ -33,6 +33,7 @@ class DiagonalCalendar(AdvancedStrategy):
     """Long ~60 DTE 30-delta option, short the ~30 DTE one at or beyond its strike, for a debit."""
 
     key = "diagonal_calendar"
+    exits = frozenset({"time_exit", "vix_exit", "profit_target", "stop_loss", "short_profit_target"})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params

@@ -28,6 +28,7 @@ class FridayZeroDte(Strategy):
     """Friday 0DTE iron condor / trend-fade credit spread."""
 
     key = "friday_0dte"
+    exits = frozenset({"profit_target", "stop_loss", "time_exit"})
 
     def __init__(self, config: FrameworkConfig) -> None:
         super().__init__(config)

@@ -32,6 +32,7 @@ class JadeLizard(AdvancedStrategy):
     """Short put + short call spread whose total credit covers the call spread's width."""
 
     key = "jade_lizard"
+    exits = frozenset({"time_exit", "profit_target", "stop_loss"})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params

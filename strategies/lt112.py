@@ -53,6 +53,7 @@ class Lt112(Strategy):
     """LT112 1-1-2 put structure (long put, short put below it, two naked puts further out)."""
 
     key = "lt112"
+    exits = frozenset({"time_exit", "distance_stop", "stop_loss", "naked_profit_target", "profit_target"})
 
     def __init__(self, config: FrameworkConfig) -> None:
         super().__init__(config)

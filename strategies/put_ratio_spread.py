@@ -34,6 +34,7 @@ class PutRatioSpread(AdvancedStrategy):
     """1x2 put ratio spread for a credit; the naked extra short is bought back at 30 delta."""
 
     key = "put_ratio_spread"
+    exits = frozenset({"time_exit", "delta_stop", "profit_target", "stop_loss", "naked_delta"})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params

@@ -40,6 +40,7 @@ class VixSpikeDeployment(Strategy):
     """Spike deployment into SPY put credit spreads (or /MES, /ES short puts) in an EXTREME regime."""
 
     key = "vix_spike"
+    exits = frozenset({"profit_target", "stop_loss", "time_exit"})
 
     def __init__(self, config: FrameworkConfig) -> None:
         super().__init__(config)

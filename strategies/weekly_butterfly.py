@@ -32,6 +32,8 @@ class WeeklyButterfly(AdvancedStrategy):
     """Long call butterfly for the next weekly expiry, sized by a debit budget."""
 
     key = "weekly_butterfly"
+    exits = frozenset()  # held to expiry
+    holds_to_expiry = True
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params
