@@ -223,7 +223,9 @@ class OrderStatus(str, Enum):
 @dataclass(frozen=True)
 class OrderEvent:
     """A broker report about an order. `fill_quantity` units filled in THIS event at `fill_price`
-    (net per unit, same sign convention as the limit), with `fees` in USD for this event."""
+    (net per unit, same sign convention as the limit), with `fees` in USD for this event.
+    `leg_prices`: the price of one contract of each leg (the intent's leg order, >= 0) that make up
+    the net price, when the broker reports them; empty otherwise."""
 
     order_id: str
     intent_id: str
@@ -233,6 +235,7 @@ class OrderEvent:
     fill_price: float = 0.0
     fees: float = 0.0
     message: str = ""
+    leg_prices: tuple[float, ...] = ()
 
 
 @dataclass
