@@ -1,7 +1,8 @@
 """Audit of a backtest's outputs against the rules where the money changes hands (SPEC sections 5-6, 9).
 
-`audit(out_dir, config)` reads trades.csv and journal.jsonl of one run and lists, per check, every
-fill, order or trade row outside a rule:
+`audit(out_dir, config)` reads trades.csv and journal.jsonl of one run (`audit_run` takes the trade
+rows and journal records of a run in memory) and lists, per check, every fill, order or trade row
+outside a rule:
 
 * price_bound: an entry filled beyond a rule that bounds its price (broken-wing butterfly credit at
   least `min_credit`, put ratio spread credit at least `min_credit`, jade lizard credit at least the
@@ -25,7 +26,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from itertools import pairwise
 from pathlib import Path
@@ -45,7 +46,7 @@ CHECKS = ("price_bound", "width", "exit", "overnight", "expiry_close", "ipmcc_ti
 BROKER_EXITS = frozenset({"expired_worthless", "cash_settlement", "expiry_exercise", "early_assignment",
                           "closed_by_broker"})
 CENT = 0.01  # USD: a row reproduces its gross P&L to the cent
-Row = dict[str, str]
+Row = Mapping[str, Any]
 
 
 def parse_contract(key: str) -> Contract:
@@ -157,7 +158,7 @@ def _journal(path: Path) -> Iterator[dict[str, Any]]:
             yield json.loads(line)
 
 
-def journal_problems(path: Path, config: FrameworkConfig) -> dict[str, list[str]]:
+def journal_problems(records: Iterable[Mapping[str, Any]], config: FrameworkConfig) -> dict[str, list[str]]:
     """The journal checks: overnight, expiry_close, ipmcc_time and ladder_expiry."""
     problems: dict[str, list[str]] = {"overnight": [], "expiry_close": [], "ipmcc_time": [], "ladder_expiry": []}
     working: dict[str, dict[str, Any]] = {}  # position id -> its latest order record not yet filled
@@ -165,7 +166,7 @@ def journal_problems(path: Path, config: FrameworkConfig) -> dict[str, list[str]
     expired_rungs: list[tuple[str, str]] = []
     window = config.risk.management_interval_minutes
     start_h, start_m = (int(x) for x in config.ipmcc.short_call_time.split(":"))
-    for record in _journal(path):
+    for record in records:
         kind, when = record["kind"], datetime.fromisoformat(record["time"])
         if kind == "order" and record.get("order_id") and record.get("position_id"):
             working[record["position_id"]] = record
@@ -193,12 +194,9 @@ def journal_problems(path: Path, config: FrameworkConfig) -> dict[str, list[str]
     return problems
 
 
-def audit(out_dir: str | Path, config: FrameworkConfig | None = None) -> dict[str, list[str]]:
-    """Every rule problem found in one run's outputs, by check (CHECKS order)."""
-    config = config or load_config()
-    folder = Path(out_dir)
-    with (folder / "trades.csv").open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+def audit_run(rows: Iterable[Row], records: Iterable[Mapping[str, Any]],
+              config: FrameworkConfig) -> dict[str, list[str]]:
+    """Every rule problem in one run's trade rows and journal records, by check (CHECKS order)."""
     exits = {s.key: s.exits for s in build_strategies(config)}
     problems: dict[str, list[str]] = {check: [] for check in CHECKS}
     for row in rows:
@@ -213,8 +211,16 @@ def audit(out_dir: str | Path, config: FrameworkConfig | None = None) -> dict[st
         problem = pnl_problem(row)
         if problem:
             problems["pnl_row"].append(f"{label}: {problem}")
-    problems.update(journal_problems(folder / "journal.jsonl", config))
+    problems.update(journal_problems(records, config))
     return problems
+
+
+def audit(out_dir: str | Path, config: FrameworkConfig | None = None) -> dict[str, list[str]]:
+    """`audit_run` over the trades.csv and journal.jsonl in `out_dir` (default configuration)."""
+    folder = Path(out_dir)
+    with (folder / "trades.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return audit_run(rows, _journal(folder / "journal.jsonl"), config or load_config())
 
 
 def main(argv: list[str]) -> int:

@@ -46,10 +46,9 @@ def row_by_strike(chain: ChainSnapshot, expiry: date, right: str, target_strike:
 def row_at_width(chain: ChainSnapshot, expiry: date, right: str, anchor_strike: float, offset: float,
                  tolerance: float) -> int | str:
     """Chain row of `right` at `expiry` whose strike lies `offset` points from `anchor_strike` (below
-    when negative): the listed strike nearest that distance, accepted only when its width differs from
+    when negative): the listed strike nearest that distance (the narrower of two as near), accepted only when its width differs from
     |offset| by at most `tolerance` points and lies on the right side; else the skip reason naming
     the nearest listed width (a rule's width is never silently narrowed or widened)."""
-    target = anchor_strike + offset
     rows = _side_rows(chain, expiry, right)
     strikes = chain.strikes[rows]
     side = strikes < anchor_strike - 1e-9 if offset < 0 else strikes > anchor_strike + 1e-9
@@ -57,8 +56,9 @@ def row_at_width(chain: ChainSnapshot, expiry: date, right: str, anchor_strike: 
     if not side.any():
         return f"no {right} strike {direction} {anchor_strike:g}"
     rows, strikes = rows[side], strikes[side]
-    pick = int(np.argmin(np.abs(strikes - target)))
-    width = abs(float(strikes[pick]) - anchor_strike)
+    widths = np.abs(strikes - anchor_strike)
+    pick = int(np.lexsort((widths, np.abs(widths - abs(offset))))[0])  # nearest width; a tie: the narrower
+    width = float(widths[pick])
     if abs(width - abs(offset)) > tolerance + 1e-9:
         return (f"no {right} strike {abs(offset):g} points {direction} {anchor_strike:g}: the nearest listed "
                 f"width is {width:g} (tolerance {tolerance:g})")
