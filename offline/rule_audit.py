@@ -4,8 +4,8 @@
 rows and journal records of a run in memory) and lists, per check, every fill, order or trade row
 outside a rule:
 
-* price_bound: an entry filled beyond a rule that bounds its price (broken-wing butterfly credit at
-  least `min_credit`, put ratio spread credit at least `min_credit`, jade lizard credit at least the
+* price_bound: an entry filled beyond a rule that bounds its price (a credit for the 0DTE condor,
+  the LT112 1-1-2 and the spike-deployment spread; broken-wing butterfly credit at least `min_credit`, put ratio spread credit at least `min_credit`, jade lizard credit at least the
   call spread's width, box spread implied rate below `max_rate`), from the row's entry price;
 * width: a wing or spread width other than the rule's (0DTE wings, spike-deployment and LT112
   spreads, broken-wing butterfly wings, weekly butterfly wings, box width, jade lizard call spread),
@@ -82,6 +82,8 @@ def price_bound_problem(row: Row, config: FrameworkConfig) -> str | None:
     """Why the row's entry price is outside its rule's price bound, or None."""
     strategy, price = row["strategy"], float(row["entry_price"])
     product = row["product"]
+    if strategy in ("friday_0dte", "lt112", "vix_spike"):  # credit structures
+        return f"a debit of {price:g}, not a credit" if price >= 0 else None
     if strategy in ("broken_wing_butterfly", "put_ratio_spread"):
         minimum = product_points(getattr(config, strategy).min_credit, product)
         return f"credit {-price:g} below {minimum:g}" if -price < minimum - 1e-9 else None

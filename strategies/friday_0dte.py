@@ -80,7 +80,8 @@ class FridayZeroDte(Strategy):
         intent = make_intent(ctx, self.key, Purpose.OPEN, tuple(legs), self.config.risk.max_contracts,
                              f"0DTE {structure}, credit {credit:.2f}, VIX {ctx.vix:.1f}",
                              max_loss_per_unit=risk, margin_per_unit=margin,
-                             timeout_seconds=self.config.order.zero_dte_timeout_minutes * 60)
+                             timeout_seconds=self.config.order.zero_dte_timeout_minutes * 60,
+                             price_bound=0.0)  # a credit, at the fill too
         if intent is None:
             return self.skip("quotes missing for a leg")
         kelly = KellyInputs(p.kelly_win_rate, p.kelly_avg_win, p.kelly_avg_loss)

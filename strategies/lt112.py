@@ -104,7 +104,8 @@ class Lt112(Strategy):
         dte = (expiry - ctx.today).days
         intent = make_intent(ctx, self.key, Purpose.OPEN, legs, self.config.risk.max_contracts,
                              f"LT112 1-1-2 {expiry} ({dte} DTE), net credit {credit:.2f}",
-                             max_loss_per_unit=p.stop_loss * credit * multiplier, margin_per_unit=margin)
+                             max_loss_per_unit=p.stop_loss * credit * multiplier, margin_per_unit=margin,
+                             price_bound=0.0)  # a net credit, at the fill too
         if intent is None:
             return self.skip("quotes missing for a leg")
         naked = legs[2].contract

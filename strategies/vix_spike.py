@@ -94,7 +94,8 @@ class VixSpikeDeployment(Strategy):
         vix_text = "n/a" if ctx.vix is None else f"{ctx.vix:.2f}"
         intent = make_intent(ctx, self.key, Purpose.OPEN, legs, self.config.risk.max_contracts,
                              f"spike deployment: {structure} {expiry} ({dte} DTE), credit {credit:.2f}, "
-                             f"VIX {vix_text}", max_loss_per_unit=risk, margin_per_unit=margin)
+                             f"VIX {vix_text}", max_loss_per_unit=risk, margin_per_unit=margin,
+                             price_bound=0.0)  # a credit, at the fill too
         if intent is None:
             return self.skip("spike deployment: quotes missing for a leg")
         kelly = KellyInputs(p.kelly_win_rate, p.kelly_avg_win, p.kelly_avg_loss)

@@ -16,6 +16,7 @@ import pytest
 from config.loader import load_config
 from offline.market_data import load_market_data
 from offline.outputs import build_summary
+from offline.rule_audit import audit_run
 from offline.runner import BacktestRunner
 from tests.conftest import DATA_DIR
 
@@ -32,6 +33,7 @@ def run_seed(data_dir: Path) -> dict:
     summary = build_summary(result)
     summary["trade_list"] = [(t["strategy"], t["entry_time"], t["exit_time"], t["exit_reason"], t["pnl"])
                              for t in result.system.book.trades]
+    summary["rule_problems"] = audit_run(result.system.book.trades, result.journal.records, config)
     return summary
 
 
@@ -65,6 +67,14 @@ def test_the_swept_cash_earns_t_bill_interest_and_the_pnl_sources_add_up(seed):
     assert 1500.0 < seed["cash_yield"] < 2900.0
     total = seed["final_equity"] - seed["initial_cash"]
     assert seed["cash_yield"] + seed["premium_pnl"] == pytest.approx(total, abs=0.02)
+
+
+def test_no_fill_order_or_trade_row_outside_a_rule(seed):
+    """offline/rule_audit.py over the run: prices inside their rules' bounds, the rules' widths, declared
+    exits, no order filled overnight, expiry-day closes in time, IPMCC calls at 09:45, every trade
+    row giving its gross P&L from its legs, no ladder rung expiring unreplaced."""
+    assert seed["rule_problems"] == {check: [] for check in seed["rule_problems"]}
+    assert len(seed["trade_list"]) == 19
 
 
 def test_golden_figures(seed):

@@ -46,6 +46,10 @@ def test_short_box_at_the_money_500_wide_when_the_implied_rate_is_below_2_percen
     rate = implied_rate(500.0, price, 473 / 365)
     assert rate == pytest.approx(0.01, abs=0.001)  # the modelled 1% continuous rate, annually compounded
     assert f"implied rate {rate:.2%}" in intent.reason and "short box 5000/5500" in intent.reason
+    # the ladder stops at the credit whose implied rate is 2.00%, rounded to the tick toward more credit
+    at_two_percent = 500.0 / 1.02 ** (473 / 365)
+    assert -at_two_percent - 0.05 < intent.price_bound <= -at_two_percent
+    assert implied_rate(500.0, -intent.price_bound, 473 / 365) < 0.02
     assert intent.max_loss_per_unit == pytest.approx((500.0 - price) * 100)  # the interest
     assert intent.margin_per_unit == 500.0 * 100  # the width a broker holds
     assert proposal.buying_power_cap == 0.40 and proposal.credit_unit == pytest.approx(price * 100)

@@ -84,6 +84,7 @@ def test_structure_expiry_and_sizing_inputs():
     mids = [market.quote(leg.contract).mid for leg in intent.legs]
     credit = 2 * mids[2] + mids[1] - mids[0]
     assert credit > 0 and intent.limit_price == pytest.approx(-credit, abs=0.011)
+    assert intent.price_bound == 0.0  # a net credit at the fill too: the ladder never turns it into a debit
     assert intent.max_loss_per_unit == pytest.approx(1.00 * credit * 100)  # stop: 100% of the net credit
     # margin: the 476/471 debit spread's debit plus Reg-T on two naked 451 puts (10% of strike binds)
     reg_t = max(0.20 * SPOT - (SPOT - 451.0), 0.10 * 451.0) + mids[2]

@@ -36,6 +36,9 @@ def test_the_debit_budget_sets_the_units():
     _, _, proposal = propose(net_liq=150_000.0)
     per_unit = proposal.intent.max_loss_per_unit
     assert proposal.intent.quantity == min(int(450.0 // per_unit), 10)  # 0.3% of 150,000
+    # the ladder never pays more than the budget per unit: the whole position stays within 0.3%
+    assert proposal.intent.price_bound * 100 * proposal.intent.quantity <= 450.0
+    assert proposal.intent.price_bound >= proposal.intent.limit_price
     strategy, _, refused = propose(net_liq=per_unit / 0.003 - 100.0)
     assert refused is None and "above the budget" in strategy.last_skip_reason
 
