@@ -3,6 +3,15 @@
 One run of 2023-01-01..2025-01-01 with $30,000 (about 40 s), shared by the tests below. Its key
 figures are stored in golden_seed_summary.json: a change that moves them must update that file
 and say why in the commit (python -m tests.integration.test_seed_run writes it).
+
+Last change (rules where the money changes hands): the two ladder rungs that reached 120 DTE in
+February 2024 with no bid were left to expire as before, but are now replaced by new rungs (the
+rule: roll at 120 DTE to a new 365-730 DTE rung) in the same ladder position; those rungs were sold
+at double their cost on 2024-08-05 (+$1,658 for the ladder, which before expired at -$1,149 and was
+restarted in July, +$750). The higher net liquidation then lets the October 2024 LT112 pass the 2%
+risk budget (+$405; one sizing:risk_budget denial fewer). Final equity $33,594.24 -> $35,365.53;
+the max drawdown -2.19% -> -4.36% (same dates: the December 2024 ladder held more rungs, whose
+18 December gain fell back). No other trade moved.
 """
 from __future__ import annotations
 
