@@ -23,7 +23,8 @@ def record_trade(position: Position, contract: Contract, change: int, cash: floa
         return
     ledger = position.notes.setdefault(LEDGER, {})
     entry = ledger.setdefault(contract.key, {"contract": contract.to_dict(), "first": 1 if change > 0 else -1,
-                                             "bought": 0, "paid": 0.0, "sold": 0, "received": 0.0, "priced": True})
+                                             "order": len(ledger), "bought": 0, "paid": 0.0, "sold": 0,
+                                             "received": 0.0, "priced": True})
     if change > 0:
         entry["bought"] += change
         entry["paid"] += -(cash or 0.0)
@@ -53,9 +54,10 @@ def record_fill(position: Position, legs: tuple[Leg, ...], event: OrderEvent) ->
 
 
 def leg_fills(position: Position) -> list[LegFill]:
-    """One LegFill per contract in the ledger, in the order first traded (empty without a ledger)."""
+    """One LegFill per contract in the ledger, in the order first traded (kept as "order": a saved and
+    restored ledger may come back in another key order); empty without a ledger."""
     fills = []
-    for entry in position.notes.get(LEDGER, {}).values():
+    for entry in sorted(position.notes.get(LEDGER, {}).values(), key=lambda item: item["order"]):
         contract = Contract.from_dict(entry["contract"])
         multiplier = contract_multiplier(contract)
         bought = entry["paid"] / (entry["bought"] * multiplier) if entry["bought"] else None

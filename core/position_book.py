@@ -7,7 +7,7 @@ written against 100+ shares however they arrived).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +31,7 @@ from core.types import (
 )
 from helpers.exchange_calendar import EASTERN
 from reporting.journal import Journal
-from reporting.trade_log import trade_row
+from reporting.trade_log import LegFill, trade_row
 
 ClosedCallback = Callable[[Position, float], None]
 Lifecycle = StateMachine[PositionState, PositionEvent]
@@ -178,7 +178,8 @@ class PositionBook:
         position.exit_reason = reason
         pnl = position.realized_cash - position.fees
         on_closed(position, pnl)
-        legs = leg_fills(position) or [Leg.from_dict(item) for item in position.notes.get("legs", [])]
+        fills = leg_fills(position)  # every contract held, priced; else the opening legs (an adopted position)
+        legs: Sequence[Leg] | Sequence[LegFill] = fills or [Leg.from_dict(item) for item in position.notes.get("legs", [])]
         self.trades.append(trade_row(
             strategy=position.strategy, position_id=position.position_id, legs=legs or _legs_of(position),
             quantity=int(position.notes.get("units", 0)) or 1, entry_time=position.opened, exit_time=now,

@@ -51,7 +51,7 @@ class LegFill:
 
 
 def _price_text(price: float | None) -> str:
-    return "?" if price is None else f"{round(price, 6):.12g}"
+    return "?" if price is None else f"{round(price, 6) + 0.0:.12g}"  # + 0.0: no "-0"
 
 
 def strike_widths(contracts: Iterable[Contract]) -> str:
