@@ -40,7 +40,9 @@ def expiry_day_close_start(now: datetime, order: OrderParameters) -> datetime:
 
 def expired_at_close(order: WorkingOrder, cancelled_at: datetime) -> bool:
     """True when a cancel the system did not ask for came at or after the session's close: a DAY
-    order that expired unfilled (SPEC section 9: no order works past its session's close)."""
+    order that expired unfilled (SPEC section 9: no order works past its session's close). LEAN
+    expires a DAY equity or option order once the time reaches the market close of its order day
+    (Common/Orders/TimeInForces/DayTimeInForce.cs, line 75); the simulated broker at the close."""
     return not order.cancel_requested and cancelled_at >= session_open_close(order.submitted.date())[1]
 
 
