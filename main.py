@@ -12,10 +12,11 @@ from AlgorithmImports import *
 from builtins import Exception  # type: ignore[assignment]  # noqa: F401
 # isort: on
 
+import threading
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from config.constants import Regime
+from config.constants import Regime, product_spec
 from core.trading_system import TradingSystem
 from core.types import OrderEvent as CoreOrderEvent
 from helpers.exchange_calendar import is_nyse_open, nyse_sessions
@@ -23,6 +24,7 @@ from lean_adapter.broker import LeanBroker
 from lean_adapter.cash_sweep import LeanCashSweep
 from lean_adapter.charts import ChartBook, plot_session, runtime_statistics
 from lean_adapter.daily_bars import DailyBarBook
+from lean_adapter.delivery import DeliveredFutures
 from lean_adapter.guard import run_guarded
 from lean_adapter.market_view import LeanMarketView
 from lean_adapter.notifications import JournalRelay, Notifier
@@ -30,7 +32,8 @@ from lean_adapter.object_store import ObjectStoreAdapter, mode_prefix
 from lean_adapter.order_events import ComboTracker, EventRelay, assignment_from_event, stale_order_events
 from lean_adapter.parameters import load_lean_config, read_notification_settings
 from lean_adapter.scheduling import Handlers, schedule_all
-from lean_adapter.subscriptions import plan_subscriptions, subscribe
+from lean_adapter.subscription_plan import is_trading_day, plan_subscriptions
+from lean_adapter.subscriptions import subscribe
 from lean_adapter.symbols import SymbolBook
 from reporting.journal import Journal
 from reporting.statistics import regime_days, strategy_statistics
@@ -44,6 +47,10 @@ class TomKingFramework(QCAlgorithm):
     """SPY/futures options premium selling (Tom King methodology) on LEAN, Tastytrade margin account."""
 
     def initialize(self) -> None:
+        # Live, scheduled events run on LEAN's "RealTime Thread" and order events on the brokerage's
+        # thread: every entry into the core holds this lock (reentrant: an order call can raise an
+        # order event on the same thread).
+        self._lock = threading.RLock()
         config = load_lean_config(self._parameter)
         notifications = read_notification_settings(self._parameter)
         backtest = config.backtest
@@ -67,35 +74,49 @@ class TomKingFramework(QCAlgorithm):
             self._sweep = LeanCashSweep(self, self._subscriptions.underlyings[config.cash.sweep_symbol],
                                         config.risk.buying_power_reserve, self.log)
         self._broker = LeanBroker(self, self._symbols, self._tracker, self._relay, self._report_problem, self._sweep)
-        prefix = mode_prefix(self.live_mode, self.project_id, self.algorithm_id)
+        self._deliveries = DeliveredFutures(self, self._note, self._report_problem)
+        prefix = mode_prefix(self.live_mode, self.project_id)
         self._notify_targets = notifications
         notifier = None
         if self.live_mode and notifications.any_target:
             notifier = Notifier(self._send_notification, notifications.max_per_hour)
         self._journal = Journal(sink=JournalRelay(self.log, notifier), max_records=JOURNAL_MEMORY)
         self._charts = ChartBook(self.plot)
-        self._system = TradingSystem(config, build_strategies(config), self._market, self._broker,
-                                     ObjectStoreAdapter(self.object_store, prefix), self._journal, prefix,
-                                     backtest.cash)
+        store = ObjectStoreAdapter(self.object_store, prefix, self._report_problem)
+        if not self.live_mode:
+            store.clear()  # a backtest starts from nothing and leaves one run's documents at most
+        self._system = TradingSystem(config, build_strategies(config), self._market, self._broker, store,
+                                     self._journal, prefix, backtest.cash)
         self._system.restore()
         self._reconcile_due = True  # on the first regular-hours minute, and after a margin call
         self._stale_orders_checked = False
         self._idle_reported: dict[str, date] = {}
         self._regimes: list[str] = []
-        handlers = Handlers(self._on_session_start, self._on_minute, self._on_session_end, self._on_window)
+        handlers = Handlers(self._locked(self._on_session_start), self._locked(self._on_minute),
+                            self._locked(self._on_session_end), self._locked_window)
         schedule_all(self, self._subscriptions.underlyings["SPY"], config, handlers)
 
     # --- LEAN events --------------------------------------------------------------------------
 
     def on_data(self, slice: Slice) -> None:
-        self._market.slice = slice
+        # The market view reads self.current_slice, which LEAN sets before the scheduled events.
         if self.is_warming_up:
             self._record_daily_bars(slice)
 
     def on_order_event(self, order_event: OrderEvent) -> None:
+        with self._lock:
+            self._on_order_event(order_event)
+
+    def _on_order_event(self, order_event: OrderEvent) -> None:
         now = self._market.now()
-        if self._tracker.owns(order_event.order_id):
+        if self._tracker.owns(order_event.order_id, order_event.symbol):
             self._relay.push(self._tracker.translate(order_event, now))
+            return
+        if self._deliveries.owns(order_event.order_id):
+            self._deliveries.on_event(order_event)
+            return
+        if self._deliveries.is_delivery(order_event):  # the future of a futures-option exercise
+            self._deliveries.receive(order_event)
             return
         assignment = assignment_from_event(order_event, self._underlying_price(order_event), now)
         if assignment is not None:
@@ -103,22 +124,29 @@ class TomKingFramework(QCAlgorithm):
 
     def on_assignment_order_event(self, assignment_event: OrderEvent) -> None:
         # Booked through on_order_event (LEAN reports it there too); here only the notice.
-        self._journal.record(self._market.now(), "info", f"LEAN reports an assignment: {assignment_event.symbol.value} "
-                             f"x{assignment_event.fill_quantity}")
+        with self._lock:
+            self._journal.record(self._market.now(), "info", "LEAN reports an assignment: "
+                                 f"{assignment_event.symbol.value} x{assignment_event.fill_quantity}")
 
     def on_margin_call_warning(self) -> None:
-        self._journal.record(self._market.now(), "error", "margin call warning from the brokerage model")
+        with self._lock:
+            self._journal.record(self._market.now(), "error", "margin call warning from the brokerage model")
 
     # LEAN's Python wrapper expects the (possibly edited) order list back; the stubs copy the C#
     # signature, which returns nothing and edits the list in place.
     def on_margin_call(self, requests: list[SubmitOrderRequest]) -> list[SubmitOrderRequest]:  # type: ignore[override]
         """LEAN proposes liquidation orders; they are left as LEAN chose and the books are
         reconciled on the next minute."""
-        self._journal.record(self._market.now(), "error", f"margin call: LEAN liquidates {len(requests)} orders")
-        self._reconcile_due = True
+        with self._lock:
+            self._journal.record(self._market.now(), "error", f"margin call: LEAN liquidates {len(requests)} orders")
+            self._reconcile_due = True
         return requests
 
     def on_end_of_algorithm(self) -> None:
+        with self._lock:
+            self._summarise()
+
+    def _summarise(self) -> None:
         now = self._market.now()
         self._system.save()
         trades = self._system.book.trades
@@ -148,6 +176,7 @@ class TomKingFramework(QCAlgorithm):
         if self.is_warming_up:
             return
         now = self._market.now()
+        self._deliveries.close_all()
         if not is_nyse_open(now):
             return
         self._reconcile_if_due(now)
@@ -167,12 +196,15 @@ class TomKingFramework(QCAlgorithm):
             self.set_runtime_statistic(name, value)
 
     def _on_window(self, strategy: str) -> None:
-        """A strategy's entry window opens: say once a day when its product has no option data."""
+        """A strategy's entry window opens: say once a day when its product has no option data.
+        LEAN's weekday date rule fires on exchange holidays too; those days are skipped."""
         if self.is_warming_up:
             return
         root = self._plan.strategy_products.get(strategy)
         today = self._market.now().date()
-        if root is None or self._idle_reported.get(strategy) == today or self._market.has_chain(root):
+        if root is None or not is_trading_day(product_spec(root).calendar, today):
+            return
+        if self._idle_reported.get(strategy) == today or self._market.has_chain(root):
             return
         self._idle_reported[strategy] = today
         self._journal.record(self._market.now(), "info", f"no {root} option data: {strategy} stays idle today",
@@ -188,11 +220,16 @@ class TomKingFramework(QCAlgorithm):
         self._reconcile_due = False
         if self.live_mode and not self._stale_orders_checked:
             self._stale_orders_checked = True
+            cancelled: set[int] = set()
             for ticket in self.transactions.get_open_order_tickets():
-                if not self._tracker.owns(ticket.order_id):
-                    self._report_problem(f"cancelling order {ticket.order_id} ({ticket.symbol.value}) left by an "
-                                         "earlier run")
-                    ticket.cancel("left by an earlier run")
+                if self._tracker.owns(ticket.order_id, ticket.symbol) or ticket.order_id in cancelled:
+                    continue
+                group = self.transactions.get_order_by_id(ticket.order_id).group_order_manager
+                cancelled.update([ticket.order_id] if group is None else [int(i) for i in group.order_ids])
+                self._report_problem(f"cancelling order {ticket.order_id} ({ticket.symbol.value}) left by an "
+                                     "earlier run")
+                ticket.cancel("left by an earlier run")  # one request cancels a whole combo
+            self._deliveries.adopt_held()
             working = {order_id: order.intent.intent_id for order_id, order in self._system.orders.items()}
             self._relay.push(stale_order_events(working, self._tracker, now))
         self._guarded(lambda: self._system.reconcile(now))
@@ -201,13 +238,29 @@ class TomKingFramework(QCAlgorithm):
         return self.get_parameter(name)
 
     def _guarded(self, call: Callable[[], object]) -> None:
-        """Run a core call with order events held until it returns. Live, an exception is journaled
-        and the algorithm keeps managing; in a backtest it stops the run (a bug must be seen)."""
-        with self._relay.holding():
+        """Run a core call under the lock, with order events held until it returns. Live, an
+        exception is journaled and the algorithm keeps managing; in a backtest it stops the run (a
+        bug must be seen)."""
+        with self._lock, self._relay.holding():
             run_guarded(call, self.live_mode, self._report_problem)
+
+    def _locked(self, handler: Callable[[], None]) -> Callable[[], None]:
+        """A scheduled handler that runs under the lock."""
+        def run() -> None:
+            with self._lock:
+                handler()
+
+        return run
+
+    def _locked_window(self, strategy: str) -> None:
+        with self._lock:
+            self._on_window(strategy)
 
     def _deliver(self, event: CoreOrderEvent) -> None:
         self._guarded(lambda: self._system.on_order_event(event))
+
+    def _note(self, message: str) -> None:
+        self._journal.record(self._market.now(), "info", message)
 
     def _report_problem(self, message: str) -> None:
         self._journal.record(self._market.now(), "error", message)

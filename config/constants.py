@@ -89,7 +89,7 @@ CORRELATION_GROUPS: dict[str, frozenset[str]] = {
     "E": frozenset({"6E", "6B", "6A", "6C", "6J", "M6E", "M6A"}),
 }
 SINGLE_POSITION_GROUPS = frozenset({"C2", "D2"})
-COMBINED_GROUP_LIMITS: tuple[tuple[frozenset[str], int], ...] = ((frozenset({"A1", "A2"}), 3),)
+EQUITY_INDEX_GROUPS = frozenset({"A1", "A2"})  # limited together per phase: risk_index_limit_phase1..4
 
 # --- Products (SPEC section 8) ------------------------------------------------------------------
 

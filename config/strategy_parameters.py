@@ -14,6 +14,7 @@ from config.parameter_fields import check_ranges, param
 
 PRODUCT_CHOICES_INDEX = ("SPY", "QQQ", "IWM", "SPXW", "MES", "ES")
 FUTURES_STRANGLE_ROOTS = ("MES", "ES", "MCL", "MGC", "CL", "GC")
+LT112_ROOTS = ("SPY", "QQQ", "IWM", "MES", "ES")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 
 
@@ -48,6 +49,12 @@ class RiskParameters:
     max_consecutive_losses: int = param(3, 1, 20, "losing closes in a row that stop new positions for the day")
     group_limit: int = param(2, 1, 10, "positions per correlation group in phases 1-3")
     group_limit_phase4: int = param(3, 1, 10, "positions per correlation group in phase 4")
+    # SPEC section 4: A1 and A2 together 3, 4, 6, 8 in phases 1-4, so the equity index slots grow with the
+    # phase's position count (3, 6, 10, 15); the per-group limits still apply.
+    index_limit_phase1: int = param(3, 1, 50, "positions in groups A1 and A2 together in phase 1")
+    index_limit_phase2: int = param(4, 1, 50, "positions in groups A1 and A2 together in phase 2")
+    index_limit_phase3: int = param(6, 1, 50, "positions in groups A1 and A2 together in phase 3")
+    index_limit_phase4: int = param(8, 1, 50, "positions in groups A1 and A2 together in phase 4")
     phase1_max_contracts: int = param(1, 1, 100, "contracts (or spread units) per position in phase 1")
     max_contracts: int = param(10, 1, 1000, "contracts per position in later phases")
     recovery_timeout_minutes: int = param(30, 1, 1440, "time-out of ENTERING/EXITING/ERROR states")
@@ -58,6 +65,16 @@ class RiskParameters:
         check_ranges(self, "risk")
         _require(self.drawdown_halve < self.drawdown_stop < self.drawdown_liquidate,
                  "parameters risk_drawdown_halve < risk_drawdown_stop < risk_drawdown_liquidate must hold")
+
+    def index_limit(self, phase: int) -> int:
+        """Positions allowed in groups A1 and A2 together in `phase` (1-4).
+
+        Raises:
+            ValueError: `phase` is not 1-4.
+        """
+        if phase not in (1, 2, 3, 4):
+            raise ValueError(f"phase must be 1-4, got {phase!r}")
+        return int(getattr(self, f"index_limit_phase{phase}"))
 
 
 @dataclass(frozen=True)
@@ -99,6 +116,8 @@ class OrderParameters:
     step_seconds: int = param(30, 5, 300, "seconds between price improvements")
     timeout_minutes: int = param(5, 1, 60, "give up on an order after this long")
     zero_dte_timeout_minutes: int = param(3, 1, 60, "give-up time for 0DTE orders")
+    entry_retries: int = param(1, 0, 10, "times a day an entry order that timed out unfilled is tried again in "
+                               "its window, re-priced from fresh quotes")
     expiry_close_deadline: str = param("15:30", doc="close positions expiring today before this time")
     width_tolerance: float = param(0.0, 0.0, 50.0, "a wing or spread width the listed strikes cannot give "
                                    "exactly may be off by this many points (product points); 0: skip")
@@ -143,15 +162,39 @@ class ZeroDteParameters:
         _require(times == sorted(times), "zero_dte times must be ordered: entry <= deadline <= exit <= hard exit")
 
 
+class ProductList:
+    """A section with a comma-separated `products` parameter: its roots in order, the first preferred."""
+
+    products: str
+
+    @property
+    def product_list(self) -> tuple[str, ...]:
+        return tuple(root.strip().upper() for root in self.products.split(","))
+
+    @property
+    def product(self) -> str:
+        """The first root: the one preferred (the one phase 1 trades, for the futures strangle)."""
+        return self.product_list[0]
+
+    def check_products(self, name: str, allowed: tuple[str, ...]) -> None:
+        """Raise ValueError naming the parameter unless `products` lists distinct roots of `allowed`."""
+        roots = self.product_list
+        _require(all(root in allowed for root in roots) and len(set(roots)) == len(roots),
+                 f"{name}={self.products!r} must list distinct roots of {', '.join(allowed)}")
+
+
 @dataclass(frozen=True)
-class Lt112Parameters:
+class Lt112Parameters(ProductList):
     """LT112: 1-1-2 put structure 112-120 DTE."""
 
     enabled: bool = param(True, doc="trade this strategy")
-    # /MES by default: on SPY the stop (100% of a $5-17 net credit) exceeds the 2% rule ($600 at $30k) in 15 of
+    # /MES first: on SPY the stop (100% of a $5-17 net credit) exceeds the 2% rule ($600 at $30k) in 15 of
     # 22 first Wednesdays of 2023-2024 and the margin exceeds 27% of the account; on /MES one unit risks $263-863
-    # with $2,000-3,000 of margin, the user's seed plan (SPEC: "fix the default, not the rule").
-    product: str = param("MES", doc="underlying", choices=("SPY", "QQQ", "IWM", "MES", "ES"))
+    # with $2,000-3,000 of margin, the user's seed plan (SPEC: "fix the default, not the rule"). /MES options
+    # exist from 2020-08-31; before that /ES where one unit passes the 2% rule, else SPY
+    # (strategies/product_choice.py).
+    products: str = param("MES,ES,SPY", doc="underlyings in order of preference, comma-separated: the first "
+                          "with listed options whose one unit passes the 2% rule and the buying-power cap")
     entry_start: str = param("10:00", doc="entry window start (Wednesdays)")
     entry_end: str = param("10:10", doc="entry window end")
     first_wednesday_only: bool = param(True, doc="enter only on the first Wednesday of the month")
@@ -173,8 +216,9 @@ class Lt112Parameters:
     stop_loss: float = param(1.00, 0.1, 10.0, "stop at a loss of this multiple of the net credit")
     naked_distance_stop: float = param(0.02, 0.0, 0.2, "stop when the underlying is within this of the naked strike")
     exit_dte: int = param(21, 0, 100, "close at this DTE")
-    # SPEC: 25% on SPY, 10% on futures. The default product is /MES (margin $2,000-3,000, 7-10% at $30k). On SPY
-    # two naked puts 12% OTM need 27-39% of a $30k account under risk/margin.py: set 0.40 with lt112_product=SPY.
+    # SPEC: 25% on SPY, 10% on futures. The first product is /MES (margin $2,000-3,000, 7-10% at $30k). On SPY
+    # two naked puts 12% OTM need 27-39% of a $30k account under risk/margin.py (about 5% of $150,000 at 2015-2019
+    # prices): set 0.40 with lt112_products=SPY for a small SPY-only account.
     buying_power_cap: float = param(0.10, 0.001, 1.0, "per-position buying-power cap")
     kelly_win_rate: float = param(0.75, 0.0, 1.0, "Kelly prior: probability of a win")
     kelly_avg_win: float = param(0.50, 0.0, 10.0, "Kelly prior: average win, multiple of net credit")
@@ -182,6 +226,7 @@ class Lt112Parameters:
 
     def __post_init__(self) -> None:
         check_ranges(self, "lt112")
+        self.check_products("lt112_products", LT112_ROOTS)
         _require(self.accept_dte_min <= self.target_dte_min <= self.target_dte_max <= self.accept_dte_max,
                  "lt112 DTE ranges must nest: accept_dte_min <= target_dte_min <= target_dte_max <= accept_dte_max")
         _require(self.long_put_otm < self.naked_put_otm, "lt112_long_put_otm must be below lt112_naked_put_otm")
@@ -191,7 +236,7 @@ class Lt112Parameters:
 
 
 @dataclass(frozen=True)
-class FuturesStrangleParameters:
+class FuturesStrangleParameters(ProductList):
     """Futures options strangle, second Tuesday of the month."""
 
     enabled: bool = param(True, doc="trade this strategy")
@@ -220,21 +265,9 @@ class FuturesStrangleParameters:
     kelly_avg_win: float = param(0.50, 0.0, 10.0, "Kelly prior: average win, multiple of credit")
     kelly_avg_loss: float = param(1.00, 0.0, 10.0, "Kelly prior: average loss, multiple of credit")
 
-    @property
-    def product_list(self) -> tuple[str, ...]:
-        return tuple(root.strip().upper() for root in self.products.split(","))
-
-    @property
-    def product(self) -> str:
-        """The first root: the one phase 1 trades."""
-        return self.product_list[0]
-
     def __post_init__(self) -> None:
         check_ranges(self, "futures_strangle")
-        roots = self.product_list
-        _require(all(root in FUTURES_STRANGLE_ROOTS for root in roots) and len(set(roots)) == len(roots),
-                 f"futures_strangle_products={self.products!r} must list distinct roots of "
-                 f"{', '.join(FUTURES_STRANGLE_ROOTS)}")
+        self.check_products("futures_strangle_products", FUTURES_STRANGLE_ROOTS)
         _require(self.accept_dte_min <= self.target_dte <= self.accept_dte_max,
                  "futures_strangle_target_dte must lie in the accepted DTE range")
         _require(self.tested_delta_side <= self.tested_delta_all,
@@ -283,6 +316,9 @@ class IpmccParameters:
     enabled: bool = param(True, doc="trade this strategy")
     product: str = param("SPY", doc="underlying", choices=("SPY", "QQQ"))
     leap_entry_time: str = param("10:30", doc="LEAP entry time (any day with no IPMCC open)")
+    reask_days: int = param(7, 1, 365, "after a LEAP one unit of which the account cannot afford, ask again "
+                            "after this many days ...")
+    reask_net_liq_rise: float = param(0.10, 0.0, 10.0, "... or once net liquidation has risen by this fraction")
     short_call_time: str = param("09:45", doc="short call entry time on Fridays")
     leap_target_dte: int = param(365, 100, 1200, "preferred LEAP DTE")
     leap_dte_min: int = param(180, 30, 1200, "accepted LEAP DTE range start")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from config.strategy_parameters import OrderParameters, parse_hhmm
 from core.order_manager import WorkingOrder
-from core.types import OrderIntent, Position, Purpose
+from core.types import OrderEvent, OrderIntent, OrderStatus, Position, Purpose
 from helpers.exchange_calendar import eastern_datetime, session_open_close
 from strategies.base import DecisionContext, Strategy, close_intent
 
@@ -58,9 +58,12 @@ def expiry_day_exit(strategy: Strategy, position: Position, ctx: DecisionContext
     return [intent] if intent is not None else []
 
 
-def note_expired_close(system: TradingSystem, order: WorkingOrder, now: datetime) -> None:
-    """A DAY order expired unfilled at the close: journal it; a close is noted on its position for
-    `resend_closes` at the next session's open."""
+def note_expired_close(system: TradingSystem, order: WorkingOrder, event: OrderEvent) -> None:
+    """When `event` cancels a DAY order that expired unfilled at the close (`expired_at_close`):
+    journal it, and note a close on its position for `resend_closes` at the next session's open."""
+    now = event.time
+    if event.status != OrderStatus.CANCELLED or not expired_at_close(order, now):
+        return
     intent = order.intent
     system.journal.record(now, "order", f"{intent.purpose.value} order expired unfilled at the close: {intent.reason}",
                           strategy=intent.strategy, order_id=order.order_id, limit=order.limit_price)

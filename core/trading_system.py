@@ -15,11 +15,11 @@ from datetime import date, datetime
 from typing import Any
 
 from config.loader import FrameworkConfig
-from core.order_manager import WorkingOrder, next_limit, timed_out, timeout_reason
+from core.order_manager import WorkingOrder, work_orders
 from core.ports import Broker, MarketView, Store
 from core.position_book import PositionBook
 from core.position_lifecycle import PositionEvent
-from core.session_close import expired_at_close, expiry_day_exit, note_expired_close, resend_closes
+from core.session_close import expiry_day_exit, note_expired_close, resend_closes
 from core.strategy_lifecycle import RECOVERY_ACTIONS, StrategyEvent, StrategyState, StrategyStateMachine
 from core.system_persistence import restore_system, system_document
 from core.types import (
@@ -40,9 +40,8 @@ from helpers.exchange_calendar import add_sessions
 from reporting.journal import Journal
 from risk.account_phases import PhaseTracker, phase_rule
 from risk.breakers import BreakerState
-from risk.correlation_groups import group_headroom
 from risk.risk_gate import RiskGate
-from strategies.base import SYSTEM_EXITS, DecisionContext, Proposal, Strategy, close_intent
+from strategies.base import DecisionContext, Proposal, Strategy, close_intent, declared
 
 FILLS_REMEMBERED = 500  # orders whose fills are remembered, so that a repeated report is recognised
 SPIKE_STRATEGY = "vix_spike"
@@ -73,6 +72,7 @@ class TradingSystem:
         self.statistics = {key: TradeStatistics() for key in self.strategies}
         self.book = PositionBook(journal, store, self.key_prefix)
         self.orders: dict[str, WorkingOrder] = {}
+        self.timed_out_entries: set[str] = set()  # opening orders cancelled for their time-out
         self.sequence = 0
         self.last_management: datetime | None = None
         self.skips_journaled: dict[str, str] = {}
@@ -140,7 +140,7 @@ class TradingSystem:
         """One regular-hours minute: regime, orders, recovery; every management interval also
         breakers and management; then entries."""
         self._update_regime(now)
-        self._work_orders(now)
+        work_orders(self, now)
         resend_closes(self, now)
         self._recover(now)
         interval = self.config.risk.management_interval_minutes * 60
@@ -198,23 +198,6 @@ class TradingSystem:
 
     # --- orders -----------------------------------------------------------------------------
 
-    def _work_orders(self, now: datetime) -> None:
-        for order in list(self.orders.values()):
-            if order.cancel_requested:
-                continue
-            if timed_out(order, now):
-                order.cancel_requested = True
-                self.journal.record(now, "order", f"order {timeout_reason(order)}; cancelling",
-                                    strategy=order.intent.strategy, order_id=order.order_id, limit=order.limit_price,
-                                    price_bound=order.intent.price_bound)
-                self.broker.cancel(order.order_id)
-                continue
-            improved = next_limit(order, now, self.config.order.step_seconds)
-            if improved is not None:
-                order.limit_price = improved
-                order.last_step = now
-                self.broker.update_limit(order.order_id, improved)
-
     def has_working_order(self, key: str) -> bool:
         return any(o.intent.strategy == key for o in self.orders.values())
 
@@ -240,13 +223,9 @@ class TradingSystem:
                          ctx: DecisionContext) -> bool:
         """Run management for one position; True when an order was submitted."""
         self._check_valuation(position, now)
-        intents = expiry_day_exit(strategy, position, ctx) or strategy.manage(ctx, position)
+        intents = declared(strategy, expiry_day_exit(strategy, position, ctx) or strategy.manage(ctx, position))
         if intents:
-            intent = intents[0]
-            if intent.purpose == Purpose.CLOSE and intent.reason not in strategy.exits | SYSTEM_EXITS:
-                raise ValueError(f"{strategy.key} closes for {intent.reason!r}, not one of its declared exits "
-                                 f"{sorted(strategy.exits)}")
-            return self._route(intent, now, ctx.account)
+            return self._route(intents[0], now, ctx.account)
         if self.vix.regime is not None and self.vix.usable(now):
             proposal = strategy.propose_adjustment(ctx, position)
             if proposal is not None:
@@ -399,9 +378,6 @@ class TradingSystem:
         risk = self.config.risk
         kelly = None if proposal.kelly is None else stats.kelly_inputs(proposal.kelly, risk.kelly_min_trades)
         contract_cap = risk.phase1_max_contracts if account.phase == 1 else risk.max_contracts
-        expiries = {leg.contract.expiry for leg in intent.legs if leg.contract.expiry is not None}
-        groups = group_headroom(intent.roots, expiries, account.open_positions, account.phase, risk,
-                                exclude_position_id=intent.position_id)
         spike = intent.strategy == SPIKE_STRATEGY
         return size_position(
             net_liquidation=account.net_liquidation, max_loss_per_unit=intent.max_loss_per_unit,
@@ -410,7 +386,6 @@ class TradingSystem:
             phase_buying_power=phase_rule(account.phase).max_buying_power,
             regime_buying_power=self.vix.max_buying_power(spike), reserve=risk.buying_power_reserve,
             kelly=kelly, kelly_fraction=risk.kelly_fraction, contract_cap=min(contract_cap, intent.quantity),
-            group_headroom=groups.headroom if intent.position_id is None else contract_cap,
             regime_multiplier=self.vix.size_multiplier(spike), drawdown_multiplier=self.breakers.size_multiplier(),
             deployment_budget=self.vix.spike_budget_remaining if spike else None)
 
@@ -490,18 +465,33 @@ class TradingSystem:
         if event.status == OrderStatus.REJECTED:
             self.journal.record(now, "error", f"order rejected: {event.message}", strategy=key,
                                 order_id=order.order_id)
-        if event.status == OrderStatus.CANCELLED and expired_at_close(order, now):
-            note_expired_close(self, order, now)
+        note_expired_close(self, order, event)
         closed = self.book.finish_order(intent, order.filled_units, now, self._trade_closed, event.status)
         if order.filled_units > 0:
             outcome = StrategyEvent.FILLED
         else:
             outcome = StrategyEvent.REJECTED if event.status == OrderStatus.REJECTED else StrategyEvent.CANCELLED
         self._apply(key, outcome, now, intent.reason)
+        if order.order_id in self.timed_out_entries:
+            self.timed_out_entries.discard(order.order_id)
+            if order.filled_units == 0 and event.status == OrderStatus.CANCELLED:
+                self._retry_entry(key, now)
         if closed and not self.book.has_open(key):
             self._apply(key, StrategyEvent.POSITIONS_CLOSED, now, intent.reason)
         if intent.position_id and order.filled_units > 0:
             self.manage_on_fill(intent.position_id, now)
+
+    def _retry_entry(self, key: str, now: datetime) -> None:
+        """An entry order timed out unfilled: let the strategy ask again in the same entry window (a new
+        proposal, priced from fresh quotes), at most `order_entry_retries` times a day."""
+        retries = self.config.order.entry_retries
+        attempt = self.strategies[key].reopen_entry(now.date().isoformat(), retries)
+        if attempt:
+            self.journal.record(now, "info", f"entry order timed out unfilled: retry {attempt} of {retries} in the "
+                                "window, re-priced from fresh quotes", strategy=key)
+        else:
+            self.journal.record(now, "info", f"entry order timed out unfilled: no retry left ({retries} a day)",
+                                strategy=key)
 
     def _trade_closed(self, position: Position, pnl: float) -> None:
         unit = float(position.notes.get("credit_unit", 0.0)) or abs(position.entry_cash) or 1.0

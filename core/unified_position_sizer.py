@@ -1,15 +1,17 @@
 """Position sizing: quarter Kelly with the risk, buying-power and contract caps (SPEC section 3).
 
-The number of contracts (or spread units) is the minimum of
-1. the risk budget        floor(per_trade_risk x net_liq / max_loss_per_unit),
-2. the buying-power budget floor(min(buying_power_cap x net_liq, headroom[, deployment budget])
+The regime, drawdown and intraday-spike multipliers (m, their product) scale the money budgets
+before the one rounding down, so that "smaller" means smaller, not "none". The number of
+contracts (or spread units) is the minimum of
+1. the risk budget        floor(m x per_trade_risk x net_liq / max_loss_per_unit),
+2. the buying-power budget floor(m x min(buying_power_cap x net_liq, headroom[, deployment budget])
                            / margin_per_unit), headroom = min(phase cap, regime cap, 1 - reserve)
                            x net_liq - margin_used (not applied to a covered unit with 0 margin),
-3. the Kelly ceiling      floor(f x net_liq / max_loss_per_unit),
-4. the contract cap and the correlation group's headroom,
-then multiplied by the regime and drawdown multipliers and rounded down. Zero or negative Kelly,
-or any missing, non-finite or out-of-range input, gives 0 contracts with the reason; there is no
-floor and never an "at least one contract".
+3. the Kelly ceiling      floor(m x f x net_liq / max_loss_per_unit),
+4. the contract cap (a count, not scaled).
+The correlation groups gate whether a position may open at all (risk/risk_checks.py); they never
+size it. Zero or negative Kelly, or any missing, non-finite or out-of-range input, gives 0
+contracts with the reason; there is no floor and never an "at least one contract".
 
 Floors use a tolerance of 1e-9 units so that an exact budget (e.g. $600 of risk for a $600 unit)
 is not lost to floating-point rounding.
@@ -198,7 +200,7 @@ def size_position(*, net_liquidation: float, max_loss_per_unit: float, margin_pe
                   margin_used: float, per_trade_risk: float, buying_power_cap: float,
                   phase_buying_power: float, regime_buying_power: float, reserve: float,
                   kelly: KellyInputs | None, kelly_fraction: float, contract_cap: int,
-                  group_headroom: int, regime_multiplier: float, drawdown_multiplier: float,
+                  regime_multiplier: float, drawdown_multiplier: float,
                   deployment_budget: float | None = None) -> SizingResult:
     """Contracts (or spread units) for one proposed trade (SPEC section 3).
 
@@ -210,10 +212,13 @@ def size_position(*, net_liquidation: float, max_loss_per_unit: float, margin_pe
     `deployment_budget` (USD) further limits a spike deployment's buying power. A
     `margin_per_unit` of 0 (a call written against shares or a LEAP already held) uses no buying
     power, so the buying-power budget does not apply; negative margin is a bad input.
+    `regime_multiplier` (the regime's, times the intraday-spike halving) and `drawdown_multiplier`
+    scale the risk, buying-power and Kelly budgets before rounding (module docstring).
 
     Never raises for bad inputs: returns quantity 0 with reason "bad_input:<name>",
     "kelly_non_positive", the binding component ("risk_budget", "buying_power", "kelly_ceiling",
-    "contract_cap", "group_headroom") or "size_multipliers" when the multipliers round it to 0.
+    "contract_cap"), or "size_multipliers" when the unscaled budgets allow a unit and the scaled
+    ones none. The components hold the scaled limits, `base` (the unscaled minimum) and `scale`.
     """
     checks: dict[str, tuple[object, float, float, bool]] = {
         "net_liquidation": (net_liquidation, 0.0, math.inf, True),
@@ -226,7 +231,6 @@ def size_position(*, net_liquidation: float, max_loss_per_unit: float, margin_pe
         "regime_buying_power": (regime_buying_power, 0.0, 1.0, False),
         "reserve": (reserve, 0.0, 1.0, False),
         "contract_cap": (contract_cap, 0.0, math.inf, True),
-        "group_headroom": (group_headroom, 0.0, math.inf, False),
         "regime_multiplier": (regime_multiplier, 0.0, 1.0, False),
         "drawdown_multiplier": (drawdown_multiplier, 0.0, 1.0, False),
     }
@@ -245,19 +249,23 @@ def size_position(*, net_liquidation: float, max_loss_per_unit: float, margin_pe
     room = min(buying_power_cap * net_liquidation, headroom)
     if deployment_budget is not None:
         room = min(room, deployment_budget)
-    limits: dict[str, int] = {"risk_budget": _units(per_trade_risk * net_liquidation, max_loss_per_unit)}
-    if margin_per_unit > 0:
-        limits["buying_power"] = _units(room, margin_per_unit)
-    if f is not None:
-        limits["kelly_ceiling"] = _units(f * net_liquidation, max_loss_per_unit)
-    limits["contract_cap"] = math.floor(contract_cap)
-    limits["group_headroom"] = math.floor(group_headroom)
-    binding = min(limits, key=lambda name: limits[name])  # first of the smallest, in the order above
-    base = limits[binding]
-    quantity = math.floor(base * regime_multiplier * drawdown_multiplier + _FLOOR_TOLERANCE)
-    components: dict[str, Any] = {**limits, "kelly_f": f, "buying_power_headroom": headroom,
-                                  "buying_power_room": room, "base": base,
-                                  "regime_multiplier": regime_multiplier, "drawdown_multiplier": drawdown_multiplier}
-    reason = "size_multipliers" if base > 0 and quantity < base else binding
-    return SizingResult(quantity, reason, components)
+    scale = regime_multiplier * drawdown_multiplier
 
+    def limits_at(m: float) -> dict[str, int]:
+        limits = {"risk_budget": _units(m * per_trade_risk * net_liquidation, max_loss_per_unit)}
+        if margin_per_unit > 0:
+            limits["buying_power"] = _units(m * room, margin_per_unit)
+        if f is not None:
+            limits["kelly_ceiling"] = _units(m * f * net_liquidation, max_loss_per_unit)
+        limits["contract_cap"] = math.floor(contract_cap)
+        return limits
+
+    limits = limits_at(scale)
+    base = min(limits_at(1.0).values())
+    binding = min(limits, key=lambda name: limits[name])  # first of the smallest, in the order above
+    quantity = limits[binding]
+    components: dict[str, Any] = {**limits, "kelly_f": f, "buying_power_headroom": headroom,
+                                  "buying_power_room": room, "base": base, "scale": scale,
+                                  "regime_multiplier": regime_multiplier, "drawdown_multiplier": drawdown_multiplier}
+    reason = "size_multipliers" if quantity == 0 and base > 0 else binding
+    return SizingResult(quantity, reason, components)

@@ -443,6 +443,13 @@ def _listed(root: str, as_of: date, max_dte: int) -> tuple[date, ...]:
     return tuple(sorted(out))
 
 
+def options_listed_from(product_root: str) -> date:
+    """The first day the product's options were listed (its earliest series' listing date; 2005-01-01,
+    the start of the history, for products listed before it). Examples: MES 2020-08-31, MCL
+    2022-06-06, MGC 2023-10-02 (module notes). Raises ValueError for an unknown root."""
+    return min(s.listed_from for s in _PRODUCTS[_root(product_root)])
+
+
 def listed_expiries(product_root: str, as_of: date, max_dte: int) -> list[date]:
     """Expiries listed (tradable) on as_of with 0 <= days to expiry <= max_dte, ascending.
 

@@ -12,7 +12,15 @@ Tastytrade accepts Market, Limit, StopMarket, StopLimit and ComboLimit orders. S
 - no combo market orders and no `OptionStrategies` orders are ever sent.
 
 Price improvement moves the combo's limit through the first leg's ticket (LEAN keeps one limit
-for the whole combo); cancel cancels every leg still open.
+for the whole combo), and so does a cancel: one request cancels the whole group (LEAN's backtest
+brokerage cancels every order of the group, Tastytrade the complex order by the first leg's id;
+a request per leg would reach Tastytrade again for an order already cancelled).
+
+An order LEAN refuses in its pre-order checks (price 0, no data yet, not tradable, an option on
+its underlying's split day, too many orders, warm-up) creates no order and raises no order event:
+the call returns a single ticket with status Invalid and order id -10 (for a combo, one such
+ticket for all its legs). The core hears it as a REJECTED event of an order id of its own,
+"refused-<intent id>", so the intent never stays working.
 """
 from __future__ import annotations
 
@@ -22,9 +30,10 @@ from datetime import datetime
 from functools import reduce
 
 from AlgorithmImports import Leg as LeanLeg
+from AlgorithmImports import OrderStatus as LeanOrderStatus
 from AlgorithmImports import OrderTicket, QCAlgorithm, Symbol, UpdateOrderFields
 
-from core.types import Contract, OrderIntent, Purpose, contract_multiplier
+from core.types import Contract, OrderEvent, OrderIntent, OrderStatus, Purpose, contract_multiplier
 from lean_adapter.cash_sweep import LeanCashSweep
 from lean_adapter.clock import to_eastern
 from lean_adapter.order_events import FINAL_LEAN_STATUSES, ComboTracker, EventRelay
@@ -62,6 +71,12 @@ def check_intent(intent: OrderIntent) -> None:
 def _check_limit(name: str, limit: float) -> None:
     if not isinstance(limit, (int, float)) or not math.isfinite(limit) or limit == 0:
         raise ValueError(f"{name}: limit price {limit!r} refused (it must be finite and not zero)")
+
+
+def _refused(tickets: Sequence[OrderTicket], legs: int) -> bool:
+    """True when LEAN's pre-order checks refused the order: fewer tickets than legs, or a ticket
+    without an order (LEAN numbers orders from 1; a refused one keeps the request's -10)."""
+    return len(tickets) != legs or any(int(ticket.order_id) < 1 for ticket in tickets)
 
 
 def entry_need(intent: OrderIntent) -> float:
@@ -106,11 +121,17 @@ class LeanBroker:
             self._sweep.make_room(entry_need(intent))
         ratios = [leg.ratio for leg in intent.legs]
         tag = f"{intent.strategy} {intent.purpose.value} {intent.intent_id}"
-        self._tracker.collecting = True
+        self._tracker.sending = list(symbols)
         try:
             tickets = self._send(intent, symbols, ratios, tag)
         finally:
-            self._tracker.collecting = False
+            self._tracker.sending = []
+        if _refused(tickets, len(ratios)):
+            refusal = f"refused-{intent.intent_id}"
+            reason = tickets[0].get_most_recent_order_response().error_message if tickets else "no ticket"
+            self._relay.push([OrderEvent(refusal, intent.intent_id, OrderStatus.REJECTED, self._now(),
+                                         message=f"LEAN refused the order before sending it: {reason}")])
+            return refusal
         order_id, early = self._tracker.register(intent, tickets, ratios, self._now())
         self._relay.push(early)
         return order_id
@@ -148,15 +169,16 @@ class LeanBroker:
             self._report(f"limit update of {name} to {limit_price:g} refused: {response.error_message}")
 
     def cancel(self, order_id: str) -> None:
-        """Cancel every leg of a working order still open (cancel events follow)."""
+        """Cancel a working order through its first leg's ticket, once (cancel events follow)."""
         tracked = self._tracker.orders.get(order_id)
         if tracked is None:
             return
-        for ticket in tracked.tickets:
-            if ticket.status not in FINAL_LEAN_STATUSES:
-                response = ticket.cancel("cancel requested by the trading core")
-                if not response.is_success:
-                    self._report(f"cancel of order {order_id} leg {ticket.order_id} refused: {response.error_message}")
+        ticket = tracked.tickets[0]
+        if ticket.status in FINAL_LEAN_STATUSES or ticket.status == LeanOrderStatus.CANCEL_PENDING:
+            return
+        response = ticket.cancel("cancel requested by the trading core")
+        if not response.is_success:
+            self._report(f"cancel of order {order_id} refused: {response.error_message}")
 
     def open_order_ids(self) -> list[str]:
         return self._tracker.open_order_ids()

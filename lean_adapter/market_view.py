@@ -1,7 +1,10 @@
-"""core.ports.MarketView on LEAN: the latest slice, option chains, securities and daily bars.
+"""core.ports.MarketView on LEAN: the current slice, option chains, securities and daily bars.
 
-`on_data` only stores the slice (`view.slice = slice`); all work happens when the core asks,
-a few times a minute at most. Missing data is None, never an exception: an empty or missing
+Chains come from `algorithm.current_slice`: LEAN sets it before it fires the scheduled events of
+a time step, and calls `on_data` only after them, so inside a scheduled event it is the slice of
+that very minute (a slice stored by `on_data` would be a minute old, and at the session's first
+minute the previous day's last one). All work happens when the core asks, a few times a minute
+at most. Missing data is None, never an exception: an empty or missing
 chain, a security without a price, a VIX that has not printed yet.
 
 Chains: the engine's implied volatility and delta are used where LEAN has computed them; rows
@@ -17,16 +20,17 @@ import math
 from datetime import date, datetime, time
 
 import numpy as np
-from AlgorithmImports import OptionRight, QCAlgorithm, SecurityType, Slice, Symbol
+from AlgorithmImports import OptionChains, OptionRight, QCAlgorithm, SecurityType, Symbol
 
 from config.constants import product_spec
 from core.types import CALL, ChainSnapshot, Contract, ContractKind, DailyBars, Quote, normalize_right
 from greeks.american import american_implied_volatility, american_price_and_greeks
 from greeks.pricing import black76_greeks, bsm_greeks, implied_volatility
 from helpers.exchange_calendar import EASTERN
-from lean_adapter.clock import to_eastern
+from lean_adapter.clock import exchange_to_eastern, to_eastern
 from lean_adapter.daily_bars import DailyBarBook
-from lean_adapter.subscriptions import UNDERLYING_OF, Subscriptions
+from lean_adapter.subscription_plan import UNDERLYING_OF
+from lean_adapter.subscriptions import Subscriptions
 from lean_adapter.symbols import SymbolBook, option_root
 
 SECONDS_PER_YEAR = 365.0 * 86400.0
@@ -60,9 +64,9 @@ class LeanMarketView:
         self._subscriptions = subscriptions
         self._symbols = symbols
         self._bars = bars
-        self.slice: Slice | None = None
         self._session_open: dict[str, float] = {}
         self._cache: dict[tuple[str, int, int], tuple[datetime, ChainSnapshot | None]] = {}
+        self._held: tuple[datetime, list[Symbol]] | None = None
 
     # --- MarketView -----------------------------------------------------------------------------
 
@@ -81,7 +85,8 @@ class LeanMarketView:
         last = security.get_last_data()
         if last is None:
             return None
-        return float(security.price), to_eastern(last.end_time)
+        # end_time is in the exchange's time zone (America/Chicago for VIX), not the algorithm's.
+        return float(security.price), exchange_to_eastern(last.end_time, security.exchange.time_zone)
 
     def vix_previous_close(self) -> float | None:
         bars = self._bars.bars("VIX", 1, self.now().date())
@@ -138,13 +143,18 @@ class LeanMarketView:
                     self._session_open[root] = opening
 
     def has_chain(self, root: str) -> bool:
-        """True when the latest slice holds a non-empty option chain for `root`."""
-        chains = self.slice.option_chains if self.slice is not None else None
+        """True when the current slice holds a non-empty option chain for `root`."""
+        chains = self._chains()
         if chains is None:
             return False
         return any(option_root(symbol) == root and len(chain) > 0 for symbol, chain in chains.items())
 
     # --- helpers ---------------------------------------------------------------------------------
+
+    def _chains(self) -> OptionChains | None:
+        """The option chains of the current time step (None before the first slice)."""
+        current = self._algorithm.current_slice
+        return None if current is None else current.option_chains
 
     def _security_price(self, symbol: Symbol) -> float | None:
         if not self._algorithm.securities.contains_key(symbol):
@@ -155,7 +165,7 @@ class LeanMarketView:
     def _build_chain(self, root: str, min_dte: int, max_dte: int, now: datetime) -> ChainSnapshot | None:
         today = now.date()
         rows: dict[str, Row] = {}
-        chains = self.slice.option_chains if self.slice is not None else None
+        chains = self._chains()
         for symbol, chain in chains.items() if chains is not None else ():
             if option_root(symbol) != root:
                 continue
@@ -170,18 +180,25 @@ class LeanMarketView:
                 rows[contract.key] = (expiry, float(item.strike), item.right == OptionRight.CALL,
                                       *_quote(item.bid_price, item.ask_price),
                                       _usable(item.implied_volatility), _usable(item.greeks.delta), forward)
-        self._add_holdings(root, min_dte, max_dte, today, rows)
+        self._add_holdings(root, min_dte, max_dte, now, rows)
         if not rows:
             return None
         return self._snapshot(root, now, list(rows.values()))
 
-    def _add_holdings(self, root: str, min_dte: int, max_dte: int, today: date, rows: dict[str, Row]) -> None:
+    def _held_options(self, now: datetime) -> list[Symbol]:
+        """The option contracts the account holds, read once a minute: LEAN's portfolio has a
+        holding for every security, every subscribed option contract included."""
+        if self._held is None or self._held[0] != now:
+            held = [holding.symbol for holding in self._algorithm.portfolio.values()
+                    if holding.quantity != 0 and holding.symbol.security_type in (
+                        SecurityType.OPTION, SecurityType.INDEX_OPTION, SecurityType.FUTURE_OPTION)]
+            self._held = (now, held)
+        return self._held[1]
+
+    def _add_holdings(self, root: str, min_dte: int, max_dte: int, now: datetime, rows: dict[str, Row]) -> None:
         """Held contracts of `root` in the DTE range that the chain did not list."""
-        for holding in self._algorithm.portfolio.values():
-            symbol = holding.symbol
-            if holding.quantity == 0 or symbol.security_type not in (
-                    SecurityType.OPTION, SecurityType.INDEX_OPTION, SecurityType.FUTURE_OPTION):
-                continue
+        today = now.date()
+        for symbol in self._held_options(now):
             contract = self._symbols.remember(symbol)
             if contract is None or contract.root != root or contract.key in rows:
                 continue

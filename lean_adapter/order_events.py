@@ -7,8 +7,9 @@ for it, and the unit's net price is the sum over legs of ratio x average fill pr
 for a debit, negative for a credit, like the limit). The combo is final when every leg is final.
 
 LEAN can report an event while the order call is still running (a synchronous rejection, the
-submission itself), before the adapter has the tickets: events for unknown orders that arrive
-while `collecting` is set are kept and replayed when the order is registered. `EventRelay`
+submission itself), before the adapter has the tickets: while `sending` lists the symbols of the
+legs being sent, events of unknown orders on those symbols are kept and replayed when the order
+is registered. An unknown order on any other symbol (an exercise or assignment) is never claimed. `EventRelay`
 delays delivery to the core while the core itself is running (a fill must not be booked before
 the core has recorded the order it belongs to).
 """
@@ -22,7 +23,7 @@ from datetime import datetime
 
 from AlgorithmImports import OrderEvent as LeanOrderEvent
 from AlgorithmImports import OrderStatus as LeanOrderStatus
-from AlgorithmImports import OrderTicket
+from AlgorithmImports import OrderTicket, Symbol
 
 from config.constants import product_spec
 from core.types import CALL, AssignmentEvent, ContractKind, OrderEvent, OrderIntent, OrderStatus
@@ -68,7 +69,7 @@ class ComboTracker:
 
     orders: dict[str, TrackedOrder] = field(default_factory=dict)
     by_leg: dict[int, TrackedOrder] = field(default_factory=dict)
-    collecting: bool = False
+    sending: list[Symbol] = field(default_factory=list)  # symbols of the order call running now
     orphans: list[LeanOrderEvent] = field(default_factory=list)
 
     def register(self, intent: OrderIntent, tickets: Sequence[OrderTicket], ratios: Sequence[int],
@@ -97,7 +98,7 @@ class ComboTracker:
         """The core events (none, one or two) that one LEAN leg event completes."""
         tracked = self.by_leg.get(int(event.order_id))
         if tracked is None:
-            if self.collecting:
+            if self._being_sent(event.symbol):
                 self.orphans.append(event)
             return []
         if tracked.finished:
@@ -145,10 +146,13 @@ class ComboTracker:
     def open_order_ids(self) -> list[str]:
         return list(self.orders)
 
-    def owns(self, lean_order_id: int) -> bool:
-        """True for a leg of a tracked order, and for any order while an order call is running
-        (its events may arrive before its tickets)."""
-        return self.collecting or int(lean_order_id) in self.by_leg
+    def owns(self, lean_order_id: int, symbol: Symbol) -> bool:
+        """True for a leg of a tracked order, and for an unknown order on a symbol of the order
+        call running now (its events may arrive before its tickets)."""
+        return int(lean_order_id) in self.by_leg or self._being_sent(symbol)
+
+    def _being_sent(self, symbol: Symbol) -> bool:
+        return any(symbol == sent for sent in self.sending)
 
 
 def stale_order_events(working: Mapping[str, str], tracker: ComboTracker, now: datetime) -> list[OrderEvent]:
@@ -164,8 +168,11 @@ def assignment_from_event(event: LeanOrderEvent, underlying_price: float | None,
                           now: datetime) -> AssignmentEvent | None:
     """The core's AssignmentEvent for an option fill LEAN made by itself (exercise, assignment,
     expiry); None for any other event. Physical delivery (equity options) moves 100 shares per
-    contract at the strike; cash-settled products (index and futures options) book the intrinsic
-    value at `underlying_price` (price units; None when unknown: intrinsic 0)."""
+    contract at the strike; cash-settled products (index options) book the intrinsic value at
+    `underlying_price` (price units; None when unknown: intrinsic 0). Futures options are
+    physically delivered in LEAN (one future per contract, at the strike); the core books them like
+    the cash-settled products, at the delivered future's price, and lean_adapter/delivery.py
+    closes the future at once."""
     contract = contract_from_symbol(event.symbol)
     quantity = int(event.fill_quantity)
     if contract is None or contract.kind != ContractKind.OPTION or quantity == 0:

@@ -1,31 +1,9 @@
-"""Which data the strategies need, and the LEAN subscriptions that deliver it.
-
-`plan_subscriptions(config)` is pure (tested without LEAN); `subscribe(algorithm, plan)` makes the
-LEAN calls. Choices, and why:
-
-- SPY (and QQQ/IWM when a strategy selects them) at minute resolution with RAW prices: option
-  strikes refer to the traded price, so split/dividend-adjusted prices would misplace them.
-- VIX as an index (`add_index("VIX")`), minute resolution: the regime is checked every minute.
-- Equity index futures, micro and full size (/MES and /ES; /MCL, /MGC, /CL, /GC when the strangle
-  selects them), continuous contracts with
-  * data_mapping_mode OPEN_INTEREST: the continuous contract follows the month with the most open
-    interest, which is where traders roll (about a week before a quarterly expiry), so `price()`
-    is the contract the options market is quoting around;
-  * data_normalization_mode RAW: no back-adjustment, so the price is a real traded price that
-    option strikes and Black-76 refer to (adjusted series shift every past price at each roll).
-  Their options come from `add_future_option` on the continuous symbol; QuantConnect's data has
-  options on the full-size contracts only, so micro futures options are idle in cloud backtests.
-- Option filters are explicit. LEAN's default (about +/-1 strike, 0-35 days) would hide the
-  112-DTE and LEAP contracts. Each strategy contributes DTE windows (from its exit DTE to its
-  entry maximum, so held positions stay visible while they are managed) with a strike band
-  around the underlying price wide enough for 5-delta strikes at high volatility; the filter keeps
-  a contract when any window of its root holds it. A count-based filter such as
-  `strikes(-60, 60)` counts strikes across all expiries (SPY lists $1 strikes near the money), so
-  it spans only about +/-13% of SPY: too narrow for 5-delta wings 112 days out or 80% LEAP puts.
+"""The LEAN subscriptions that deliver the data of a subscription plan
+(lean_adapter/subscription_plan.py): `subscribe(algorithm, plan)` makes the calls from
+`initialize`, `make_option_filter` builds each option root's universe filter.
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -41,165 +19,33 @@ from AlgorithmImports import (
     Symbol,
 )
 
-from config.advanced_parameters import ADVANCED_SECTIONS
 from config.constants import product_spec
-from config.loader import FrameworkConfig
-from strategies.ipmcc import EMA_HISTORY_MULTIPLE
-from strategies.vix_spike import EXPIRY_SEARCH_DAYS, SPREAD_ROOT
-
-# Underlying whose price stands for an option root (SPX weeklies quote off the SPX index).
-UNDERLYING_OF = {"SPXW": "SPX"}
-INDEX_ROOTS = frozenset({"SPX", "VIX"})
-# Equity index futures are always subscribed, micro and full size (SPEC: full size from $75k).
-EQUITY_INDEX_FUTURES = ("MES", "ES")
-FUTURES_LISTING_DAYS = 120  # futures universe: contracts expiring within the longest window + this
-
-# Strategy keys (strategies/*.py `key`) -> the config section naming their product.
-STRATEGY_SECTIONS = {
-    "friday_0dte": "zero_dte", "lt112": "lt112", "futures_strangle": "futures_strangle",
-    "leap_put_ladder": "leap_ladder", "ipmcc": "ipmcc", "vix_spike": "vix_spike",
-    **{key: key for key in ADVANCED_SECTIONS},  # an advanced strategy's section is its key
-}
-
-
-@dataclass(frozen=True)
-class ChainWindow:
-    """Option contracts with min_dte <= DTE <= max_dte (calendar days) and a strike between
-    low and high times the underlying price."""
-
-    min_dte: int
-    max_dte: int
-    low: float
-    high: float
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.min_dte <= self.max_dte:
-            raise ValueError(f"chain window DTE range {self.min_dte}..{self.max_dte} is invalid")
-        if not 0 < self.low < 1 < self.high:
-            raise ValueError(f"chain window strike band {self.low}..{self.high} must contain 1")
-
-    def holds(self, dte: int, strike: float, spot: float) -> bool:
-        return self.min_dte <= dte <= self.max_dte and self.low * spot <= strike <= self.high * spot
-
-
-@dataclass(frozen=True)
-class SubscriptionPlan:
-    """Everything `subscribe` adds, derived from the configuration."""
-
-    equities: tuple[str, ...]
-    indices: tuple[str, ...]
-    futures: tuple[str, ...]
-    option_windows: dict[str, tuple[ChainWindow, ...]]
-    strategy_products: dict[str, str]
-    daily_roots: tuple[str, ...]
-    warmup_sessions: int
-
-    @property
-    def warmup_calendar_days(self) -> int:
-        """Calendar days that hold `warmup_sessions` NYSE sessions (252 a year), plus a week."""
-        return math.ceil(self.warmup_sessions * 365 / 252) + 7
-
-
-def strategy_products(config: FrameworkConfig) -> dict[str, str]:
-    """Option root each enabled strategy trades. Spike deployment: SPY, or /MES with
-    `vix_spike_use_futures` (/ES from $75,000; full-size roots get the micro root's windows)."""
-    products = {}
-    for key, section in STRATEGY_SECTIONS.items():
-        params = getattr(config, section)
-        if params.enabled:
-            products[key] = ("MES" if params.use_futures else SPREAD_ROOT) if section == "vix_spike" else params.product
-    return products
-
-
-def option_windows(config: FrameworkConfig) -> dict[str, tuple[ChainWindow, ...]]:
-    """DTE windows and strike bands per option root, for every enabled strategy. A micro futures
-    root's windows are repeated on its full-size root (strategies move up at $75,000).
-
-    Bands: 5-delta strikes at VIX 35-40 lie about 4% away on the day of expiry, 25-30% away 112
-    days out (with put skew) and LEAP puts sit at 80-90% of spot, LEAP calls near 80 delta.
-    """
-    found: dict[str, list[ChainWindow]] = {}
-
-    def add(root: str, window: ChainWindow) -> None:
-        found.setdefault(root, []).append(window)
-
-    z, lt, fs = config.zero_dte, config.lt112, config.futures_strangle
-    leap, ip, spike = config.leap_ladder, config.ipmcc, config.vix_spike
-    if z.enabled:
-        add(z.product, ChainWindow(0, 1, 0.90, 1.10))
-    if lt.enabled:
-        add(lt.product, ChainWindow(lt.exit_dte, lt.accept_dte_max, 0.65, 1.10))
-    if fs.enabled:
-        for root in fs.product_list:
-            add(root, ChainWindow(fs.exit_dte, fs.accept_dte_max, 0.65, 1.25))
-    if leap.enabled:
-        add(leap.product, ChainWindow(leap.roll_dte, leap.dte_max, 0.55, 1.10))
-    if ip.enabled:
-        add(ip.product, ChainWindow(ip.leap_roll_dte, ip.leap_dte_max, 0.55, 1.10))
-        add(ip.product, ChainWindow(0, ip.short_call_dte + 7, 0.90, 1.10))
-    if spike.enabled:
-        root = strategy_products(config)["vix_spike"]
-        target = spike.futures_dte if spike.use_futures else spike.target_dte
-        add(root, ChainWindow(spike.exit_dte, target + EXPIRY_SEARCH_DAYS, 0.60, 1.05))
-    for section in ADVANCED_SECTIONS:
-        params = getattr(config, section)
-        if params.enabled:
-            wanted = params.option_window()
-            add(params.product, ChainWindow(wanted.min_dte, wanted.max_dte, wanted.low, wanted.high))
-    for root in list(found):
-        full_size = product_spec(root).micro_of
-        if full_size is not None:
-            for window in found[root]:
-                add(full_size, window)
-    return {root: tuple(windows) for root, windows in found.items()}
-
-
-def warmup_sessions(config: FrameworkConfig) -> int:
-    """Sessions of daily history the strategies look back over: the 52-week high, IV rank and the
-    IPMCC's EMA history (a multiple of the slow EMA, so the seed fades out), plus a margin."""
-    return max(config.lt112.high_lookback_sessions, config.futures_strangle.iv_rank_lookback_sessions,
-               EMA_HISTORY_MULTIPLE * config.ipmcc.ema_slow, 30) + 5
-
-
-def plan_subscriptions(config: FrameworkConfig) -> SubscriptionPlan:
-    """The subscriptions the configuration needs.
-
-    Raises:
-        KeyError: a configured product is not in the product table.
-    """
-    windows = option_windows(config)
-    underlyings = {UNDERLYING_OF.get(root, root) for root in windows}
-    equities = {"SPY"} | {r for r in underlyings if product_spec(r).calendar == "NYSE" and r not in INDEX_ROOTS}
-    if config.cash.sweep:
-        equities.add(config.cash.sweep_symbol)  # the T-bill ETF holding idle cash (lean_adapter/cash_sweep.py)
-    futures = set(EQUITY_INDEX_FUTURES) | {r for r in underlyings if product_spec(r).calendar == "CME"}
-    indices = {"VIX"} | (underlyings & INDEX_ROOTS)
-    daily = {"SPY", "VIX"} | underlyings
-    return SubscriptionPlan(
-        equities=tuple(sorted(equities)), indices=tuple(sorted(indices)), futures=tuple(sorted(futures)),
-        option_windows=windows, strategy_products=strategy_products(config),
-        daily_roots=tuple(sorted(daily)), warmup_sessions=warmup_sessions(config))
-
-
-# --- LEAN ------------------------------------------------------------------------------------
+from lean_adapter.subscription_plan import (
+    INDEX_ROOTS,
+    UNDERLYING_OF,
+    ChainWindow,
+    SubscriptionPlan,
+    holds_any,
+    reference_day,
+)
 
 
 def keep_contract(windows: Iterable[ChainWindow], identifier: SecurityIdentifier, today: date, spot: float) -> bool:
     """True when a contract (by its SecurityIdentifier) falls in any window of its root."""
-    dte = (identifier.date.date() - today).days
-    strike = float(identifier.strike_price)
-    return any(window.holds(dte, strike, spot) for window in windows)
+    return holds_any(windows, (identifier.date.date() - today).days, float(identifier.strike_price), spot)
 
 
-def make_option_filter(windows: tuple[ChainWindow, ...]) -> Callable[[OptionFilterUniverse], OptionFilterUniverse]:
-    """The `set_filter` function for one option root: weeklies included, expiries up to the
-    longest window, then each contract kept only inside a window of DTE and strike band. With no
-    underlying price yet, nothing is kept (no decision without a price)."""
+def make_option_filter(windows: tuple[ChainWindow, ...], calendar: str
+                       ) -> Callable[[OptionFilterUniverse], OptionFilterUniverse]:
+    """The `set_filter` function for one option root (traded on `calendar`, "NYSE" or "CME"):
+    weeklies included, expiries up to the longest window, then each contract kept only inside a
+    window of DTE (counted from LEAN's reference day) and strike band. With no underlying price
+    yet, nothing is kept (no decision without a price)."""
     longest = max(window.max_dte for window in windows)
 
     def option_filter(universe: OptionFilterUniverse) -> OptionFilterUniverse:
         spot = float(universe.underlying.price) if universe.underlying is not None else 0.0
-        today = universe.local_time.date()
+        today = reference_day(universe.local_time.date(), calendar)
 
         def select(items: list[OptionUniverse]) -> list[OptionUniverse]:
             if not spot > 0:
@@ -229,16 +75,16 @@ def subscribe(algorithm: QCAlgorithm, plan: SubscriptionPlan) -> Subscriptions:
     for ticker in plan.indices:
         found.underlyings[ticker] = algorithm.add_index(ticker, Resolution.MINUTE).symbol
     found.vix = found.underlyings["VIX"]
-    longest = max([w.max_dte for ws in plan.option_windows.values() for w in ws], default=0)
     for root in plan.futures:
         future = algorithm.add_future(root, Resolution.MINUTE, data_mapping_mode=DataMappingMode.OPEN_INTEREST,
                                       data_normalization_mode=DataNormalizationMode.RAW, contract_depth_offset=0)
-        future.set_filter(0, longest + FUTURES_LISTING_DAYS)
+        future.set_filter(0, plan.future_horizon(root))
         found.underlyings[root] = future.symbol
     for root, windows in sorted(plan.option_windows.items()):
-        option_filter = make_option_filter(windows)
+        calendar = product_spec(root).calendar
+        option_filter = make_option_filter(windows, calendar)
         underlying = UNDERLYING_OF.get(root, root)
-        if product_spec(root).calendar == "CME":
+        if calendar == "CME":
             algorithm.add_future_option(found.underlyings[underlying], option_filter)
         elif underlying in INDEX_ROOTS:
             index_option = algorithm.add_index_option(found.underlyings[underlying], root, Resolution.MINUTE)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from offline.baselines import short_put_baseline
+from offline.baselines import cboe_index_baselines, short_put_baseline
 from offline.equity_chart import write_equity_png
 from offline.html_report import write_html_report
 from offline.runner import RunResult
@@ -47,6 +47,7 @@ def build_summary(result: RunResult) -> dict[str, Any]:
         "data": {"source": market.source, "option_prices": "modelled", "option_prices_note": OPTION_PRICES_NOTE,
                  "data_dir": str(market.data_dir), "notes": list(market.notes)},
         "baselines": {name: _baseline_stats(dates, series, rf) for name, series in baselines.items()},
+        "baseline_notes": cboe_index_baselines(market.data_dir, dates, config.backtest.cash)[1],
         "parameters_changed": {},
         "wall_seconds": round(result.wall_seconds, 2),
     }
@@ -81,7 +82,8 @@ def baseline_series(result: RunResult) -> dict[str, np.ndarray]:
     dividend_map = {} if dividends is None else dict(zip(dividends.ex_dates.astype(object),
                                                          dividends.amounts.astype(float), strict=True))
     return {"spy_buy_and_hold": buy_and_hold_baseline(dates, spy.close[index], dividend_map, cash),
-            "spy_short_put_45dte": short_put_baseline(market, dates, cash)}
+            "spy_short_put_45dte": short_put_baseline(market, dates, cash, reserve=result.config.risk.buying_power_reserve),
+            **cboe_index_baselines(market.data_dir, dates, cash)[0]}
 
 
 def _baseline_stats(dates: list[Any], series: np.ndarray, rf: Any) -> dict[str, Any]:

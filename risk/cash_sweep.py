@@ -3,10 +3,11 @@
 Used by the offline engine (interest accrued on the balance, DGS3MO) and by the LEAN side (the
 same amount held in a T-bill ETF). Amounts in USD.
 
-sweepable_cash = max(0, min(cash, net liquidation) - margin in use - reserve x net liquidation)
+sweepable_cash = max(0, cash - margin in use - reserve x net liquidation)
 
-- min(cash, net liquidation): the credit received for short options is cash but not the
-  account's money (the buy-back cost is in net liquidation), so it never earns for the account;
+- cash: every dollar the account holds, the credit received for short options and a short box
+  spread's borrowed cash included (a broker pays interest on the whole balance), so a box
+  spread's cost is its true net, the rate paid less the rate earned on what it raised;
 - margin in use: the buying power the open positions hold;
 - reserve: the fraction of net liquidation that new positions never use (risk_buying_power_reserve)
   stays in cash, so the sweep never takes away room the risk rules keep.
@@ -33,7 +34,7 @@ def sweepable_cash(cash: float, net_liquidation: float, margin_used: float, rese
         raise ValueError(f"reserve_fraction must be in [0, 1], got {reserve_fraction!r}")
     cash, nlv = _finite(cash, "cash"), _finite(net_liquidation, "net_liquidation")
     margin = _finite(margin_used, "margin_used")
-    return max(0.0, min(cash, nlv) - margin - reserve_fraction * max(nlv, 0.0))
+    return max(0.0, cash - margin - reserve_fraction * max(nlv, 0.0))
 
 
 def accrued_interest(amount: float, continuous_rate: float, days: int) -> float:

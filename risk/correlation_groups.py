@@ -5,7 +5,8 @@ A position belongs to the group of every underlying root it holds (usually one).
 * `risk_group_limit` (2) positions per group in phases 1-3, `risk_group_limit_phase4` (3) in phase 4;
 * groups in config.constants.SINGLE_POSITION_GROUPS (C2, D2): at most 1;
 * an unknown root forms its own group "root:<ROOT>" with limit 1;
-* combined limits (config.constants.COMBINED_GROUP_LIMITS): A1 and A2 together at most 3;
+* A1 and A2 (config.constants.EQUITY_INDEX_GROUPS) together at most `risk_index_limit_phase<N>`
+  (3, 4, 6, 8 in phases 1-4);
 * never two positions in the same group with a common expiry.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from config.constants import COMBINED_GROUP_LIMITS, CORRELATION_GROUPS, SINGLE_POSITION_GROUPS
+from config.constants import CORRELATION_GROUPS, EQUITY_INDEX_GROUPS, SINGLE_POSITION_GROUPS
 from config.strategy_parameters import RiskParameters
 from core.types import OpenPositionSummary
 
@@ -98,13 +99,12 @@ def group_headroom(roots: Iterable[str], expiries: Iterable[date], open_position
         if room < tightest.headroom:
             tightest = GroupCheck(room >= 1, room, "ok" if room >= 1 else "correlation_group",
                                   f"group {group}: {count} open, limit {group_limit(group, phase, risk_params)}")
-    for members, limit in COMBINED_GROUP_LIMITS:
-        if not members & new_groups:
-            continue
-        count = sum(1 for _, groups in other_groups if groups & members)
+    if EQUITY_INDEX_GROUPS & new_groups:
+        count = sum(1 for _, groups in other_groups if groups & EQUITY_INDEX_GROUPS)
+        limit = risk_params.index_limit(phase)
         room = limit - count
         if room < tightest.headroom:
-            names = "+".join(sorted(members))
+            names = "+".join(sorted(EQUITY_INDEX_GROUPS))
             tightest = GroupCheck(room >= 1, room, "ok" if room >= 1 else "correlation_group",
-                                  f"groups {names} together: {count} open, limit {limit}")
+                                  f"groups {names} together: {count} open, limit {limit} in phase {phase}")
     return tightest

@@ -106,6 +106,23 @@ class Strategy(ABC):
         """Remember that today's once-a-day entry analysis ran (persisted with the memory)."""
         self.memory["attempted"] = ctx.today_text
 
+    def reopen_entry(self, today: str, retries: int) -> int:
+        """After an entry order timed out unfilled on `today` (ISO date): reopen today's entry
+        analysis unless `retries` retries were used today; returns the retry's number (1, 2, ...)
+        or 0 when none is left. The entry window itself still decides whether it can open."""
+        used = self.memory.get("entry_retries", {})
+        count = int(used.get("count", 0)) if used.get("day") == today else 0
+        if count >= retries:
+            return 0
+        self.memory["entry_retries"] = {"day": today, "count": count + 1}
+        self.forget_attempt(today)
+        return count + 1
+
+    def forget_attempt(self, today: str) -> None:
+        """Undo `mark_attempted` for `today` (strategies with another once-a-day record override it)."""
+        if self.memory.get("attempted") == today:
+            del self.memory["attempted"]
+
     def skip(self, reason: str) -> Proposal | None:
         """Record why no entry is proposed now (the trading system journals it); returns no proposal,
         so a refusal reads `return self.skip("...")`."""
@@ -138,6 +155,16 @@ class Strategy(ABC):
     def is_entry_window(self, ctx: DecisionContext) -> bool:
         """True inside the strategy's schedule window (used to drive ANALYZING and journaling)."""
         return False
+
+
+def declared(strategy: Strategy, intents: list[OrderIntent]) -> list[OrderIntent]:
+    """`intents` when every close among them gives one of the strategy's declared exits (or a
+    SYSTEM_EXITS reason). Raises ValueError naming the undeclared reason (the strategy errs)."""
+    for intent in intents:
+        if intent.purpose == Purpose.CLOSE and intent.reason not in strategy.exits | SYSTEM_EXITS:
+            raise ValueError(f"{strategy.key} closes for {intent.reason!r}, not one of its declared exits "
+                             f"{sorted(strategy.exits)}")
+    return intents
 
 
 # --- Position valuation ------------------------------------------------------------------------

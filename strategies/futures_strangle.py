@@ -49,6 +49,7 @@ from strategies.defensive import (
     shorts_at_delta,
     split_tested,
 )
+from strategies.product_choice import choose_product
 
 REALISED_VOL_SESSIONS = 20  # the IV-rank proxy of roots without a volatility index
 NO_ENTRY_REGIMES = frozenset({Regime.EXTREMELY_LOW, Regime.HIGH, Regime.EXTREME})
@@ -102,13 +103,22 @@ class FuturesStrangle(Strategy):
                 and not (tried.get("day") == ctx.today_text and tried.get("all"))
                 and self.may_open_on(ctx.today))
 
-    def products(self, ctx: DecisionContext) -> list[str]:
-        """The roots to trade now: the first listed in phase 1, each listed one later; a micro root
-        as its full-size root from $75,000 (with `futures_strangle_full_size`)."""
+    def products(self, ctx: DecisionContext) -> list[tuple[str, ...]]:
+        """Per root to trade now (the first listed in phase 1, each listed one later), the products
+        to try in order (strategies/product_choice.py): from $75,000 (with
+        `futures_strangle_full_size`) a micro root's full-size root first, taken only where one
+        full-size unit passes the 2% rule and the buying-power cap, then the micro root itself."""
         p = self.params
         roots = p.product_list if ctx.account.phase >= 2 else p.product_list[:1]
         full = p.full_size and futures_size_allowed(ctx.account.net_liquidation) == FULL_SIZE
-        return [(product_spec(root).micro_of or root) if full else root for root in roots]
+        return [(full_root, root) if full and (full_root := product_spec(root).micro_of) else (root,)
+                for root in roots]
+
+    def forget_attempt(self, today: str) -> None:
+        """The root tried last (its order timed out) may be tried again today."""
+        tried = self.memory.get("tried", {})
+        if tried.get("day") == today and tried.get("roots"):
+            self.memory["tried"] = {**tried, "roots": tried["roots"][:-1], "all": False}
 
     # --- entry -------------------------------------------------------------------------------
 
@@ -117,11 +127,14 @@ class FuturesStrangle(Strategy):
         window closes for the day once every root was tried. Each root's strangles are judged apart."""
         tried = self.memory.get("tried", {})
         done = list(tried.get("roots", [])) if tried.get("day") == ctx.today_text else []
-        todo = [root for root in self.products(ctx) if root not in done]
-        self.memory["tried"] = {"day": ctx.today_text, "roots": done + todo[:1], "all": len(todo) <= 1}
+        todo = [family for family in self.products(ctx) if family[-1] not in done]
+        self.memory["tried"] = {"day": ctx.today_text, "roots": done + [family[-1] for family in todo[:1]],
+                                "all": len(todo) <= 1}
         if not todo:
             return self.skip("every product was tried today")
-        return self._propose(ctx, todo[0], [p for p in positions if todo[0] in p.roots()])
+        family = todo[0]
+        held = [p for p in positions if set(family) & set(p.roots())]
+        return choose_product(self, ctx, family, lambda root: self._propose(ctx, root, held))
 
     def _propose(self, ctx: DecisionContext, product: str, positions: list[Position]) -> Proposal | None:
         p = self.params

@@ -4,7 +4,9 @@ One IPMCC position holds the cover - a long LEAP call, or shares handed over by 
 after an assignment - and the weekly short calls written against it (added with position_id set).
 
 LEAP entry (propose_entry): from `leap_entry_time` on any day with no IPMCC open, one attempt a
-day. Expiries in [leap_dte_min, leap_dte_max] are tried nearest `leap_target_dte` first; the first
+day. When one LEAP unit fails the 2% rule or the buying-power cap (strategies/product_choice.py),
+the reason is journaled with when the strategy asks again: `reask_days` later, or earlier once net
+liquidation has risen by `reask_net_liq_rise`; until then the window stays shut (no daily denial). Expiries in [leap_dte_min, leap_dte_max] are tried nearest `leap_target_dte` first; the first
 whose call nearest `leap_delta` has an extrinsic value (mid minus intrinsic) under
 `leap_extrinsic_max` x strike is bought. Risk per unit is the premium (a long option); margin the
 premium; the Kelly credit unit is the LEAP's extrinsic value. At $30k the 20% buying-power cap
@@ -57,6 +59,7 @@ from strategies.base import (
 )
 from strategies.chain_tools import pick_expiry, row_by_delta, row_by_strike, unit_costs
 from strategies.defensive import LeapDefence, leap_defence, leap_drawdown
+from strategies.product_choice import unit_problem
 
 EMA_HISTORY_MULTIPLE = 3  # daily bars requested: this many times ema_slow (the EMA seed fades out)
 ADJUSTED_ON = "short_call_proposed_on"  # position note: the day a short call was last proposed
@@ -113,7 +116,23 @@ class Ipmcc(Strategy):
 
     def is_entry_window(self, ctx: DecisionContext) -> bool:
         p = self.params
-        return p.enabled and ctx.at_or_after(p.leap_entry_time) and not self.attempted_today(ctx)
+        if not (p.enabled and ctx.at_or_after(p.leap_entry_time) and not self.attempted_today(ctx)):
+            return False
+        if self._waiting(ctx):
+            self.mark_attempted(ctx)  # judged once a day: the account is not looked at every minute
+            return False
+        return True
+
+    def _waiting(self, ctx: DecisionContext) -> bool:
+        """True while a LEAP it could not afford waits for the re-ask day or a higher net liquidation."""
+        unaffordable = self.memory.get("unaffordable")
+        if not unaffordable:
+            return False
+        if (ctx.today >= date.fromisoformat(unaffordable["again"])
+                or ctx.account.net_liquidation >= unaffordable["net_liq"]):
+            del self.memory["unaffordable"]
+            return False
+        return True
 
     # --- LEAP entry --------------------------------------------------------------------------
 
@@ -141,7 +160,16 @@ class Ipmcc(Strategy):
         if intent is None:
             return self.skip("no quote for the LEAP")
         kelly = KellyInputs(p.kelly_win_rate, p.kelly_avg_win, p.kelly_avg_loss)
-        return Proposal(intent, kelly, p.buying_power_cap, extrinsic * multiplier)
+        proposal = Proposal(intent, kelly, p.buying_power_cap, extrinsic * multiplier)
+        net_liq = ctx.account.net_liquidation
+        problem = unit_problem(proposal, net_liq, self.config.risk.per_trade_risk)
+        if problem is not None:
+            again = ctx.today + timedelta(days=p.reask_days)
+            rise = net_liq * (1.0 + p.reask_net_liq_rise)
+            self.memory["unaffordable"] = {"again": again.isoformat(), "net_liq": rise}
+            return self.skip(f"LEAP {leap.key} unaffordable: {problem}; asking again on {again.isoformat()} or "
+                             f"when net liquidation reaches ${rise:,.0f}")
+        return proposal
 
     def _leap_row(self, chain: ChainSnapshot, today: date) -> tuple[int, float] | str:
         """(row, extrinsic) of the LEAP to buy, or the reason there is none."""

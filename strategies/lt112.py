@@ -8,10 +8,11 @@ is preferred, 105-130 accepted, and one already held by an open LT112 is never r
 while the underlying is at a 52-week high: the last completed daily close at or above the highest
 high of the last `high_lookback_sessions` bars x (1 - `high_tolerance`).
 
-Structure per unit: long 1 put about 7% out of the money, short 1 put exactly `spread_width` points below
-it (SPY points; x10 on the index-scale /ES and /MES; or within `order_width_tolerance`, else no
-entry), short 2 puts about 12% out of the money, as
-one 3-leg combo that must collect a net credit.
+Structure per unit: long 1 put about 7% out of the money, short 1 put exactly `spread_width` points
+below it (SPY points; x10 on the index-scale /ES and /MES; or within `order_width_tolerance`, else
+no entry), short 2 puts about 12% out of the money, as one 3-leg combo that must collect a net
+credit (at the fill too). Product: the first of `lt112_products` (MES, ES, SPY) with listed options
+whose one unit passes the 2% rule and the buying-power cap (strategies/product_choice.py).
 
 Exits, first reached wins (checked every management call):
 * 21 DTE: close everything (time_exit); never rolled.
@@ -42,6 +43,7 @@ from strategies.base import (
 )
 from strategies.chain_tools import mid_net, pick_expiry, row_at_width, row_by_strike, unit_costs
 from strategies.defensive import dte_exit_due, short_contracts
+from strategies.product_choice import choose_product
 
 # The spread width is given in SPY points. QQQ and IWM use the same points (their strikes are 1
 # point apart too); /ES and /MES quote the S&P 500 on the index scale (about 10 x SPY), so the
@@ -81,18 +83,22 @@ class Lt112(Strategy):
         self.mark_attempted(ctx)
         if positions and self._stacking(ctx) and len(positions) >= p.stack_max_positions:
             return self.skip(f"{len(positions)} LT112 positions open, at most {p.stack_max_positions} when stacking")
-        chain = ctx.market.chain(p.product, p.accept_dte_min, p.accept_dte_max)
+        return choose_product(self, ctx, p.product_list, lambda root: self._propose(ctx, root, positions))
+
+    def _propose(self, ctx: DecisionContext, product: str, positions: list[Position]) -> Proposal | None:
+        p = self.params
+        chain = ctx.market.chain(product, p.accept_dte_min, p.accept_dte_max)
         if chain is None or len(chain) == 0:
-            return self.skip(f"no {p.product} expiry listed {p.accept_dte_min}-{p.accept_dte_max} DTE")
+            return self.skip(f"no {product} expiry listed {p.accept_dte_min}-{p.accept_dte_max} DTE")
         held = {e for position in positions for e in position.expiries()}
         expiry = self._expiry(chain, ctx.today, held)
         if expiry is None:
-            return self.skip(f"no {p.product} expiry {p.accept_dte_min}-{p.accept_dte_max} DTE "
+            return self.skip(f"no {product} expiry {p.accept_dte_min}-{p.accept_dte_max} DTE "
                              f"without an open LT112 (held: {sorted(str(e) for e in held)})")
-        at_high = self._at_52_week_high(ctx)
+        at_high = self._at_52_week_high(ctx, product)
         if at_high is not None:
             return self.skip(at_high)
-        picked = self._structure(chain, expiry)
+        picked = self._structure(chain, expiry, product)
         if isinstance(picked, str):
             return self.skip(picked)
         legs, rows = picked
@@ -122,20 +128,21 @@ class Lt112(Strategy):
         return (pick_expiry(free, today, target, p.target_dte_min, p.target_dte_max)
                 or pick_expiry(free, today, target, p.accept_dte_min, p.accept_dte_max))
 
-    def _at_52_week_high(self, ctx: DecisionContext) -> str | None:
+    def _at_52_week_high(self, ctx: DecisionContext, product: str) -> str | None:
         """A skip reason when the high filter refuses (or cannot be evaluated), else None."""
         p = self.params
-        bars = ctx.market.daily_bars(p.product, p.high_lookback_sessions)
+        bars = ctx.market.daily_bars(product, p.high_lookback_sessions)
         if bars is None or len(bars.close) < p.high_lookback_sessions:
             count = 0 if bars is None else len(bars.close)
-            return f"only {count} of {p.high_lookback_sessions} daily bars of {p.product} for the 52-week high"
+            return f"only {count} of {p.high_lookback_sessions} daily bars of {product} for the 52-week high"
         high = float(bars.high.max())
         close = float(bars.close[-1])
         if close >= high * (1.0 - p.high_tolerance):
-            return f"{p.product} at a 52-week high (close {close:.2f} vs high {high:.2f})"
+            return f"{product} at a 52-week high (close {close:.2f} vs high {high:.2f})"
         return None
 
-    def _structure(self, chain: ChainSnapshot, expiry: date) -> tuple[tuple[Leg, ...], list[int]] | str:
+    def _structure(self, chain: ChainSnapshot, expiry: date,
+                   product: str) -> tuple[tuple[Leg, ...], list[int]] | str:
         """(legs, chain rows) of long put, short put, two naked puts; or a skip reason."""
         p = self.params
         spot = chain.underlying_price
@@ -143,7 +150,7 @@ class Lt112(Strategy):
         if long_row is None:
             return f"no put near {spot * (1.0 - p.long_put_otm):.2f} at {expiry}"
         long_strike = float(chain.strikes[long_row])
-        width = p.spread_width * WIDTH_SCALE.get(p.product, 1.0)
+        width = p.spread_width * WIDTH_SCALE.get(product, 1.0)
         short_row = row_at_width(chain, expiry, PUT, long_strike, -width, self.config.order.width_tolerance)
         if isinstance(short_row, str):
             return f"short put: {short_row} at {expiry}"

@@ -3,25 +3,29 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from config.loader import load_config
 from core.strategy_lifecycle import StrategyState
 from core.trading_system import TradingSystem
+from offline.broker_faults import BrokerFaults
 from offline.file_store import FileStore
-from offline.simulated_broker import SimulatedBroker
+from offline.simulated_broker import BrokerSettings, SimulatedBroker
 from reporting.journal import Journal
 from strategies.friday_0dte import FridayZeroDte
 from tests.strategies.kit import eastern, scripted_market
 
 
-def run_friday(tmp_path, spy_path=None, bad_data_from=None, strategy=None, cash=30_000.0):
+def run_friday(tmp_path, spy_path=None, bad_data_from=None, strategy=None, cash=30_000.0, settings=None,
+               overrides=None):
     """One Friday (2024-08-09) at SPY 530 / VIX 23, minute by minute; returns the system. From
     minute `bad_data_from` on, SPY's market data is flagged bad (as the offline engine does)."""
-    config = load_config()
+    config = load_config(overrides)
     market = scripted_market(eastern(2024, 8, 9, 9, 30), spy=530.0, vix=23.0)  # ELEVATED: multiplier 1
     holder = {}
     broker = SimulatedBroker(cash, lambda c, now: market.quote(c), lambda r, now: market.price(r),
                              lambda event: holder["system"].on_order_event(event),
-                             lambda event: holder["system"].on_assignment(event))
+                             lambda event: holder["system"].on_assignment(event), settings)
     system = TradingSystem(config, [strategy or FridayZeroDte(config)], market, broker, FileStore(tmp_path),
                            Journal(), "backtest/test", cash)
     holder["system"] = system
@@ -144,3 +148,29 @@ def test_a_failing_strategy_goes_to_error_recovers_and_is_suspended_after_three(
     assert dict(states)["10:45"] == "ERROR"
     assert states[-1][1] == "SUSPENDED"  # the third error of the session
     assert broker.open_order_ids() == [] and system.book.positions == {}
+
+
+def test_group_limits_gate_a_position_but_never_size_it(tmp_path):
+    # $150,000 (phase 4): the correlation group A2 admits 3 positions, the condor's budgets 10 units
+    # (risk 3,000 / stop 2 x 0.46 credit x 100 = 32; the contract cap 10); the group's free slots
+    # (3) once capped the contracts
+    system, _ = run_friday(tmp_path, cash=150_000.0)
+    orders = [r for r in system.journal.records if r["kind"] == "order"]
+    assert [o["quantity"] for o in orders] == [10, 10]
+    assert [t["quantity"] for t in system.book.trades] == [10]
+
+
+@pytest.mark.parametrize(("retries", "orders"), [(0, 1), (1, 2), (2, 3)])
+def test_an_entry_order_that_times_out_is_retried_in_its_window(tmp_path, retries, orders):
+    # the broker never fills: the 10:30 condor times out after 3 minutes and is cancelled; the strategy
+    # asks again in its window (10:30-11:00) with a new proposal from fresh quotes, order_entry_retries times
+    never = BrokerSettings(faults=BrokerFaults(no_fill=True))
+    system, _ = run_friday(tmp_path, strategy=None, settings=never, overrides={"order_entry_retries": str(retries)})
+    entries = [r for r in system.journal.records if r["kind"] == "order" and r["message"].startswith("open order")]
+    assert len(entries) == orders
+    assert [r["time"][11:16] for r in entries] == ["10:30", "10:34", "10:38"][:orders]
+    notes = [r["message"] for r in system.journal.records if r["message"].startswith("entry order timed out")]
+    retried = [f"entry order timed out unfilled: retry {k} of {retries} in the window, re-priced from fresh quotes"
+               for k in range(1, retries + 1)]
+    assert notes == [*retried, f"entry order timed out unfilled: no retry left ({retries} a day)"]
+    assert system.book.trades == []

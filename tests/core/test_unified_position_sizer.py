@@ -117,19 +117,26 @@ ZERO_DTE: dict[str, Any] = {
     "net_liquidation": 30_000.0, "max_loss_per_unit": 300.0, "margin_per_unit": 850.0, "margin_used": 0.0,
     "per_trade_risk": 0.02, "buying_power_cap": 0.07, "phase_buying_power": 0.50, "regime_buying_power": 0.70,
     "reserve": 0.20, "kelly": KellyInputs(0.88, 0.5, 2.0), "kelly_fraction": 0.25, "contract_cap": 1,
-    "group_headroom": 2, "regime_multiplier": 1.0, "drawdown_multiplier": 1.0}
+    "regime_multiplier": 1.0, "drawdown_multiplier": 1.0}
 
 
 @pytest.mark.parametrize(("changes", "quantity", "reason", "components"), [
-    # risk 600/300 = 2, buying power min(2100, 15000)/850 = 2, Kelly 0.10*30000/300 = 10, cap 1, group 2
+    # risk 600/300 = 2, buying power min(2100, 15000)/850 = 2, Kelly 0.10*30000/300 = 10, cap 1
     ({}, 1, "contract_cap", {"risk_budget": 2, "buying_power": 2, "kelly_ceiling": 10, "contract_cap": 1}),
-    ({"contract_cap": 10}, 2, "risk_budget", {"risk_budget": 2, "buying_power": 2, "group_headroom": 2}),
-    ({"contract_cap": 10, "regime_multiplier": 0.75}, 1, "size_multipliers", {"base": 2}),  # floor(1.5)
-    ({"contract_cap": 10, "drawdown_multiplier": 0.5, "regime_multiplier": 0.75}, 0, "size_multipliers", {}),
+    ({"contract_cap": 10}, 2, "risk_budget", {"risk_budget": 2, "buying_power": 2, "base": 2}),
+    # the multipliers scale the budgets before the one rounding: risk 0.75 x 600 / 300 = 1.5 -> 1
+    ({"contract_cap": 10, "regime_multiplier": 0.75}, 1, "risk_budget", {"base": 2, "scale": 0.75}),
+    ({"contract_cap": 10, "drawdown_multiplier": 0.5, "regime_multiplier": 0.75}, 0, "size_multipliers",
+     {"risk_budget": 0, "base": 2}),  # 0.375 x 2 = 0.75 units: smaller than one unit is none
+    # 1.98 units of risk budget (the 2023-03-14 strangle) x 0.75 = 1.48: one lot (flooring first gave 0)
+    ({"contract_cap": 10, "max_loss_per_unit": 600.0 / 1.98, "margin_per_unit": 300.0, "regime_multiplier": 0.75},
+     1, "risk_budget", {"risk_budget": 1, "base": 1}),
+    # an intraday spike (x0.5) on a VOLATILE day (x0.75) and the -10% drawdown tier (x0.5): 0.1875 x 16 = 3
+    ({"contract_cap": 10, "net_liquidation": 240_000.0, "margin_per_unit": 300.0, "regime_multiplier": 0.375,
+      "drawdown_multiplier": 0.5}, 3, "risk_budget", {"risk_budget": 3, "base": 10}),
     ({"contract_cap": 10, "margin_used": 14_000.0}, 1, "buying_power", {"buying_power_headroom": 1_000.0}),
     ({"margin_used": 14_500.0}, 0, "buying_power", {"buying_power": 0}),
     ({"regime_buying_power": 0.0}, 0, "buying_power", {"buying_power_headroom": 0.0}),  # EXTREME
-    ({"group_headroom": 0}, 0, "group_headroom", {"group_headroom": 0}),
     ({"max_loss_per_unit": 601.0, "margin_per_unit": 601.0}, 0, "risk_budget", {"risk_budget": 0}),
     # a covered short call (0 margin) is not limited by buying power, even with no headroom left
     ({"margin_per_unit": 0.0, "margin_used": 20_000.0, "contract_cap": 10}, 2, "risk_budget", {"base": 2}),
@@ -152,7 +159,7 @@ def test_size_position_table(changes: dict[str, Any], quantity: int, reason: str
 
 def test_vanishing_per_unit_amounts_do_not_overflow() -> None:
     result = size_position(**{**ZERO_DTE, "max_loss_per_unit": 1e-308, "margin_per_unit": 5e-324,
-                              "contract_cap": 3, "group_headroom": 5})
+                              "contract_cap": 3})
     assert (result.quantity, result.reason) == (3, "contract_cap")
     assert result.components["risk_budget"] == 10**12
 
@@ -171,7 +178,7 @@ def test_hedge_without_kelly_is_sized_by_its_budgets() -> None:
     ("margin_per_unit", None),
     ("margin_used", -1.0), ("per_trade_risk", 0.0), ("buying_power_cap", 1.5), ("phase_buying_power", 0.0),
     ("regime_buying_power", -0.1), ("reserve", float("nan")), ("kelly_fraction", 0.0), ("contract_cap", 0),
-    ("group_headroom", -1), ("regime_multiplier", 1.5), ("drawdown_multiplier", None),
+    ("regime_multiplier", 1.5), ("drawdown_multiplier", None),
     ("deployment_budget", float("nan")), ("net_liquidation", "30000")])
 def test_bad_inputs_never_trade(name: str, bad: object) -> None:
     result = size_position(**{**ZERO_DTE, name: bad})
@@ -194,7 +201,6 @@ def sizing_inputs(draw: st.DrawFn) -> dict[str, Any]:
         "phase_buying_power": phase, "regime_buying_power": regime, "reserve": reserve,
         "kelly": KellyInputs(draw(st.floats(0.3, 1.0)), draw(st.floats(0.1, 10.0)), draw(st.floats(0.1, 3.0))),
         "kelly_fraction": draw(st.floats(0.01, 1.0)), "contract_cap": draw(st.integers(1, 1000)),
-        "group_headroom": draw(st.integers(0, 10)),
         "regime_multiplier": draw(st.sampled_from([0.0, 0.5, 0.75, 1.0, 1.0, 1.0])),
         "drawdown_multiplier": draw(st.sampled_from([0.0, 0.5, 1.0, 1.0])),
         "deployment_budget": draw(st.none() | st.floats(0.0, 1e6))}
@@ -213,23 +219,24 @@ def test_result_never_exceeds_any_component_or_the_risk_budget(inputs: dict[str,
         assert (result.quantity, result.reason) == (0, "kelly_non_positive")
         return
     c = result.components
-    for name in ("risk_budget", "buying_power", "kelly_ceiling", "contract_cap", "group_headroom", "base"):
+    for name in ("risk_budget", "buying_power", "kelly_ceiling", "contract_cap", "base"):
         assert result.quantity <= c[name], name
-    assert c["base"] == min(c[name] for name in ("risk_budget", "buying_power", "kelly_ceiling", "contract_cap",
-                                                 "group_headroom"))
-    net_liq = inputs["net_liquidation"]
+    assert result.quantity == min(c[name] for name in ("risk_budget", "buying_power", "kelly_ceiling", "contract_cap"))
+    net_liq, scale = inputs["net_liquidation"], inputs["regime_multiplier"] * inputs["drawdown_multiplier"]
     tolerance = 1e-9 * inputs["max_loss_per_unit"] + 1e-9
-    assert result.quantity * inputs["max_loss_per_unit"] <= inputs["per_trade_risk"] * net_liq + tolerance
-    assert result.quantity * inputs["max_loss_per_unit"] <= f * net_liq + tolerance
+    assert result.quantity * inputs["max_loss_per_unit"] <= scale * inputs["per_trade_risk"] * net_liq + tolerance
+    assert result.quantity * inputs["max_loss_per_unit"] <= scale * f * net_liq + tolerance
     if result.quantity > 0:
         room = min(inputs["buying_power_cap"] * net_liq,
                    min(inputs["phase_buying_power"], inputs["regime_buying_power"], 1 - inputs["reserve"]) * net_liq
                    - inputs["margin_used"])
         if inputs["deployment_budget"] is not None:
             room = min(room, inputs["deployment_budget"])
-        assert result.quantity * inputs["margin_per_unit"] <= room + 1e-9 * inputs["margin_per_unit"] + 1e-9
-    assert result.quantity <= math.floor(c["base"] * inputs["regime_multiplier"] * inputs["drawdown_multiplier"]
-                                         + 1e-9)
+        assert result.quantity * inputs["margin_per_unit"] <= scale * room + 1e-9 * inputs["margin_per_unit"] + 1e-9
+    # the multipliers never make a position larger, and a scale of 1 is the unscaled minimum
+    assert result.quantity <= c["base"]
+    if scale == 1.0:
+        assert result.quantity == c["base"]
 
 
 @settings(max_examples=1000, deadline=None)
@@ -239,7 +246,7 @@ def test_zero_or_negative_edge_never_trades(net_liq: float, max_loss: float, p: 
                                             loss: float) -> None:
     win = share * (1 - p) * loss / p if p > 0 else 1.0  # p*win - q*loss <= 0 (== 0 when share is 1)
     result = size_position(**{**ZERO_DTE, "net_liquidation": net_liq, "max_loss_per_unit": max_loss,
-                              "margin_per_unit": max_loss, "contract_cap": 1000, "group_headroom": 10,
+                              "margin_per_unit": max_loss, "contract_cap": 1000,
                               "kelly": KellyInputs(p, win, loss)})
     assert result.quantity == 0
     if share < 1.0:  # at exactly zero edge rounding may leave a tiny positive f, which still floors to 0
@@ -249,7 +256,7 @@ def test_zero_or_negative_edge_never_trades(net_liq: float, max_loss: float, p: 
 BAD_VALUES = st.sampled_from([None, float("nan"), float("inf"), -float("inf"), -1.0, 0.0, "1"])
 REQUIRED_POSITIVE = ["net_liquidation", "max_loss_per_unit", "per_trade_risk", "buying_power_cap",
                      "phase_buying_power", "kelly_fraction", "contract_cap"]
-NON_NEGATIVE = ["margin_per_unit", "margin_used", "regime_buying_power", "reserve", "group_headroom",
+NON_NEGATIVE = ["margin_per_unit", "margin_used", "regime_buying_power", "reserve",
                 "regime_multiplier", "drawdown_multiplier"]
 
 

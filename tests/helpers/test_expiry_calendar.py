@@ -237,3 +237,14 @@ def test_expiry_counts_per_year() -> None:
     assert count("SPY", 2011) == 52 + 2
     assert count("SPXW", 2006) == 40
     assert count("SPY", 2024) == 252  # every session
+
+
+@pytest.mark.parametrize(("root", "first"), [("MES", date(2020, 8, 31)), ("/mnq", date(2020, 8, 31)),
+                                             ("MCL", date(2022, 6, 6)), ("MGC", date(2023, 10, 2)),
+                                             ("ES", ex.FIRST_DATE), ("SPY", ex.FIRST_DATE), ("CL", ex.FIRST_DATE)])
+def test_options_listing_dates(root: str, first: date) -> None:
+    assert ex.options_listed_from(root) == first
+    # nothing is listed before that day, something on it
+    if first > ex.FIRST_DATE:
+        assert ex.listed_expiries(root, first - timedelta(days=1), 400) == []
+        assert ex.listed_expiries(root, first, 400) != []

@@ -8,18 +8,19 @@ Last change (rules where the money changes hands): the two ladder rungs that rea
 February 2024 with no bid were left to expire as before, but are now replaced by new rungs (the
 rule: roll at 120 DTE to a new 365-730 DTE rung) in the same ladder position; those rungs were sold
 at double their cost on 2024-08-05 (+$1,658 for the ladder, which before expired at -$1,149 and was
-restarted in July, +$750). The higher net liquidation then lets the October 2024 LT112 pass the 2%
-risk budget (+$405; one sizing:risk_budget denial fewer). Final equity $33,594.24 -> $35,365.53;
-the max drawdown -2.19% -> -4.36% (same dates: the December 2024 ladder held more rungs, whose
-18 December gain fell back). No other trade moved.
+restarted in July, +$1,484). The higher net liquidation then lets the October 2024 LT112 pass the
+2% risk budget (+$405). Final equity $33,444.05 -> $35,133.85, max drawdown -3.92% -> -3.80%. No
+other trade moved.
 """
 from __future__ import annotations
 
 import json
+import math
 import sys
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from config.loader import load_config
@@ -83,7 +84,22 @@ def test_no_fill_order_or_trade_row_outside_a_rule(seed):
     exits, no order filled overnight, expiry-day closes in time, IPMCC calls at 09:45, every trade
     row giving its gross P&L from its legs, no ladder rung expiring unreplaced."""
     assert seed["rule_problems"] == {check: [] for check in seed["rule_problems"]}
-    assert len(seed["trade_list"]) == 19
+
+
+def test_baselines_the_short_put_with_interest_and_the_cboe_indices(seed, shared_data):
+    baselines = seed["baselines"]
+    # the short put's idle cash earns T-bill interest like the system's (was 8.4% a year without it)
+    assert 0.11 < baselines["spy_short_put_45dte"]["cagr"] < 0.14
+    # the CBOE indices over the run's sessions (2023-01-03..2024-12-31), from CBOE's own levels
+    assert set(baselines) == {"spy_buy_and_hold", "spy_short_put_45dte", "cboe_put", "cboe_bxm", "cboe_cndr",
+                              "cboe_pput"} and seed["baseline_notes"] == {}
+    closes = {"cboe_put": 3055.40, "cboe_bxm": 2111.74, "cboe_cndr": 764.30, "cboe_pput": 1781.80}  # data README
+    for name, last in closes.items():
+        frame = pd.read_csv(shared_data / "daily" / f"{name.upper()}.csv")
+        first = float(frame.loc[frame["date"] == "2023-01-03", "close"].iloc[0])
+        assert baselines[name]["total_return"] == pytest.approx(last / first - 1.0), name
+        for figure in ("cagr", "sharpe", "max_drawdown"):
+            assert math.isfinite(baselines[name][figure]), (name, figure)
 
 
 def test_golden_figures(seed):

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from helpers.exchange_calendar import is_nyse_session, session_open_close
+from helpers.exchange_calendar import EASTERN, is_nyse_session, session_open_close
 from tests.lean_adapter import fakes as f
 
 
@@ -92,7 +93,11 @@ class FakeLean:
         self.statistics: dict[str, str] = {}
         self.margin_used = 0.0
         self.reject_next = False  # the next order is rejected while it is being placed (status INVALID)
+        self.cancel_requests: list[int] = []  # order ids the algorithm asked to cancel
+        self.cancelling: list[f.OrderTicket] = []  # live: legs whose cancel the brokerage has yet to report
+        self.refuse_next: str | None = None  # the next order fails LEAN's pre-order checks with this message
         self.algorithm: Any = None
+        self.slice: f.Slice | None = None  # the algorithm's current_slice (None before the first step)
 
     def attach(self, algorithm: Any) -> Any:
         algorithm.fake_lean = self
@@ -133,7 +138,13 @@ class FakeLean:
         security.price = security.close = security.bid_price = security.ask_price = price
         if open_ is not None:
             security.open = open_
-        security.fake_last = f.BaseData(symbol, self.time, price)
+        security.fake_last = f.BaseData(symbol, self.exchange_time(security), price)
+
+    def exchange_time(self, security: f.Security) -> datetime:
+        """The clock (naive New York, the algorithm's zone) in `security`'s exchange time zone,
+        naive, as LEAN stamps its data (Chicago for VIX: one hour behind)."""
+        moment = self.time.replace(tzinfo=EASTERN).astimezone(ZoneInfo(security.exchange.time_zone))
+        return moment.replace(tzinfo=None)
 
     def set_chain(self, canonical: f.Symbol, underlying_price: float, contracts: list[f.OptionContract],
                   multiplier: float = 100.0) -> None:
@@ -147,6 +158,7 @@ class FakeLean:
             self.securities._items[contract.symbol] = security
 
     def current_slice(self, bars: f.TradeBars | None = None) -> f.Slice:
+        """The slice of the current minute: the chains set so far, and `bars`."""
         return f.Slice(self.time, f.OptionChains(dict(self.chains)), bars)
 
     # --- the clock --------------------------------------------------------------------------
@@ -157,7 +169,7 @@ class FakeLean:
         if kind == "every_day" and not is_nyse_session(day):
             return False
         if kind == "every" and (day.isoweekday() % 7) != int(value):
-            return False
+            return False  # every such weekday, exchange holidays included (Lean Common/Scheduling/DateRules.cs:108-112)
         rule, argument = time_rule
         if rule == "at":
             return (moment.hour, moment.minute) == argument
@@ -170,13 +182,19 @@ class FakeLean:
         return moment == (anchor + timedelta(minutes=argument)).replace(tzinfo=None)
 
     def minute(self, moment: datetime, data: bool = True) -> None:
-        """Advance to `moment`: scheduled events due then fire, then on_data with the chains."""
+        """Advance to `moment` in LEAN's order (Lean Engine/AlgorithmManager.cs at 24863901): the
+        current slice is set first (:253, "before firing scheduled events"), then the scheduled
+        events due fire (:348), and on_data runs last (:582). Without `data` the step carries no
+        new slice (LEAN fires such events through ScanPastEvents; current_slice stays as it was)."""
         self.time = moment
+        new = self.current_slice() if data else None
+        if new is not None:
+            self.slice = new
         for date_rule, time_rule, callback in list(self.schedule.fake_events):
             if self._due(date_rule, time_rule, moment):
                 callback()
-        if data:
-            self.algorithm.on_data(self.current_slice())
+        if new is not None:
+            self.algorithm.on_data(new)
 
     def run_minutes(self, start: datetime, end: datetime, before_each: Callable[[datetime], None] | None = None) -> None:
         """Every minute from start to end inclusive."""
@@ -195,15 +213,27 @@ class FakeLean:
         for day in days:
             self.time = datetime.combine(day, time(16, 0))
             bars = {s: b for s in symbols for b in self.daily.get(s, []) if b.time.date() == day}
+            self.slice = self.current_slice(f.TradeBars(bars))
             for date_rule, time_rule, callback in list(self.schedule.fake_events):
                 if date_rule[0] == "every_day" and is_nyse_session(day):
                     callback()
-            self.algorithm.on_data(self.current_slice(f.TradeBars(bars)))
+            self.algorithm.on_data(self.slice)
         self.warming_up = False
 
     # --- the brokerage ----------------------------------------------------------------------
 
     def place(self, legs: list[tuple[f.Symbol, int]], quantity: int, limit: float, tag: str) -> list[f.OrderTicket]:
+        if self.refuse_next is not None:
+            # LEAN's pre-order checks refuse before any order exists: a combo returns a list with ONE
+            # invalid ticket (Lean Algorithm/QCAlgorithm.Trading.cs:980-984), a single order that
+            # ticket (:1016-1024, OrderTicket.InvalidSubmitRequest at Common/Orders/OrderTicket.cs:648-652);
+            # its order id stays the request's -10 (Common/Orders/SubmitOrderRequest.cs:166,
+            # OrderResponseErrorCode.UnableToFindOrder) and no order event is ever raised.
+            refused = f.OrderTicket(-10, legs[0][0], legs[0][1] * quantity, limit, tag, self)
+            refused.status = f.OrderStatus.INVALID
+            refused.fake_response = f.OrderResponse(-10, False, self.refuse_next)
+            self.refuse_next = None
+            return [refused]
         group: list[f.OrderTicket] = []
         for symbol, ratio in legs:
             ticket = f.OrderTicket(self.next_order_id, symbol, ratio * quantity, limit, tag, self, group)
@@ -235,11 +265,63 @@ class FakeLean:
         return f.OrderResponse(ticket.order_id, True)
 
     def fake_cancel(self, ticket: f.OrderTicket) -> f.OrderResponse:
+        """A cancel request cancels the ticket's whole group. Backtest: BacktestingBrokerage.CancelOrder
+        cancels every order of the group and raises a Canceled event for each during the call
+        (Lean Brokerages/Backtesting/BacktestingBrokerage.cs:192-228). Live: the request is
+        accepted at once (the ticket turns CancelPending, Engine/TransactionHandlers/
+        BrokerageTransactionHandler.cs:536-549) and Tastytrade cancels the complex order through
+        the first leg's broker id (Lean.Brokerages.Tastytrade TastytradeBrokerage.Brokerage.cs:447-470);
+        the Canceled events come later from the brokerage (`deliver_cancels`). A second request
+        for the same group reaches the broker again and fails there (logged as an error)."""
         if ticket.status not in (f.OrderStatus.SUBMITTED, f.OrderStatus.PARTIALLY_FILLED):
             return f.OrderResponse(ticket.order_id, False, "order is closed")
-        ticket.status = f.OrderStatus.CANCELED
-        self.algorithm.on_order_event(f.OrderEvent(ticket.order_id, ticket.symbol, self.time, f.OrderStatus.CANCELED))
+        self.cancel_requests.append(ticket.order_id)
+        group = ticket.fake_group
+        if any(leg in self.cancelling for leg in group):
+            self.logs.append(f"ERROR Brokerage failed to cancel order {ticket.order_id}")
+        if self.live_mode:
+            ticket.status = f.OrderStatus.CANCEL_PENDING
+            self.cancelling.extend(t for t in group if t not in self.cancelling)
+            return f.OrderResponse(ticket.order_id, True)
+        for leg in group:
+            leg.status = f.OrderStatus.CANCELED
+            self.algorithm.on_order_event(f.OrderEvent(leg.order_id, leg.symbol, self.time, f.OrderStatus.CANCELED))
         return f.OrderResponse(ticket.order_id, True)
+
+    def deliver_cancels(self) -> None:
+        """Live: the brokerage reports the cancelled legs."""
+        cancelling, self.cancelling = self.cancelling, []
+        for leg in cancelling:
+            leg.status = f.OrderStatus.CANCELED
+            self.algorithm.on_order_event(f.OrderEvent(leg.order_id, leg.symbol, self.time, f.OrderStatus.CANCELED))
+
+    def exercise(self, option: f.Symbol, underlying_price: float) -> None:
+        """LEAN's exercise, assignment or expiry of a held option, as DefaultExerciseModel reports it
+        (Lean Common/Orders/OptionExercise/DefaultExerciseModel.cs:42-72): one exercise order whose
+        quantity is minus the holding (Engine/TransactionHandlers/BrokerageTransactionHandler.cs:1595),
+        a fill on the option at price 0, and when in the money and physically delivered a second
+        fill on the underlying at the strike. Index options settle in cash (IndexOption.cs:50,72),
+        every other option is physically delivered (Option.cs:180; FutureOption does not override it):
+        100 shares per equity option, one future per futures option (SecurityService.cs:198)."""
+        holding = self.account.holdings.pop(option)
+        order_quantity = -holding.quantity
+        order_id, self.next_order_id = self.next_order_id, self.next_order_id + 1
+        call = option.id.option_right == f.OptionRight.CALL
+        strike = option.id.strike_price
+        in_the_money = underlying_price > strike if call else underlying_price < strike
+        self.algorithm.on_order_event(f.OrderEvent(order_id, option, self.time, f.OrderStatus.FILLED, 0.0, order_quantity,
+                                                   is_assignment=in_the_money and holding.quantity < 0,
+                                                   is_in_the_money=in_the_money))
+        if not in_the_money or option.security_type == f.SecurityType.INDEX_OPTION:
+            return
+        unit = 1 if option.security_type == f.SecurityType.FUTURE_OPTION else 100
+        delivered = (-1 if call else 1) * order_quantity * unit
+        underlying = self.account.holdings.setdefault(option.underlying, f.SecurityHolding(option.underlying, 0))
+        underlying.quantity += delivered
+        if option.security_type == f.SecurityType.OPTION:
+            self.account.cash -= delivered * strike
+        self.algorithm.on_order_event(f.OrderEvent(order_id, option.underlying, self.time, f.OrderStatus.FILLED, strike,
+                                                   delivered, is_in_the_money=True))
 
     def fill(self, group: list[f.OrderTicket], units: int | None = None) -> float:
         """Fill `units` (default: all remaining) of a group at its current limit; leg prices are the
@@ -255,6 +337,29 @@ class FakeLean:
         else:
             rest = sum(r * p for r, p in zip(ratio[1:], prices[1:], strict=True))
             prices[0] = (limit - rest) / ratio[0]
+        self._book(group, ratio, prices, units)
+        return limit if len(group) > 1 else limit * (1 if ratio[0] > 0 else -1)
+
+    def lean_combo_fill(self, group: list[f.OrderTicket], low: dict[f.Symbol, float],
+                        high: dict[f.Symbol, float]) -> bool:
+        """LEAN's combo limit fill on one bar (Lean Common/Orders/Fills/FillModel.cs:161-235,
+        1243-1258): the group's direction is the sign of its quantity (positive from the adapter:
+        Buy); a Buy fills when the sum over legs of ratio x Low is below the limit, a Sell when
+        ratio x High is above it, and then every leg fills completely at its own Low (Buy) or High
+        (Sell), so the net differs from the limit. `low` and `high` are each leg's bar on its own
+        side (ask for a buying leg, bid for a selling one). Returns whether it filled."""
+        units = _units(group)
+        ratio = [t.quantity // units for t in group]
+        buy = True  # the adapter sends positive quantities, the sign is in the limit
+        prices = [(low if buy else high)[t.symbol] for t in group]
+        net = sum(r * p for r, p in zip(ratio, prices, strict=True))
+        limit = self.limits[group[0].order_id]
+        if not (net < limit if buy else net > limit):
+            return False
+        self._book(group, ratio, prices, units)
+        return True
+
+    def _book(self, group: list[f.OrderTicket], ratio: list[int], prices: list[float], units: int) -> None:
         for ticket, leg_ratio, price in zip(group, ratio, prices, strict=True):
             filled = leg_ratio * units
             ticket.quantity_filled += filled
@@ -268,7 +373,6 @@ class FakeLean:
             self.account.cash -= filled * price * self.securities[ticket.symbol].fake_multiplier + fee
             self.algorithm.on_order_event(f.OrderEvent(ticket.order_id, ticket.symbol, self.time, ticket.status,
                                                        price, filled, fee))
-        return limit if len(group) > 1 else limit * (1 if ratio[0] > 0 else -1)
 
 
 def _units(group: list[f.OrderTicket]) -> int:
@@ -296,6 +400,7 @@ class QCAlgorithm:
     transactions = property(lambda self: f.SecurityTransactionManager(self.fake_lean))
     default_order_properties = property(lambda self: self.fake_lean.order_properties)
     object_store = property(lambda self: self.fake_lean.store)
+    current_slice = property(lambda self: self.fake_lean.slice)
     schedule = property(lambda self: self.fake_lean.schedule)
     date_rules = property(lambda self: f.DateRules())
     time_rules = property(lambda self: f.TimeRules())

@@ -7,12 +7,15 @@ market and broker behind the fake algorithm live in `FakeLean` (fake_lean.py).
 """
 from __future__ import annotations
 
+import re
 import sys
 import types
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import Any
+
+from helpers.exchange_calendar import is_nyse_session
 
 
 class Resolution(IntEnum):
@@ -207,7 +210,13 @@ class OptionFilterUniverse:
         return self
 
     def expiration(self, min_expiry_days: int, max_expiry_days: int) -> OptionFilterUniverse:
+        """Days to expiry count from the selection date moved to the next trading day (Lean
+        Common/Securities/Option/OptionFilterUniverse.cs:127-145, used by
+        ContractSecurityFilterUniverse.cs:314): Monday's selection runs at Saturday 00:00 and counts
+        from Monday. The fake uses the NYSE calendar for every option."""
         today = self.local_time.date()
+        while not is_nyse_session(today):
+            today += timedelta(days=1)
         self.fake_rows = [r for r in self.fake_rows
                           if r.symbol is not None and min_expiry_days <= (r.symbol.id.date.date() - today).days
                           <= max_expiry_days]
@@ -276,12 +285,44 @@ class OrderTicket:
         self.fake_limit = limit_price
         self.fake_lean = fake_lean
         self.fake_group = fake_group if fake_group is not None else [self]
+        self.fake_response = OrderResponse(order_id, True)
+
+    def get_most_recent_order_response(self) -> OrderResponse:
+        return self.fake_response
 
     def update(self, fields: UpdateOrderFields) -> OrderResponse:
         return self.fake_lean.fake_update(self, fields)
 
     def cancel(self, tag: str | None = None) -> OrderResponse:
         return self.fake_lean.fake_cancel(self)
+
+
+# Exchange time zones of LEAN's market-hours database (Data/market-hours/market-hours-database.json
+# at Lean 24863901): "Index-usa-VIX" (line 99090) and "Index-usa-SPX" (99226) America/Chicago,
+# "IndexOption-usa-SPX"/"-SPXW" (104172, 104290) America/Chicago, "Equity-usa-[*]" (3) and
+# "Option-usa-[*]" (79777) America/New_York, "Future-cme-ES" (67967) America/New_York.
+EXCHANGE_ZONES = {SecurityType.INDEX: "America/Chicago", SecurityType.INDEX_OPTION: "America/Chicago"}
+
+
+class SecurityExchange:
+    """`time_zone` is LEAN's NodaTime zone; its text (str()) is the IANA id, which is all the fake keeps."""
+
+    def __init__(self, time_zone: str) -> None:
+        self.time_zone = time_zone
+
+
+class GroupOrderManager:
+    """The legs of one combo order (LEAN numbers them with consecutive order ids)."""
+
+    def __init__(self, order_ids: set[int]) -> None:
+        self.order_ids = order_ids
+
+
+class Order:
+    """An order as the transaction manager gives it: only its combo group (None for one leg)."""
+
+    def __init__(self, group_order_manager: GroupOrderManager | None) -> None:
+        self.group_order_manager = group_order_manager
 
 
 class Security:
@@ -291,8 +332,11 @@ class Security:
         self.bid_price = self.ask_price = price
         self.fake_multiplier = multiplier
         self.fake_last: BaseData | None = None
+        self.exchange = SecurityExchange(EXCHANGE_ZONES.get(symbol.security_type, "America/New_York"))
 
     def get_last_data(self) -> BaseData | None:
+        """The last data point; its times are in the exchange time zone (Lean Common/Data/Market/
+        TradeBar.cs:639,644,671 convert each bar from the data zone to `config.ExchangeTimeZone`)."""
         return self.fake_last
 
 
@@ -341,7 +385,11 @@ class SecurityPortfolioManager:
         self.fake_lean = fake_lean
 
     def values(self) -> list[SecurityHolding]:
-        return list(self.fake_lean.account.holdings.values())
+        """One holding per security, held or not, like LEAN (Lean Common/Securities/
+        SecurityPortfolioManager.cs:254,272-277): every subscribed option contract included."""
+        held = self.fake_lean.account.holdings
+        symbols = list(held) + [s for s in self.fake_lean.securities._items if s not in held]
+        return [held.get(symbol) or SecurityHolding(symbol, 0) for symbol in symbols]
 
     def __getitem__(self, symbol: Symbol) -> SecurityHolding:
         holding = self.fake_lean.account.holdings.get(symbol) or SecurityHolding(symbol, 0)
@@ -363,12 +411,22 @@ class SecurityPortfolioManager:
 
 
 class ObjectStore:
-    """An in-memory ObjectStore; share one instance between algorithm instances to restart."""
+    """An in-memory ObjectStore; share one instance between algorithm instances to restart.
 
-    def __init__(self) -> None:
+    Like LEAN's LocalObjectStore (Lean Engine/Storage/LocalObjectStore.cs at 24863901): a key
+    outside its path rule (:115) throws ArgumentException (:329-332; ValueError here), and a
+    save beyond the file-count limit returns False (:377-425, limit from lean.json's
+    "storage-file-count")."""
+
+    def __init__(self, fake_max_files: int = 10_000) -> None:
         self.fake_data: dict[str, str] = {}
+        self.fake_max_files = fake_max_files
 
     def save(self, path: str, text: str) -> bool:
+        if not re.match(r"^\.?[a-zA-Z0-9\\/_#\-\$= ]+\.?[a-zA-Z0-9]*$", path):
+            raise ValueError(f"LocalObjectStore: path is not supported: '{path}'")
+        if path not in self.fake_data and len(self.fake_data) >= self.fake_max_files:
+            return False
         self.fake_data[path] = text
         return True
 
@@ -391,6 +449,10 @@ class SecurityTransactionManager:
 
     def __init__(self, fake_lean: Any) -> None:
         self.fake_lean = fake_lean
+
+    def get_order_by_id(self, order_id: int) -> Order:
+        group = self.fake_lean.tickets[order_id].fake_group
+        return Order(GroupOrderManager({t.order_id for t in group}) if len(group) > 1 else None)
 
     def get_open_order_tickets(self, filter: Callable[[OrderTicket], bool] | None = None) -> list[OrderTicket]:
         return [t for t in self.fake_lean.tickets.values()
@@ -481,6 +543,8 @@ STUB_CLASSES: dict[type, str] = {
     UpdateOrderFields: "QuantConnect.Orders.UpdateOrderFields",
     SubmitOrderRequest: "QuantConnect.Orders.SubmitOrderRequest", Leg: "QuantConnect.Orders.Leg",
     OrderTicket: "QuantConnect.Orders.OrderTicket", Security: "QuantConnect.Securities.Security",
+    SecurityExchange: "QuantConnect.Securities.SecurityExchange",
+    GroupOrderManager: "QuantConnect.Orders.GroupOrderManager", Order: "QuantConnect.Orders.Order",
     Equity: "QuantConnect.Securities.Equity.Equity", Index: "QuantConnect.Securities.Index.Index",
     Option: "QuantConnect.Securities.Option.Option", IndexOption: "QuantConnect.Securities.IndexOption.IndexOption",
     Future: "QuantConnect.Securities.Future.Future", SecurityManager: "QuantConnect.Securities.SecurityManager",

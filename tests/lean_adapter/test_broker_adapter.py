@@ -42,7 +42,7 @@ class Harness(QCAlgorithm):
         self.lean.subscribe("equity", self.spy, f.Equity(self.spy, 530.0))
 
     def on_order_event(self, order_event: f.OrderEvent) -> None:
-        if self.tracker.owns(order_event.order_id):
+        if self.tracker.owns(order_event.order_id, order_event.symbol):
             self.relay.push(self.tracker.translate(order_event, to_eastern(self.time)))
 
     def on_data(self, slice: f.Slice) -> None:
@@ -133,13 +133,24 @@ def test_price_improvement_moves_the_combo_limit_and_a_zero_step_is_refused(harn
     assert harness.lean.limits[int(order_id)] == -1.20
 
 
-def test_cancel_cancels_every_leg_and_the_core_hears_one_cancellation(harness: Harness) -> None:
+@pytest.mark.parametrize("live", [False, True])
+def test_a_combo_is_cancelled_through_its_first_leg_and_the_core_hears_one_cancellation(harness: Harness,
+                                                                                        live: bool) -> None:
+    """LEAN cancels a whole combo on one request: the backtest brokerage cancels every order of the
+    group (BacktestingBrokerage.cs:192-228), Tastytrade the complex order by the first leg's id
+    (TastytradeBrokerage.Brokerage.cs:447-470). Live, a request per leg would reach the broker again
+    for an order already cancelled and log "Brokerage failed to cancel order"."""
+    harness.lean.live_mode = live
     order_id = harness.broker.submit(intent(iron_condor(harness), -1.25))
     harness.broker.cancel(order_id)
+    harness.broker.cancel(order_id)  # the core may ask again before the cancel is reported
+    assert harness.lean.cancel_requests == [int(order_id)]
+    harness.lean.deliver_cancels()
     assert all(t.status == f.OrderStatus.CANCELED for t in harness.lean.tickets.values())
     assert [(e.order_id, e.status, e.fill_quantity) for e in harness.delivered] == [
         (order_id, OrderStatus.CANCELLED, 0)]
     assert harness.broker.open_order_ids() == []
+    assert not any("failed to cancel" in line for line in harness.lean.logs)
 
 
 def test_a_combo_fill_is_one_core_fill_at_the_net_price_with_all_fees(harness: Harness) -> None:
@@ -242,3 +253,44 @@ def test_nothing_inside_lean_sends_market_combos_or_option_strategy_orders() -> 
         for source in [path] if path.is_file() else sorted(path.rglob("*.py")):
             offenders += [f"{source.relative_to(REPO)}:{line}" for line in forbidden_uses(source.read_text())]
     assert offenders == []
+
+
+@pytest.mark.parametrize("combo", [True, False])
+def test_an_order_refused_by_leans_pre_order_checks_is_a_rejection_for_the_core(harness: Harness,
+                                                                                 combo: bool) -> None:
+    """LEAN's pre-order checks (price 0, no data yet, ...) return one invalid ticket with order id
+    -10 and raise no order event (QCAlgorithm.Trading.cs:980-984 and :1016-1024): the core gets a
+    REJECTED event for the order id submit returned, after its own call, and nothing is tracked."""
+    legs = iron_condor(harness) if combo else (Leg(harness.contract(450, PUT, 9.80, 10.20), 1),)
+    limit = -1.25 if combo else 10.0
+    with harness.relay.holding():  # as main.py calls the core
+        harness.lean.refuse_next = "security has no data"
+        first = harness.broker.submit(intent(legs, limit))
+        assert harness.delivered == []  # held until the core call returns
+    assert first == "refused-I000001"
+    assert [(e.order_id, e.intent_id, e.status) for e in harness.delivered] == [
+        ("refused-I000001", "I000001", OrderStatus.REJECTED)]
+    assert "security has no data" in harness.delivered[0].message
+    assert harness.broker.open_order_ids() == [] and harness.lean.tickets == {}
+    second = harness.broker.submit(intent(legs, limit))  # the next order goes out normally
+    assert second == str(harness.lean.open_groups()[0][0].order_id)
+    assert harness.broker.open_order_ids() == [second]
+
+
+def test_a_credit_combo_fills_under_leans_combo_limit_rule_at_the_legs_bar_prices(harness: Harness) -> None:
+    """The adapter sends a credit as a positive quantity with a negative limit: LEAN's fill model
+    then treats the group as a Buy and fills only when the sum of ratio x bar Low is below the
+    limit, each leg at its Low (FillModel.cs:190-208, 1243-1258). The core hears the real net."""
+    legs = iron_condor(harness)
+    order_id = harness.broker.submit(intent(legs, -1.25, quantity=2))
+    group = harness.lean.open_groups()[0]
+    symbols = [t.symbol for t in group]  # 510P +1, 520P -1, 540C -1, 550C +1
+
+    def bar(prices: tuple[float, ...]) -> dict[f.Symbol, float]:
+        return dict(zip(symbols, prices, strict=True))
+
+    assert not harness.lean.lean_combo_fill(group, bar((0.32, 0.95, 0.85, 0.28)), {})  # net -1.20: no fill
+    assert harness.delivered == []
+    assert harness.lean.lean_combo_fill(group, bar((0.30, 0.97, 0.90, 0.25)), {})  # net -1.32 < -1.25
+    assert [(e.order_id, e.status, e.fill_quantity) for e in harness.delivered] == [(order_id, OrderStatus.FILLED, 2)]
+    assert harness.delivered[0].fill_price == pytest.approx(-1.32)  # a credit of 1.32, more than asked

@@ -109,5 +109,12 @@ def test_every_core_parameter_is_in_the_project_file_and_round_trips() -> None:
 def test_lean_json_is_a_workspace_file_without_credentials() -> None:
     settings = json.loads((REPO / "lean.json").read_text())
     assert settings["data-folder"] == "data"
+    # With show-missing-data-logs LEAN logs an error for every missing file of every subscription
+    # (Lean Engine/DataFeeds/SubscriptionDataSourceReader.cs:31,73-78): every listed futures
+    # contract's options universe without data (the micro roots have none), every day.
+    assert settings["show-missing-data-logs"] is False
+    # symbol-minute/second/tick-limit fill Controls (Queues/JobQueue.cs:142-144) that no engine
+    # code reads: listing them would suggest a limit that does not exist.
+    assert not any(key.startswith("symbol-") for key in settings)
     secrets = [k for k in settings if any(word in k for word in ("token", "password", "secret", "account", "user-id"))]
     assert secrets == []

@@ -48,7 +48,7 @@ def view_with_chain(engine_greeks: bool = True, sigma: float = 0.2) -> tuple[Lea
     lean.set_chain(canonical, 535.0, contracts)
     subscriptions = Subscriptions({"SPY": spy, "VIX": vix}, vix, ("SPY",))
     view = LeanMarketView(algorithm, subscriptions, SymbolBook(), DailyBarBook(300))
-    view.slice = lean.current_slice()
+    lean.slice = lean.current_slice()
     return view, lean, spy
 
 
@@ -61,6 +61,23 @@ def test_now_is_eastern_and_prices_come_from_securities() -> None:
     assert vix is not None and vix[0] == 18.0 and vix[1] == datetime(2024, 8, 2, 10, 30, tzinfo=EASTERN)
     view.record_session_open()
     assert view.session_open_price("SPY") == 533.0
+
+
+def test_the_vix_time_stamp_is_read_in_its_exchange_time_zone() -> None:
+    """LEAN stamps VIX data in Chicago time (market-hours database "Index-usa-VIX": exchange zone
+    America/Chicago): a VIX bar ending 10:30 New York carries end_time 09:30. Read as New York it
+    would be an hour old, so the regime would be stale all day and nothing would ever be entered."""
+    view, lean, _ = view_with_chain()
+    vix = view._subscriptions.vix
+    last = lean.securities[vix].get_last_data()
+    assert last.end_time == datetime(2024, 8, 2, 9, 30)  # Chicago, as LEAN gives it
+    reading = view.vix()
+    assert reading is not None and reading[1] == datetime(2024, 8, 2, 10, 30, tzinfo=EASTERN)
+    assert (view.now() - reading[1]).total_seconds() == 0
+    lean.time = datetime(2024, 12, 2, 15, 59)  # standard time: still one hour behind New York
+    lean.set_price(vix, 14.0)
+    assert lean.securities[vix].get_last_data().end_time == datetime(2024, 12, 2, 14, 59)
+    assert view.vix() == (14.0, datetime(2024, 12, 2, 15, 59, tzinfo=EASTERN))
 
 
 def test_chain_filters_by_dte_and_uses_the_engine_greeks() -> None:
@@ -99,11 +116,12 @@ def test_missing_engine_greeks_are_computed_from_the_mid() -> None:
 
 def test_an_empty_or_missing_slice_is_no_decision() -> None:
     view, lean, _ = view_with_chain()
-    view.slice = None
+    lean.slice = None  # LEAN's current_slice before the first time step
     assert view.chain("SPY", 0, 0) is None
-    view.slice = f.Slice(NOW)
+    lean.slice = f.Slice(NOW)
+    lean.time = NOW.replace(minute=31)  # a new minute: the chain cache is not reused
     assert view.chain("SPY", 0, 0) is None and not view.has_chain("SPY")
-    view.slice = lean.current_slice()
+    lean.slice = lean.current_slice()
     assert view.has_chain("SPY")
 
 
@@ -119,6 +137,7 @@ def test_held_contracts_join_the_chain_and_quotes_find_their_security() -> None:
     lean.securities._items[held] = f.Security(held, 4.0, 100.0)
     lean.securities[held].bid_price, lean.securities[held].ask_price = 3.9, 4.1
     lean.account.holdings[held] = f.SecurityHolding(held, -1)
+    lean.time = NOW.replace(minute=31)  # holdings are read once a minute
     rows = view.chain("SPY", 40, 60)
     assert rows is not None and len(rows) == 1 and rows.strikes[0] == 500.0 and rows.delta[0] < 0
     assert view.quote(Contract("SPY", ContractKind.OPTION, date(2030, 1, 18), 400.0, CALL)) is None
@@ -168,3 +187,18 @@ def test_one_contracts_delta_is_its_chain_rows_delta() -> None:
         assert view.delta(contract) == whole.delta[row]
     assert view.delta(Contract("SPY", ContractKind.OPTION, TODAY, 600.0, CALL)) is None  # not listed, not held
     assert view.delta(Contract("QQQ", ContractKind.OPTION, TODAY, 450.0, CALL)) is None
+
+
+def test_the_portfolio_is_scanned_once_a_minute_however_many_chains_are_asked_for() -> None:
+    """LEAN's portfolio holds a holding for every security, each subscribed option contract
+    included (SecurityPortfolioManager.cs:254,272-277): the view scans it once a minute."""
+    view, lean, _ = view_with_chain()
+    scans = []
+    values = lean.portfolio.values
+    lean.portfolio.values = lambda: scans.append(1) or values()  # type: ignore[method-assign]
+    for low, high in ((0, 0), (0, 200), (100, 120), (40, 60)):
+        view.chain("SPY", low, high)
+    assert len(scans) == 1
+    lean.time = NOW.replace(minute=31)
+    view.chain("SPY", 0, 0)
+    assert len(scans) == 2

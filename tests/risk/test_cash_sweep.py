@@ -13,9 +13,22 @@ def test_idle_cash_is_what_is_left_after_margin_and_the_reserve():
     assert sweepable_cash(30_000.0, 30_000.0, 3_000.0, 0.20) == pytest.approx(21_000.0)
 
 
-def test_short_option_credit_is_not_swept():
-    # $1,000 credit received: cash 31,000 but net liquidation 30,000 (the buy-back cost)
-    assert sweepable_cash(31_000.0, 30_000.0, 0.0, 0.20) == pytest.approx(24_000.0)
+def test_short_option_credit_is_swept_like_any_cash():
+    # $1,000 credit received: cash 31,000, net liquidation 30,000 (the buy-back cost); the broker pays
+    # interest on the whole balance: 31,000 - 0 margin - 6,000 reserve
+    assert sweepable_cash(31_000.0, 30_000.0, 0.0, 0.20) == pytest.approx(25_000.0)
+
+
+def test_a_short_box_spread_borrowed_cash_earns_so_its_cost_is_the_net_rate():
+    # $150,000 account sells a 500-wide SPX box for $48,000 (about 4% a year for a year on $50,000):
+    # cash 198,000, net liquidation 150,000 (the box's value is owed back), $2,000 margin held.
+    # Every dollar earns: 198,000 - 2,000 - 30,000 reserve (was min(cash, net liq): the $48,000 idle)
+    idle = sweepable_cash(198_000.0, 150_000.0, 2_000.0, 0.20)
+    assert idle == pytest.approx(166_000.0)
+    without_box = sweepable_cash(150_000.0, 150_000.0, 0.0, 0.20)
+    rate = math.log1p(0.05)  # T-bills at 5%: the borrowed $48,000 earns 5% while the box costs 4%
+    earned = accrued_interest(idle, rate, 365) - accrued_interest(without_box, rate, 365)
+    assert earned == pytest.approx(48_000.0 * 0.05 - 2_000.0 * 0.05)
 
 
 def test_a_paid_for_long_option_leaves_less_cash():

@@ -1,7 +1,8 @@
 """Correlation groups: membership by root, limits per phase, combined limits, same-expiry rule."""
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 
 import pytest
 
@@ -63,12 +64,29 @@ def test_headroom_same_group_same_expiry_is_refused_even_with_room() -> None:
     assert group_headroom({"GLD"}, {JAN}, [position("p1", {"SPY"}, {JAN})], 4, RISK).allowed
 
 
-def test_headroom_combined_a1_a2_limit_of_three() -> None:
-    opened = [position("p1", {"SPY"}, {JAN}), position("p2", {"QQQ"}, {FEB}), position("p3", {"MES"}, {MAR})]
-    result = group_headroom({"MNQ"}, {date(2024, 6, 21)}, opened, 4, RISK)
-    assert (result.allowed, result.reason) == (False, "correlation_group")
-    assert "A1+A2 together: 3 open, limit 3" in result.detail
-    assert group_headroom({"MNQ"}, {date(2024, 6, 21)}, opened[:2], 4, RISK).allowed
+def test_headroom_combined_a1_a2_limit_grows_with_the_phase() -> None:
+    # A1+A2 together: 3, 4, 6, 8 in phases 1-4; per-group limits raised here to isolate the combined one
+    wide = replace(RISK, group_limit=10, group_limit_phase4=10)
+    spread = [date(2024, 7, 19) + timedelta(weeks=k) for k in range(9)]
+    roots = ["SPY", "MES", "QQQ", "MNQ", "IWM", "ES", "SPX", "NQ"]
+    opened = [position(f"p{k}", {root}, {spread[k]}) for k, root in enumerate(roots)]
+    for phase, limit in ((1, 3), (2, 4), (3, 6), (4, 8)):
+        assert group_headroom({"M2K"}, {spread[8]}, opened[:limit - 1], phase, wide).allowed
+        result = group_headroom({"M2K"}, {spread[8]}, opened[:limit], phase, wide)
+        assert (result.allowed, result.reason) == (False, "correlation_group"), phase
+        assert f"A1+A2 together: {limit} open, limit {limit} in phase {phase}" in result.detail
+    # a parameter: phase 4 with risk_index_limit_phase4 = 3 refuses the fourth
+    assert not group_headroom({"M2K"}, {spread[8]}, opened[:3], 4, replace(wide, index_limit_phase4=3)).allowed
+
+
+def test_a_phase_four_account_holds_three_index_etf_and_three_index_futures_positions() -> None:
+    # defaults: A1 3 and A2 3 in phase 4 (the per-group limit binds before A1+A2's 8); was 3 in all
+    spread = [date(2024, 7, 19) + timedelta(weeks=k) for k in range(7)]
+    opened = [position(f"p{k}", {root}, {spread[k]}) for k, root in enumerate(["SPY", "SPX", "QQQ", "MES", "ES"])]
+    assert group_headroom({"MNQ"}, {spread[6]}, opened, 4, RISK).allowed
+    refused = group_headroom({"IWM"}, {spread[6]}, opened, 4, RISK)
+    assert (refused.allowed, refused.detail) == (False, "group A2: 3 open, limit 3")
+    assert not group_headroom({"MNQ"}, {spread[6]}, opened[:3], 1, RISK).allowed  # phase 1: A1+A2 3
 
 
 def test_headroom_single_position_groups_and_unknown_roots() -> None:

@@ -149,7 +149,7 @@ def violations(intent: OrderIntent, quantity: int, account: AccountSnapshot) -> 
         limit = 1 if group in ("C2", "D2") or group.startswith("?") else (3 if account.phase == 4 else 2)
         if sum(group in groups_of(p.roots) for p in others) + 1 > limit:
             broken.append(f"group {group}")
-    if new_groups & {"A1", "A2"} and sum(bool(groups_of(p.roots) & {"A1", "A2"}) for p in others) + 1 > 3:
+    if new_groups & {"A1", "A2"} and sum(bool(groups_of(p.roots) & {"A1", "A2"}) for p in others) + 1 > (3, 4, 6, 8)[account.phase - 1]:
         broken.append("A1+A2")
     if any(groups_of(p.roots) & new_groups and p.expiries & new_expiries for p in others):
         broken.append("same group same expiry")

@@ -43,9 +43,9 @@ def market(now, spy=530.0, vix=22.0, history=HISTORY):
     return ModelledMarketView(base.state, daily_bars=None if history is None else vix_history(history))
 
 
-def propose(mkt, config=None, positions=(), regime=None):
+def propose(mkt, config=None, positions=(), regime=None, net_liq=30_000.0):
     strategy = FuturesStrangle(config or load_config())
-    ctx = context(mkt, config, regime=regime)
+    ctx = context(mkt, config, net_liq, regime=regime)
     return strategy, ctx, strategy.propose_entry(ctx, list(positions))
 
 
@@ -168,8 +168,9 @@ ISOLATED = {"futures_strangle_stop_loss": 10.0}  # keeps the credit stop out of 
 
 
 def manage_at(when, spy, vix, overrides=None):
-    config = load_config(overrides or {})
-    strategy, ctx, proposal = propose(market(ENTRY), config)
+    # $100,000 on /MES: one unit at the isolating 10x-credit stop ($1,700) passes the 2% rule
+    config = load_config({"futures_strangle_full_size": "false", **(overrides or {})})
+    strategy, ctx, proposal = propose(market(ENTRY), config, net_liq=100_000.0)
     position = filled_position(strategy.key, proposal.intent.legs, proposal.intent.limit_price, 1, ctx)
     ctx = context(market(when, spy=spy, vix=vix), config)
     return strategy, position, ctx, strategy.manage(ctx, position)
@@ -318,14 +319,15 @@ def test_after_one_side_is_closed_the_other_is_managed_alone():
 
 
 @pytest.mark.parametrize(("phase", "net_liq", "expected"), [
-    (1, 30_000.0, ["MES"]), (2, 40_000.0, ["MES", "MCL", "MGC"]), (4, 74_999.0, ["MES", "MCL", "MGC"]),
-    (4, 75_000.0, ["ES", "CL", "GC"]),
+    (1, 30_000.0, [("MES",)]), (2, 40_000.0, [("MES",), ("MCL",), ("MGC",)]),
+    (4, 74_999.0, [("MES",), ("MCL",), ("MGC",)]), (4, 75_000.0, [("ES", "MES"), ("CL", "MCL"), ("GC", "MGC")]),
 ])
-def test_products_per_phase_and_full_size_from_75k(phase, net_liq, expected):
+def test_products_per_phase_and_full_size_tried_first_from_75k(phase, net_liq, expected):
     strategy = FuturesStrangle(load_config())
     assert strategy.products(account_in_phase(context(market(ENTRY)), phase, net_liq)) == expected
     micro_only = FuturesStrangle(load_config({"futures_strangle_full_size": "false"}))
-    assert micro_only.products(account_in_phase(context(market(ENTRY)), 4, 150_000.0)) == ["MES", "MCL", "MGC"]
+    assert micro_only.products(account_in_phase(context(market(ENTRY)), 4, 150_000.0)) == [("MES",), ("MCL",),
+                                                                                             ("MGC",)]
 
 
 def test_one_product_per_call_until_each_was_tried_that_day():
@@ -351,3 +353,39 @@ def test_realised_volatility_proxy_of_the_iv_rank():
     assert vols is not None and len(vols) == 11
     np.testing.assert_allclose(vols, 0.01 * np.sqrt(20 / 19) * np.sqrt(252.0), rtol=0.03)
     assert realised_vols(closes[:20], 20) is None and realised_vols(np.array([1.0] * 20 + [0.0]), 20) is None
+
+
+def test_full_size_only_where_one_full_size_unit_passes_the_2_percent_rule():
+    # 2024-09-10 at $150,000: one /ES strangle (10 x /MES, stop 2 x credit 31.00 x $50) risks $3,100, above
+    # 2% ($3,000): the micro root stays the unit (the sizer then trades several /MES lots); the reason says why
+    when = eastern(2024, 9, 10, 10, 0)
+    strategy = FuturesStrangle(load_config())
+    proposal = strategy.propose_entry(account_in_phase(context(market(when)), 4, 150_000.0), [])
+    assert {leg.contract.root for leg in proposal.intent.legs} == {"MES"}
+    assert proposal.intent.reason.endswith("; product MES (passed over: ES: one unit risks $3,100 at the stop, "
+                                           "above 2% of net liquidation ($3,000))")
+    # at $200,000 one /ES unit passes: full size, 1 contract instead of 10 at the same per-contract fee
+    strategy = FuturesStrangle(load_config())
+    proposal = strategy.propose_entry(account_in_phase(context(market(when)), 4, 200_000.0), [])
+    assert {leg.contract.root for leg in proposal.intent.legs} == {"ES"}
+    assert proposal.intent.reason.endswith("; product ES")
+
+
+def test_micro_roots_are_not_traded_before_their_options_were_listed():
+    strategy = FuturesStrangle(load_config())
+    ctx = account_in_phase(context(market(eastern(2021, 8, 10, 10, 0))), 2, 40_000.0)  # second Tuesday
+    reasons = []
+    while strategy.is_entry_window(ctx):
+        proposal = strategy.propose_entry(ctx, [])
+        reasons.append(proposal.intent.reason if proposal else strategy.last_skip_reason)
+    assert reasons[1:] == ["no product fits: MCL options listed from 2022-06-06",
+                           "no product fits: MGC options listed from 2023-10-02"]
+
+
+def test_a_timed_out_entry_reopens_the_root_it_tried_once_a_day():
+    strategy = FuturesStrangle(load_config())
+    ctx = context(market(ENTRY))
+    assert strategy.propose_entry(ctx, []) is not None and not strategy.is_entry_window(ctx)
+    assert strategy.reopen_entry(ctx.today_text, 1) == 1 and strategy.is_entry_window(ctx)
+    assert strategy.propose_entry(ctx, []).intent.reason.startswith("MES strangle")
+    assert strategy.reopen_entry(ctx.today_text, 1) == 0 and not strategy.is_entry_window(ctx)

@@ -62,10 +62,26 @@ def test_extrinsic_ema_and_strike_helpers():
 # --- LEAP entry ---------------------------------------------------------------------------------
 
 
-def propose_leap(mkt, config=None, positions=()):
+def propose_leap(mkt, config=None, positions=(), net_liq=500_000.0):
+    """The LEAP proposal in an account of `net_liq`: $500,000 by default, where one SPY LEAP (about
+    $8,300) passes the 2% rule."""
     strategy = Ipmcc(config or load_config())
-    ctx = context(mkt, config)
+    ctx = context(mkt, config, net_liq)
     return strategy, ctx, strategy.propose_entry(ctx, list(positions))
+
+
+def test_an_unaffordable_leap_is_asked_for_again_weekly_or_after_a_10_percent_rise():
+    # $30,000: one SPY LEAP costs $8,302 (the loss at the stop is the premium), above 2% ($600); the skip
+    # says when it asks again and the window stays shut until then (was: asked and denied every day)
+    strategy, _, proposal = propose_leap(market(MONDAY, vix=11.0), net_liq=30_000.0)
+    assert proposal is None and strategy.last_skip_reason.endswith(
+        "unaffordable: one unit risks $8,302 at the stop, above 2% of net liquidation ($600); asking again on "
+        "2024-08-19 or when net liquidation reaches $33,000")
+    assert not strategy.is_entry_window(context(market(eastern(2024, 8, 13, 10, 30)), None, 32_999.0))
+    assert strategy.is_entry_window(context(market(eastern(2024, 8, 14, 10, 30)), None, 33_000.0))
+    strategy.propose_entry(context(market(eastern(2024, 8, 14, 10, 30), vix=11.0), None, 33_000.0), [])
+    assert not strategy.is_entry_window(context(market(eastern(2024, 8, 20, 10, 30)), None, 33_000.0))
+    assert strategy.is_entry_window(context(market(eastern(2024, 8, 21, 10, 30)), None, 33_000.0))  # a week on
 
 
 def test_leap_is_the_80_delta_call_nearest_365_dte_with_extrinsic_under_5_percent():

@@ -56,19 +56,21 @@ class PatchedMarket:
         return self.inner.quote(contract) if self.quotes else None
 
 
-# Most tests here document the SPY variant (SPEC's original default, lt112_product=SPY with the SPY cap);
+# Most tests here document the SPY variant (SPEC's original default, lt112_products=SPY with the SPY cap);
 # the /MES default is covered by test_mes_default_structure_and_costs below.
-SPY_SETTINGS = {"lt112_product": "SPY", "lt112_buying_power_cap": "0.40", "lt112_high_tolerance": "0"}
+SPY_SETTINGS = {"lt112_products": "SPY", "lt112_buying_power_cap": "0.40", "lt112_high_tolerance": "0"}
 
 
 def spy_config(extra=None):
     return load_config({**SPY_SETTINGS, **(extra or {})})
 
 
-def propose(market, config=None, positions=()):
+def propose(market, config=None, positions=(), net_liq=100_000.0):
+    """The strategy's proposal in a phase-1 account of `net_liq`: $100,000 by default, where one SPY unit
+    of these markets (up to $1,820 at the stop) passes the 2% rule (strategies/product_choice.py)."""
     config = config or spy_config()
     strategy = Lt112(config)
-    ctx = context(market, config)
+    ctx = context(market, config, net_liq)
     return strategy, ctx, strategy.propose_entry(ctx, list(positions))
 
 
@@ -237,7 +239,7 @@ def test_no_management_without_quotes():
 def test_index_scale_width_on_mes():
     """The default product: one /MES 1-1-2 fits the 10% buying-power cap of a $30k account."""
     config = load_config()
-    assert config.lt112.product == "MES" and config.lt112.buying_power_cap == 0.10
+    assert config.lt112.product_list == ("MES", "ES", "SPY") and config.lt112.buying_power_cap == 0.10
     market = ModelledMarketView(scripted_market(ENTRY, spy=SPOT).state, daily_bars=bars_source(
         last_close=4800.0, top_high=5400.0))
     strategy, _, proposal = propose(market, config)
@@ -265,3 +267,34 @@ def test_stacking_stops_at_the_position_cap():
     strategy.memory.clear()
     assert strategy.propose_entry(ctx, [held]) is None
     assert "1 LT112 positions open, at most 1 when stacking" in strategy.last_skip_reason
+
+
+def test_before_mes_options_exist_lt112_trades_the_next_product_that_fits():
+    # 2019-06-05 (first Wednesday): /MES options were listed from 2020-08-31 only. One /ES unit (10 x /MES)
+    # risks $2,194 at the stop here: above 2% of $100,000, so SPY ($445, $5,544 of margin) at $100,000 and
+    # /ES at $150,000; the reason says which product and why
+    when = eastern(2019, 6, 5, 10, 5)
+    market = ModelledMarketView(scripted_market(when, spy=282.0, vix=16.0).state, daily_bars=bars_source(
+        last_close=270.0, top_high=300.0))
+    strategy, _, proposal = propose(market, load_config(), net_liq=100_000.0)
+    assert proposal is not None, strategy.last_skip_reason
+    assert {leg.contract.root for leg in proposal.intent.legs} == {"SPY"}
+    assert proposal.intent.reason.endswith("; product SPY (passed over: MES options listed from 2020-08-31; ES: one "
+                                           "unit risks $2,194 at the stop, above 2% of net liquidation ($2,000))")
+    _, _, proposal = propose(market, load_config(), net_liq=150_000.0)
+    assert {leg.contract.root for leg in proposal.intent.legs} == {"ES"}
+    assert proposal.intent.reason.endswith("; product ES (passed over: MES options listed from 2020-08-31)")
+    # at $30,000 nothing fits: the skip names every product's refusal
+    strategy, _, proposal = propose(market, load_config(), net_liq=30_000.0)
+    assert proposal is None and strategy.last_skip_reason == (
+        "no product fits: MES options listed from 2020-08-31; ES: one unit risks $2,194 at the stop, above 2% of "
+        "net liquidation ($600); SPY: one unit needs $5,544 of buying power, above the 10% cap ($3,000)")
+
+
+def test_mes_is_kept_at_every_account_size_once_listed():
+    market = ModelledMarketView(scripted_market(ENTRY, spy=SPOT).state, daily_bars=bars_source(
+        last_close=4800.0, top_high=5400.0))
+    for net_liq in (50_000.0, 150_000.0, 1_000_000.0):
+        _, _, proposal = propose(market, load_config(), net_liq=net_liq)
+        assert {leg.contract.root for leg in proposal.intent.legs} == {"MES"}
+        assert proposal.intent.reason.endswith("; product MES")
