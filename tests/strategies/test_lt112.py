@@ -86,6 +86,7 @@ def test_structure_expiry_and_sizing_inputs():
     mids = [market.quote(leg.contract).mid for leg in intent.legs]
     credit = 2 * mids[2] + mids[1] - mids[0]
     assert credit > 0 and intent.limit_price == pytest.approx(-credit, abs=0.011)
+    assert intent.price_bound == 0.0  # a net credit at the fill too: the ladder never turns it into a debit
     assert intent.max_loss_per_unit == pytest.approx(1.00 * credit * 100)  # stop: 100% of the net credit
     # margin: the 476/471 debit spread's debit plus Reg-T on two naked 451 puts (10% of strike binds)
     reg_t = max(0.20 * SPOT - (SPOT - 451.0), 0.10 * 451.0) + mids[2]
@@ -126,7 +127,7 @@ def _keep_puts_at_or_above(strike):
     (lt112_market(bars=bars_source(count=200)), {}, "only 200 of 252 daily bars"),
     (ModelledMarketView(scripted_market(ENTRY, spy=SPOT).state), {}, "only 0 of 252 daily bars"),
     (lt112_market(), {"lt112_long_put_otm": 0.0, "lt112_naked_put_otm": 0.45}, "collects no net credit"),
-    (PatchedMarket(lt112_market(), keep=_keep_puts_at_or_above(476.0)), {}, "no short put below 476"),
+    (PatchedMarket(lt112_market(), keep=_keep_puts_at_or_above(476.0)), {}, "no put strike below 476"),
     (PatchedMarket(lt112_market(), keep=_keep_puts_at_or_above(471.0)), {}, "no naked put below 471"),
     (PatchedMarket(lt112_market(), quotes=False), {}, "quotes missing"),
 ])
