@@ -218,7 +218,6 @@ class WeeklyButterflyParameters(AdvancedParameters):
     center_otm: float = param(0.0, -0.05, 0.05, "body this fraction of spot out of the money (0 = at the money)")
     wing_width: float = param(10.0, 1.0, 200.0, "wing width in SPX points (1 SPY point per 10 SPX points)")
     max_debit_fraction: float = param(0.003, 0.0001, 0.05, "debit per position at most this fraction of net liq")
-    profit_target: float = param(1.00, 0.1, 10.0, "take profit at this multiple of the debit (the method holds to expiry; house default)")
     kelly_win_rate: float = param(0.35, 0.0, 1.0, "Kelly prior: probability of a win")
     kelly_avg_win: float = param(1.50, 0.0, 20.0, "Kelly prior: average win, multiple of the debit")
     kelly_avg_loss: float = param(0.80, 0.0, 1.0, "Kelly prior: average loss, multiple of the debit")

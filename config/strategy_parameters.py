@@ -119,6 +119,8 @@ class OrderParameters:
     entry_retries: int = param(1, 0, 10, "times a day an entry order that timed out unfilled is tried again in "
                                "its window, re-priced from fresh quotes")
     expiry_close_deadline: str = param("15:30", doc="close positions expiring today before this time")
+    width_tolerance: float = param(0.0, 0.0, 50.0, "a wing or spread width the listed strikes cannot give "
+                                   "exactly may be off by this many points (product points); 0: skip")
 
     def __post_init__(self) -> None:
         check_ranges(self, "order")

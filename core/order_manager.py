@@ -2,20 +2,24 @@
 
 An order starts at the mid. At most every `order_step_seconds` its limit moves toward the natural
 price along a straight line in time that reaches the natural price at 80% of the order's time-out
-(at least one tick per step, never past the natural price); at the time-out it is cancelled. On a
+(at least one tick per step, never past the natural price, nor past the intent's `price_bound`: the
+worst price its entry rule allows); at the time-out it is cancelled. On a
 one-cent-wide market this is the classic one-tick ladder; on a wide market (a LEAP, a volatile
 open) it still reaches the natural price before giving up, whatever the engine's clock cadence.
-The manager only tracks and decides; the trading system talks to the broker.
+`work_orders` runs the ladder and the time-outs of the trading system's working orders once a minute.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from config.constants import product_spec
-from core.types import OrderIntent
+from core.types import OrderIntent, Purpose
+
+if TYPE_CHECKING:
+    from core.trading_system import TradingSystem
 
 LADDER_SHARE_OF_TIMEOUT = 0.8  # the limit reaches the natural price at this share of the time-out
 
@@ -51,13 +55,27 @@ class WorkingOrder:
                             filled_units=int(data["filled_units"]), cancel_requested=bool(data["cancel_requested"]))
 
 
+def floor_to_tick(price: float, tick: float) -> float:
+    """The tick price at or below `price` (a bound rounded to the safe side: more credit, less debit)."""
+    return round(math.floor(price / tick + 1e-9) * tick, 10)
+
+
+def ladder_ceiling(intent: OrderIntent) -> float | None:
+    """The highest limit the ladder may reach: the natural price, capped by the rule's price bound."""
+    natural = intent.natural_price
+    if natural is None or intent.price_bound is None:
+        return natural
+    return min(natural, intent.price_bound)
+
+
 def next_limit(order: WorkingOrder, now: datetime, step_seconds: int) -> float | None:
-    """The improved limit if a step is due now, else None. Never moves past the natural price.
+    """The improved limit if a step is due now, else None. Never moves past the natural price nor
+    past the intent's price bound.
 
     Net prices are signed (debit positive, credit negative), so improving for the market means
     raising the limit toward the natural price for both debits and credits.
     """
-    natural = order.intent.natural_price
+    natural = ladder_ceiling(order.intent)
     if natural is None or now - order.last_step < timedelta(seconds=step_seconds):
         return None
     if order.limit_price >= natural:
@@ -79,3 +97,36 @@ def next_limit(order: WorkingOrder, now: datetime, step_seconds: int) -> float |
 def timed_out(order: WorkingOrder, now: datetime) -> bool:
     """True once the order has worked for longer than its intent's time-out."""
     return now - order.submitted >= timedelta(seconds=order.intent.timeout_seconds)
+
+
+
+def timeout_reason(order: WorkingOrder) -> str:
+    """Why a timed-out order goes unfilled: its limit stopped at the rule's price bound (before the
+    natural price), or plain time."""
+    bound = order.intent.price_bound
+    natural = order.intent.natural_price
+    if bound is not None and order.limit_price >= bound and (natural is None or bound < natural):
+        return f"not filled inside its rule's price bound {bound:g}"
+    return "not filled in time"
+
+
+def work_orders(system: TradingSystem, now: datetime) -> None:
+    """One minute of the trading system's working orders: cancel those past their time-out (journaled
+    with `timeout_reason`; an entry is remembered in `timed_out_entries`), step the others' limits."""
+    for order in list(system.orders.values()):
+        if order.cancel_requested:
+            continue
+        if timed_out(order, now):
+            order.cancel_requested = True
+            if order.intent.purpose == Purpose.OPEN:
+                system.timed_out_entries.add(order.order_id)
+            system.journal.record(now, "order", f"order {timeout_reason(order)}; cancelling",
+                                  strategy=order.intent.strategy, order_id=order.order_id, limit=order.limit_price,
+                                  price_bound=order.intent.price_bound)
+            system.broker.cancel(order.order_id)
+            continue
+        improved = next_limit(order, now, system.config.order.step_seconds)
+        if improved is not None:
+            order.limit_price = improved
+            order.last_step = now
+            system.broker.update_limit(order.order_id, improved)

@@ -7,11 +7,12 @@ written against 100+ shares however they arrived).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from config.constants import Regime
+from core.leg_ledger import leg_fills, record_fill, record_trade
 from core.ports import Store
 from core.position_lifecycle import POSITION_TRANSITIONS, PositionEvent, PositionState, position_machine
 from core.state_machine import IllegalTransition, StateMachine
@@ -30,7 +31,7 @@ from core.types import (
 )
 from helpers.exchange_calendar import EASTERN
 from reporting.journal import Journal
-from reporting.trade_log import trade_row
+from reporting.trade_log import LegFill, trade_row
 
 ClosedCallback = Callable[[Position, float], None]
 Lifecycle = StateMachine[PositionState, PositionEvent]
@@ -130,6 +131,7 @@ class PositionBook:
             return
         cash = -event.fill_price * event.fill_quantity * contract_multiplier(intent.legs[0].contract)
         position.apply_fill(intent.legs, event.fill_quantity, cash, event.fees)
+        record_fill(position, intent.legs, event)
         if intent.purpose == Purpose.OPEN and position.state == "pending_entry":
             position.entry_cash += cash
             position.notes["entry_price"] = event.fill_price
@@ -176,7 +178,8 @@ class PositionBook:
         position.exit_reason = reason
         pnl = position.realized_cash - position.fees
         on_closed(position, pnl)
-        legs = [Leg.from_dict(item) for item in position.notes.get("legs", [])]
+        fills = leg_fills(position)  # every contract held, priced; else the opening legs (an adopted position)
+        legs: Sequence[Leg] | Sequence[LegFill] = fills or [Leg.from_dict(item) for item in position.notes.get("legs", [])]
         self.trades.append(trade_row(
             strategy=position.strategy, position_id=position.position_id, legs=legs or _legs_of(position),
             quantity=int(position.notes.get("units", 0)) or 1, entry_time=position.opened, exit_time=now,
@@ -209,6 +212,7 @@ class PositionBook:
             owner.holdings[event.contract.key] = (contract, remaining)
         shares_value = event.underlying_quantity * event.underlying_price
         owner.realized_cash += event.cash + shares_value
+        record_trade(owner, event.contract, -event.quantity, event.cash + shares_value)
         self.journal.record(event.time, "assignment", f"{event.reason}: {event.contract.key} x{event.quantity}",
                             strategy=owner.strategy, position_id=owner.position_id, cash=round(event.cash, 2),
                             shares=event.underlying_quantity)
@@ -232,6 +236,7 @@ class PositionBook:
             self.lifecycles[target.position_id] = position_machine(event.time, target.position_id)
         cash = -event.underlying_quantity * event.underlying_price
         target.apply_fill((Leg(shares, 1),), event.underlying_quantity, cash, 0.0)
+        record_trade(target, shares, event.underlying_quantity, cash)
         if target.entry_cash == 0.0:
             target.entry_cash = cash
             target.notes["entry_price"] = event.underlying_price
@@ -273,6 +278,7 @@ class PositionBook:
                 price = mark(contract)
                 cash = taken * (price or 0.0) * contract_multiplier(contract)
                 position.apply_fill((Leg(contract, 1),), -taken, cash, 0.0)
+                record_trade(position, contract, -taken, cash)
                 position.notes["exit_price"] = price or 0.0
                 self.journal.record(now, "adjustment", f"the broker no longer holds {taken} of {key}: taken out of "
                                     f"{position.position_id} at " + (f"the mark {price:g}" if price is not None

@@ -15,10 +15,11 @@ from datetime import date, datetime
 from typing import Any
 
 from config.loader import FrameworkConfig
-from core.order_manager import WorkingOrder, next_limit, timed_out
+from core.order_manager import WorkingOrder, work_orders
 from core.ports import Broker, MarketView, Store
 from core.position_book import PositionBook
 from core.position_lifecycle import PositionEvent
+from core.session_close import expiry_day_exit, note_expired_close, resend_closes
 from core.strategy_lifecycle import RECOVERY_ACTIONS, StrategyEvent, StrategyState, StrategyStateMachine
 from core.system_persistence import restore_system, system_document
 from core.types import (
@@ -40,7 +41,7 @@ from reporting.journal import Journal
 from risk.account_phases import PhaseTracker, phase_rule
 from risk.breakers import BreakerState
 from risk.risk_gate import RiskGate
-from strategies.base import DecisionContext, Proposal, Strategy, close_intent
+from strategies.base import DecisionContext, Proposal, Strategy, close_intent, declared
 
 FILLS_REMEMBERED = 500  # orders whose fills are remembered, so that a repeated report is recognised
 SPIKE_STRATEGY = "vix_spike"
@@ -139,7 +140,8 @@ class TradingSystem:
         """One regular-hours minute: regime, orders, recovery; every management interval also
         breakers and management; then entries."""
         self._update_regime(now)
-        self._work_orders(now)
+        work_orders(self, now)
+        resend_closes(self, now)
         self._recover(now)
         interval = self.config.risk.management_interval_minutes * 60
         if self.last_management is None or (now - self.last_management).total_seconds() >= interval:
@@ -196,24 +198,6 @@ class TradingSystem:
 
     # --- orders -----------------------------------------------------------------------------
 
-    def _work_orders(self, now: datetime) -> None:
-        for order in list(self.orders.values()):
-            if order.cancel_requested:
-                continue
-            if timed_out(order, now):
-                order.cancel_requested = True
-                if order.intent.purpose == Purpose.OPEN:
-                    self.timed_out_entries.add(order.order_id)
-                self.journal.record(now, "order", "order not filled in time; cancelling",
-                                    strategy=order.intent.strategy, order_id=order.order_id, limit=order.limit_price)
-                self.broker.cancel(order.order_id)
-                continue
-            improved = next_limit(order, now, self.config.order.step_seconds)
-            if improved is not None:
-                order.limit_price = improved
-                order.last_step = now
-                self.broker.update_limit(order.order_id, improved)
-
     def has_working_order(self, key: str) -> bool:
         return any(o.intent.strategy == key for o in self.orders.values())
 
@@ -239,7 +223,7 @@ class TradingSystem:
                          ctx: DecisionContext) -> bool:
         """Run management for one position; True when an order was submitted."""
         self._check_valuation(position, now)
-        intents = strategy.manage(ctx, position)
+        intents = declared(strategy, expiry_day_exit(strategy, position, ctx) or strategy.manage(ctx, position))
         if intents:
             return self._route(intents[0], now, ctx.account)
         if self.vix.regime is not None and self.vix.usable(now):
@@ -481,6 +465,7 @@ class TradingSystem:
         if event.status == OrderStatus.REJECTED:
             self.journal.record(now, "error", f"order rejected: {event.message}", strategy=key,
                                 order_id=order.order_id)
+        note_expired_close(self, order, event)
         closed = self.book.finish_order(intent, order.filled_units, now, self._trade_closed, event.status)
         if order.filled_units > 0:
             outcome = StrategyEvent.FILLED

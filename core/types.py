@@ -126,6 +126,8 @@ class OrderIntent:
     `limit_price` is the net price of ONE unit in price units: positive for a debit, negative for a
     credit. `max_loss_per_unit` is the USD loss at the strategy's stop (or the structure's maximum
     loss if smaller) for one unit; `margin_per_unit` the estimated buying power of one unit.
+    `price_bound` is the worst net price an entry rule allows (a minimum credit, a maximum debit, a
+    maximum implied rate as a price), signed like the limit: the price ladder never steps past it.
     """
 
     intent_id: str
@@ -141,6 +143,7 @@ class OrderIntent:
     margin_per_unit: float = float("nan")
     natural_price: float | None = None
     timeout_seconds: int = 300
+    price_bound: float | None = None
 
     @property
     def roots(self) -> frozenset[str]:
@@ -160,7 +163,8 @@ class OrderIntent:
                 "reason": self.reason, "position_id": self.position_id,
                 "max_loss_per_unit": _finite_or_none(self.max_loss_per_unit),
                 "margin_per_unit": _finite_or_none(self.margin_per_unit),
-                "natural_price": self.natural_price, "timeout_seconds": self.timeout_seconds}
+                "natural_price": self.natural_price, "timeout_seconds": self.timeout_seconds,
+                "price_bound": self.price_bound}
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> OrderIntent:
@@ -171,7 +175,8 @@ class OrderIntent:
             reason=data["reason"], position_id=data.get("position_id"),
             max_loss_per_unit=_float_or_nan(data["max_loss_per_unit"]),
             margin_per_unit=_float_or_nan(data["margin_per_unit"]),
-            natural_price=data.get("natural_price"), timeout_seconds=int(data.get("timeout_seconds", 300)))
+            natural_price=data.get("natural_price"), timeout_seconds=int(data.get("timeout_seconds", 300)),
+            price_bound=data.get("price_bound"))
 
 
 def _finite_or_none(value: float) -> float | None:
@@ -218,7 +223,9 @@ class OrderStatus(str, Enum):
 @dataclass(frozen=True)
 class OrderEvent:
     """A broker report about an order. `fill_quantity` units filled in THIS event at `fill_price`
-    (net per unit, same sign convention as the limit), with `fees` in USD for this event."""
+    (net per unit, same sign convention as the limit), with `fees` in USD for this event.
+    `leg_prices`: the price of one contract of each leg (the intent's leg order, >= 0) that make up
+    the net price, when the broker reports them; empty otherwise."""
 
     order_id: str
     intent_id: str
@@ -228,6 +235,7 @@ class OrderEvent:
     fill_price: float = 0.0
     fees: float = 0.0
     message: str = ""
+    leg_prices: tuple[float, ...] = ()
 
 
 @dataclass

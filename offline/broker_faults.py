@@ -74,14 +74,16 @@ def event_to_dict(event: OrderEvent) -> dict[str, Any]:
     """An order event as a JSON-ready dictionary."""
     return {"order_id": event.order_id, "intent_id": event.intent_id, "status": event.status.value,
             "time": event.time.isoformat(), "fill_quantity": event.fill_quantity,
-            "fill_price": event.fill_price, "fees": event.fees, "message": event.message}
+            "fill_price": event.fill_price, "fees": event.fees, "message": event.message,
+            "leg_prices": list(event.leg_prices)}
 
 
 def event_from_dict(data: dict[str, Any]) -> OrderEvent:
     """Inverse of `event_to_dict`."""
     return OrderEvent(order_id=data["order_id"], intent_id=data["intent_id"], status=OrderStatus(data["status"]),
                       time=datetime.fromisoformat(data["time"]), fill_quantity=int(data["fill_quantity"]),
-                      fill_price=float(data["fill_price"]), fees=float(data["fees"]), message=data["message"])
+                      fill_price=float(data["fill_price"]), fees=float(data["fees"]), message=data["message"],
+                      leg_prices=tuple(float(price) for price in data["leg_prices"]))
 
 
 class FaultInjector:

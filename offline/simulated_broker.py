@@ -7,13 +7,17 @@ Anything else, and an opening order whose margin exceeds the buying power, gets 
 Accepted orders get a SUBMITTED event (at the intent's `created` time); only `process(now)`, called
 every simulated minute, fills them. Events are delivered by flush_events(), which every runner step
 (process, settle_expiries, ...) calls first and last, never from inside submit or cancel.
-settle_expiries(day, ...) first cancels the working orders on contracts expiring by that day.
+settle_expiries(day, ...) first ends the session's DAY orders: every order still working is cancelled
+at the close ("day order expired at the close"; none works overnight), then settles expiries.
 
 FILL RULE (setting `fill_fraction`, default 0.5), per unit with the legs' signed ratios:
     mid = sum(ratio x leg mid); natural = sum(ratio x (ask for a buy leg, bid for a sell leg))
     fill point = mid + fill_fraction x (natural - mid)   (+ worse_fill_ticks x tick, a fault)
 An order fills whole at its limit when limit >= fill point (signed prices: paying more or
 receiving less is more generous); a limit beyond the natural price fills at the natural price.
+The fill reports each leg's price (`leg_prices`): every leg the same share of the way from its mid
+toward its own natural side (ask for a buy, bid for a sell), the share that makes the legs add up
+to the net fill price; so each leg price lies within its bid and ask.
 No fill while a leg lacks a valid quote. Shares trade at the underlying price, no spread.
 
 FEES (USD per contract, `fees`): equity and index options 1.00 to open, futures options 2.50 to
@@ -60,7 +64,7 @@ from offline.broker_faults import BrokerFaults, FaultInjector
 from offline.broker_settlement import Dividends, dividend_cash, early_assignments, expiry_settlements
 from risk.margin import estimate_margin
 
-STATE_SCHEMA_VERSION = 2
+STATE_SCHEMA_VERSION = 3  # 3: order events carry leg prices
 MAX_LEGS = 4  # Tastytrade combo orders
 EXPIRY_DAY_CUTOFF = timedelta(minutes=30)  # no opening sells of same-day expiries this near the close
 MIN_MARGIN_VOLATILITY = 0.01  # floor for the implied volatility of a mark with no time value
@@ -128,6 +132,21 @@ def fill_point(legs: Sequence[Leg], quotes: Sequence[Quote], fill_fraction: floa
     mid = sum(leg.ratio * quote.mid for leg, quote in zip(legs, quotes))
     natural = sum(leg.ratio * (quote.ask if leg.ratio > 0 else quote.bid) for leg, quote in zip(legs, quotes))
     return mid + fill_fraction * (natural - mid), natural
+
+
+def leg_prices(legs: Sequence[Leg], quotes: Sequence[Quote], net_price: float) -> tuple[float, ...]:
+    """Price per contract of each leg making up `net_price` (signed, debit +): leg mid + share x half
+    its spread toward its natural side, one share for all legs with sum(ratio x price) = net_price.
+    Raises ValueError when the net price is off the mid while every spread is zero."""
+    half = [(quote.ask - quote.bid) / 2.0 for quote in quotes]
+    mid = sum(leg.ratio * quote.mid for leg, quote in zip(legs, quotes))
+    room = sum(abs(leg.ratio) * h for leg, h in zip(legs, half))
+    if room <= _EPSILON:
+        if abs(net_price - mid) > _EPSILON:
+            raise ValueError(f"net price {net_price!r} off the mid {mid!r} with no spread to place it in")
+        return tuple(quote.mid for quote in quotes)
+    share = (net_price - mid) / room
+    return tuple(quote.mid + (share * h if leg.ratio > 0 else -share * h) for leg, quote, h in zip(legs, quotes, half))
 
 
 @dataclass
@@ -256,12 +275,12 @@ class SimulatedBroker:
         self.flush_events()
 
     def settle_expiries(self, day: date, close_time: datetime) -> None:
-        """Cancel orders on contracts expiring by `day`, then settle those holdings at `close_time`.
-        Raises ValueError (settling nothing) when an expiring holding's underlying has no price."""
+        """End the session at `close_time`: every working order is a DAY order and expires (CANCELLED
+        event), then the holdings expiring by `day` are settled. Raises ValueError (settling nothing)
+        when an expiring holding's underlying has no price."""
         self._advance(close_time)
         for order in self._working_orders():
-            if any(leg.contract.expiry is not None and leg.contract.expiry <= day for leg in order.intent.legs):
-                self._finish(order, OrderStatus.CANCELLED, close_time, "contract expired")
+            self._finish(order, OrderStatus.CANCELLED, close_time, "day order expired at the close")
         self.flush_events()  # the cancels arrive before the assignment events
         for event in expiry_settlements(self._holdings, day, close_time, self._underlying,
                                         self.settings.exercise_threshold):
@@ -319,7 +338,7 @@ class SimulatedBroker:
             order_ids.append(self._new_order_id())
             self._final[order_ids[-1]] = OrderStatus.FILLED
             self._faults.post(OrderEvent(order_ids[-1], "margin_call", OrderStatus.FILLED, now, abs(quantity),
-                                         price, fees, f"margin call liquidation of {key}"))
+                                         price, fees, f"margin call liquidation of {key}", (unit,)))
         self.flush_events()
         return order_ids
 
@@ -499,7 +518,7 @@ class SimulatedBroker:
             del self._orders[order.order_id]
             self._final[order.order_id] = status
         self._faults.post(OrderEvent(order.order_id, intent.intent_id, status, now, units, price, fees,
-                                        f"filled {units} at {price:g}"))
+                                     f"filled {units} at {price:g}", leg_prices(legs, valid, price)))
 
     def _trade(self, contract: Contract, change: int, mark: float | None = None) -> float:
         """Change a holding by a traded quantity; returns the fee (USD)."""

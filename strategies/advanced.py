@@ -48,13 +48,14 @@ class AdvancedStrategy(Strategy):
         raise NotImplementedError
 
     def proposal(self, ctx: DecisionContext, structure: Structure, reason: str, max_loss_per_unit: float,
-                 position_id: str | None = None) -> Proposal | None:
+                 position_id: str | None = None, price_bound: float | None = None) -> Proposal | None:
         """A sized-later OPEN proposal for `structure` at the mid: Kelly priors and the buying-power
-        cap from the parameters, the credit (or debit) per unit as the Kelly unit."""
+        cap from the parameters, the credit (or debit) per unit as the Kelly unit. `price_bound`: the
+        worst net price the entry rule allows (see strategies.base.make_intent)."""
         p = self.params
         intent = make_intent(ctx, self.key, Purpose.OPEN, structure.legs, self.config.risk.max_contracts, reason,
                              position_id=position_id, max_loss_per_unit=max_loss_per_unit,
-                             margin_per_unit=structure.margin)
+                             margin_per_unit=structure.margin, price_bound=price_bound)
         if intent is None:
             return self.skip("quotes missing for a leg")
         unit = abs(structure.net) * multiplier_of(structure.legs[0].contract.root)

@@ -16,7 +16,7 @@ from typing import Any
 
 from config.constants import Regime, product_spec
 from config.loader import FrameworkConfig
-from core.order_manager import round_to_tick
+from core.order_manager import floor_to_tick, round_to_tick
 from core.ports import MarketView
 from core.types import AccountSnapshot, Contract, Leg, OrderIntent, Position, Purpose, contract_multiplier
 from core.unified_position_sizer import KellyInputs
@@ -75,11 +75,23 @@ class Proposal:
     credit_unit: float  # USD per unit the Kelly statistics are normalised by (credit or risk)
 
 
+# Exits the trading system takes for any strategy: the drawdown liquidation (a stop of the whole
+# account) and the expiry-day close of legs expiring today (order_expiry_close_deadline).
+SYSTEM_EXITS = frozenset({"drawdown_liquidation", "expiry_day_exit"})
+
+
 class Strategy(ABC):
-    """A strategy: schedule windows, entry rules and management rules over its own positions."""
+    """A strategy: schedule windows, entry rules and management rules over its own positions.
+
+    `exits` declares every reason its management may close with (besides SYSTEM_EXITS); the trading
+    system refuses any other. `holds_to_expiry`: positions whose legs run into expiry by rule (the
+    weekly butterfly, a ladder rung nobody bids for), so the expiry-day close leaves them alone.
+    """
 
     key: str = ""
     min_phase: int = 1  # lowest account phase in which the strategy opens positions
+    exits: frozenset[str] = frozenset()
+    holds_to_expiry: bool = False
 
     def __init__(self, config: FrameworkConfig) -> None:
         self.config = config
@@ -145,6 +157,16 @@ class Strategy(ABC):
         return False
 
 
+def declared(strategy: Strategy, intents: list[OrderIntent]) -> list[OrderIntent]:
+    """`intents` when every close among them gives one of the strategy's declared exits (or a
+    SYSTEM_EXITS reason). Raises ValueError naming the undeclared reason (the strategy errs)."""
+    for intent in intents:
+        if intent.purpose == Purpose.CLOSE and intent.reason not in strategy.exits | SYSTEM_EXITS:
+            raise ValueError(f"{strategy.key} closes for {intent.reason!r}, not one of its declared exits "
+                             f"{sorted(strategy.exits)}")
+    return intents
+
+
 # --- Position valuation ------------------------------------------------------------------------
 
 
@@ -208,10 +230,14 @@ def net_prices(legs: tuple[Leg, ...], market: MarketView) -> tuple[float, float]
 
 def make_intent(ctx: DecisionContext, strategy: str, purpose: Purpose, legs: tuple[Leg, ...], quantity: int,
                 reason: str, position_id: str | None = None, max_loss_per_unit: float = 0.0,
-                margin_per_unit: float = 0.0, timeout_seconds: int | None = None) -> OrderIntent | None:
+                margin_per_unit: float = 0.0, timeout_seconds: int | None = None,
+                price_bound: float | None = None) -> OrderIntent | None:
     """An intent priced at the mid (rounded to the tick) with the natural price recorded.
 
-    Returns None when a quote is missing or the mid rounds to exactly 0 (a zero limit is refused).
+    `price_bound`: the worst net price the entry rule allows (signed like the limit: -0.25 for "a
+    credit of at least 0.25"); it is rounded to the tick on the safe side, the limit starts no worse
+    and the price ladder never passes it. Returns None when a quote is missing or the mid rounds to
+    exactly 0 (a zero limit is refused).
     """
     prices = net_prices(legs, ctx.market)
     if prices is None:
@@ -221,6 +247,9 @@ def make_intent(ctx: DecisionContext, strategy: str, purpose: Purpose, legs: tup
     limit = round_to_tick(mid, tick)
     if limit == 0.0:
         limit = round_to_tick(natural, tick)
+    bound = None if price_bound is None else floor_to_tick(price_bound, tick)
+    if bound is not None:
+        limit = min(limit, bound)
     if limit == 0.0 or not math.isfinite(limit):
         return None
     timeout = timeout_seconds if timeout_seconds is not None else ctx.config.order.timeout_minutes * 60
@@ -228,7 +257,7 @@ def make_intent(ctx: DecisionContext, strategy: str, purpose: Purpose, legs: tup
                        quantity=quantity, limit_price=limit, created=ctx.now, reason=reason,
                        position_id=position_id, max_loss_per_unit=max_loss_per_unit,
                        margin_per_unit=margin_per_unit, natural_price=round_to_tick(natural, tick),
-                       timeout_seconds=timeout)
+                       timeout_seconds=timeout, price_bound=bound)
 
 
 def closing_legs(position: Position, contracts: list[Contract] | None = None) -> tuple[tuple[Leg, ...], int]:

@@ -36,6 +36,7 @@ class BearTrap11x(AdvancedStrategy):
     """1-1-2 puts with the long put at the money, in high VIX, managed like LT112."""
 
     key = "bear_trap_11x"
+    exits = frozenset({"time_exit", "distance_stop", "profit_target", "stop_loss"})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params
@@ -46,7 +47,8 @@ class BearTrap11x(AdvancedStrategy):
             return self.skip(f"no {p.product} puts listed {p.dte_min}-{p.dte_max} DTE")
         legs = (LegRule(PUT, 1, otm=0.0), LegRule(PUT, -1, offset=-product_points(p.spread_width, p.product)),
                 LegRule(PUT, -2, delta=p.naked_delta))
-        structure = build_structure(chain, legs, (DteWindow(p.target_dte, p.dte_min, p.dte_max),), ctx.today)
+        structure = build_structure(chain, legs, (DteWindow(p.target_dte, p.dte_min, p.dte_max),), ctx.today,
+                                    width_tolerance=self.config.order.width_tolerance)
         if isinstance(structure, str):
             return self.skip(structure)
         long_strike, short_strike, naked_strike = (structure.strike(i) for i in range(3))

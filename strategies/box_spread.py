@@ -11,7 +11,9 @@ Entry (weekly window from the parameters): the listed expiry nearest `target_dte
 `dte_min`-`dte_max` (365-730); K1 the strike nearest the index, K2 = K1 + `width` (500; the nearest
 listed strike at or above), all four legs in one combo. The implied annual rate of borrowing is
 r = (width / price) ^ (1 / T) - 1, price = the long box's mid per unit, T = calendar days / 365 to
-expiry; the box opens only when r < `max_rate` (2%), else the entry is skipped naming r.
+expiry; the box opens only when r < `max_rate` (2%), else the entry is skipped naming r. The
+order's price bound is the credit at which r = `max_rate`, width / (1 + max_rate) ^ T: the price
+ladder never accepts less (a higher rate).
 Risk per unit: the interest, (K2 - K1 - price) x 100, the loss at expiry relative to the credit.
 A mid at or below 0 or at or above the width (no positive interest) is a quote error: skipped.
 Margin per unit: the width x 100, what brokers hold for a short box (see the note below).
@@ -44,6 +46,7 @@ class BoxSpread(AdvancedStrategy):
     """Short SPX box (-C K1, +C K2, -P K2, +P K1) while its implied rate is below `max_rate`."""
 
     key = "box_spread"
+    exits = frozenset({"time_exit"})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params
@@ -52,7 +55,8 @@ class BoxSpread(AdvancedStrategy):
             return self.skip(f"no {p.product} options listed {p.dte_min}-{p.dte_max} DTE")
         legs = (LegRule(CALL, -1, otm=0.0), LegRule(CALL, 1, offset=p.width, anchor=0),
                 LegRule(PUT, -1, offset=p.width, anchor=0), LegRule(PUT, 1, offset=0.0, anchor=0))
-        structure = build_structure(chain, legs, (DteWindow(p.target_dte, p.dte_min, p.dte_max),), ctx.today)
+        structure = build_structure(chain, legs, (DteWindow(p.target_dte, p.dte_min, p.dte_max),), ctx.today,
+                                    width_tolerance=self.config.order.width_tolerance)
         if isinstance(structure, str):
             return self.skip(structure)
         k1, k2 = structure.strike(0), structure.strike(1)
@@ -71,7 +75,8 @@ class BoxSpread(AdvancedStrategy):
         structure = dataclasses.replace(structure, margin=width * multiplier)
         reason = (f"short box {k1:g}/{k2:g} {expiry} ({dte} DTE), credit {price:.2f}, "
                   f"implied rate {rate:.2%}")
-        return self.proposal(ctx, structure, reason, (width - price) * multiplier)
+        bound = width / (1.0 + p.max_rate) ** (dte / DAYS_PER_YEAR)
+        return self.proposal(ctx, structure, reason, (width - price) * multiplier, price_bound=-bound)
 
     def manage(self, ctx: DecisionContext, position: Position) -> list[OrderIntent]:
         return managed_exit(ctx, position, ExitRules(exit_dte=self.params.exit_dte))

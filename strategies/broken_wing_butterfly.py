@@ -4,7 +4,7 @@ Entry (weekly window from the parameters): the listed expiry nearest `target_dte
 `dte_min`-`dte_max`; two short puts nearest `short_delta`, one long put `near_wing` points above
 them and one `far_wing` points below (SPY points, scaled to the product with `product_points`; the
 nearest listed strike at or beyond each distance), one combo that must collect at least
-`min_credit` per unit. Above the upper long put everything expires worthless and the credit is
+`min_credit` per unit (also the order's price bound: the ladder never gives up more). Above the upper long put everything expires worthless and the credit is
 kept; the risk is below the shorts, at most (far wing - near wing - credit) x multiplier.
 
 Management: half the credit made (profit_target), or `exit_dte` days to expiry (time_exit: the
@@ -22,6 +22,7 @@ class BrokenWingButterfly(AdvancedStrategy):
     """+1 put near wing above, -2 puts at the body, +1 put far wing below, for a credit."""
 
     key = "broken_wing_butterfly"
+    exits = frozenset({"profit_target", "time_exit"})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params
@@ -31,7 +32,8 @@ class BrokenWingButterfly(AdvancedStrategy):
         legs = (LegRule(PUT, -2, delta=p.short_delta),
                 LegRule(PUT, 1, offset=product_points(p.near_wing, p.product), anchor=0),
                 LegRule(PUT, 1, offset=-product_points(p.far_wing, p.product), anchor=0))
-        structure = build_structure(chain, legs, (DteWindow(p.target_dte, p.dte_min, p.dte_max),), ctx.today)
+        structure = build_structure(chain, legs, (DteWindow(p.target_dte, p.dte_min, p.dte_max),), ctx.today,
+                                    width_tolerance=self.config.order.width_tolerance)
         if isinstance(structure, str):
             return self.skip(structure)
         minimum = product_points(p.min_credit, p.product)
@@ -40,7 +42,7 @@ class BrokenWingButterfly(AdvancedStrategy):
         expiry = structure.expiries[0]
         reason = (f"put broken-wing butterfly {structure.strike(1):g}/2x{structure.strike(0):g}/"
                   f"{structure.strike(2):g} {expiry} ({(expiry - ctx.today).days} DTE), credit {structure.credit:.2f}")
-        return self.proposal(ctx, structure, reason, structure.max_loss)
+        return self.proposal(ctx, structure, reason, structure.max_loss, price_bound=-minimum)
 
     def manage(self, ctx: DecisionContext, position: Position) -> list[OrderIntent]:
         p = self.params

@@ -43,6 +43,28 @@ def row_by_strike(chain: ChainSnapshot, expiry: date, right: str, target_strike:
     return int(rows[int(np.argmin(np.abs(strikes - target_strike)))])
 
 
+def row_at_width(chain: ChainSnapshot, expiry: date, right: str, anchor_strike: float, offset: float,
+                 tolerance: float) -> int | str:
+    """Chain row of `right` at `expiry` whose strike lies `offset` points from `anchor_strike` (below
+    when negative): the listed strike nearest that distance (the narrower of two as near), accepted only when its width differs from
+    |offset| by at most `tolerance` points and lies on the right side; else the skip reason naming
+    the nearest listed width (a rule's width is never silently narrowed or widened)."""
+    rows = _side_rows(chain, expiry, right)
+    strikes = chain.strikes[rows]
+    side = strikes < anchor_strike - 1e-9 if offset < 0 else strikes > anchor_strike + 1e-9
+    direction = "below" if offset < 0 else "above"
+    if not side.any():
+        return f"no {right} strike {direction} {anchor_strike:g}"
+    rows, strikes = rows[side], strikes[side]
+    widths = np.abs(strikes - anchor_strike)
+    pick = int(np.lexsort((widths, np.abs(widths - abs(offset))))[0])  # nearest width; a tie: the narrower
+    width = float(widths[pick])
+    if abs(width - abs(offset)) > tolerance + 1e-9:
+        return (f"no {right} strike {abs(offset):g} points {direction} {anchor_strike:g}: the nearest listed "
+                f"width is {width:g} (tolerance {tolerance:g})")
+    return int(rows[pick])
+
+
 def pick_expiry(chain: ChainSnapshot, as_of: date, target_dte: int, min_dte: int, max_dte: int) -> date | None:
     """Listed expiry closest to target_dte within [min_dte, max_dte] calendar days."""
     if len(chain) == 0:

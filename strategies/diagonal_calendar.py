@@ -33,6 +33,7 @@ class DiagonalCalendar(AdvancedStrategy):
     """Long ~60 DTE 30-delta option, short the ~30 DTE one at or beyond its strike, for a debit."""
 
     key = "diagonal_calendar"
+    exits = frozenset({"time_exit", "vix_exit", "profit_target", "stop_loss", "short_profit_target"})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params
@@ -47,7 +48,8 @@ class DiagonalCalendar(AdvancedStrategy):
                 LegRule(p.right, -1, offset=offset, anchor=0, expiry=1))
         windows = (DteWindow(p.long_dte, p.long_dte - p.dte_slack, high),
                    DteWindow(p.short_dte, low, p.short_dte + p.dte_slack))
-        structure = build_structure(chain, legs, windows, ctx.today)
+        structure = build_structure(chain, legs, windows, ctx.today,
+                                    width_tolerance=self.config.order.width_tolerance)
         if isinstance(structure, str):
             return self.skip(structure)
         if structure.net <= 0:

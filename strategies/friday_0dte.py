@@ -2,7 +2,8 @@
 
 Entry Fridays 10:30 (none after 11:00) when VIX is above `zero_dte_vix_min` and below
 `zero_dte_vix_max` and the day has no FOMC or CPI release. Shorts at about 16 delta (never 30 or
-more), wings `zero_dte_wing_width` points away. Exits: 50% of the credit, a loss of 200% of the
+more), wings exactly `zero_dte_wing_width` points away (or within `order_width_tolerance`; a grid
+that cannot give the width skips the entry). Exits: 50% of the credit, a loss of 200% of the
 credit, or 15:00 whatever happens.
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ from core.types import CALL, PUT, Leg, OrderIntent, Position, Purpose
 from core.unified_position_sizer import KellyInputs
 from helpers.economic_calendar import is_major_event_day
 from strategies.base import DecisionContext, Proposal, Strategy, make_intent
-from strategies.chain_tools import mid_net, row_by_delta, row_by_strike, unit_costs
+from strategies.chain_tools import mid_net, row_at_width, row_by_delta, unit_costs
 from strategies.structures import ExitRules, managed_exit
 
 FRIDAY = 4
@@ -27,6 +28,7 @@ class FridayZeroDte(Strategy):
     """Friday 0DTE iron condor / trend-fade credit spread."""
 
     key = "friday_0dte"
+    exits = frozenset({"profit_target", "stop_loss", "time_exit"})
 
     def __init__(self, config: FrameworkConfig) -> None:
         super().__init__(config)
@@ -62,10 +64,10 @@ class FridayZeroDte(Strategy):
             if short_row is None:
                 return self.skip(f"no {right} below {p.max_short_delta} delta")
             short_strike = float(chain.strikes[short_row])
-            wing_target = short_strike - width if right == PUT else short_strike + width
-            long_row = row_by_strike(chain, expiry, right, wing_target)
-            if long_row is None or chain.strikes[long_row] == short_strike:
-                return self.skip(f"no {right} wing near {wing_target}")
+            long_row = row_at_width(chain, expiry, right, short_strike, -width if right == PUT else width,
+                                    self.config.order.width_tolerance)
+            if isinstance(long_row, str):
+                return self.skip(f"wing: {long_row}")
             legs += [Leg(chain.contract(long_row), 1), Leg(chain.contract(short_row), -1)]
             rows += [long_row, short_row]
         credit = -mid_net(chain, tuple(legs), rows)
@@ -78,7 +80,8 @@ class FridayZeroDte(Strategy):
         intent = make_intent(ctx, self.key, Purpose.OPEN, tuple(legs), self.config.risk.max_contracts,
                              f"0DTE {structure}, credit {credit:.2f}, VIX {ctx.vix:.1f}",
                              max_loss_per_unit=risk, margin_per_unit=margin,
-                             timeout_seconds=self.config.order.zero_dte_timeout_minutes * 60)
+                             timeout_seconds=self.config.order.zero_dte_timeout_minutes * 60,
+                             price_bound=0.0)  # a credit, at the fill too
         if intent is None:
             return self.skip("quotes missing for a leg")
         kelly = KellyInputs(p.kelly_win_rate, p.kelly_avg_win, p.kelly_avg_loss)

@@ -87,6 +87,7 @@ class FuturesStrangle(Strategy):
     """Short futures-options strangle with the 25/30-delta stops and a one-time untested roll."""
 
     key = "futures_strangle"
+    exits = frozenset({"regime_exit", "time_exit", "profit_target", "stop_loss", "delta_stop", "roll"})
 
     def __init__(self, config: FrameworkConfig) -> None:
         super().__init__(config)

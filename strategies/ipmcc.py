@@ -13,8 +13,9 @@ premium; the Kelly credit unit is the LEAP's extrinsic value. At $30k the 20% bu
 refuses a SPY LEAP, so there the IPMCC trades only in the shares case (SPEC).
 
 Weekly short call (propose_adjustment, called by the trading system during management when
-manage() has nothing to do): Fridays from `short_call_time`, when no short call is held, at most one
-proposal per position a day (a denied or unfilled call waits for the next Friday), one call
+manage() has nothing to do): Fridays at `short_call_time` (09:45; the window lasts one management
+interval, `risk_management_interval_minutes`, so one management pass falls in it and none later),
+when no short call is held, at most one proposal per position a day (a denied or unfilled call waits for the next Friday), one call
 per LEAP contract or per 100 shares (shares only from `shares_min`), about `short_call_dte` days
 out. Strike: the highest listed strike at or below the underlying (at the money, never out of the
 money) when the `ema_fast`-session EMA of daily closes is at or above the `ema_slow` one, else one
@@ -25,7 +26,8 @@ Management (manage), first match wins:
 1. LEAP down `leap_stop` from its cost: close everything (leap_stop);
 2. LEAP at `leap_roll_dte` or less: close everything (leap_roll); a new LEAP is bought by the
    next LEAP entry (the roll never leaves a short call uncovered);
-3. a short call on its expiry day from `short_call_time`: buy it back (short_call_expiry);
+3. a short call on its expiry day: buy it back from the open (short_call_expiry), so that the new
+   call can be sold at `short_call_time`;
 4. a short call with `short_call_capture` of its extrinsic value captured: buy it back
    (short_call_target). Its extrinsic at sale is the mid-based value recorded in
    notes["short_call_extrinsic"] when it was proposed.
@@ -35,12 +37,13 @@ no stop: the strategy only writes and buys back its calls.
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 
 from config.constants import product_spec
 from config.loader import FrameworkConfig
+from config.strategy_parameters import parse_hhmm
 from core.types import CALL, ChainSnapshot, Contract, ContractKind, Leg, OrderIntent, Position, Purpose
 from core.unified_position_sizer import KellyInputs
 from helpers.exchange_calendar import FRIDAY
@@ -105,6 +108,7 @@ class Ipmcc(Strategy):
     """LEAP call (or assigned shares) plus weekly short calls, as one position."""
 
     key = "ipmcc"
+    exits = frozenset({"leap_stop", "leap_roll", "short_call_expiry", "short_call_target"})
 
     def __init__(self, config: FrameworkConfig) -> None:
         super().__init__(config)
@@ -200,7 +204,7 @@ class Ipmcc(Strategy):
                 return self._close(ctx, position, "leap_roll")
         shorts = _short_calls(position)
         expiring = [c for c in shorts if c.expiry is not None and c.expiry <= ctx.today]
-        if expiring and ctx.at_or_after(p.short_call_time):
+        if expiring:
             return self._close(ctx, position, "short_call_expiry", expiring)
         captured = [c for c in shorts if self._captured(ctx, position, c)]
         if captured:
@@ -241,7 +245,7 @@ class Ipmcc(Strategy):
         what the call adds to the position's estimate (0 when fully covered).
         """
         p = self.params
-        if (ctx.now.weekday() != FRIDAY or not ctx.at_or_after(p.short_call_time) or _short_calls(position)
+        if (ctx.now.weekday() != FRIDAY or not self.in_short_call_window(ctx) or _short_calls(position)
                 or position.notes.get(ADJUSTED_ON) == ctx.today_text):
             return None
         leap = _leap(position)
@@ -269,6 +273,12 @@ class Ipmcc(Strategy):
             cap = "" if below is None else f" and below the LEAP strike {below:g}"
             return self.skip(f"no listed {root} call strike {steps} strikes in the money{cap}")
         return self._short_call_proposal(ctx, position, chain, row, cover, leap)
+
+    def in_short_call_window(self, ctx: DecisionContext) -> bool:
+        """True from `short_call_time` for one management interval (the entry time of the rule)."""
+        start = datetime.combine(ctx.today, parse_hhmm(self.params.short_call_time, "ipmcc_short_call_time"))
+        end = start + timedelta(minutes=self.config.risk.management_interval_minutes)
+        return start.time() <= ctx.now.time() < end.time()
 
     def _short_call_proposal(self, ctx: DecisionContext, position: Position, chain: ChainSnapshot, row: int,
                              cover: int, leap: Contract | None) -> Proposal | None:

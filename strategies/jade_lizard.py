@@ -5,7 +5,8 @@ Entry (weekly window from the parameters): the listed expiry nearest `target_dte
 call `call_width` points above it (SPY points, scaled to the product with `product_points`; the
 nearest listed strike at or beyond that distance). The total credit must be at least the call
 spread's width (strike difference): then even a rally through both calls loses nothing. Otherwise
-the entry is skipped with a reason naming both numbers.
+the entry is skipped with a reason naming both numbers. The width is also the order's price bound:
+the ladder never accepts a smaller credit.
 
 Management, first reached wins: 21 DTE (`exit_dte`) close everything (time_exit); 50% of the credit
 made (profit_target); a loss of `stop_loss` x the credit (stop_loss). The naked put makes the loss
@@ -31,6 +32,7 @@ class JadeLizard(AdvancedStrategy):
     """Short put + short call spread whose total credit covers the call spread's width."""
 
     key = "jade_lizard"
+    exits = frozenset({"time_exit", "profit_target", "stop_loss"})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params
@@ -39,7 +41,8 @@ class JadeLizard(AdvancedStrategy):
             return self.skip(f"no {p.product} options listed {p.dte_min}-{p.dte_max} DTE")
         legs = (LegRule(PUT, -1, delta=p.put_delta), LegRule(CALL, -1, delta=p.call_delta),
                 LegRule(CALL, 1, offset=product_points(p.call_width, p.product), anchor=1))
-        structure = build_structure(chain, legs, (DteWindow(p.target_dte, p.dte_min, p.dte_max),), ctx.today)
+        structure = build_structure(chain, legs, (DteWindow(p.target_dte, p.dte_min, p.dte_max),), ctx.today,
+                                    width_tolerance=self.config.order.width_tolerance)
         if isinstance(structure, str):
             return self.skip(structure)
         width = structure.strike(2) - structure.strike(1)
@@ -48,7 +51,8 @@ class JadeLizard(AdvancedStrategy):
         expiry = structure.expiries[0]
         reason = (f"jade lizard {structure.strike(0):g}P / {structure.strike(1):g}-{structure.strike(2):g}C "
                   f"{expiry} ({(expiry - ctx.today).days} DTE), credit {structure.credit:.2f}")
-        return self.proposal(ctx, structure, reason, p.stop_loss * structure.credit * multiplier_of(p.product))
+        return self.proposal(ctx, structure, reason, p.stop_loss * structure.credit * multiplier_of(p.product),
+                             price_bound=-width)
 
     def manage(self, ctx: DecisionContext, position: Position) -> list[OrderIntent]:
         p = self.params

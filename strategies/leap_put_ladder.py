@@ -17,7 +17,10 @@ the position's history, whose reasons name the contract): sell it when its value
 `profit_multiple` x cost (profit_target) or when it is `itm_exit` in the money, i.e. spot at or
 below strike x (1 - itm_exit) (itm_exit); at `roll_dte` days to expiry close it (roll) and
 propose a replacement rung on a later call (from `entry_time` on any weekday, without the VIX
-filter: a roll keeps the hedge, and the cost limits still apply). No stop: a rung is a hedge.
+filter: a roll keeps the hedge, and the cost limits still apply). A rung at `roll_dte` with no bid
+cannot be sold: it is left to expire (noted in the ladder's notes["left_to_expire"], named in the
+replacement order's reason, out of the rung count and the ladder cost) and replaced all the same.
+No stop: a rung is a hedge.
 """
 from __future__ import annotations
 
@@ -37,12 +40,15 @@ from strategies.base import (
 )
 
 RUNG_TAG = "LEAP put rung"
+LEFT_TO_EXPIRE = "left_to_expire"  # ladder note: rungs at the roll DTE with no bid, left to expire
 
 
 class LeapPutLadder(Strategy):
     """LEAP put ladder (a hedge: sized by its cost budget, no Kelly prior, no stop)."""
 
     key = "leap_put_ladder"
+    exits = frozenset({"profit_target", "itm_exit", "roll"})
+    holds_to_expiry = True
 
     def __init__(self, config: FrameworkConfig) -> None:
         super().__init__(config)
@@ -62,7 +68,9 @@ class LeapPutLadder(Strategy):
         vix_text = "n/a" if ctx.vix is None else f"{ctx.vix:.2f}"
         if not rolling and (ctx.vix is None or ctx.vix >= p.vix_max):
             return self.skip(f"VIX {vix_text} not below {p.vix_max:g}")
-        if rolling and ladder is not None and any(self._roll_due(ctx.today, c) for c, _ in ladder.contracts()):
+        left = left_to_expire(ladder)
+        if rolling and ladder is not None and any(self._roll_due(ctx.today, c) and c.key not in left
+                                                  for c, _ in ladder.contracts()):
             return self.skip("waiting for the rolled rung to be closed")
         rungs = rung_count(ladder)
         if rungs >= p.max_rungs:
@@ -90,6 +98,8 @@ class LeapPutLadder(Strategy):
         ask_cost = float(chain.ask[row]) * multiplier
         mid_cost = float(chain.mid[row]) * multiplier
         kind = "roll replacement" if rolling else f"rung {rungs + 1}"
+        if rolling and left:
+            kind += f"; {', '.join(sorted(left))} left to expire: no bid"
         intent = make_intent(ctx, self.key, Purpose.OPEN, (Leg(put, 1),), 1,
                              f"{RUNG_TAG} {put.key} ({kind}), cost {ask_cost:,.0f}, VIX {vix_text}",
                              position_id=ladder.position_id if ladder else None,
@@ -121,6 +131,11 @@ class LeapPutLadder(Strategy):
         intents: list[OrderIntent] = []
         for rung, _ in sorted(position.contracts(), key=lambda item: item[0].key):
             reason = self._rung_exit(ctx, position, rung, spot)
+            if reason == LEFT_TO_EXPIRE:
+                if rung.key not in left_to_expire(position):
+                    position.notes[LEFT_TO_EXPIRE] = sorted(left_to_expire(position) | {rung.key})
+                    self.memory["roll_pending"] = rung.key
+                continue
             if reason is None:
                 continue
             intent = close_intent(ctx, position, reason, contracts=[rung])
@@ -140,19 +155,28 @@ class LeapPutLadder(Strategy):
             return "profit_target"
         if spot is not None and rung.strike is not None and spot <= rung.strike * (1.0 - p.itm_exit):
             return "itm_exit"
-        if self._roll_due(ctx.today, rung) and quote is not None and quote.valid and quote.bid > 0:
-            return "roll"  # a rung with no bid has nothing to sell: it is left to expire
+        if self._roll_due(ctx.today, rung):
+            # a rung with no bid has nothing to sell: it is left to expire (and replaced)
+            return "roll" if quote is not None and quote.valid and quote.bid > 0 else LEFT_TO_EXPIRE
         return None
 
     def _roll_due(self, today: date, rung: Contract) -> bool:
         return rung.expiry is not None and (rung.expiry - today).days <= self.params.roll_dte
 
 
+def left_to_expire(ladder: Position | None) -> set[str]:
+    """Keys of the ladder's rungs left to expire that it still holds (none without a ladder)."""
+    if ladder is None:
+        return set()
+    return set(ladder.notes.get(LEFT_TO_EXPIRE, [])) & set(ladder.holdings)
+
+
 def rung_count(ladder: Position | None) -> int:
-    """Long put contracts held by the ladder (0 without a ladder)."""
+    """Long put contracts held by the ladder, rungs left to expire aside (0 without a ladder)."""
     if ladder is None:
         return 0
-    return sum(q for c, q in ladder.contracts() if q > 0 and c.right == PUT)
+    left = left_to_expire(ladder)
+    return sum(q for c, q in ladder.contracts() if q > 0 and c.right == PUT and c.key not in left)
 
 
 def rung_cost_basis(position: Position, rung: Contract) -> float | None:
@@ -167,12 +191,15 @@ def rung_cost_basis(position: Position, rung: Contract) -> float | None:
 
 
 def ladder_cost(ladder: Position | None) -> float | None:
-    """USD paid for the rungs held now (cost basis x contracts x multiplier); 0 without a ladder,
-    None when a rung's cost is unknown."""
+    """USD paid for the rungs held now, rungs left to expire aside (cost basis x contracts x
+    multiplier); 0 without a ladder, None when a rung's cost is unknown."""
     if ladder is None:
         return 0.0
     total = 0.0
+    left = left_to_expire(ladder)
     for contract, quantity in ladder.contracts():
+        if contract.key in left:
+            continue
         basis = rung_cost_basis(ladder, contract)
         if basis is None:
             return None

@@ -8,11 +8,11 @@ is preferred, 105-130 accepted, and one already held by an open LT112 is never r
 while the underlying is at a 52-week high: the last completed daily close at or above the highest
 high of the last `high_lookback_sessions` bars x (1 - `high_tolerance`).
 
-Structure per unit: long 1 put about 7% out of the money, short 1 put `spread_width` points below
-it (SPY points; x10 on the index-scale /ES and /MES), short 2 puts about 12% out of the money, as
-one 3-leg combo that must collect a net credit. Product: the first of `lt112_products` (MES, ES,
-SPY) with listed options whose one unit passes the 2% rule and the buying-power cap
-(strategies/product_choice.py).
+Structure per unit: long 1 put about 7% out of the money, short 1 put exactly `spread_width` points
+below it (SPY points; x10 on the index-scale /ES and /MES; or within `order_width_tolerance`, else
+no entry), short 2 puts about 12% out of the money, as one 3-leg combo that must collect a net
+credit (at the fill too). Product: the first of `lt112_products` (MES, ES, SPY) with listed options
+whose one unit passes the 2% rule and the buying-power cap (strategies/product_choice.py).
 
 Exits, first reached wins (checked every management call):
 * 21 DTE: close everything (time_exit); never rolled.
@@ -41,7 +41,7 @@ from strategies.base import (
     make_intent,
     position_pnl,
 )
-from strategies.chain_tools import mid_net, pick_expiry, row_by_strike, unit_costs
+from strategies.chain_tools import mid_net, pick_expiry, row_at_width, row_by_strike, unit_costs
 from strategies.defensive import dte_exit_due, short_contracts
 from strategies.product_choice import choose_product
 
@@ -55,6 +55,7 @@ class Lt112(Strategy):
     """LT112 1-1-2 put structure (long put, short put below it, two naked puts further out)."""
 
     key = "lt112"
+    exits = frozenset({"time_exit", "distance_stop", "stop_loss", "naked_profit_target", "profit_target"})
 
     def __init__(self, config: FrameworkConfig) -> None:
         super().__init__(config)
@@ -109,7 +110,8 @@ class Lt112(Strategy):
         dte = (expiry - ctx.today).days
         intent = make_intent(ctx, self.key, Purpose.OPEN, legs, self.config.risk.max_contracts,
                              f"LT112 1-1-2 {expiry} ({dte} DTE), net credit {credit:.2f}",
-                             max_loss_per_unit=p.stop_loss * credit * multiplier, margin_per_unit=margin)
+                             max_loss_per_unit=p.stop_loss * credit * multiplier, margin_per_unit=margin,
+                             price_bound=0.0)  # a net credit, at the fill too
         if intent is None:
             return self.skip("quotes missing for a leg")
         naked = legs[2].contract
@@ -149,9 +151,9 @@ class Lt112(Strategy):
             return f"no put near {spot * (1.0 - p.long_put_otm):.2f} at {expiry}"
         long_strike = float(chain.strikes[long_row])
         width = p.spread_width * WIDTH_SCALE.get(product, 1.0)
-        short_row = row_by_strike(chain, expiry, PUT, long_strike - width)
-        if short_row is None or chain.strikes[short_row] >= long_strike:
-            return f"no short put below {long_strike:g} near {long_strike - width:g}"
+        short_row = row_at_width(chain, expiry, PUT, long_strike, -width, self.config.order.width_tolerance)
+        if isinstance(short_row, str):
+            return f"short put: {short_row} at {expiry}"
         short_strike = float(chain.strikes[short_row])
         naked_row = row_by_strike(chain, expiry, PUT, spot * (1.0 - p.naked_put_otm))
         if naked_row is None or chain.strikes[naked_row] >= short_strike:

@@ -3,7 +3,7 @@
 Entry (weekly window from the parameters): the listed expiry nearest `target_dte` within
 `dte_min`-`dte_max`; the long put nearest `long_delta`, the two short puts nearest `short_delta`;
 one combo that must collect a net credit of at least `min_credit` per unit (given in SPY points,
-scaled to the product with `product_points`).
+scaled to the product with `product_points`; also the order's price bound).
 
 Management, first reached wins:
 * 21 DTE (`exit_dte`): close everything (time_exit);
@@ -34,6 +34,7 @@ class PutRatioSpread(AdvancedStrategy):
     """1x2 put ratio spread for a credit; the naked extra short is bought back at 30 delta."""
 
     key = "put_ratio_spread"
+    exits = frozenset({"time_exit", "delta_stop", "profit_target", "stop_loss", "naked_delta"})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params
@@ -41,7 +42,8 @@ class PutRatioSpread(AdvancedStrategy):
         if chain is None or len(chain) == 0:
             return self.skip(f"no {p.product} options listed {p.dte_min}-{p.dte_max} DTE")
         legs = (LegRule(PUT, 1, delta=p.long_delta), LegRule(PUT, -2, delta=p.short_delta))
-        structure = build_structure(chain, legs, (DteWindow(p.target_dte, p.dte_min, p.dte_max),), ctx.today)
+        structure = build_structure(chain, legs, (DteWindow(p.target_dte, p.dte_min, p.dte_max),), ctx.today,
+                                    width_tolerance=self.config.order.width_tolerance)
         if isinstance(structure, str):
             return self.skip(structure)
         min_credit = product_points(p.min_credit, p.product)
@@ -51,7 +53,7 @@ class PutRatioSpread(AdvancedStrategy):
         stop = p.stop_loss * structure.credit * multiplier_of(p.product)
         reason = (f"put ratio {structure.strike(0):g}/2x{structure.strike(1):g} {expiry} "
                   f"({(expiry - ctx.today).days} DTE), net credit {structure.credit:.2f}")
-        return self.proposal(ctx, structure, reason, min(stop, structure.max_loss))
+        return self.proposal(ctx, structure, reason, min(stop, structure.max_loss), price_bound=-min_credit)
 
     def manage(self, ctx: DecisionContext, position: Position) -> list[OrderIntent]:
         p = self.params

@@ -29,6 +29,7 @@ class ShortLeapPut(AdvancedStrategy):
     """Short LEAP puts sold weekly as rungs of one position, each managed on its own credit."""
 
     key = "short_leap_put"
+    exits = frozenset({"roll", "profit_target", "stop_loss"})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         return self._rung(ctx, None)

@@ -18,7 +18,7 @@ import numpy as np
 from config.constants import product_spec
 from core.types import ChainSnapshot, Leg, OrderIntent, Position
 from strategies.base import DecisionContext, close_intent, position_pnl
-from strategies.chain_tools import mid_net, pick_expiry, row_by_delta, row_by_strike, unit_costs
+from strategies.chain_tools import mid_net, pick_expiry, row_at_width, row_by_delta, row_by_strike, unit_costs
 from strategies.defensive import contract_deltas, dte_exit_due, short_contracts
 
 
@@ -42,8 +42,9 @@ class LegRule:
     * `delta`: the strike whose |delta| is nearest (never at or above `max_delta` when given);
     * `otm`: the strike nearest spot x (1 - otm) for a put, spot x (1 + otm) for a call (0 = at the
       money, negative = in the money);
-    * `offset`: the strike of leg `anchor` plus `offset` points: the nearest listed strike at or
-      beyond that distance (0: exactly the anchor's strike, e.g. the other right of a box).
+    * `offset`: the strike of leg `anchor` plus `offset` points: exactly that distance, or the nearest
+      listed strike within the structure's width tolerance (0: exactly the anchor's strike, e.g. the
+      other right of a box); otherwise the structure is skipped naming the nearest listed width.
 
     `expiry` indexes the structure's DTE windows (0 unless it is a calendar or diagonal).
     """
@@ -84,9 +85,10 @@ class Structure:
 
 
 def build_structure(chain: ChainSnapshot, legs: tuple[LegRule, ...], windows: tuple[DteWindow, ...],
-                    as_of: date, avoid: frozenset[date] = frozenset()) -> Structure | str:
-    """Pick every leg of `legs` from `chain` (expiries from `windows`, never one in `avoid`);
-    the structure or a skip reason naming what is missing."""
+                    as_of: date, avoid: frozenset[date] = frozenset(), width_tolerance: float = 0.0) -> Structure | str:
+    """Pick every leg of `legs` from `chain` (expiries from `windows`, never one in `avoid`; offset
+    legs within `width_tolerance` points of their width, parameter `order_width_tolerance`); the
+    structure or a skip reason naming what is missing."""
     if avoid:
         chain = chain.subset(~np.isin(chain.expiries, np.array(sorted(avoid), dtype="datetime64[D]")))
     expiries: list[date] = []
@@ -98,7 +100,7 @@ def build_structure(chain: ChainSnapshot, legs: tuple[LegRule, ...], windows: tu
     rows: list[int] = []
     for index, rule in enumerate(legs):
         expiry = expiries[rule.expiry]
-        row = _leg_row(chain, rule, expiry, rows)
+        row = _leg_row(chain, rule, expiry, rows, width_tolerance)
         if isinstance(row, str):
             return f"leg {index + 1} ({rule.ratio:+d} {rule.right}): {row} at {expiry}"
         rows.append(row)
@@ -109,7 +111,7 @@ def build_structure(chain: ChainSnapshot, legs: tuple[LegRule, ...], windows: tu
     return Structure(picked, tuple(rows), tuple(sorted(set(expiries))), mid_net(chain, picked, rows), margin, max_loss)
 
 
-def _leg_row(chain: ChainSnapshot, rule: LegRule, expiry: date, rows: list[int]) -> int | str:
+def _leg_row(chain: ChainSnapshot, rule: LegRule, expiry: date, rows: list[int], width_tolerance: float) -> int | str:
     if rule.delta is not None:
         row = row_by_delta(chain, expiry, rule.right, rule.delta, rule.max_delta)
         return row if row is not None else f"no strike near {rule.delta:g} delta"
@@ -127,11 +129,7 @@ def _leg_row(chain: ChainSnapshot, rule: LegRule, expiry: date, rows: list[int])
         if row is None or float(chain.strikes[row]) != anchor_strike:
             return f"no strike {anchor_strike:g}"
         return row
-    target = anchor_strike + rule.offset
-    row = row_by_strike(chain, expiry, rule.right, target, "below" if rule.offset < 0 else "above")
-    if row is None:
-        return f"no strike {abs(rule.offset):g} points {'below' if rule.offset < 0 else 'above'} {anchor_strike:g}"
-    return row
+    return row_at_width(chain, expiry, rule.right, anchor_strike, rule.offset, width_tolerance)
 
 
 def product_points(points: float, product: str, reference: str = "SPY") -> float:

@@ -3,7 +3,7 @@
 While the regime is EXTREME and the episode's spike budget (clamp(20% of net liquidation,
 $5,000, $50,000), fixed when the regime became EXTREME) has money left, sell put premium:
 a SPY put credit spread at the listed expiry nearest 45 DTE, short about 20 delta, long
-`spread_width` points lower; or, with `vix_spike_use_futures`, a short /MES put (/ES from $75,000
+exactly `spread_width` points lower (or within `order_width_tolerance`, else skipped); or, with `vix_spike_use_futures`, a short /MES put (/ES from $75,000
 of net liquidation) at the expiry nearest 60 DTE, about 15 delta. Any regular-hours minute may
 enter, one attempt per 30 minutes at most. The risk gate caps margin x units at the remaining
 budget; a structure whose single unit does not fit is refused here already.
@@ -27,7 +27,7 @@ from strategies.base import (
     Strategy,
     make_intent,
 )
-from strategies.chain_tools import mid_net, pick_expiry, row_by_delta, row_by_strike, unit_costs
+from strategies.chain_tools import mid_net, pick_expiry, row_at_width, row_by_delta, unit_costs
 from strategies.structures import ExitRules, managed_exit
 
 SPREAD_ROOT = "SPY"
@@ -40,6 +40,7 @@ class VixSpikeDeployment(Strategy):
     """Spike deployment into SPY put credit spreads (or /MES, /ES short puts) in an EXTREME regime."""
 
     key = "vix_spike"
+    exits = frozenset({"profit_target", "stop_loss", "time_exit"})
 
     def __init__(self, config: FrameworkConfig) -> None:
         super().__init__(config)
@@ -93,7 +94,8 @@ class VixSpikeDeployment(Strategy):
         vix_text = "n/a" if ctx.vix is None else f"{ctx.vix:.2f}"
         intent = make_intent(ctx, self.key, Purpose.OPEN, legs, self.config.risk.max_contracts,
                              f"spike deployment: {structure} {expiry} ({dte} DTE), credit {credit:.2f}, "
-                             f"VIX {vix_text}", max_loss_per_unit=risk, margin_per_unit=margin)
+                             f"VIX {vix_text}", max_loss_per_unit=risk, margin_per_unit=margin,
+                             price_bound=0.0)  # a credit, at the fill too
         if intent is None:
             return self.skip("spike deployment: quotes missing for a leg")
         kelly = KellyInputs(p.kelly_win_rate, p.kelly_avg_win, p.kelly_avg_loss)
@@ -109,9 +111,9 @@ class VixSpikeDeployment(Strategy):
         if p.use_futures:
             return (Leg(chain.contract(short_row), -1),), [short_row]
         short_strike = float(chain.strikes[short_row])
-        long_row = row_by_strike(chain, expiry, PUT, short_strike - p.spread_width)
-        if long_row is None or chain.strikes[long_row] >= short_strike:
-            return f"spike deployment: no long put below {short_strike:g} near {short_strike - p.spread_width:g}"
+        long_row = row_at_width(chain, expiry, PUT, short_strike, -p.spread_width, self.config.order.width_tolerance)
+        if isinstance(long_row, str):
+            return f"spike deployment: {long_row}"
         return (Leg(chain.contract(long_row), 1), Leg(chain.contract(short_row), -1)), [long_row, short_row]
 
     def manage(self, ctx: DecisionContext, position: Position) -> list[OrderIntent]:

@@ -5,11 +5,11 @@ Entry: the listed expiry nearest `target_dte` within `dte_min`-`dte_max` (the ne
 (two short calls) at the strike nearest spot x (1 + `center_otm`), one long call `wing_width` below
 and one above it (SPX points; on SPY a tenth of that). The whole position's debit stays within
 `max_debit_fraction` of net liquidation: the proposal asks for floor(budget / debit per unit) units
-(at most `risk_max_contracts`), each risking its debit. No credit, no stop: the debit is the risk.
+(at most `risk_max_contracts`), each risking its debit; the budget per unit is also the order's
+price bound (the ladder never pays more). No credit, no stop: the debit is the risk.
 
-Management: an optional profit target (`profit_target` x the debit in profit); otherwise the
-position is held to expiry, where SPX(W) settles in cash and SPY's calls are exercised or assigned
-by the broker (the trading system books both).
+Management: none. The position is held to expiry (SPEC: "hold to expiry"), where SPX(W) settles in
+cash and SPY's calls are exercised or assigned by the broker (the trading system books both).
 """
 from __future__ import annotations
 
@@ -21,10 +21,8 @@ from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal
 from strategies.structures import (
     DteWindow,
-    ExitRules,
     LegRule,
     build_structure,
-    managed_exit,
     multiplier_of,
     product_points,
 )
@@ -34,6 +32,8 @@ class WeeklyButterfly(AdvancedStrategy):
     """Long call butterfly for the next weekly expiry, sized by a debit budget."""
 
     key = "weekly_butterfly"
+    exits = frozenset()  # held to expiry
+    holds_to_expiry = True
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params
@@ -43,7 +43,8 @@ class WeeklyButterfly(AdvancedStrategy):
         wing = product_points(p.wing_width, p.product, reference="SPX")
         legs = (LegRule(CALL, -2, otm=p.center_otm), LegRule(CALL, 1, offset=-wing, anchor=0),
                 LegRule(CALL, 1, offset=wing, anchor=0))
-        structure = build_structure(chain, legs, (DteWindow(p.target_dte, p.dte_min, p.dte_max),), ctx.today)
+        structure = build_structure(chain, legs, (DteWindow(p.target_dte, p.dte_min, p.dte_max),), ctx.today,
+                                    width_tolerance=self.config.order.width_tolerance)
         if isinstance(structure, str):
             return self.skip(structure)
         if structure.net <= 0:
@@ -57,10 +58,10 @@ class WeeklyButterfly(AdvancedStrategy):
         expiry = structure.expiries[0]
         reason = (f"call butterfly {structure.strike(1):g}/{structure.strike(0):g}/{structure.strike(2):g} {expiry} "
                   f"({(expiry - ctx.today).days} DTE), debit {structure.net:.2f}")
-        proposal = self.proposal(ctx, structure, reason, debit)
+        proposal = self.proposal(ctx, structure, reason, debit, price_bound=budget / (units * multiplier_of(p.product)))
         if proposal is None:
             return None
         return dataclasses.replace(proposal, intent=proposal.intent.with_quantity(units))
 
     def manage(self, ctx: DecisionContext, position: Position) -> list[OrderIntent]:
-        return managed_exit(ctx, position, ExitRules(profit_target=self.params.profit_target))
+        return []  # held to expiry

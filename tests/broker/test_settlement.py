@@ -96,7 +96,9 @@ def test_out_of_the_money_and_barely_in_the_money_options_expire_worthless():
     assert h.broker.net_liquidation() == pytest.approx(cash)
 
 
-def test_expiry_cancels_working_orders_on_expiring_contracts_only():
+def test_every_working_order_expires_at_the_close():
+    """DAY orders (SPEC section 9): at the session's close every working order ends, on an expiring
+    contract or not, before the expiries settle; none works overnight."""
     h = mid_harness()
     today, later = option("SPY", 500, "put"), option("SPY", 500, "put", EXPIRY + timedelta(days=7))
     h.market.prices["SPY"] = 500.0
@@ -105,9 +107,10 @@ def test_expiry_cancels_working_orders_on_expiring_contracts_only():
     first = h.broker.submit(intent([(today, 1)], 0.5))
     second = h.broker.submit(intent([(later, 1)], 0.5, intent_id="I2"))
     h.broker.settle_expiries(EXPIRY, CLOSE)
-    assert h.broker.open_order_ids() == [second]
-    assert (h.events[-1].order_id, h.events[-1].status, h.events[-1].message) == (
-        first, OrderStatus.CANCELLED, "contract expired")
+    assert h.broker.open_order_ids() == []
+    cancels = [(e.order_id, e.status, e.time, e.message) for e in h.events if e.status == OrderStatus.CANCELLED]
+    assert cancels == [(first, OrderStatus.CANCELLED, CLOSE, "day order expired at the close"),
+                       (second, OrderStatus.CANCELLED, CLOSE, "day order expired at the close")]
 
 
 def test_missing_settlement_price_raises_and_changes_nothing():

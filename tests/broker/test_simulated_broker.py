@@ -332,3 +332,20 @@ def test_round_trip_at_the_fill_points_costs_opening_fees_plus_spread(quantity, 
     expected = -4.0 * quantity - 2 * fraction * half_spread * 100 * quantity
     assert h.broker.cash - 30_000 == pytest.approx(expected, abs=1e-4 * quantity)
     assert h.broker.holdings() == {} and h.broker.margin_used() == 0.0
+
+
+@pytest.mark.parametrize("limit", [-1.20, -1.15, -1.10])  # fill point -1.20 (mid -1.25, natural -1.15)
+def test_a_combo_fill_reports_leg_prices_within_each_quote_that_add_up_to_the_net(limit):
+    h = harness()
+    quote_condor(h.market)
+    legs = tuple(Leg(c, r) for c, r in CONDOR)
+    h.broker.submit(intent(CONDOR, limit))
+    h.broker.process(T0 + MINUTE)
+    fill = h.events[-1]
+    assert fill.status == OrderStatus.FILLED and len(fill.leg_prices) == 4
+    assert sum(leg.ratio * price for leg, price in zip(legs, fill.leg_prices)) == pytest.approx(fill.fill_price)
+    for leg, price in zip(legs, fill.leg_prices):
+        quote = h.market.quote(leg.contract, T0 + MINUTE)
+        assert quote.bid - 1e-9 <= price <= quote.ask + 1e-9
+    net_cash = -sum(leg.ratio * price * 100 for leg, price in zip(legs, fill.leg_prices))
+    assert h.broker.cash == pytest.approx(30_000 + net_cash - fill.fees)

@@ -161,6 +161,8 @@ class EntryPlan:
 class ScriptedStrategy(Strategy):
     """Proposes the entry the current step plans for it and exits the positions it is told to."""
 
+    exits = frozenset({"scripted exit"})
+
     def __init__(self, key: str, trace: Trace) -> None:
         super().__init__(CONFIG)
         self.key = key

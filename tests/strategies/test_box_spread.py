@@ -46,6 +46,10 @@ def test_short_box_at_the_money_500_wide_when_the_implied_rate_is_below_2_percen
     rate = implied_rate(500.0, price, 473 / 365)
     assert rate == pytest.approx(0.01, abs=0.001)  # the modelled 1% continuous rate, annually compounded
     assert f"implied rate {rate:.2%}" in intent.reason and "short box 5000/5500" in intent.reason
+    # the ladder stops at the credit whose implied rate is 2.00%, rounded to the tick toward more credit
+    at_two_percent = 500.0 / 1.02 ** (473 / 365)
+    assert -at_two_percent - 0.05 < intent.price_bound <= -at_two_percent
+    assert implied_rate(500.0, -intent.price_bound, 473 / 365) < 0.02
     assert intent.max_loss_per_unit == pytest.approx((500.0 - price) * 100)  # the interest
     assert intent.margin_per_unit == 500.0 * 100  # the width a broker holds
     assert proposal.buying_power_cap == 0.40 and proposal.credit_unit == pytest.approx(price * 100)
@@ -111,7 +115,9 @@ def without_put_5500(chain):
     (PatchedMarket(box_market(0.01), scaled(1.02)), {}, "box price 503.42 outside (0, 500)"),
     (PatchedMarket(box_market(0.01), cheap_put_5500), {}, "box price -190.35 outside (0, 500)"),
     (PatchedMarket(box_market(0.01), without_put_5500), {},
-     "put strikes 5000/5525 do not match the call strikes 5000/5500"),
+     "no put strike 500 points above 5000: the nearest listed width is 475 (tolerance 0)"),
+    (PatchedMarket(box_market(0.01), without_put_5500), {"order_width_tolerance": "25"},
+     "do not match the call strikes 5000/5500"),
     (box_market(0.01), {"box_spread_dte_min": "700", "box_spread_target_dte": "710", "box_spread_dte_max": "720"},
      "no SPX options listed 700-720 DTE"),
     (QuotelessMarket(box_market(0.01).state), {}, "quotes missing"),

@@ -28,6 +28,7 @@ def test_two_shorts_with_a_5_point_wing_above_and_a_10_point_wing_below(vix):
     assert 14 <= (legs[0].contract.expiry - ctx.today).days <= 21
     credit = -proposal.intent.limit_price
     assert credit >= 0.25
+    assert proposal.intent.price_bound == -0.25  # the ladder never gives up more than the minimum credit
     # the risk is below the shorts: far wing - near wing - credit
     assert proposal.intent.max_loss_per_unit == pytest.approx((10.0 - 5.0 - credit) * 100, abs=3.0)
     assert strategy.min_phase == 2

@@ -30,7 +30,7 @@ def test_iron_condor_at_16_delta_with_10_point_wings():
     assert all(leg.contract.expiry == FRIDAY.date() for leg in intent.legs)
     assert puts[1].contract.strike < 530.0 < calls[0].contract.strike
     credit = -intent.limit_price
-    assert 0.0 < credit < 10.0
+    assert 0.0 < credit < 10.0 and intent.price_bound == 0.0  # a credit at the fill too
     # risk per unit = min(stop 200% of credit, max loss); margin = max loss of the condor
     assert intent.max_loss_per_unit == pytest.approx(min(2 * credit * 100, (10 - credit) * 100), abs=2.0)
     assert intent.margin_per_unit == pytest.approx((10 - credit) * 100, abs=2.0)

@@ -362,8 +362,8 @@ def test_full_size_only_where_one_full_size_unit_passes_the_2_percent_rule():
     strategy = FuturesStrangle(load_config())
     proposal = strategy.propose_entry(account_in_phase(context(market(when)), 4, 150_000.0), [])
     assert {leg.contract.root for leg in proposal.intent.legs} == {"MES"}
-    assert proposal.intent.reason.endswith("; product MES (passed over: ES: one unit risks $3,100 at the stop, "
-                                           "above 2% of net liquidation ($3,000))")
+    assert proposal.intent.reason.endswith("; product MES (passed over: ES: one unit needs $10,361 of buying power, "
+                                           "above the 6% cap ($9,000))")
     # at $200,000 one /ES unit passes: full size, 1 contract instead of 10 at the same per-contract fee
     strategy = FuturesStrangle(load_config())
     proposal = strategy.propose_entry(account_in_phase(context(market(when)), 4, 200_000.0), [])

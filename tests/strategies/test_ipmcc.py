@@ -75,7 +75,7 @@ def test_an_unaffordable_leap_is_asked_for_again_weekly_or_after_a_10_percent_ri
     # says when it asks again and the window stays shut until then (was: asked and denied every day)
     strategy, _, proposal = propose_leap(market(MONDAY, vix=11.0), net_liq=30_000.0)
     assert proposal is None and strategy.last_skip_reason.endswith(
-        "unaffordable: one unit risks $8,302 at the stop, above 2% of net liquidation ($600); asking again on "
+        "unaffordable: one unit risks $7,806 at the stop, above 2% of net liquidation ($600); asking again on "
         "2024-08-19 or when net liquidation reaches $33,000")
     assert not strategy.is_entry_window(context(market(eastern(2024, 8, 13, 10, 30)), None, 32_999.0))
     assert strategy.is_entry_window(context(market(eastern(2024, 8, 14, 10, 30)), None, 33_000.0))
@@ -207,17 +207,29 @@ def test_no_call_when_no_strike_below_the_leap_strike_is_listed():
     assert strategy.last_skip_reason == f"no listed SPY call strike 1 strikes in the money and below the LEAP strike {leap.strike:g}"
 
 
-def test_weekly_call_only_on_fridays_from_0945_without_a_call_held():
+@pytest.mark.parametrize(("when", "proposed"), [
+    (eastern(2024, 8, 16, 9, 44), False),
+    (eastern(2024, 8, 16, 9, 45), True),  # SPEC: short call Fridays 09:45
+    (eastern(2024, 8, 16, 9, 49), True),  # the window is one management interval (5 minutes)
+    (eastern(2024, 8, 16, 9, 50), False),
+    (eastern(2024, 8, 16, 10, 6), False),  # the late sale the trade log once showed
+    (eastern(2024, 8, 16, 14, 0), False),
+    (eastern(2024, 8, 15, 9, 45), False),  # Thursday
+])
+def test_weekly_call_only_on_fridays_at_0945(when, proposed):
     _, position = _leap_position()
-    assert adjust(position, when=eastern(2024, 8, 16, 9, 44))[2] is None
-    assert adjust(position, when=eastern(2024, 8, 15, 10, 0))[2] is None  # Thursday
-    assert adjust(position, when=eastern(2024, 8, 16, 14, 0))[2] is not None  # later on Friday still
+    assert (adjust(position, when=when)[2] is not None) == proposed
+
+
+def test_weekly_call_once_a_day_and_not_while_a_call_is_held():
+    _, position = _leap_position()
+    assert adjust(position)[2] is not None
     assert adjust(position)[2] is None  # one proposal per position a day
     assert position.notes["short_call_proposed_on"] == "2024-08-16"
     _, position = _leap_position()
     proposal = adjust(position)[2]
     position.apply_fill(proposal.intent.legs, 1, 4.0 * 100, 0.0)
-    assert adjust(position, when=eastern(2024, 8, 23, 10, 0))[2] is None  # a call is already written
+    assert adjust(position, when=eastern(2024, 8, 23, 9, 45))[2] is None  # a call is already written
 
 
 def test_weekly_call_needs_ema_history():
@@ -289,12 +301,13 @@ def test_assigned_shares_get_a_weekly_covered_call_and_it_is_bought_back_at_90_p
     assert all(lg.contract.kind == ContractKind.OPTION for lg in intents[0].legs)  # the shares stay
 
 
-def test_short_call_is_bought_back_on_its_expiry_friday_from_0945():
+def test_short_call_is_bought_back_from_the_open_of_its_expiry_friday():
+    """Bought back from 09:30, so that the next call can be sold at 09:45 (not after the buy-back)."""
     position = _shares_position(100)
     _, _, proposal = adjust(position)
     position.apply_fill(proposal.intent.legs, 1, -proposal.intent.limit_price * 100, 0.0)
-    assert manage(position, eastern(2024, 8, 23, 9, 40)) == []
-    intents = manage(position, eastern(2024, 8, 23, 9, 45))
+    assert manage(position, eastern(2024, 8, 22, 15, 0)) == []  # the day before its expiry
+    intents = manage(position, eastern(2024, 8, 23, 9, 30))
     assert [i.reason for i in intents] == ["short_call_expiry"] and [lg.ratio for lg in intents[0].legs] == [1]
 
 

@@ -37,6 +37,7 @@ def test_short_put_and_short_call_spread_whose_credit_covers_the_width():
     mids = [ctx.market.quote(leg.contract).mid for leg in intent.legs]
     credit = mids[0] + mids[1] - mids[2]
     assert credit >= 474 - 471 and intent.limit_price == pytest.approx(-credit, abs=0.011)
+    assert intent.price_bound == -3.0  # the credit stays at least the call spread's width at the fill
     assert intent.max_loss_per_unit == pytest.approx(2.0 * credit * 100)  # the stop: 2 x the credit
     assert intent.margin_per_unit > 0 and proposal.buying_power_cap == 0.08
     assert proposal.credit_unit == pytest.approx(credit * 100)

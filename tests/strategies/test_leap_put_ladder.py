@@ -215,6 +215,41 @@ def test_roll_at_120_dte_then_a_replacement_rung():
     assert "roll_pending" not in strategy.memory
 
 
+class NoBid:
+    """The market with no bid on one contract (a far out-of-the-money rung nobody bids for)."""
+
+    def __init__(self, inner, contract) -> None:
+        self.inner, self.contract = inner, contract
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def quote(self, contract):
+        quote = self.inner.quote(contract)
+        return replace(quote, bid=0.0) if contract == self.contract and quote is not None else quote
+
+
+def test_a_rung_with_no_bid_at_the_roll_is_left_to_expire_and_replaced_all_the_same():
+    """The rule is "roll at 120 DTE to a new rung": a rung that cannot be sold is left to expire (the
+    ladder says so) and the replacement is bought anyway, out of the old rung's count and cost."""
+    net_liq = 100_000.0
+    strategy, ladder, put, _ = _one_rung(config(strike_min_fraction=0.60), net_liq)
+    roll_day = put.expiry - timedelta(days=120)
+    rolled = NoBid(market(eastern(roll_day.year, roll_day.month, roll_day.day, 11, 0), spy=560.0, vix=25.0), put)
+    assert rolled.quote(put).bid == 0.0 and rolled.quote(put).valid
+    assert strategy.manage(context(rolled), ladder) == []  # nothing to sell
+    assert ladder.notes["left_to_expire"] == [put.key] and strategy.memory["roll_pending"] == put.key
+    assert rung_count(ladder) == 0 and ladder_cost(ladder) == 0.0 and put.key in ladder.holdings
+    assert strategy.is_entry_window(context(rolled))
+    proposal = strategy.propose_entry(context(rolled, net_liq=net_liq), [ladder])  # same day, VIX 25
+    assert proposal is not None, strategy.last_skip_reason
+    new = proposal.intent.legs[0].contract
+    assert new != put and proposal.intent.position_id == ladder.position_id
+    assert 365 <= (new.expiry - roll_day).days <= 730
+    assert f"{put.key} left to expire: no bid" in proposal.intent.reason
+    assert strategy.manage(context(rolled), ladder) == [] and ladder.notes["left_to_expire"] == [put.key]
+
+
 def test_no_stop_on_a_losing_rung():
     strategy, ladder, _, _ = _one_rung()
     rally = market(MONDAY + timedelta(days=90), spy=650.0, vix=11.0)

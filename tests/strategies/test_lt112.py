@@ -86,6 +86,7 @@ def test_structure_expiry_and_sizing_inputs():
     mids = [market.quote(leg.contract).mid for leg in intent.legs]
     credit = 2 * mids[2] + mids[1] - mids[0]
     assert credit > 0 and intent.limit_price == pytest.approx(-credit, abs=0.011)
+    assert intent.price_bound == 0.0  # a net credit at the fill too: the ladder never turns it into a debit
     assert intent.max_loss_per_unit == pytest.approx(1.00 * credit * 100)  # stop: 100% of the net credit
     # margin: the 476/471 debit spread's debit plus Reg-T on two naked 451 puts (10% of strike binds)
     reg_t = max(0.20 * SPOT - (SPOT - 451.0), 0.10 * 451.0) + mids[2]
@@ -126,7 +127,7 @@ def _keep_puts_at_or_above(strike):
     (lt112_market(bars=bars_source(count=200)), {}, "only 200 of 252 daily bars"),
     (ModelledMarketView(scripted_market(ENTRY, spy=SPOT).state), {}, "only 0 of 252 daily bars"),
     (lt112_market(), {"lt112_long_put_otm": 0.0, "lt112_naked_put_otm": 0.45}, "collects no net credit"),
-    (PatchedMarket(lt112_market(), keep=_keep_puts_at_or_above(476.0)), {}, "no short put below 476"),
+    (PatchedMarket(lt112_market(), keep=_keep_puts_at_or_above(476.0)), {}, "no put strike below 476"),
     (PatchedMarket(lt112_market(), keep=_keep_puts_at_or_above(471.0)), {}, "no naked put below 471"),
     (PatchedMarket(lt112_market(), quotes=False), {}, "quotes missing"),
 ])
@@ -270,8 +271,8 @@ def test_stacking_stops_at_the_position_cap():
 
 def test_before_mes_options_exist_lt112_trades_the_next_product_that_fits():
     # 2019-06-05 (first Wednesday): /MES options were listed from 2020-08-31 only. One /ES unit (10 x /MES)
-    # risks $2,194 at the stop here: above 2% of $100,000, so SPY ($445, $5,544 of margin) at $100,000 and
-    # /ES at $150,000; the reason says which product and why
+    # risks $1,750 at the stop here but needs $13,166 of buying power, above the 10% cap of $100,000, so SPY
+    # ($5,440 of margin) at $100,000 and /ES at $150,000; the reason says which product and why
     when = eastern(2019, 6, 5, 10, 5)
     market = ModelledMarketView(scripted_market(when, spy=282.0, vix=16.0).state, daily_bars=bars_source(
         last_close=270.0, top_high=300.0))
@@ -279,15 +280,15 @@ def test_before_mes_options_exist_lt112_trades_the_next_product_that_fits():
     assert proposal is not None, strategy.last_skip_reason
     assert {leg.contract.root for leg in proposal.intent.legs} == {"SPY"}
     assert proposal.intent.reason.endswith("; product SPY (passed over: MES options listed from 2020-08-31; ES: one "
-                                           "unit risks $2,194 at the stop, above 2% of net liquidation ($2,000))")
+                                           "unit needs $13,166 of buying power, above the 10% cap ($10,000))")
     _, _, proposal = propose(market, load_config(), net_liq=150_000.0)
     assert {leg.contract.root for leg in proposal.intent.legs} == {"ES"}
     assert proposal.intent.reason.endswith("; product ES (passed over: MES options listed from 2020-08-31)")
     # at $30,000 nothing fits: the skip names every product's refusal
     strategy, _, proposal = propose(market, load_config(), net_liq=30_000.0)
     assert proposal is None and strategy.last_skip_reason == (
-        "no product fits: MES options listed from 2020-08-31; ES: one unit risks $2,194 at the stop, above 2% of "
-        "net liquidation ($600); SPY: one unit needs $5,544 of buying power, above the 10% cap ($3,000)")
+        "no product fits: MES options listed from 2020-08-31; ES: one unit risks $1,750 at the stop, above 2% of "
+        "net liquidation ($600); SPY: one unit needs $5,440 of buying power, above the 10% cap ($3,000)")
 
 
 def test_mes_is_kept_at_every_account_size_once_listed():

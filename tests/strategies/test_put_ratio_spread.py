@@ -38,6 +38,7 @@ def test_one_long_25_delta_put_two_short_16_delta_puts_for_a_credit():
     credit = 2 * mids[1] - mids[0]
     assert credit >= 2.00 and intent.limit_price == pytest.approx(-credit, abs=0.011)
     assert "net credit 2.45" in intent.reason
+    assert intent.price_bound == -2.00  # the ladder never accepts less than the minimum credit
     # the stop (2 x credit) binds: the naked put's loss at expiry is far larger
     assert intent.max_loss_per_unit == pytest.approx(2.0 * credit * 100)
     assert intent.margin_per_unit > 0

@@ -64,7 +64,7 @@ def test_calendar_legs_take_their_own_expiry_window():
 
 @pytest.mark.parametrize(("legs", "windows", "reason"), [
     ((LegRule(PUT, -1, delta=0.2),), (DteWindow(100, 100, 110),), "no SPY expiry 100-110 DTE"),
-    ((LegRule(PUT, -1, delta=0.2), LegRule(PUT, 1, offset=-5000.0)), MONTH, "no strike 5000 points below"),
+    ((LegRule(PUT, -1, delta=0.2), LegRule(PUT, 1, offset=-5000.0)), MONTH, "no put strike 5000 points below"),
     ((LegRule(PUT, -1, delta=0.2), LegRule(PUT, 1, offset=0.0)), MONTH, "same contract"),
 ])
 def test_a_missing_leg_is_a_reason(legs, windows, reason):
@@ -116,3 +116,33 @@ def test_time_exits_come_first():
     assert exit_reason(late, position, ExitRules(profit_target=0.5, exit_dte=5)) == "time_exit"
     afternoon = context(scripted_market(eastern(2024, 8, 7, 15, 1), spy=560.0, vix=18.0))
     assert exit_reason(afternoon, position, ExitRules(profit_target=0.5, exit_time="15:00")) == "time_exit"
+
+
+def _without_strikes(snapshot, strikes):
+    import numpy as np
+    return snapshot.subset(~np.isin(snapshot.strikes, np.array(strikes, dtype=float)))
+
+
+@pytest.mark.parametrize(("removed", "offset", "tolerance", "expected"), [
+    ((), -10.0, 0.0, 520.0),  # the listed grid gives the rule's width exactly
+    ((520.0,), -10.0, 0.0, "no put strike 10 points below 530: the nearest listed width is 9 (tolerance 0)"),
+    ((520.0,), -10.0, 1.0, 521.0),  # within a stated tolerance: the nearest listed width (9 and 11 tie: 9)
+    ((519.0, 520.0, 521.0), -10.0, 1.0, "the nearest listed width is 8 (tolerance 1)"),
+    ((519.0, 520.0, 521.0, 522.0), -10.0, 1.0, "the nearest listed width is 12 (tolerance 1)"),
+    ((520.0,), 10.0, 0.0, 540.0),  # the call side is not concerned
+    ((), -2000.0, 5.0, "no put strike 2000 points below 530: the nearest listed width is"),
+])
+def test_a_width_the_strikes_cannot_give_is_skipped_or_taken_within_the_tolerance(removed, offset, tolerance,
+                                                                                  expected):
+    """Issue: 0DTE wings of 7-9 points and spike spreads 3-6 wide where the rule says 10 and 5."""
+    market = scripted_market(TUESDAY, spy=530.0, vix=20.0)
+    snapshot = _without_strikes(chain(market, high=60), removed)
+    legs = (LegRule(PUT, -1, otm=0.0), LegRule(PUT if offset < 0 else CALL, 1, offset=offset))
+    if offset > 0:
+        legs = (LegRule(CALL, -1, otm=0.0), LegRule(CALL, 1, offset=offset))
+    built = build_structure(snapshot, legs, MONTH, TUESDAY.date(), width_tolerance=tolerance)
+    if isinstance(expected, str):
+        assert isinstance(built, str) and expected in built
+    else:
+        assert not isinstance(built, str), built
+        assert built.strike(1) == expected

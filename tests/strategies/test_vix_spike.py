@@ -69,7 +69,7 @@ def test_spy_put_credit_spread_45_dte_20_delta_5_wide():
     chosen = float(-chain.delta[puts][chain.strikes[puts] == short_leg.contract.strike][0])
     assert abs(chosen - 0.20) == pytest.approx(np.min(np.abs(deltas - 0.20)))
     credit = -intent.limit_price
-    assert 0 < credit < 5
+    assert 0 < credit < 5 and intent.price_bound == 0.0  # a credit at the fill too
     max_loss = (5.0 - credit) * 100
     assert intent.margin_per_unit == pytest.approx(max_loss, abs=1.0)  # the spread's max loss
     assert intent.max_loss_per_unit == pytest.approx(min(2.0 * credit * 100, max_loss), abs=1.0)
@@ -130,7 +130,7 @@ def _no_puts_below_the_short(chain):
     (lambda: spike_context(scripted_market(SPIKE, vix=45.0, SPY=float("nan"))), [], "no SPY expiry"),
     (lambda: spike_context(spike_market()), "held", "already holds the 2024-09-20 expiry"),
     (lambda: spike_context(PatchedMarket(spike_market(), _no_deltas)), [], "no SPY put near 0.20 delta"),
-    (lambda: spike_context(PatchedMarket(spike_market(), _no_puts_below_the_short)), [], "no long put below"),
+    (lambda: spike_context(PatchedMarket(spike_market(), _no_puts_below_the_short)), [], "no put strike below"),
     (lambda: spike_context(PatchedMarket(spike_market(), _flat_prices)), [], "collects no credit"),
     (lambda: spike_context(PatchedMarket(spike_market(), quotes=False)), [], "quotes missing"),
 ])
