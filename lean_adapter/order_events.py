@@ -41,9 +41,24 @@ class LegFills:
     cost: float = 0.0  # sum of fill quantity x fill price (price units x contracts)
     final: bool = False
     invalid: bool = False
+    reported_filled: int = 0  # `filled` and `cost` when the core was last told of a fill
+    reported_cost: float = 0.0
 
     def average_price(self) -> float:
         return self.cost / self.filled if self.filled else 0.0
+
+
+def new_leg_prices(legs: Sequence[LegFills], units: int) -> tuple[float, ...]:
+    """Each leg's average price per contract over the fills since the last report, when every leg
+    filled exactly its ratio for the `units` new units (LEAN fills a combo's legs together:
+    BacktestingBrokerage, Tastytrade complex orders); empty otherwise (the trade log then shows the
+    legs unpriced rather than a guess). Marks the fills as reported."""
+    prices = []
+    for leg in legs:
+        contracts = leg.filled - leg.reported_filled
+        prices.append(abs((leg.cost - leg.reported_cost) / contracts) if contracts == leg.ratio * units else None)
+        leg.reported_filled, leg.reported_cost = leg.filled, leg.cost
+    return () if None in prices else tuple(p for p in prices if p is not None)
 
 
 @dataclass
@@ -124,7 +139,8 @@ class ComboTracker:
             price = (net_total - tracked.net_reported) / new_units
             status = OrderStatus.FILLED if units >= quantity else OrderStatus.PARTIALLY_FILLED
             events.append(OrderEvent(tracked.order_id, tracked.intent.intent_id, status, now, new_units,
-                                     round(price, 10), tracked.fees_pending, message))
+                                     round(price, 10), tracked.fees_pending, message,
+                                     new_leg_prices(list(tracked.legs.values()), new_units)))
             tracked.units_reported, tracked.net_reported, tracked.fees_pending = units, net_total, 0.0
             tracked.finished = units >= quantity
         if not tracked.finished and all(leg.final for leg in tracked.legs.values()):

@@ -176,6 +176,9 @@ def test_partial_fills_report_units_and_their_own_prices(harness: Harness) -> No
         (OrderStatus.PARTIALLY_FILLED, 1), (OrderStatus.FILLED, 2)]
     assert harness.delivered[0].fill_price == pytest.approx(-1.25)
     assert harness.delivered[1].fill_price == pytest.approx(-1.15)
+    for event in harness.delivered:  # the legs of each event's own units add up to its net price
+        assert len(event.leg_prices) == 4
+        assert sum(r * p for r, p in zip((1, -1, -1, 1), event.leg_prices)) == pytest.approx(event.fill_price)
     assert sum(e.fill_price * e.fill_quantity for e in harness.delivered) == pytest.approx(-1.25 - 2 * 1.15)
     assert harness.broker.open_order_ids() == [] and order_id
 
@@ -294,3 +297,5 @@ def test_a_credit_combo_fills_under_leans_combo_limit_rule_at_the_legs_bar_price
     assert harness.lean.lean_combo_fill(group, bar((0.30, 0.97, 0.90, 0.25)), {})  # net -1.32 < -1.25
     assert [(e.order_id, e.status, e.fill_quantity) for e in harness.delivered] == [(order_id, OrderStatus.FILLED, 2)]
     assert harness.delivered[0].fill_price == pytest.approx(-1.32)  # a credit of 1.32, more than asked
+    # each leg's own price reaches the core (the trade log's per-leg prices), in the intent's leg order
+    assert harness.delivered[0].leg_prices == pytest.approx((0.30, 0.97, 0.90, 0.25))
