@@ -5,7 +5,7 @@ buying-power cap and Kelly priors) and adds its rules. A section's name is the s
 the parameter `jade_lizard_put_delta` is `config.jade_lizard.put_delta`. `option_window` says
 which contracts the strategy looks at (LEAN subscribes exactly those, lean_adapter/subscription_plan.py).
 Where SPEC section 6 is silent the default is what an experienced premium seller uses; the
-parameter's description says so ("SPEC silent").
+parameter's description says so ("house default").
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ class AdvancedParameters:
     enabled: bool = param(True, doc="trade this strategy (from its phase on)")
     min_phase: int = param(2, 1, 4, "lowest account phase that opens new positions")
     product: str = param("SPY", doc="underlying", choices=EQUITY_PRODUCTS)
-    entry_weekday: str = param("tuesday", doc="entry day (SPEC silent unless stated)", choices=WEEKDAYS)
+    entry_weekday: str = param("tuesday", doc="entry day (house default)", choices=WEEKDAYS)
     entry_start: str = param("10:15", doc="entry window start (ET)")
     entry_end: str = param("10:45", doc="entry window end (ET)")
     max_positions: int = param(1, 1, 10, "open positions of this strategy at most")
@@ -77,7 +77,7 @@ class PutRatioSpreadParameters(AdvancedParameters):
     short_delta: float = param(0.16, 0.03, 0.4, "the two short puts' delta")
     min_credit: float = param(2.00, 0.0, 50.0, "net credit per unit at least this (SPY points; x10 on SPX scale)")
     profit_target: float = param(0.50, 0.05, 1.0, "take profit at this fraction of the credit")
-    stop_loss: float = param(2.00, 0.1, 10.0, "stop at a loss of this multiple of the credit (SPEC silent)")
+    stop_loss: float = param(2.00, 0.1, 10.0, "stop at a loss of this multiple of the credit (house default)")
     naked_delta: float = param(0.30, 0.1, 0.9, "a short put at this delta: buy back the naked (extra) short")
     close_delta: float = param(0.40, 0.1, 0.95, "a short put at this delta: close everything")
     exit_dte: int = param(21, 0, 100, "close at this DTE (defensive management)")
@@ -101,15 +101,15 @@ class PutRatioSpreadParameters(AdvancedParameters):
 class JadeLizardParameters(AdvancedParameters):
     """Jade lizard: short put plus a short call spread whose width the total credit covers."""
 
-    entry_weekday: str = param("thursday", doc="entry day (SPEC silent)", choices=WEEKDAYS)
+    entry_weekday: str = param("thursday", doc="entry day (house default)", choices=WEEKDAYS)
     target_dte: int = param(45, 20, 120, "preferred DTE")
     dte_min: int = param(38, 20, 120, "accepted DTE range start")
     dte_max: int = param(52, 20, 120, "accepted DTE range end")
     put_delta: float = param(0.20, 0.05, 0.4, "short put delta")
-    call_delta: float = param(0.20, 0.05, 0.4, "short call delta (SPEC silent)")
-    call_width: float = param(3.0, 0.5, 50.0, "call spread width (SPY points; x10 on SPX scale; SPEC silent)")
+    call_delta: float = param(0.20, 0.05, 0.4, "short call delta (house default)")
+    call_width: float = param(3.0, 0.5, 50.0, "call spread width (SPY points; x10 on SPX scale; house default)")
     profit_target: float = param(0.50, 0.05, 1.0, "take profit at this fraction of the credit")
-    stop_loss: float = param(2.00, 0.1, 10.0, "stop at a loss of this multiple of the credit (SPEC silent)")
+    stop_loss: float = param(2.00, 0.1, 10.0, "stop at a loss of this multiple of the credit (house default)")
     exit_dte: int = param(21, 0, 100, "close at this DTE")
     buying_power_cap: float = param(0.08, 0.001, 1.0, "per-position buying-power cap")
 
@@ -129,13 +129,13 @@ class JadeLizardParameters(AdvancedParameters):
 class BrokenWingButterflyParameters(AdvancedParameters):
     """Put broken-wing butterfly 14-21 DTE: +1 put, -2 puts one wing below, +1 put the wider wing further."""
 
-    entry_weekday: str = param("wednesday", doc="entry day (SPEC silent)", choices=WEEKDAYS)
+    entry_weekday: str = param("wednesday", doc="entry day (house default)", choices=WEEKDAYS)
     entry_start: str = param("10:45", doc="entry window start (ET)")
     entry_end: str = param("11:15", doc="entry window end (ET)")
     target_dte: int = param(18, 7, 60, "preferred DTE")
     dte_min: int = param(14, 7, 60, "accepted DTE range start")
     dte_max: int = param(21, 7, 60, "accepted DTE range end")
-    short_delta: float = param(0.30, 0.05, 0.5, "the two short puts' delta (SPEC silent)")
+    short_delta: float = param(0.30, 0.05, 0.5, "the two short puts' delta (house default)")
     near_wing: float = param(5.0, 0.5, 100.0, "long put this many points above the shorts (SPY points)")
     far_wing: float = param(10.0, 0.5, 200.0, "long put this many points below the shorts (SPY points)")
     min_credit: float = param(0.25, 0.0, 20.0, "net credit per unit at least this (SPY points)")
@@ -174,7 +174,7 @@ class ShortLeapPutParameters(AdvancedParameters):
     delta_max: float = param(0.14, 0.01, 0.4, "short put delta at most this")
     vix_min: float = param(15.0, 0.0, 100.0, "sell only when VIX is at or above this")
     profit_target: float = param(0.30, 0.05, 1.0, "buy a rung back at this fraction of its credit")
-    stop_loss: float = param(3.00, 0.1, 20.0, "buy a rung back at a loss of this multiple of its credit (SPEC silent)")
+    stop_loss: float = param(3.00, 0.1, 20.0, "buy a rung back at a loss of this multiple of its credit (house default)")
     roll_dte: int = param(150, 30, 400, "roll (close, then sell a new one) a rung at this DTE")
     rungs_phase2: int = param(2, 1, 50, "rungs at most in phase 2")
     rungs_phase3: int = param(3, 1, 50, "rungs at most in phase 3")
@@ -212,7 +212,7 @@ class WeeklyButterflyParameters(AdvancedParameters):
     entry_weekday: str = param("friday", doc="entry day", choices=WEEKDAYS)
     entry_start: str = param("10:35", doc="entry window start (ET)")
     entry_end: str = param("11:00", doc="entry window end (ET)")
-    target_dte: int = param(7, 1, 14, "preferred DTE (the next weekly expiry; SPEC silent)")
+    target_dte: int = param(7, 1, 14, "preferred DTE (the next weekly expiry; house default)")
     dte_min: int = param(5, 0, 14, "accepted DTE range start")
     dte_max: int = param(9, 1, 21, "accepted DTE range end")
     center_otm: float = param(0.0, -0.05, 0.05, "body this fraction of spot out of the money (0 = at the money)")
@@ -240,7 +240,7 @@ class DiagonalCalendarParameters(AdvancedParameters):
     min_phase: int = param(3, 1, 4, "lowest account phase that opens new positions")
     entry_start: str = param("11:00", doc="entry window start (ET)")
     entry_end: str = param("11:30", doc="entry window end (ET)")
-    right: str = param("call", doc="option right of both legs (SPEC silent)", choices=("call", "put"))
+    right: str = param("call", doc="option right of both legs (house default)", choices=("call", "put"))
     vix_max: float = param(15.0, 5.0, 100.0, "open only while VIX is below this")
     long_dte: int = param(60, 30, 180, "long leg DTE")
     short_dte: int = param(30, 7, 120, "short leg DTE")
@@ -249,9 +249,9 @@ class DiagonalCalendarParameters(AdvancedParameters):
     short_offset: float = param(0.0, -100.0, 100.0, "short strike this many points further out of the money (0 = calendar)")
     short_profit_target: float = param(0.50, 0.05, 1.0, "buy the short back at this fraction of its credit")
     vix_exit: float = param(18.0, 5.0, 100.0, "close everything at VIX at or above this")
-    profit_target: float = param(0.50, 0.05, 5.0, "close everything at this fraction of the debit (SPEC silent)")
-    stop_loss: float = param(0.50, 0.05, 1.0, "close everything at a loss of this fraction of the debit (SPEC silent)")
-    exit_dte: int = param(7, 0, 30, "close everything at this DTE of the nearest leg (SPEC silent)")
+    profit_target: float = param(0.50, 0.05, 5.0, "close everything at this fraction of the debit (house default)")
+    stop_loss: float = param(0.50, 0.05, 1.0, "close everything at a loss of this fraction of the debit (house default)")
+    exit_dte: int = param(7, 0, 30, "close everything at this DTE of the nearest leg (house default)")
     kelly_win_rate: float = param(0.55, 0.0, 1.0, "Kelly prior: probability of a win")
     kelly_avg_loss: float = param(0.50, 0.0, 1.0, "Kelly prior: average loss, multiple of the debit")
 
@@ -274,7 +274,7 @@ class BoxSpreadParameters(AdvancedParameters):
 
     min_phase: int = param(3, 1, 4, "lowest account phase that opens new positions")
     product: str = param("SPX", doc="underlying (European, cash-settled: no early assignment)", choices=("SPX",))
-    entry_weekday: str = param("monday", doc="entry day (SPEC silent)", choices=WEEKDAYS)
+    entry_weekday: str = param("monday", doc="entry day (house default)", choices=WEEKDAYS)
     entry_start: str = param("11:00", doc="entry window start (ET)")
     entry_end: str = param("11:30", doc="entry window end (ET)")
     width: float = param(500.0, 5.0, 2000.0, "strike width in SPX points")
@@ -282,7 +282,7 @@ class BoxSpreadParameters(AdvancedParameters):
     dte_min: int = param(365, 300, 900, "accepted DTE range start")
     dte_max: int = param(730, 300, 900, "accepted DTE range end")
     max_rate: float = param(0.02, 0.0, 0.2, "open only when the implied annual rate is below this")
-    exit_dte: int = param(30, 0, 200, "buy the box back at this DTE (SPEC silent)")
+    exit_dte: int = param(30, 0, 200, "buy the box back at this DTE (house default)")
     buying_power_cap: float = param(0.40, 0.001, 1.0, "per-position buying-power cap (a box ties up its width)")
 
     @property
@@ -301,7 +301,7 @@ class BearTrapParameters(AdvancedParameters):
     """11x bear trap: a 60-DTE 1-1-2 put structure whose long put is at the money, VIX above 20."""
 
     min_phase: int = param(3, 1, 4, "lowest account phase that opens new positions")
-    entry_weekday: str = param("thursday", doc="entry day (SPEC silent)", choices=WEEKDAYS)
+    entry_weekday: str = param("thursday", doc="entry day (house default)", choices=WEEKDAYS)
     entry_start: str = param("11:00", doc="entry window start (ET)")
     entry_end: str = param("11:30", doc="entry window end (ET)")
     vix_min: float = param(20.0, 0.0, 100.0, "open only when VIX is above this")
@@ -309,9 +309,9 @@ class BearTrapParameters(AdvancedParameters):
     dte_min: int = param(53, 30, 120, "accepted DTE range start")
     dte_max: int = param(67, 30, 120, "accepted DTE range end")
     spread_width: float = param(5.0, 0.5, 100.0, "short put this many points below the ATM long put (SPY)")
-    naked_delta: float = param(0.15, 0.03, 0.4, "the two naked puts' delta (SPEC silent)")
+    naked_delta: float = param(0.15, 0.03, 0.4, "the two naked puts' delta (house default)")
     max_debit: float = param(0.50, 0.0, 20.0, "net debit per unit at most this (SPY points; a credit or a small "
-                             "debit; SPEC silent)")
+                             "debit; house default)")
     profit_target: float = param(0.50, 0.05, 2.0, "take profit at this fraction of the credit or debit")
     stop_loss: float = param(1.00, 0.1, 10.0, "stop at a loss of this multiple of the credit or debit")
     naked_distance_stop: float = param(0.02, 0.0, 0.2, "stop when the underlying is within this of the naked strike")

@@ -27,8 +27,9 @@ class BacktestParameters:
 
     def __post_init__(self) -> None:
         check_ranges(self, "backtest")
-        if parse_date(self.start, "backtest_start") >= parse_date(self.end, "backtest_end"):
-            raise ValueError("parameter backtest_start must be before backtest_end")
+        if parse_date(self.start, "backtest_start") > parse_date(self.end, "backtest_end"):
+            raise ValueError(f"the first day {self.start} (backtest_start, --start) is after the last day "
+                             f"{self.end} (backtest_end, --end)")
 
     @property
     def start_date(self) -> date:

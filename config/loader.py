@@ -1,11 +1,16 @@
 """Build the framework's configuration from defaults plus overrides, by parameter name.
 
 The same names serve LEAN (`get_parameter`, config.json) and the offline engine (`--set name=value`).
-An unknown name, an unparsable value or an out-of-range value raises ValueError naming it.
+A parameter's name is `<prefix>_<field>`, the prefix being the strategy's key (`friday_0dte_vix_min`,
+`leap_put_ladder_max_rungs`) or the section's name (`risk_`, `vix_`, ...). Names of earlier versions
+(`zero_dte_*`, `leap_ladder_*`) are still accepted; `deprecation_notes` says what they are now.
+An unknown name, an unparsable value or an out-of-range value raises ValueError naming it; an
+unknown name also gets the closest known names.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -34,7 +39,9 @@ from config.strategy_parameters import (
     ZeroDteParameters,
 )
 
-# Section attribute name == parameter prefix.
+# Section attribute name -> parameter prefix where they differ (the prefix is the strategy's key).
+PREFIXES: dict[str, str] = {"zero_dte": "friday_0dte", "leap_ladder": "leap_put_ladder"}
+# Section attribute name -> its parameter class.
 SECTIONS: dict[str, type] = {
     "backtest": BacktestParameters,
     "risk": RiskParameters,
@@ -81,11 +88,37 @@ def _parameter_index() -> dict[str, tuple[str, Any]]:
     index: dict[str, tuple[str, Any]] = {}
     for section, cls in SECTIONS.items():
         for f in fields(cls):
-            index[f"{section}_{f.name}"] = (section, f)
+            index[f"{PREFIXES.get(section, section)}_{f.name}"] = (section, f)
     return index
 
 
 PARAMETERS = _parameter_index()
+# Old parameter name -> current name (the prefixes before they followed the strategy keys).
+RENAMED: dict[str, str] = {f"{old}_{f.name}": f"{new}_{f.name}"
+                           for old, new in PREFIXES.items() for f in fields(SECTIONS[old])}
+
+
+def closest_names(name: str, count: int = 3) -> list[str]:
+    """The known parameter names closest to `name` (for "did you mean"), best first."""
+    known = list(PARAMETERS) + list(RENAMED)
+    found = difflib.get_close_matches(name, known, n=count, cutoff=0.6)
+    if not found:  # a wrong prefix: match on the part after the strategy or section prefix
+        tail = name.split("_", 1)[-1]
+        found = [known_name for known_name in known if known_name.endswith("_" + tail)][:count]
+    return list(dict.fromkeys(RENAMED.get(found_name, found_name) for found_name in found))
+
+
+def unknown_parameter_message(name: str) -> str:
+    """"unknown parameter 'x'", with the closest known names when there are any."""
+    close = closest_names(name)
+    hint = f"; did you mean {' or '.join(close)}?" if close else "; `tomking params` lists every parameter"
+    return f"unknown parameter {name!r}{hint}"
+
+
+def deprecation_notes(names: Iterable[str]) -> list[str]:
+    """One note per old parameter name among `names`, giving its current name."""
+    return [f"parameter {name} is now called {RENAMED[name]} (the old name still works for now)"
+            for name in names if name in RENAMED]
 
 
 def convert_value(name: str, raw: Any, default: Any) -> Any:
@@ -121,14 +154,25 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> FrameworkConfig:
             inconsistent with another parameter (the message names the parameter).
     """
     per_section: dict[str, dict[str, Any]] = {}
-    for name, raw in (overrides or {}).items():
+    for given, raw in (overrides or {}).items():
+        name = RENAMED.get(given, given)
         if name not in PARAMETERS:
-            raise ValueError(f"unknown parameter {name!r}")
+            raise ValueError(unknown_parameter_message(given))
+        if name != given and name in (overrides or {}):
+            raise ValueError(f"parameter {name} is given twice: also under its old name {given}")
         section, f = PARAMETERS[name]
-        per_section.setdefault(section, {})[f.name] = convert_value(name, raw, f.default)
+        if f.name in ("product", "products") and isinstance(raw, str):  # "/MES" as traders write it
+            raw = ",".join(part.strip().upper().lstrip("/") for part in raw.split(","))
+        per_section.setdefault(section, {})[f.name] = convert_value(given, raw, f.default)
     config = FrameworkConfig()
     changes = {section: replace(getattr(config, section), **values) for section, values in per_section.items()}
     return replace(config, **changes)
+
+
+def changed_parameters(config: FrameworkConfig) -> dict[str, Any]:
+    """Every parameter whose value in `config` differs from its default, by current name."""
+    return {name: getattr(getattr(config, section), f.name) for name, (section, f) in PARAMETERS.items()
+            if getattr(getattr(config, section), f.name) != f.default}
 
 
 def parameter_defaults() -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Frozen, validated parameter sets for the risk system and every strategy (SPEC sections 1-9).
 
-A parameter's public name is `<section prefix>_<field>`, e.g. `zero_dte_vix_min`; the same name is
+A parameter's public name is `<section prefix>_<field>`, e.g. `friday_0dte_vix_min`; the same name is
 used in LEAN's config.json parameters and in the offline engine's `--set name=value`.
 Fractions are of net liquidation unless stated; deltas are absolute values; times are "HH:MM" ET.
 """
@@ -153,13 +153,13 @@ class ZeroDteParameters:
     kelly_avg_loss: float = param(2.00, 0.0, 10.0, "Kelly prior: average loss, multiple of credit")
 
     def __post_init__(self) -> None:
-        check_ranges(self, "zero_dte")
-        _require(self.short_delta < self.max_short_delta, "zero_dte_short_delta must be below zero_dte_max_short_delta")
-        _require(self.vix_min < self.vix_max, "zero_dte_vix_min must be below zero_dte_vix_max")
-        _require(self.profit_target < self.stop_loss, "zero_dte_profit_target must be below zero_dte_stop_loss")
-        times = [parse_hhmm(getattr(self, n), f"zero_dte_{n}")
+        check_ranges(self, "friday_0dte")
+        _require(self.short_delta < self.max_short_delta, "friday_0dte_short_delta must be below friday_0dte_max_short_delta")
+        _require(self.vix_min < self.vix_max, "friday_0dte_vix_min must be below friday_0dte_vix_max")
+        _require(self.profit_target < self.stop_loss, "friday_0dte_profit_target must be below friday_0dte_stop_loss")
+        times = [parse_hhmm(getattr(self, n), f"friday_0dte_{n}")
                  for n in ("entry_time", "entry_deadline", "exit_time", "hard_exit_time")]
-        _require(times == sorted(times), "zero_dte times must be ordered: entry <= deadline <= exit <= hard exit")
+        _require(times == sorted(times), "friday_0dte times must be ordered: entry <= deadline <= exit <= hard exit")
 
 
 class ProductList:
@@ -300,13 +300,13 @@ class LeapLadderParameters:
     buying_power_cap: float = param(0.035, 0.001, 1.0, "per-rung buying-power cap")
 
     def __post_init__(self) -> None:
-        check_ranges(self, "leap_ladder")
-        _require(self.dte_min < self.dte_max, "leap_ladder_dte_min must be below leap_ladder_dte_max")
-        _require(self.roll_dte < self.dte_min, "leap_ladder_roll_dte must be below leap_ladder_dte_min")
+        check_ranges(self, "leap_put_ladder")
+        _require(self.dte_min < self.dte_max, "leap_put_ladder_dte_min must be below leap_put_ladder_dte_max")
+        _require(self.roll_dte < self.dte_min, "leap_put_ladder_roll_dte must be below leap_put_ladder_dte_min")
         _require(self.strike_min_fraction <= self.strike_max_fraction,
-                 "leap_ladder_strike_min_fraction must not exceed leap_ladder_strike_max_fraction")
+                 "leap_put_ladder_strike_min_fraction must not exceed leap_put_ladder_strike_max_fraction")
         _require(self.rung_cost_min <= self.rung_cost_max,
-                 "leap_ladder_rung_cost_min must not exceed leap_ladder_rung_cost_max")
+                 "leap_put_ladder_rung_cost_min must not exceed leap_put_ladder_rung_cost_max")
 
 
 @dataclass(frozen=True)

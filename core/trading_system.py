@@ -286,7 +286,7 @@ class TradingSystem:
     def _may_open(self, now: datetime) -> list[tuple[str, Strategy]]:
         """The strategies whose entry window can open today (Strategy.may_open_on) in the account's
         phase (it changes only at a close), worked out once a session; those the phase keeps out
-        are journaled then."""
+        are journaled once a phase."""
         day = now.date()
         if self._openers[0] != day:
             openers = []
@@ -294,8 +294,8 @@ class TradingSystem:
                 if not strategy.may_open_on(day):
                     continue
                 if strategy.min_phase > self.phases.phase:
-                    self._journal_skip(key, now, f"account phase {self.phases.phase}: {key} opens positions "
-                                       f"from phase {strategy.min_phase}")
+                    self.journal.record_once(now, "info", f"no entry: account phase {self.phases.phase}: {key} "
+                                             f"opens positions from phase {strategy.min_phase}", key)
                 else:
                     openers.append((key, strategy))
             self._openers = (day, openers)

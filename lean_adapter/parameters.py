@@ -1,7 +1,8 @@
 """LEAN project parameters <-> the core's configuration (one name per parameter everywhere).
 
-Every core parameter (config.loader.PARAMETERS) is read with `get_parameter` under its own name;
-a parameter that is absent or empty keeps its default. Three adapter parameters configure live
+Every core parameter (config.loader.PARAMETERS) is read with `get_parameter` under its own name,
+and under its old name (config.loader.RENAMED) for projects written before the rename; a parameter
+that is absent or empty keeps its default. Three adapter parameters configure live
 notifications. `project_parameters()` is the content of config.json's "parameters" (all values
 as text, as LEAN stores them). No LEAN import here, so the offline bundler can use it too.
 """
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from config.loader import PARAMETERS, FrameworkConfig, load_config, parameter_defaults
+from config.loader import PARAMETERS, RENAMED, FrameworkConfig, load_config, parameter_defaults
 
 # Adapter-only parameters: where live notifications go and how many per hour at most.
 ADAPTER_DEFAULTS: dict[str, Any] = {"notify_email": "", "notify_telegram_id": "", "notify_max_per_hour": 12}
@@ -35,9 +36,9 @@ def project_parameters() -> dict[str, str]:
 
 
 def read_overrides(get: GetParameter) -> dict[str, str]:
-    """The core parameters LEAN has a non-empty value for."""
+    """The core parameters LEAN has a non-empty value for (old names as given: load_config maps them)."""
     found = {}
-    for name in PARAMETERS:
+    for name in [*PARAMETERS, *RENAMED]:
         raw = get(name)
         if raw is not None and str(raw).strip() != "":
             found[name] = str(raw)

@@ -10,6 +10,9 @@
   CNDR, 5% Put Protection PPUT): CBOE's published total-return index levels (T-bill collateral
   included), scaled to the starting cash, on the run's sessions. An index whose file does not cover
   the run's first and last session is left out, and the summary says why.
+- T-bills: all the cash in 3-month T-bills, earning the DGS3MO rate of each session's previous
+  session for the calendar days between them, compounded (the rule of the engine's cash sweep,
+  risk/cash_sweep.py, applied to the whole account).
 """
 from __future__ import annotations
 
@@ -123,3 +126,15 @@ def _mark(model: ChainModel, position: tuple[Contract, float] | None, when: date
     mid = (bid + ask) / 2.0
     margin = estimate_margin([(contract, -1)], spot, {contract.key: mid}, {contract.key: iv}, when.date())
     return -mid * MULTIPLIER, margin
+
+
+def t_bill_baseline(market: MarketData, dates: list[date], cash: float) -> np.ndarray:
+    """Daily equity (USD) of `cash` held in 3-month T-bills over `dates` (see the module docstring)."""
+    equity = np.empty(len(dates))
+    value = float(cash)
+    for index, day in enumerate(dates):
+        if index:
+            previous = dates[index - 1]
+            value += accrued_interest(value, market.rate_on(previous), (day - previous).days)
+        equity[index] = value
+    return equity

@@ -5,140 +5,18 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
-from config.loader import load_config
 from offline.market_data import MarketDataError
-
-DEFAULT_OUT = Path("results/seed")
-
-
-def _parse_sets(pairs: list[str]) -> dict[str, str]:
-    overrides: dict[str, str] = {}
-    for pair in pairs:
-        name, separator, value = pair.partition("=")
-        if not separator or not name.strip():
-            raise ValueError(f"--set expects name=value, got {pair!r}")
-        overrides[name.strip()] = value.strip()
-    return overrides
-
-
-def _progress(done: int, total: int, day: Any, elapsed: float) -> None:
-    """A progress bar redrawn in place on a terminal; one line per 10% in a log file."""
-    width = 30
-    filled = int(width * done / total)
-    eta = elapsed / done * (total - done) if done else 0.0
-    text = (f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} sessions  {day}  "
-            f"elapsed {elapsed:5.1f}s  ETA {eta:5.1f}s")
-    if sys.stderr.isatty():
-        sys.stderr.write("\r" + text + ("\n" if done == total else ""))
-    elif done == total or done * 10 // total != (done - 1) * 10 // total:
-        sys.stderr.write(text + "\n")
-    sys.stderr.flush()
-
-
-def _parse_faults(pairs: list[str]) -> Any:
-    """BrokerFaults from repeated --fault name=value options (offline/broker_faults.py)."""
-    from dataclasses import fields
-
-    from offline.broker_faults import BrokerFaults
-
-    known = {f.name: f.type for f in fields(BrokerFaults)}
-    values: dict[str, Any] = {}
-    for name, text in _parse_sets(pairs).items():
-        if name not in known:
-            raise ValueError(f"unknown broker fault {name!r}; known: {', '.join(sorted(known))}")
-        default = getattr(BrokerFaults(), name)
-        if isinstance(default, bool):
-            if text.lower() not in ("true", "false", "1", "0"):
-                raise ValueError(f"broker fault {name}={text!r} is not true/false")
-            values[name] = text.lower() in ("true", "1")
-        else:
-            try:
-                values[name] = type(default)(text)
-            except ValueError:
-                raise ValueError(f"broker fault {name}={text!r} is not {type(default).__name__}") from None
-    return BrokerFaults(**values)
-
-
-def _parse_stop(text: str | None) -> Any:
-    """A --stop-at value "YYYY-MM-DD HH:MM" as a US/Eastern datetime (None when not given)."""
-    from datetime import datetime
-
-    from helpers.exchange_calendar import EASTERN
-
-    if text is None:
-        return None
-    try:
-        parsed = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")
-    except ValueError:
-        raise ValueError(f"--stop-at {text!r} is not \"YYYY-MM-DD HH:MM\" (US/Eastern)") from None
-    return parsed.replace(tzinfo=EASTERN)
 
 
 def command_backtest(args: argparse.Namespace) -> int:
-    from offline.outputs import write_outputs
-    from offline.restart import (
-        STATE_FOLDER,
-        RunSettings,
-        build_runner,
-        clear_checkpoint,
-        resume_runner,
-        save_checkpoint,
-    )
-    from offline.sample_market import write_sample_market
+    from offline.backtest_command import command_backtest as run_backtest
 
-    progress = None if args.quiet else _progress
-    stop_at = _parse_stop(args.stop_at)
-    if args.resume:
-        given = [flag for flag, value in (("--data", args.data), ("--start", args.start), ("--end", args.end),
-                                          ("--cash", args.cash), ("--set", args.set), ("--fault", args.fault),
-                                          ("--out", args.out), ("--strict-data", args.strict_data)) if value]
-        if given:
-            raise ValueError(f"--resume takes the run's settings from its checkpoint; drop {', '.join(given)}")
-        out_dir = Path(args.resume)
-        runner, settings = resume_runner(out_dir, progress)
-        print(f"resuming the run saved in {out_dir} at {runner.next_step_time():%Y-%m-%d %H:%M}", file=sys.stderr)
-    else:
-        overrides = _parse_sets(args.set or [])
-        for name, value in (("backtest_start", args.start), ("backtest_end", args.end), ("backtest_cash", args.cash)):
-            if value is not None:
-                overrides[name] = value
-        config = load_config(overrides)
-        out_dir = Path(args.out or DEFAULT_OUT)
-        data_dir = Path(args.data) if args.data else None
-        if data_dir is None:
-            data_dir = out_dir / "sample_market"
-            write_sample_market(data_dir, config.backtest.start_date, config.backtest.end_date)
-            print(f"no --data given: using the SYNTHETIC sample market generated in {data_dir}", file=sys.stderr)
-        settings = RunSettings(str(data_dir.resolve()), overrides, _parse_faults(args.fault or []), args.strict_data)
-        clear_checkpoint(out_dir)
-        runner = build_runner(settings, out_dir / STATE_FOLDER, progress)
-    issues = runner.market.data_issues
-    if issues:
-        print(f"warning: {len(issues)} data issue(s), first {issues[0].file} line {issues[0].line} ({issues[0].date}): "
-              f"{issues[0].problem}; no new entries on those days; every one in summary.json data_issues "
-              "(--strict-data stops at the first instead)", file=sys.stderr)
-    result = runner.run(stop_at)
-    config, market = result.config, result.market
-    if runner.stopped:
-        path = save_checkpoint(runner, out_dir, settings)
-        print(f"stopped before {runner.next_step_time():%Y-%m-%d %H:%M}; state saved in {path} and "
-              f"{out_dir / STATE_FOLDER}")
-        print(f"  finish the run with: tomking backtest --resume {out_dir}")
-        return 0
-    summary = write_outputs(result, out_dir)
-    clear_checkpoint(out_dir)
-    label = "SYNTHETIC sample market" if market.source == "synthetic" else "real market data"
-    print(f"backtest {config.backtest.start}..{config.backtest.end} on {label} (option prices modelled)")
-    print(f"  final equity ${summary['final_equity']:,.2f}  total return {summary['total_return']:.2%}  "
-          f"max drawdown {summary['max_drawdown']:.2%}  trades {summary['trades']}")
-    print(f"  outputs in {out_dir}: summary.json trades.csv equity.csv daily.csv journal.jsonl report.html equity.png")
-    print(f"  open the report: {out_dir / 'report.html'}")
-    return 0
+    return run_backtest(args, args.argv)
 
 
 def command_sweep(args: argparse.Namespace) -> int:
+    from offline.backtest_command import parse_cash, parse_day
     from offline.sweep import SweepSpec, dask_executor, parse_grid, process_pool, run_sweep
     from offline.sweep_report import write_sweep_html
     from offline.walk_forward import parse_walk_forward, run_walk_forward
@@ -147,7 +25,8 @@ def command_sweep(args: argparse.Namespace) -> int:
         raise ValueError("--scheduler needs --engine dask")
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {args.workers}")
-    spec = SweepSpec(str(Path(args.data).resolve()), args.start, args.end, args.cash, parse_grid(args.grid))
+    spec = SweepSpec(str(Path(args.data).resolve()), parse_day(args.start, "--start"), parse_day(args.end, "--end"),
+                     parse_cash(args.cash), parse_grid(args.grid))
     executor = dask_executor(args.scheduler) if args.engine == "dask" else process_pool
     workers = args.workers or os.cpu_count() or 1
     out = Path(args.out)
@@ -167,10 +46,13 @@ def command_sweep(args: argparse.Namespace) -> int:
 
 
 def command_chain(args: argparse.Namespace) -> int:
+    from offline.backtest_command import parse_day
     from offline.chain_calibration import write_chain_csv
 
-    path = write_chain_csv(args.data, args.date, args.product, args.out)
-    print(f"modelled {args.product} chain of {args.date} written to {path} (option prices modelled)")
+    day = parse_day(args.date, "--date")
+    product = args.product.strip().upper().lstrip("/")
+    path = write_chain_csv(args.data, day, product, args.out)
+    print(f"modelled {product} chain of {day} written to {path} (option prices modelled)")
     return 0
 
 
@@ -179,6 +61,18 @@ def command_data_download(args: argparse.Namespace) -> int:
 
     download(args.out)
     print(f"market data written to {args.out}")
+    return 0
+
+
+def command_journal(args: argparse.Namespace) -> int:
+    """Print a run's journal, one line per record, filtered by --strategy and --kind."""
+    from offline.journal_view import journal_lines, read_journal
+
+    count = 0
+    for line in journal_lines(read_journal(args.out), args.strategy, args.kind):
+        print(line)
+        count += 1
+    print(f"{count} record(s)", file=sys.stderr)
     return 0
 
 
@@ -214,6 +108,8 @@ def command_bundle(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from offline.journal_view import KIND_CHOICES
+
     parser = argparse.ArgumentParser(prog="tomking", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     backtest = sub.add_parser("backtest", help="run an offline backtest (option prices are modelled)")
@@ -231,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--strict-data", action="store_true",
                           help="stop at the first impossible value in the market data (default: report it in "
                                "summary.json data_issues, no new entries that day, and go on)")
+    backtest.add_argument("--allow-missing", action="store_true",
+                          help="run without a strategy whose data file is missing (it is switched off and every "
+                               "output says so; default: stop naming the file)")
     backtest.add_argument("--quiet", action="store_true", help="no progress bar")
     backtest.set_defaults(handler=command_backtest)
     sweep = sub.add_parser("sweep", help="run every combination of a parameter grid in parallel (resumable)")
@@ -251,16 +150,21 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--quiet", action="store_true", help="no progress lines")
     sweep.set_defaults(handler=command_sweep)
     chain = sub.add_parser("chain", help="print a modelled option chain to CSV")
-    chain.add_argument("--data", required=True)
-    chain.add_argument("--date", required=True)
-    chain.add_argument("--product", default="SPY")
-    chain.add_argument("--out", required=True)
+    chain.add_argument("--data", required=True, help="market data folder (see README)")
+    chain.add_argument("--date", required=True, help="the day YYYY-MM-DD (the chain at its close)")
+    chain.add_argument("--product", default="SPY", help="SPY, QQQ, IWM, SPX, SPXW, MES or /MES, ES, ... (default SPY)")
+    chain.add_argument("--out", required=True, help="the CSV file to write")
     chain.set_defaults(handler=command_chain)
     data = sub.add_parser("data", help="market data tools")
     data_sub = data.add_subparsers(dest="data_command", required=True)
     download = data_sub.add_parser("download", help="fetch the market data layout from public sources")
     download.add_argument("--out", required=True)
     download.set_defaults(handler=command_data_download)
+    journal = sub.add_parser("journal", help="print a run's journal, filtered by strategy and kind")
+    journal.add_argument("out", metavar="OUT", help="the --out folder of a finished backtest")
+    journal.add_argument("--strategy", help="only this strategy's records (its key, e.g. lt112)")
+    journal.add_argument("--kind", choices=sorted(KIND_CHOICES), help="only records of this kind")
+    journal.set_defaults(handler=command_journal)
     params = sub.add_parser("params", help="list every parameter, its default and meaning (Markdown)")
     params.set_defaults(handler=command_params)
     reliability = sub.add_parser("reliability", help="run the bad-input catalogue and print its table")
@@ -275,9 +179,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `tomking` console command; returns the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv
     try:
         return int(args.handler(args))
+    except KeyboardInterrupt:
+        print("\ninterrupted: stopped without saving (nothing written after the last message)", file=sys.stderr)
+        return 130
     except MarketDataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -3,14 +3,18 @@ report.html, equity.png. Same inputs give byte-identical files (wall time is the
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from offline.baselines import cboe_index_baselines, short_put_baseline
+from config.loader import changed_parameters
+from offline.baselines import cboe_index_baselines, short_put_baseline, t_bill_baseline
 from offline.equity_chart import write_equity_png
 from offline.html_report import write_html_report
+from offline.report_overview import BASELINE_NAMES
+from offline.run_record import run_record
 from offline.runner import RunResult
 from reporting.journal import json_safe
 from reporting.statistics import (
@@ -26,8 +30,9 @@ OPTION_PRICES_NOTE = ("modelled: Black-Scholes/Black-76 on a volatility surface 
                       "option quotes")
 
 
-def build_summary(result: RunResult) -> dict[str, Any]:
-    """The summary.json content of a run."""
+def build_summary(result: RunResult, command: str = "", strategies_off: Sequence[str] = ()) -> dict[str, Any]:
+    """The summary.json content of a run; `command` and `strategies_off` go to its "run" section
+    (offline/run_record.py)."""
     config, market, system = result.config, result.market, result.system
     dates = result.equity_dates
     rf = risk_free_daily_from_yields(dates, market.rate_dates, _yields_percent(market))
@@ -50,7 +55,8 @@ def build_summary(result: RunResult) -> dict[str, Any]:
                  "term_structure": term_structure_days(market, dates)},
         "baselines": {name: _baseline_stats(dates, series, rf) for name, series in baselines.items()},
         "baseline_notes": cboe_index_baselines(market.data_dir, dates, config.backtest.cash)[1],
-        "parameters_changed": {},
+        "parameters_changed": changed_parameters(config),
+        "run": run_record(config, market, dates, command, strategies_off),
         "wall_seconds": round(result.wall_seconds, 2),
     }
     return json_safe(summary)
@@ -98,13 +104,14 @@ def baseline_series(result: RunResult) -> dict[str, np.ndarray]:
                                                          dividends.amounts.astype(float), strict=True))
     return {"spy_buy_and_hold": buy_and_hold_baseline(dates, spy.close[index], dividend_map, cash),
             "spy_short_put_45dte": short_put_baseline(market, dates, cash, reserve=result.config.risk.buying_power_reserve),
+            "t_bills_3m": t_bill_baseline(market, dates, cash),
             **cboe_index_baselines(market.data_dir, dates, cash)[0]}
 
 
 def _baseline_stats(dates: list[Any], series: np.ndarray, rf: Any) -> dict[str, Any]:
     stats = equity_statistics(dates, series, rf)
-    keep = ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "max_drawdown_dates", "final_equity")
-    return {k: stats[k] for k in keep if k in stats}
+    keep = ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "max_drawdown_dates")
+    return {**{k: stats[k] for k in keep if k in stats}, "final_equity": round(float(series[-1]), 2)}
 
 
 def _report_summary(summary: dict[str, Any]) -> dict[str, Any]:
@@ -115,6 +122,14 @@ def _report_summary(summary: dict[str, Any]) -> dict[str, Any]:
               for c in changes if c["to"] in ("HIGH", "EXTREME")]
     return {**summary, "regime_changes": f"{len(changes)} changes (every one in summary.json)",
             "regime_changes_into_high_or_extreme": "; ".join(stress) or "none"}
+
+
+def open_positions(result: RunResult) -> list[dict[str, Any]]:
+    """The positions open at the end of the run: strategy, opened (ISO time), legs (signed contracts
+    and contract keys) and the cash at entry (USD, + a credit received, - a debit paid)."""
+    return [{"strategy": p.strategy, "opened": p.opened.isoformat(),
+             "legs": " | ".join(f"{quantity:+d} {key}" for key, (_, quantity) in p.holdings.items() if quantity),
+             "entry_cash": round(p.entry_cash, 2)} for p in result.system.book.all_open()]
 
 
 def write_daily_csv(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -128,10 +143,11 @@ def write_daily_csv(path: Path, rows: list[dict[str, Any]]) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="ascii")
 
 
-def write_outputs(result: RunResult, out_dir: Path) -> dict[str, Any]:
-    """Write every output file into out_dir; returns the summary."""
+def write_outputs(result: RunResult, out_dir: Path, command: str = "",
+                  strategies_off: Sequence[str] = ()) -> dict[str, Any]:
+    """Write every output file into out_dir; returns the summary (see `build_summary`)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    summary = build_summary(result)
+    summary = build_summary(result, command, strategies_off)
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="ascii")
     write_trades_csv(result.system.book.trades, out_dir / "trades.csv")
     lines = ["date,equity,vix_close,regime"] + [
@@ -145,7 +161,9 @@ def write_outputs(result: RunResult, out_dir: Path) -> dict[str, Any]:
     strategy_pnl = {k: float(v.get("pnl") or 0.0) for k, v in summary["strategies"].items()}
     write_html_report(out_dir / "report.html", _report_summary(summary), (result.equity_dates, result.equity), None,
                       (result.equity_dates, result.vix_close), result.regimes, result.system.book.trades,
-                      strategy_pnl, baselines, daily=result.daily)
+                      strategy_pnl, {BASELINE_NAMES[k]: v for k, v in baselines.items()}, daily=result.daily,
+                      open_positions=open_positions(result))
+    title = "Equity (USD), SYNTHETIC sample market" if result.market.source == "synthetic" else "Equity (USD)"
     write_equity_png(out_dir / "equity.png", result.equity_dates, result.equity,
-                     baseline=baselines["spy_buy_and_hold"], baseline_label="SPY buy and hold")
+                     baseline=baselines["spy_buy_and_hold"], baseline_label="SPY buy and hold", title=title)
     return summary

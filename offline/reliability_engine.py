@@ -24,6 +24,7 @@ from offline.market_data import MarketDataError, load_market_data
 from offline.reliability import SAMPLE_WINDOW, CaseContext, CaseFailed, ReliabilityCase, expect
 from offline.restart import (
     CHECKPOINT_FILE,
+    CHECKPOINT_SCHEMA,
     STATE_FOLDER,
     RunSettings,
     build_runner,
@@ -317,7 +318,7 @@ def engine_cases() -> list[ReliabilityCase]:
                         _state_refused("cut", _cut_short, "is corrupted")),
         ReliabilityCase("saved state of an older schema", "offline engine", "checkpoint.json with schema 0",
                         "ValueError naming both schema versions; nothing resumed",
-                        _state_refused("old", _older_schema, "has schema 0; this version reads schema 2")),
+                        _state_refused("old", _older_schema, f"has schema 0; this version reads schema {CHECKPOINT_SCHEMA}")),
         ReliabilityCase("unknown parameter on the command line", "offline engine", "--set risk_max_positionz=3",
                         "exit code 2 with the parameter named; no run", _command_line),
     ]

@@ -9,6 +9,12 @@ from offline.equity_chart import render_figure
 from reporting.statistics import as_dates
 
 COLORS = ("#1f4e79", "#c0392b", "#2e7d32", "#8e44ad", "#d35400", "#16a085", "#7f8c8d", "#b7950b")
+LINE_STYLES = ("-", "--", ":", "-.")  # with COLORS: a distinct colour and style for up to 32 lines
+
+
+def line_style(index: int) -> tuple[str, str]:
+    """(colour, line style) of the index-th line: every colour solid first, then dashed, dotted..."""
+    return COLORS[index % len(COLORS)], LINE_STYLES[(index // len(COLORS)) % len(LINE_STYLES)]
 
 
 def _checked_dates(dates: Iterable[Any], series: Mapping[str, Sequence[float]]) -> list[Any]:
@@ -20,8 +26,10 @@ def _checked_dates(dates: Iterable[Any], series: Mapping[str, Sequence[float]]) 
 
 
 def lines_png(dates: Iterable[Any], series: Mapping[str, Sequence[float]], title: str, ylabel: str,
-              dashed: frozenset[str] = frozenset()) -> bytes:
-    """One line per series (label -> one value per date); labels in `dashed` are drawn dashed.
+              dashed: frozenset[str] = frozenset(), style_index: Mapping[str, int] | None = None) -> bytes:
+    """One line per series (label -> one value per date), each with its own colour and line style
+    (`line_style` of its position, or of `style_index[label]` so a label keeps its look from chart
+    to chart); labels in `dashed` are drawn dashed.
 
     Raises ValueError when a series does not have one value per date."""
     days = _checked_dates(dates, series)
@@ -29,8 +37,8 @@ def lines_png(dates: Iterable[Any], series: Mapping[str, Sequence[float]], title
     def draw(figure: Any) -> None:
         axes = figure.add_subplot()
         for index, (label, values) in enumerate(series.items()):
-            axes.plot(days, values, label=label, linewidth=1.3, color=COLORS[index % len(COLORS)],
-                      linestyle="--" if label in dashed else "-")
+            color, style = line_style(style_index[label] if style_index else index)
+            axes.plot(days, values, label=label, linewidth=1.3, color=color, linestyle="--" if label in dashed else style)
         axes.axhline(0.0, color="#555555", linewidth=0.6)
         axes.set_title(title)
         axes.set_ylabel(ylabel)

@@ -1,4 +1,4 @@
-"""The report's sections beyond the summary: where the P&L came from, returns per month and year,
+"""The report's sections over time: returns per month and year,
 drawdown periods, data issues, and the charts of the daily record (per-strategy P&L, buying power
 against the phase and regime caps, portfolio Greeks, exposure by correlation group) and of the
 trades (P&L distribution). Each function returns an HTML fragment; text is escaped."""
@@ -25,17 +25,6 @@ def _percent_cell(value: float | None) -> str:
         return "<td></td>"
     css = "pos" if value > 0 else ("neg" if value < 0 else "")
     return f'<td class="num {css}">{value * 100:+.2f}%</td>'
-
-
-def pnl_sources_section(summary: Mapping[str, Any]) -> str:
-    """The P&L split into the strategies' premium and the cash sweep's T-bill interest."""
-    premium, interest = summary.get("premium_pnl"), summary.get("cash_yield")
-    if premium is None or interest is None:
-        return ""
-    return ("<h2>Where the P&amp;L came from</h2><table>"
-            f'<tr><th>strategies (premium_pnl: trades, fees, open positions)</th><td class="num">${premium:,.2f}</td></tr>'
-            f'<tr><th>T-bill interest on idle cash (cash_yield)</th><td class="num">${interest:,.2f}</td></tr>'
-            f'<tr><th>total</th><td class="num">${premium + interest:,.2f}</td></tr></table>')
 
 
 def returns_table(dates: Sequence[Any], equity: Sequence[float]) -> str:
@@ -85,9 +74,13 @@ def daily_charts(daily: Sequence[Mapping[str, Any]]) -> str:
               for key in ("margin_used", "phase_cap", "regime_cap", "delta_spy", "theta", "vega")}
     greeks = {"beta-weighted dollar delta (USD per 1% SPY)": column["delta_spy"],
               "theta (USD per day)": column["theta"], "vega (USD per vol point)": column["vega"]}
+    strategies = _columns(daily, "pnl:")
+    traded = {name: values for name, values in strategies.items() if any(values)}
     return "\n".join([
-        image_block("P&L per strategy over time (closed trades + open positions at mid, USD)",
-                    lines_png(dates, _columns(daily, "pnl:"), "Cumulative P&L per strategy", "USD")),
+        image_block(f"P&L per strategy over time (closed trades + open positions at mid, USD; the "
+                    f"{len(strategies) - len(traded)} strategies that never held a position are left out)",
+                    lines_png(dates, traded, "Cumulative P&L per strategy", "USD",
+                              style_index={name: index for index, name in enumerate(strategies)})),
         image_block("Buying power used against the phase and regime caps",
                     lines_png(dates, {"buying power used": column["margin_used"], "phase cap": column["phase_cap"],
                                       "regime cap": column["regime_cap"]}, "Buying power (USD)", "USD",

@@ -36,7 +36,7 @@ from offline.runner import BacktestRunner, ProgressCallback, RunCursor
 from offline.volatility_surface import VolatilityTerm
 from reporting.journal import Journal, record_to_json
 
-CHECKPOINT_SCHEMA = 2
+CHECKPOINT_SCHEMA = 3
 CHECKPOINT_FILE = "checkpoint.json"
 STATE_FOLDER = "state"
 
@@ -45,21 +45,26 @@ STATE_FOLDER = "state"
 class RunSettings:
     """What a run was started with: the market data folder, parameter overrides (name -> text) and
     the broker faults and whether a bad data value stops the run (`strict_data`). Enough to
-    rebuild the same runner."""
+    rebuild the same runner. `command` (the command line) and `strategies_off` (strategies run
+    without their data, one line each) are recorded for the outputs."""
 
     data_dir: str
     overrides: dict[str, str] = field(default_factory=dict)
     faults: BrokerFaults = field(default_factory=BrokerFaults)
     strict_data: bool = False
+    command: str = ""
+    strategies_off: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"data_dir": self.data_dir, "overrides": dict(self.overrides), "faults": asdict(self.faults),
-                "strict_data": self.strict_data}
+                "strict_data": self.strict_data, "command": self.command,
+                "strategies_off": list(self.strategies_off)}
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> RunSettings:
         return RunSettings(str(data["data_dir"]), {str(k): str(v) for k, v in data["overrides"].items()},
-                           BrokerFaults(**data["faults"]), bool(data["strict_data"]))
+                           BrokerFaults(**data["faults"]), bool(data["strict_data"]), str(data["command"]),
+                           tuple(str(line) for line in data["strategies_off"]))
 
 
 def canonical_digest(document: dict[str, Any]) -> str:

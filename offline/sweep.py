@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from config.loader import PARAMETERS, load_config
+from config.loader import PARAMETERS, RENAMED, load_config, unknown_parameter_message
 
 FIGURES = ("total_return", "cagr", "sharpe", "max_drawdown", "trades", "win_rate")
 MANIFEST = "sweep.json"
@@ -72,11 +72,11 @@ def parse_grid(items: Sequence[str]) -> dict[str, tuple[str, ...]]:
     grid: dict[str, tuple[str, ...]] = {}
     for item in items:
         name, sep, text = item.partition("=")
-        name = name.strip()
+        name = RENAMED.get(name.strip(), name.strip())
         if not sep or not name:
             raise ValueError(f"--grid {item!r}: expected NAME=v1,v2,...")
         if name not in PARAMETERS:
-            raise ValueError(f"--grid {item!r}: unknown parameter {name!r} (tomking params lists them)")
+            raise ValueError(f"--grid {item!r}: {unknown_parameter_message(name)}")
         if name in ("backtest_start", "backtest_end", "backtest_cash"):
             raise ValueError(f"--grid {item!r}: set the window and cash with --start, --end and --cash")
         if name in grid:

@@ -8,6 +8,8 @@ without importing numpy). A record is a flat dict::
      "message": "buying power cap", "reason": "max_buying_power", ...}
 
 Extra keyword data sits beside the four fixed keys. Records of kind "denial" must carry `reason`.
+Numbers in the message are rounded for reading (`readable_numbers`: 21.405382663336113 -> 21.41);
+the data fields keep their exact values.
 An optional sink (LEAN: a wrapper around `self.log` or the notification API; offline: a JSON-lines
 file writer) receives every record as it is made; with a sink, `max_records` bounds the records kept
 in memory while the counters still count every record.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
@@ -28,6 +31,17 @@ JOURNAL_KINDS: frozenset[str] = frozenset({
     "data_problem", "order", "fill", "assignment", "info",
 })
 RESERVED_KEYS = ("time", "kind", "strategy", "message")
+_LONG_DECIMAL = re.compile(r"-?\d+\.\d{5,}")
+
+
+def readable_numbers(text: str) -> str:
+    """`text` with every number of five or more decimals rounded for reading: 2 decimals from 1 up
+    (-185.99999999999997 -> -186.00), 4 significant digits below 1 (0.051234567 -> 0.05123)."""
+    def rounded(match: re.Match[str]) -> str:
+        value = float(match.group(0))
+        return f"{value:.2f}" if abs(value) >= 1.0 else f"{value:.4g}"
+
+    return _LONG_DECIMAL.sub(rounded, text)
 
 
 def json_safe(value: Any, name: str = "value") -> Any:
@@ -109,6 +123,7 @@ class Journal:
         self._records: deque[dict[str, Any]] = deque(maxlen=max_records)
         self._kind_counts: Counter[str] = Counter()
         self._denial_counts: Counter[str] = Counter()
+        self._standing: dict[str | None, str] = {}  # strategy -> its last standing note (record_once)
 
     def record(self, time: datetime, kind: str, message: str, strategy: str | None = None,
                **data: Any) -> dict[str, Any]:
@@ -138,9 +153,11 @@ class Journal:
         if kind == "denial" and (not isinstance(denial_reason, str) or not denial_reason):
             raise ValueError("journal denial records need a non-empty text reason=...")
         entry: dict[str, Any] = {"time": time.isoformat(), "kind": kind, "strategy": strategy,
-                                 "message": message}
+                                 "message": readable_numbers(message)}
         for key, value in data.items():
             entry[key] = json_safe(value, key)
+        if entry.get("standing") is True:
+            self._standing[strategy] = entry["message"]
         self._records.append(entry)
         self._kind_counts[kind] += 1
         if isinstance(denial_reason, str):
@@ -148,6 +165,16 @@ class Journal:
         if self._sink is not None:
             self._sink(entry)
         return entry
+
+    def record_once(self, time: datetime, kind: str, message: str, strategy: str | None = None,
+                    **data: Any) -> dict[str, Any] | None:
+        """Record a standing note (one that holds until it changes, such as "the account's phase keeps
+        this strategy out") unless the last standing note of `strategy` says the same; returns the
+        record, or None when nothing was written. The record carries `standing: true`, so a journal
+        rebuilt from its lines (an offline resume) knows its standing notes again."""
+        if self._standing.get(strategy) == readable_numbers(message):
+            return None
+        return self.record(time, kind, message, strategy, standing=True, **data)
 
     @property
     def records(self) -> list[dict[str, Any]]:

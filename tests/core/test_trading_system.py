@@ -109,6 +109,12 @@ def test_a_strategy_above_the_account_phase_opens_nothing_and_says_why(tmp_path)
     assert system.book.trades == [] and broker.open_order_ids() == []
     reasons = [r["message"] for r in system.journal.records if r.get("strategy") == "friday_0dte"]
     assert reasons == ["no entry: account phase 1: friday_0dte opens positions from phase 3"]
+    next_friday = eastern(2024, 8, 16, 9, 30)  # the next session of the strategy: no second phase-lock line
+    system.on_session_start(next_friday.date(), next_friday)
+    for minute in (0, 60, 61):
+        system.market.state.now = system.market.state.vix_time = next_friday + timedelta(minutes=minute)
+        system.on_minute(next_friday + timedelta(minutes=minute))
+    assert [r["message"] for r in system.journal.records if r.get("strategy") == "friday_0dte"] == reasons
     system, _ = run_friday(tmp_path / "phase3", strategy=PhaseThreeZeroDte(load_config()), cash=60_000.0)
     assert system.phases.phase == 3 and len(system.book.trades) == 1
 

@@ -92,8 +92,9 @@ def test_baselines_the_short_put_with_interest_and_the_cboe_indices(seed, shared
     # the calibrated chain model)
     assert 0.09 < baselines["spy_short_put_45dte"]["cagr"] < 0.12
     # the CBOE indices over the run's sessions (2023-01-03..2024-12-31), from CBOE's own levels
-    assert set(baselines) == {"spy_buy_and_hold", "spy_short_put_45dte", "cboe_put", "cboe_bxm", "cboe_cndr",
-                              "cboe_pput"} and seed["baseline_notes"] == {}
+    assert set(baselines) == {"spy_buy_and_hold", "spy_short_put_45dte", "t_bills_3m", "cboe_put", "cboe_bxm",
+                              "cboe_cndr", "cboe_pput"} and seed["baseline_notes"] == {}
+    assert baselines["t_bills_3m"]["total_return"] == pytest.approx(0.107, abs=0.001)  # DGS3MO 2023-2024
     closes = {"cboe_put": 3055.40, "cboe_bxm": 2111.74, "cboe_cndr": 764.30, "cboe_pput": 1781.80}  # data README
     for name, last in closes.items():
         frame = pd.read_csv(shared_data / "daily" / f"{name.upper()}.csv")

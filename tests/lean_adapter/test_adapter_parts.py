@@ -224,11 +224,11 @@ def test_session_charts_stay_within_thirty_series() -> None:
 
 
 def test_bad_parameters_raise_naming_the_parameter() -> None:
-    with pytest.raises(ValueError, match="invalid LEAN parameter: parameter zero_dte_short_delta=.*above"):
-        load_lean_config({"zero_dte_short_delta": "0.9"}.get)
-    with pytest.raises(ValueError, match="zero_dte_vix_min.*not a number"):
-        load_lean_config({"zero_dte_vix_min": "high"}.get)
-    assert load_lean_config({"lt112_products": "QQQ", "zero_dte_vix_min": ""}.get).lt112.product == "QQQ"
+    with pytest.raises(ValueError, match="invalid LEAN parameter: parameter friday_0dte_short_delta=.*above"):
+        load_lean_config({"friday_0dte_short_delta": "0.9"}.get)
+    with pytest.raises(ValueError, match="friday_0dte_vix_min.*not a number"):
+        load_lean_config({"friday_0dte_vix_min": "high"}.get)
+    assert load_lean_config({"lt112_products": "QQQ", "friday_0dte_vix_min": ""}.get).lt112.product == "QQQ"
     with pytest.raises(ValueError, match="notify_max_per_hour"):
         read_notification_settings({"notify_max_per_hour": "0"}.get)
 

@@ -19,6 +19,7 @@ from helpers.exchange_calendar import EASTERN
 from offline.broker_faults import BrokerFaults
 from offline.restart import (
     CHECKPOINT_FILE,
+    CHECKPOINT_SCHEMA,
     STATE_FOLDER,
     RunSettings,
     build_runner,
@@ -135,7 +136,7 @@ def test_edited_checkpoint_value(stopped: Path) -> None:
 
 def test_older_checkpoint_schema(stopped: Path) -> None:
     _edit_json(stopped / CHECKPOINT_FILE, lambda d: d.update(schema=0))
-    with pytest.raises(ValueError, match="has schema 0; this version reads schema 2"):
+    with pytest.raises(ValueError, match=f"has schema 0; this version reads schema {CHECKPOINT_SCHEMA}"):
         resume_runner(stopped)
 
 

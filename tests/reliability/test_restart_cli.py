@@ -25,6 +25,7 @@ SAME_FILES = ("trades.csv", "equity.csv", "journal.jsonl")
 def _summary_without_wall_time(folder: Path) -> dict:
     summary = json.loads((folder / "summary.json").read_text())
     summary.pop("wall_seconds")
+    summary["run"].pop("command")  # the command that started the run: with --stop-at or without
     return summary
 
 

@@ -13,7 +13,6 @@ from core.types import Contract, ContractKind, Leg
 from offline.equity_chart import equity_png, regime_runs, vix_regime_png, write_equity_png
 from offline.html_report import (
     MODELLED_PRICES_BANNER,
-    format_value,
     render_html_report,
     write_html_report,
 )
@@ -59,8 +58,11 @@ def test_report_has_both_banners_and_the_summary() -> None:
     assert MODELLED_PRICES_BANNER in text
     assert "Black-Scholes on a VIX-derived volatility surface" in text
     assert "Market data: real" in text and "SYNTHETIC" not in text
-    assert "<h2>Summary</h2>" in text and "<th>max_drawdown</th>" in text
-    assert "<th>per_strategy</th>" not in text and "<h3>per strategy</h3>" in text
+    verdict = text.index("<h2>Verdict</h2>")
+    assert verdict < text.index("<h2>Equity against the baselines</h2>") < text.index("<h2>Closed trades (2)")
+    assert text.index("<h2>Closed trades (2)") < text.index("<h2>Reference: every figure of summary.json</h2>")
+    assert '<th>maximum drawdown <span class="key">max_drawdown</span></th>' in text
+    assert "<th>per_strategy</th>" not in text and "<h2>Per strategy (closed trades)</h2>" in text
 
 
 def test_synthetic_banner_and_bad_sources() -> None:
@@ -77,13 +79,14 @@ def test_synthetic_banner_and_bad_sources() -> None:
 
 def test_trade_table_rows_and_escaping() -> None:
     text = render_html_report(**_inputs())
-    table = text[text.index('<table class="trades">'):]
+    table = text[text.index('<div class="scroll"><table class="trades compact">'):]
     table = table[: table.index("</table>")]
     assert table.count("<tr>") == 3  # header + 2 trades
-    assert "lt112-0000" in table and "lt112-0001" in table
+    assert "<td>2024-07-02 10:00</td><td>2024-07-05 10:00</td>" in table  # times to the minute
     assert "-1 SPY 2024-08-16 P 500 | +1 SPY 2024-08-16 P 495" in table
     assert "stop &lt;2x&gt; &amp; caf\u00e9" in table  # escaped, the accent still text until written
-    assert '<td class="num neg">-222.62</td>' in table
+    assert '<td class="num neg">-$222.62</td>' in table and '<td class="num">-1.10</td>' in table
+    assert "<h2>Positions open at the end (0)</h2>" in text
 
 
 def test_no_external_resources_and_no_script(tmp_path) -> None:
@@ -116,7 +119,7 @@ def test_report_without_trades() -> None:
     inputs = _inputs(trades=[])
     inputs["strategy_pnl"] = {}
     text = render_html_report(**inputs)
-    assert "No closed trades." in text and '<table class="trades">' not in text
+    assert "No closed trades." in text and 'class="trades' not in text
 
 
 def test_mismatched_series_are_refused() -> None:
@@ -128,15 +131,6 @@ def test_mismatched_series_are_refused() -> None:
     inputs["baselines"] = {"SPY": EQUITY[:10]}
     with pytest.raises(ValueError, match="baseline 'SPY' has 10 values"):
         render_html_report(**inputs)
-
-
-def test_format_value() -> None:
-    assert format_value("total_return", 0.1234) == "12.34%"
-    assert format_value("max_drawdown", -0.1) == "-10.00%"
-    assert format_value("end_equity", 36123.456) == "36,123.46"
-    assert format_value("trades", 1234) == "1,234"
-    assert format_value("profit_factor", None) == "n/a"
-    assert format_value("flag", True) == "yes"
 
 
 def test_png_is_deterministic_without_software_tag(tmp_path) -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from config.constants import Regime
 from core.types import Contract, ContractKind
-from reporting.journal import JOURNAL_KINDS, Journal, json_safe, record_to_json
+from reporting.journal import JOURNAL_KINDS, Journal, json_safe, readable_numbers, record_to_json
 
 EASTERN = timezone(timedelta(hours=-4))
 T0 = datetime(2024, 8, 5, 10, 30, tzinfo=EASTERN)
@@ -153,3 +153,35 @@ def test_any_plain_data_gives_strict_json(data: dict) -> None:
             assert decoded[key] is None
         elif isinstance(value, float):
             assert decoded[key] == value
+
+
+def test_message_numbers_are_rounded_for_reading_and_data_kept_exact():
+    assert readable_numbers("no entry: VIX 21.405382663336113 outside (22.0, 40.0)") == \
+        "no entry: VIX 21.41 outside (22.0, 40.0)"
+    assert readable_numbers("pnl -185.99999999999997, delta 0.051234567, strike 5425.5") == \
+        "pnl -186.00, delta 0.05123, strike 5425.5"
+    journal = Journal()
+    entry = journal.record(datetime(2024, 8, 5, 10, 30, tzinfo=timezone(timedelta(hours=-4))), "info",
+                           "VIX 14.426801923296692", vix=14.426801923296692)
+    assert entry["message"] == "VIX 14.43" and entry["vix"] == 14.426801923296692
+
+
+def test_a_standing_note_is_written_once_until_it_changes_and_a_replayed_journal_knows_it():
+    eastern = timezone(timedelta(hours=-4))
+    journal = Journal()
+    lock = "no entry: account phase 1: jade_lizard opens positions from phase 2"
+    first = journal.record_once(datetime(2024, 8, 5, 9, 30, tzinfo=eastern), "info", lock, "jade_lizard")
+    assert first is not None and first["standing"] is True
+    assert journal.record_once(datetime(2024, 8, 6, 9, 30, tzinfo=eastern), "info", lock, "jade_lizard") is None
+    journal.record(datetime(2024, 8, 6, 9, 31, tzinfo=eastern), "info", "something else", "jade_lizard")
+    assert journal.record_once(datetime(2024, 8, 7, 9, 30, tzinfo=eastern), "info", lock, "jade_lizard") is None
+    changed = lock.replace("phase 1", "phase 2").replace("from phase 2", "from phase 3")
+    assert journal.record_once(datetime(2024, 9, 2, 9, 30, tzinfo=eastern), "info", changed, "jade_lizard")
+    replayed = Journal()  # as an offline resume rebuilds it: every saved line through record()
+    for line in journal.to_jsonl_lines():
+        saved = json.loads(line)
+        data = {k: v for k, v in saved.items() if k not in ("time", "kind", "message", "strategy")}
+        replayed.record(datetime.fromisoformat(saved["time"]), saved["kind"], saved["message"], saved["strategy"],
+                        **data)
+    assert replayed.record_once(datetime(2024, 9, 3, 9, 30, tzinfo=eastern), "info", changed, "jade_lizard") is None
+    assert journal.count_by("info") == replayed.count_by("info") == 3

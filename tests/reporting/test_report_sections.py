@@ -1,4 +1,4 @@
-"""The report's added sections: P&L sources, returns table, drawdown table, data issues, the
+"""The report's sections over time: returns table, drawdown table, data issues, the
 charts of the daily record and the P&L histogram; the page stays well-formed and self-contained."""
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from offline.report_sections import (
     data_issues_section,
     drawdown_table,
     pnl_histogram,
-    pnl_sources_section,
     returns_table,
 )
 
@@ -38,13 +37,6 @@ def _well_formed(fragment: str) -> None:
     checker = _Checker()
     checker.feed(fragment)
     assert checker.stack == [] and checker.links == []
-
-
-def test_pnl_sources_add_up():
-    text = pnl_sources_section({"premium_pnl": 1149.75, "cash_yield": 2429.78})
-    assert "$1,149.75" in text and "$2,429.78" in text and "$3,579.53" in text
-    assert pnl_sources_section({}) == ""
-    _well_formed(text)
 
 
 def test_returns_table_has_a_row_per_year_with_the_month_returns():
