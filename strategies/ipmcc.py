@@ -33,7 +33,12 @@ Management (manage), first match wins:
    notes["short_call_extrinsic"] when it was proposed.
 The LEAP's cost is the position's entry debit per LEAP contract (the LEAP is always the opening
 leg: a LEAP roll closes the position and opens a new one). A shares position has no LEAP rules and
-no stop: the strategy only writes and buys back its calls.
+no stop: the strategy only writes and buys back its calls. It keeps the 100-share lots whose
+Reg-T margin (50% of their value) fits the per-position buying-power cap of net liquidation, at
+least one lot (the covered-call case of a small account) and never fewer than the short calls held
+need: an assignment can hand over far more shares than the account can carry (sixteen short puts
+of a butterfly are 1,600 shares), and the rest are sold at the first management pass
+(shares_over_cap).
 """
 from __future__ import annotations
 
@@ -48,7 +53,7 @@ from core.types import CALL, ChainSnapshot, Contract, ContractKind, Leg, OrderIn
 from core.unified_position_sizer import KellyInputs
 from helpers.exchange_calendar import FRIDAY
 from helpers.strike_selection import strike_offset
-from risk.margin import estimate_margin
+from risk.margin import REG_T_SHARES_FRACTION, estimate_margin
 from strategies.base import (
     DecisionContext,
     Proposal,
@@ -108,7 +113,7 @@ class Ipmcc(Strategy):
     """LEAP call (or assigned shares) plus weekly short calls, as one position."""
 
     key = "ipmcc"
-    exits = frozenset({"leap_stop", "leap_roll", "short_call_expiry", "short_call_target"})
+    exits = frozenset({"leap_stop", "leap_roll", "short_call_expiry", "short_call_target", "shares_over_cap"})
 
     def __init__(self, config: FrameworkConfig) -> None:
         super().__init__(config)
@@ -203,6 +208,12 @@ class Ipmcc(Strategy):
             if (leap.expiry - ctx.today).days <= p.leap_roll_dte:
                 return self._close(ctx, position, "leap_roll")
         shorts = _short_calls(position)
+        excess = self._excess_shares(ctx, position, shorts)
+        if excess is not None:
+            shares, quantity = excess
+            intent = make_intent(ctx, self.key, Purpose.CLOSE, (Leg(shares, -1),), quantity, "shares_over_cap",
+                                 position.position_id)
+            return [intent] if intent is not None else []
         expiring = [c for c in shorts if c.expiry is not None and c.expiry <= ctx.today]
         if expiring:
             return self._close(ctx, position, "short_call_expiry", expiring)
@@ -210,6 +221,21 @@ class Ipmcc(Strategy):
         if captured:
             return self._close(ctx, position, "short_call_target", captured)
         return []
+
+    def _excess_shares(self, ctx: DecisionContext, position: Position,
+                       shorts: list[Contract]) -> tuple[Contract, int] | None:
+        """(the shares, how many to sell) when the held shares' Reg-T margin exceeds the
+        per-position buying-power cap (see module doc); None otherwise or without a price."""
+        held = [(c, q) for c, q in position.contracts() if c.kind == ContractKind.EQUITY and q > 0]
+        spot = ctx.market.price(held[0][0].root) if held else None
+        if not held or spot is None:
+            return None
+        shares, quantity = held[0]
+        lot = int(product_spec(shares.root).option_multiplier)
+        covered = sum(-q for c, q in position.contracts() if c in shorts) * lot
+        room = self.params.buying_power_cap * ctx.account.net_liquidation / (REG_T_SHARES_FRACTION * spot)
+        keep = max(max(int(room // lot), 1) * lot, covered)
+        return (shares, quantity - keep) if quantity > keep else None
 
     def _close(self, ctx: DecisionContext, position: Position, reason: str,
                contracts: list[Contract] | None = None) -> list[OrderIntent]:

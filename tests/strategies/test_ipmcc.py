@@ -342,3 +342,29 @@ def test_weekly_call_refusals_on_missing_data():
     strategy, _, proposal = adjust(position)
     assert proposal is None and strategy.last_skip_reason.startswith("no cost or quote for the LEAP SPY")
     assert manage(position, FRIDAY) == []  # and no LEAP stop either
+
+
+@pytest.mark.parametrize(("shares", "net_liq", "sold"), [
+    (1600, 190_000.0, 1500),  # room 0.20 x 190,000 / (0.5 x 530) = 143 shares: one lot kept
+    (1600, 600_000.0, 1200),  # room 453 shares: four lots kept
+    (100, 30_000.0, None),  # one lot is always kept (the small account's covered-call case)
+    (300, 800_000.0, None),  # within the cap
+])
+def test_assigned_shares_beyond_the_buying_power_cap_are_sold(shares, net_liq, sold):
+    strategy = Ipmcc(load_config())
+    ctx = context(market(FRIDAY), net_liq=net_liq)
+    intents = strategy.manage(ctx, _shares_position(shares))
+    if sold is None:
+        assert intents == []
+        return
+    (intent,) = intents
+    assert intent.purpose == Purpose.CLOSE and intent.reason == "shares_over_cap"
+    assert [(lg.contract.kind, lg.ratio) for lg in intent.legs] == [(ContractKind.EQUITY, -1)]
+    assert intent.quantity == sold
+
+
+def test_shares_covering_short_calls_are_kept_whatever_the_cap():
+    position = _shares_position(500)
+    call = Contract("SPY", ContractKind.OPTION, FRIDAY.date() + timedelta(days=7), 530.0, CALL)
+    position.holdings[call.key] = (call, -5)
+    assert Ipmcc(load_config()).manage(context(market(FRIDAY), net_liq=30_000.0), position) == []
