@@ -232,9 +232,11 @@ class Ipmcc(Strategy):
             return None
         shares, quantity = held[0]
         lot = int(product_spec(shares.root).option_multiplier)
-        covered = sum(-q for c, q in position.contracts() if c in shorts) * lot
+        floor = max(lot, sum(-q for c, q in position.contracts() if c in shorts) * lot)
+        if quantity <= floor:  # always kept: no account snapshot needed
+            return None
         room = self.params.buying_power_cap * ctx.account.net_liquidation / (REG_T_SHARES_FRACTION * spot)
-        keep = max(max(int(room // lot), 1) * lot, covered)
+        keep = max(int(room // lot) * lot, floor)
         return (shares, quantity - keep) if quantity > keep else None
 
     def _close(self, ctx: DecisionContext, position: Position, reason: str,
