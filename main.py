@@ -180,10 +180,12 @@ class TomKingFramework(QCAlgorithm):
         if not is_nyse_open(now):
             return
         if self._system.breakers.session != now.date():
-            # LEAN's one-minute rule counts from midnight, so it fires at the open (09:30:00), a
-            # minute before the session-start event (after_market_open + 1): that tick is skipped.
-            # Later in the day the core's session is not today only after a live start or restart
-            # past 09:31 with no saved state of today (LEAN fires no event whose time has passed):
+            # LEAN's one-minute rule counts from midnight (Lean Common/Scheduling/TimeRules.cs:404),
+            # so it fires at the open (09:30:00), a minute before the session-start event
+            # (after_market_open + 1): that tick is skipped. Later in the day the core's session is
+            # not today only after a live start or restart past 09:31 with no saved state of today
+            # (LEAN skips the events whose time has passed: Engine/RealTime/
+            # BacktestingRealTimeHandler.cs:55,71, the base of LiveTradingRealTimeHandler.cs:33):
             # start the day here first.
             if now <= session_open_close(now.date())[0]:
                 return

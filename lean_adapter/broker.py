@@ -36,7 +36,7 @@ from AlgorithmImports import OrderTicket, QCAlgorithm, Symbol, UpdateOrderFields
 from core.types import Contract, OrderEvent, OrderIntent, OrderStatus, Purpose, contract_multiplier
 from lean_adapter.cash_sweep import LeanCashSweep
 from lean_adapter.clock import to_eastern
-from lean_adapter.order_events import FINAL_LEAN_STATUSES, ComboTracker, EventRelay
+from lean_adapter.order_events import FINAL_LEAN_STATUSES, ComboTracker, EventRelay, refused_ticket
 from lean_adapter.symbols import SymbolBook
 
 MAX_LEGS = 4
@@ -74,9 +74,9 @@ def _check_limit(name: str, limit: float) -> None:
 
 
 def _refused(tickets: Sequence[OrderTicket], legs: int) -> bool:
-    """True when LEAN's pre-order checks refused the order: fewer tickets than legs, or a ticket
-    without an order (LEAN numbers orders from 1; a refused one keeps the request's -10)."""
-    return len(tickets) != legs or any(int(ticket.order_id) < 1 for ticket in tickets)
+    """True when LEAN's pre-order checks refused the order: fewer tickets than legs (a refused
+    combo returns one ticket), or a refused ticket."""
+    return len(tickets) != legs or any(refused_ticket(ticket) for ticket in tickets)
 
 
 def entry_need(intent: OrderIntent) -> float:

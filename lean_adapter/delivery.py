@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from AlgorithmImports import OrderEvent, OrderTicket, QCAlgorithm, SecurityType, Symbol
 
-from lean_adapter.order_events import FINAL_LEAN_STATUSES
+from lean_adapter.order_events import FINAL_LEAN_STATUSES, refused_ticket
 
 TAG = "close delivered future"
 
@@ -91,7 +91,7 @@ class DeliveredFutures:
         if not price > 0:
             return  # no quote yet: the next minute tries again
         ticket = self._algorithm.limit_order(symbol, -held, price, tag=TAG)
-        if int(ticket.order_id) < 1:  # refused by LEAN's pre-order checks: no order exists
+        if refused_ticket(ticket):
             self._report(f"closing order for delivered future {symbol.value} refused: "
                          f"{ticket.get_most_recent_order_response().error_message}")
             return

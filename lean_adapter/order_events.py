@@ -32,6 +32,13 @@ from lean_adapter.symbols import contract_from_symbol
 FINAL_LEAN_STATUSES = (LeanOrderStatus.FILLED, LeanOrderStatus.CANCELED, LeanOrderStatus.INVALID)
 
 
+def refused_ticket(ticket: OrderTicket) -> bool:
+    """True for a ticket of an order LEAN's pre-order checks refused: no order exists, so the
+    ticket keeps its request's order id -10 (LEAN numbers orders from 1; Lean
+    Common/Orders/OrderTicket.cs:648-652, Algorithm/QCAlgorithm.Trading.cs:980-984,1016-1024)."""
+    return int(ticket.order_id) < 1
+
+
 @dataclass
 class LegFills:
     """Fills of one leg: signed contracts per unit, contracts filled (signed) and their cost."""

@@ -657,12 +657,21 @@ class TimeRule:
 class DateRules:
     def every_day(self, symbol: Symbol | None = None) -> DateRule:
         """Every trading day of the symbol's exchange (`Lean:Common/Scheduling/DateRules.cs`)."""
+        _us_equity_hours(symbol)
         return DateRule(f"EveryDay {symbol}", is_date_open)
 
     def every(self, *days: DayOfWeek) -> DateRule:
         """Every calendar day on those weekdays, holidays included (`DateRules.cs:108-112`)."""
         wanted = {int(d) for d in days}
         return DateRule(f"Every {sorted(wanted)}", lambda day: (day.isoweekday() % 7) in wanted)
+
+
+def _us_equity_hours(symbol: Symbol | None) -> None:
+    """The stand-in's date and market-time rules know the US equity session only (09:30-16:00
+    New York, NYSE dates); LEAN follows each symbol's own exchange hours, so any other anchor is
+    refused rather than answered with equity hours."""
+    if symbol is not None and symbol.security_type != SecurityType.EQUITY:
+        raise NotImplementedError(f"the stand-in schedules on US equity hours only, not {symbol}")
 
 
 class TimeRules:
@@ -684,6 +693,8 @@ class TimeRules:
 
     def after_market_open(self, symbol: Symbol, minutes_after_open: float = 0,
                           extended_market_open: bool = False) -> TimeRule:
+        _us_equity_hours(symbol)
+
         def times(day: date) -> list[datetime]:
             if not is_date_open(day):
                 return []
@@ -693,6 +704,8 @@ class TimeRules:
 
     def after_market_close(self, symbol: Symbol, minutes_after_close: float = 0,
                            extended_market_close: bool = False) -> TimeRule:
+        _us_equity_hours(symbol)
+
         def times(day: date) -> list[datetime]:
             if not is_date_open(day):
                 return []
