@@ -26,11 +26,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from config.constants import product_spec
+from helpers.expiry_calendar import QUARTER_MONTHS
 from lean_adapter.parameters import load_lean_config
 from lean_adapter.subscription_plan import SubscriptionPlan, holds_any, plan_subscriptions, reference_day
 
 # Contract months listed by the exchanges: quarterly equity index, monthly crude, even-month gold.
-LISTED_MONTHS = {"ES": (3, 6, 9, 12), "MES": (3, 6, 9, 12), "CL": tuple(range(1, 13)), "MCL": tuple(range(1, 13)),
+LISTED_MONTHS = {"ES": QUARTER_MONTHS, "MES": QUARTER_MONTHS, "CL": tuple(range(1, 13)), "MCL": tuple(range(1, 13)),
                  "GC": (2, 4, 6, 8, 10, 12), "MGC": (2, 4, 6, 8, 10, 12)}
 Chain = tuple[str, date, float, list[tuple[date, float, str]]]  # root, reference day, spot, (expiry, strike, right)
 
