@@ -75,20 +75,20 @@ def next_limit(order: WorkingOrder, now: datetime, step_seconds: int) -> float |
     Net prices are signed (debit positive, credit negative), so improving for the market means
     raising the limit toward the natural price for both debits and credits.
     """
-    natural = ladder_ceiling(order.intent)
-    if natural is None or now - order.last_step < timedelta(seconds=step_seconds):
+    ceiling = ladder_ceiling(order.intent)
+    if ceiling is None or now - order.last_step < timedelta(seconds=step_seconds):
         return None
-    if order.limit_price >= natural:
+    if order.limit_price >= ceiling:
         return None
     tick = product_spec(order.intent.legs[0].contract.root).tick_size
     elapsed = (now - order.submitted).total_seconds()
     progress = min(1.0, elapsed / (LADDER_SHARE_OF_TIMEOUT * order.intent.timeout_seconds))
     start = order.intent.limit_price
-    target = start + (natural - start) * progress
-    candidate = min(max(math.ceil(target / tick - 1e-9) * tick, order.limit_price + tick), natural)
+    target = start + (ceiling - start) * progress
+    candidate = min(max(math.ceil(target / tick - 1e-9) * tick, order.limit_price + tick), ceiling)
     candidate = round_to_tick(candidate, tick)
     if candidate == 0.0:  # a zero limit is refused by the broker; skip over it
-        candidate = round_to_tick(min(candidate + tick, natural), tick)
+        candidate = round_to_tick(min(candidate + tick, ceiling), tick)
     if candidate == 0.0 or candidate <= order.limit_price:
         return None
     return candidate
@@ -97,7 +97,6 @@ def next_limit(order: WorkingOrder, now: datetime, step_seconds: int) -> float |
 def timed_out(order: WorkingOrder, now: datetime) -> bool:
     """True once the order has worked for longer than its intent's time-out."""
     return now - order.submitted >= timedelta(seconds=order.intent.timeout_seconds)
-
 
 
 def timeout_reason(order: WorkingOrder) -> str:

@@ -150,8 +150,8 @@ def trade_row(*, strategy: str, position_id: str, legs: Sequence[Leg] | Sequence
         "entry_price": _finite(entry_price, "entry_price"), "exit_price": _finite(exit_price, "exit_price"),
         "gross_pnl": gross, "fees": fees_value, "pnl": gross - fees_value,
         "regime": regime_value, "phase": int(phase), "exit_reason": exit_reason,
-        "leg_entry_prices": " | ".join(_price_text(leg.entry_price) for leg in fills) if fills else "",
-        "leg_exit_prices": " | ".join(_price_text(leg.exit_price) for leg in fills) if fills else "",
+        "leg_entry_prices": " | ".join(_price_text(leg.entry_price) for leg in fills),
+        "leg_exit_prices": " | ".join(_price_text(leg.exit_price) for leg in fills),
         "strike_widths": strike_widths(leg.contract for leg in legs),
     }
 

@@ -11,10 +11,10 @@ from typing import Any
 
 from config.loader import FrameworkConfig
 from config.strategy_parameters import WEEKDAYS
-from core.types import Position, Purpose
+from core.types import ChainSnapshot, Position, Purpose
 from core.unified_position_sizer import KellyInputs
 from strategies.base import DecisionContext, Proposal, Strategy, make_intent
-from strategies.structures import Structure, multiplier_of
+from strategies.structures import DteWindow, LegRule, Structure, build_structure, multiplier_of
 
 
 class AdvancedStrategy(Strategy):
@@ -46,6 +46,15 @@ class AdvancedStrategy(Strategy):
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         """The entry proposal of this strategy (or `self.skip(reason)`)."""
         raise NotImplementedError
+
+    def build(self, ctx: DecisionContext, chain: ChainSnapshot, legs: tuple[LegRule, ...],
+              windows: tuple[DteWindow, ...] | None = None) -> Structure | str:
+        """`build_structure` on `chain` as of today, offset legs within `order_width_tolerance`; the
+        DTE windows default to the parameters' one (`target_dte` within `dte_min`-`dte_max`)."""
+        p = self.params
+        if windows is None:
+            windows = (DteWindow(p.target_dte, p.dte_min, p.dte_max),)
+        return build_structure(chain, legs, windows, ctx.today, width_tolerance=self.config.order.width_tolerance)
 
     def proposal(self, ctx: DecisionContext, structure: Structure, reason: str, max_loss_per_unit: float,
                  position_id: str | None = None, price_bound: float | None = None) -> Proposal | None:

@@ -22,10 +22,8 @@ from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal, close_intent
 from strategies.defensive import dte_exit_due, short_contracts
 from strategies.structures import (
-    DteWindow,
     ExitRules,
     LegRule,
-    build_structure,
     exit_reason,
     multiplier_of,
     product_points,
@@ -47,8 +45,7 @@ class BearTrap11x(AdvancedStrategy):
             return self.skip(f"no {p.product} puts listed {p.dte_min}-{p.dte_max} DTE")
         legs = (LegRule(PUT, 1, otm=0.0), LegRule(PUT, -1, offset=-product_points(p.spread_width, p.product)),
                 LegRule(PUT, -2, delta=p.naked_delta))
-        structure = build_structure(chain, legs, (DteWindow(p.target_dte, p.dte_min, p.dte_max),), ctx.today,
-                                    width_tolerance=self.config.order.width_tolerance)
+        structure = self.build(ctx, chain, legs)
         if isinstance(structure, str):
             return self.skip(structure)
         long_strike, short_strike, naked_strike = (structure.strike(i) for i in range(3))

@@ -27,7 +27,7 @@ import dataclasses
 from core.types import CALL, PUT, OrderIntent, Position
 from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal
-from strategies.structures import DteWindow, ExitRules, LegRule, build_structure, managed_exit, multiplier_of
+from strategies.structures import ExitRules, LegRule, managed_exit, multiplier_of
 
 DAYS_PER_YEAR = 365.0
 # risk/margin.estimate_margin pairs the legs of one expiry into a single defined-risk group and
@@ -55,8 +55,7 @@ class BoxSpread(AdvancedStrategy):
             return self.skip(f"no {p.product} options listed {p.dte_min}-{p.dte_max} DTE")
         legs = (LegRule(CALL, -1, otm=0.0), LegRule(CALL, 1, offset=p.width, anchor=0),
                 LegRule(PUT, -1, offset=p.width, anchor=0), LegRule(PUT, 1, offset=0.0, anchor=0))
-        structure = build_structure(chain, legs, (DteWindow(p.target_dte, p.dte_min, p.dte_max),), ctx.today,
-                                    width_tolerance=self.config.order.width_tolerance)
+        structure = self.build(ctx, chain, legs)
         if isinstance(structure, str):
             return self.skip(structure)
         k1, k2 = structure.strike(0), structure.strike(1)

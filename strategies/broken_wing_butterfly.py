@@ -15,7 +15,7 @@ from __future__ import annotations
 from core.types import PUT, OrderIntent, Position
 from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal
-from strategies.structures import DteWindow, ExitRules, LegRule, build_structure, managed_exit, product_points
+from strategies.structures import ExitRules, LegRule, managed_exit, product_points
 
 
 class BrokenWingButterfly(AdvancedStrategy):
@@ -32,8 +32,7 @@ class BrokenWingButterfly(AdvancedStrategy):
         legs = (LegRule(PUT, -2, delta=p.short_delta),
                 LegRule(PUT, 1, offset=product_points(p.near_wing, p.product), anchor=0),
                 LegRule(PUT, 1, offset=-product_points(p.far_wing, p.product), anchor=0))
-        structure = build_structure(chain, legs, (DteWindow(p.target_dte, p.dte_min, p.dte_max),), ctx.today,
-                                    width_tolerance=self.config.order.width_tolerance)
+        structure = self.build(ctx, chain, legs)
         if isinstance(structure, str):
             return self.skip(structure)
         minimum = product_points(p.min_credit, p.product)

@@ -24,7 +24,7 @@ from core.types import CALL, OrderIntent, Position
 from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal, close_intent
 from strategies.defensive import short_contracts
-from strategies.structures import DteWindow, ExitRules, LegRule, build_structure, managed_exit
+from strategies.structures import DteWindow, ExitRules, LegRule, managed_exit
 
 NOTE = "short_entry_mid"
 
@@ -48,8 +48,7 @@ class DiagonalCalendar(AdvancedStrategy):
                 LegRule(p.right, -1, offset=offset, anchor=0, expiry=1))
         windows = (DteWindow(p.long_dte, p.long_dte - p.dte_slack, high),
                    DteWindow(p.short_dte, low, p.short_dte + p.dte_slack))
-        structure = build_structure(chain, legs, windows, ctx.today,
-                                    width_tolerance=self.config.order.width_tolerance)
+        structure = self.build(ctx, chain, legs, windows)
         if isinstance(structure, str):
             return self.skip(structure)
         if structure.net <= 0:

@@ -18,10 +18,8 @@ from core.types import CALL, PUT, OrderIntent, Position
 from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal
 from strategies.structures import (
-    DteWindow,
     ExitRules,
     LegRule,
-    build_structure,
     managed_exit,
     multiplier_of,
     product_points,
@@ -41,8 +39,7 @@ class JadeLizard(AdvancedStrategy):
             return self.skip(f"no {p.product} options listed {p.dte_min}-{p.dte_max} DTE")
         legs = (LegRule(PUT, -1, delta=p.put_delta), LegRule(CALL, -1, delta=p.call_delta),
                 LegRule(CALL, 1, offset=product_points(p.call_width, p.product), anchor=1))
-        structure = build_structure(chain, legs, (DteWindow(p.target_dte, p.dte_min, p.dte_max),), ctx.today,
-                                    width_tolerance=self.config.order.width_tolerance)
+        structure = self.build(ctx, chain, legs)
         if isinstance(structure, str):
             return self.skip(structure)
         width = structure.strike(2) - structure.strike(1)

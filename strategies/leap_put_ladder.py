@@ -132,8 +132,9 @@ class LeapPutLadder(Strategy):
         for rung, _ in sorted(position.contracts(), key=lambda item: item[0].key):
             reason = self._rung_exit(ctx, position, rung, spot)
             if reason == LEFT_TO_EXPIRE:
-                if rung.key not in left_to_expire(position):
-                    position.notes[LEFT_TO_EXPIRE] = sorted(left_to_expire(position) | {rung.key})
+                left = left_to_expire(position)
+                if rung.key not in left:
+                    position.notes[LEFT_TO_EXPIRE] = sorted(left | {rung.key})
                     self.memory["roll_pending"] = rung.key
                 continue
             if reason is None:

@@ -20,10 +20,8 @@ from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal, make_intent
 from strategies.defensive import contract_deltas, short_contracts
 from strategies.structures import (
-    DteWindow,
     ExitRules,
     LegRule,
-    build_structure,
     managed_exit,
     multiplier_of,
     product_points,
@@ -42,8 +40,7 @@ class PutRatioSpread(AdvancedStrategy):
         if chain is None or len(chain) == 0:
             return self.skip(f"no {p.product} options listed {p.dte_min}-{p.dte_max} DTE")
         legs = (LegRule(PUT, 1, delta=p.long_delta), LegRule(PUT, -2, delta=p.short_delta))
-        structure = build_structure(chain, legs, (DteWindow(p.target_dte, p.dte_min, p.dte_max),), ctx.today,
-                                    width_tolerance=self.config.order.width_tolerance)
+        structure = self.build(ctx, chain, legs)
         if isinstance(structure, str):
             return self.skip(structure)
         min_credit = product_points(p.min_credit, p.product)

@@ -20,9 +20,7 @@ from core.types import CALL, OrderIntent, Position
 from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal
 from strategies.structures import (
-    DteWindow,
     LegRule,
-    build_structure,
     multiplier_of,
     product_points,
 )
@@ -43,8 +41,7 @@ class WeeklyButterfly(AdvancedStrategy):
         wing = product_points(p.wing_width, p.product, reference="SPX")
         legs = (LegRule(CALL, -2, otm=p.center_otm), LegRule(CALL, 1, offset=-wing, anchor=0),
                 LegRule(CALL, 1, offset=wing, anchor=0))
-        structure = build_structure(chain, legs, (DteWindow(p.target_dte, p.dte_min, p.dte_max),), ctx.today,
-                                    width_tolerance=self.config.order.width_tolerance)
+        structure = self.build(ctx, chain, legs)
         if isinstance(structure, str):
             return self.skip(structure)
         if structure.net <= 0:
