@@ -46,7 +46,7 @@ from offline.chain_model import (
     spread_width,
 )
 from offline.market_data import MarketData, dividend_yield, index_on, load_market_data
-from offline.real_quotes import TERM_COLUMNS, load_real_quotes
+from offline.real_quotes import TERM_COLUMNS, carry_forward, load_real_quotes
 from offline.volatility_surface import (
     DEFAULT_SURFACE,
     TERM_INDICES,
@@ -161,17 +161,11 @@ def _term(table: pd.DataFrame) -> tuple[np.ndarray, VolatilityTerm | None]:
     return known, (VolatilityTerm(closes[known]) if known.any() else None)
 
 
-def _model_forward(table: pd.DataFrame) -> np.ndarray:
-    spot, years = table["spot"].to_numpy(dtype=float), table["years"].to_numpy(dtype=float)
-    carry = spot * np.exp((table["rate"].to_numpy(dtype=float) - table["q"].to_numpy(dtype=float)) * years)
-    return np.where(table["root"].to_numpy() == "ES", spot, carry)
-
-
 def model_iv(table: pd.DataFrame, surface: SurfaceParameters = DEFAULT_SURFACE, market_term: bool = True
              ) -> np.ndarray:
     """The chain model's IV for every row of a real-quotes table (offline.real_quotes): with the
     day's CBOE term structure where known (market_term), the model's own term structure elsewhere."""
-    level, forward = table["vix"].to_numpy(dtype=float), _model_forward(table)
+    level, forward = table["vix"].to_numpy(dtype=float), carry_forward(table)
     strike, years = table["strike"].to_numpy(dtype=float), table["years"].to_numpy(dtype=float)
     iv = implied_volatility_surface(level, forward, strike, years, surface)
     known, term = _term(table)
@@ -190,7 +184,7 @@ def fit_surface_parameters(table: pd.DataFrame, start: SurfaceParameters = FIT_S
     """The least-squares fit of FITTED_SURFACE_FIELDS on the rows of `table` (see the module
     docstring). Trial points that SurfaceParameters rejects get a constant penalty residual."""
     weights = _day_weights(table)
-    level, forward = table["vix"].to_numpy(dtype=float), _model_forward(table)
+    level, forward = table["vix"].to_numpy(dtype=float), carry_forward(table)
     strike, years = table["strike"].to_numpy(dtype=float), table["years"].to_numpy(dtype=float)
     market = table["market_iv"].to_numpy(dtype=float)
     known, term = _term(table)

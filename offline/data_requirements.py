@@ -17,7 +17,9 @@ from pathlib import Path
 from config.loader import PREFIXES, FrameworkConfig
 
 ALWAYS_NEEDED = ("daily/SPY.csv", "daily/VIX_cboe.csv", "rates/DGS3MO_daily.csv")
-FULL_SIZE_ROOT = {"MES": "ES", "MNQ": "NQ", "MCL": "CL", "MGC": "GC"}
+# option or futures root -> the full-size futures series it quotes off (daily/<ROOT>_front_month.csv)
+FUTURES_FOR_OPTIONS = {"MES": "ES", "ES": "ES", "MNQ": "NQ", "NQ": "NQ", "MCL": "CL", "CL": "CL",
+                       "MGC": "GC", "GC": "GC"}
 INDEX_FILE = "daily/SPX_index.csv.gz"
 
 
@@ -26,8 +28,8 @@ def product_file(product: str) -> str:
     root = product.strip().upper().lstrip("/")
     if root in ("SPX", "SPXW"):
         return INDEX_FILE
-    if root in FULL_SIZE_ROOT or root in FULL_SIZE_ROOT.values():
-        return f"daily/{FULL_SIZE_ROOT.get(root, root)}_front_month.csv"
+    if root in FUTURES_FOR_OPTIONS:
+        return f"daily/{FUTURES_FOR_OPTIONS[root]}_front_month.csv"
     return f"daily/{root}.csv"
 
 

@@ -437,25 +437,6 @@ def _require_sessions(path: Path, dates: np.ndarray, sessions: np.ndarray) -> No
         raise MarketDataError(path, None, f"no row for SPY session {missing[0]} ({len(missing)} session(s) missing)")
 
 
-def _load_index(path: Path, sessions: np.ndarray, lo: np.datetime64, hi: np.datetime64,
-                issues: list[DataIssue] | None) -> tuple[DailyBars, np.ndarray]:
-    """A CBOE volatility index file (VIX_cboe.csv layout): its valid NYSE-session rows in lo..hi
-    (a row with an impossible value is left out, as a missing day), and the stray dates marked
-    nyse_session=1 without a SPY session (left out too)."""
-    bars, frame, repaired = _read_bars(path, "vix", lo, hi, extra=("nyse_session",), issues=issues)
-    flag = frame["nyse_session"].astype(str).str.strip()
-    bad = np.flatnonzero(~flag.isin(["0", "1"]).to_numpy())
-    if len(bad):
-        i = int(bad[0])
-        raise MarketDataError(path, i + 2, f"nyse_session {flag.iloc[i]!r} must be 0 or 1")
-    on_session = (flag == "1").to_numpy() & ~repaired  # a bad VIX row is a missing VIX day
-    index = _window(DailyBars(*(a[on_session] for a in (bars.dates, bars.open, bars.high, bars.low, bars.close))),
-                    lo, hi)
-    stray = np.setdiff1d(index.dates, sessions)
-    keep = np.isin(index.dates, sessions)
-    return DailyBars(*(_frozen(a[keep]) for a in (index.dates, index.open, index.high, index.low, index.close))), stray
-
-
 def _load_term_closes(path: Path, sessions: np.ndarray, lo: np.datetime64, hi: np.datetime64,
                       issues: list[DataIssue] | None) -> DailyBars:
     """The closes of a CBOE term-structure index (VIX9D, VIX3M, VIX6M) on the NYSE sessions of
@@ -481,9 +462,23 @@ def _load_term_closes(path: Path, sessions: np.ndarray, lo: np.datetime64, hi: n
 
 def _load_vix(path: Path, sessions: np.ndarray, lo: np.datetime64, hi: np.datetime64, start: date,
               notes: list[str], issues: list[DataIssue] | None = None) -> tuple[DailyBars, tuple[date, ...]]:
-    vix, stray = _load_index(path, sessions, lo, hi, issues)
+    """The VIX's valid NYSE-session rows in lo..hi (a row with an impossible value is left out, as a
+    missing day; so are stray rows marked nyse_session=1 without a SPY session), and the sessions
+    from `start` without a VIX row."""
+    bars, frame, repaired = _read_bars(path, "vix", lo, hi, extra=("nyse_session",), issues=issues)
+    flag = frame["nyse_session"].astype(str).str.strip()
+    bad = np.flatnonzero(~flag.isin(["0", "1"]).to_numpy())
+    if len(bad):
+        i = int(bad[0])
+        raise MarketDataError(path, i + 2, f"nyse_session {flag.iloc[i]!r} must be 0 or 1")
+    on_session = (flag == "1").to_numpy() & ~repaired  # a bad VIX row is a missing VIX day
+    vix = _window(DailyBars(*(a[on_session] for a in (bars.dates, bars.open, bars.high, bars.low, bars.close))),
+                  lo, hi)
+    stray = np.setdiff1d(vix.dates, sessions)
     if len(stray):
         notes.append(f"{path.name}: {len(stray)} row(s) marked nyse_session=1 on days without SPY, ignored")
+    keep = np.isin(vix.dates, sessions)
+    vix = DailyBars(*(_frozen(a[keep]) for a in (vix.dates, vix.open, vix.high, vix.low, vix.close)))
     window = sessions[sessions >= np.datetime64(start, "D")]
     missing = tuple(d.astype(object) for d in np.setdiff1d(window, vix.dates))
     for day in missing:

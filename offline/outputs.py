@@ -30,15 +30,16 @@ OPTION_PRICES_NOTE = ("modelled: Black-Scholes/Black-76 on a volatility surface 
                       "option quotes")
 
 
-def build_summary(result: RunResult, command: str = "", strategies_off: Sequence[str] = ()) -> dict[str, Any]:
+def build_summary(result: RunResult, command: str = "", strategies_off: Sequence[str] = (),
+                  baselines: tuple[dict[str, np.ndarray], dict[str, str]] | None = None) -> dict[str, Any]:
     """The summary.json content of a run; `command` and `strategies_off` go to its "run" section
-    (offline/run_record.py)."""
+    (offline/run_record.py). `baselines`: baseline_series(result) when the caller has it already."""
     config, market, system = result.config, result.market, result.system
     dates = result.equity_dates
     rf = risk_free_daily_from_yields(dates, market.rate_dates, _yields_percent(market))
     trades = system.book.trades
     stats = summarize(dates, result.equity, trades, result.regimes, result.journal, rf)
-    baselines = baseline_series(result)
+    series, baseline_notes = baselines if baselines is not None else baseline_series(result)
     summary: dict[str, Any] = {
         "period": {"start": config.backtest.start, "end": config.backtest.end, "sessions": len(dates)},
         "initial_cash": config.backtest.cash,
@@ -53,8 +54,8 @@ def build_summary(result: RunResult, command: str = "", strategies_off: Sequence
         "data": {"source": market.source, "option_prices": "modelled", "option_prices_note": OPTION_PRICES_NOTE,
                  "data_dir": str(market.data_dir), "notes": list(market.notes),
                  "term_structure": term_structure_days(market, dates)},
-        "baselines": {name: _baseline_stats(dates, series, rf) for name, series in baselines.items()},
-        "baseline_notes": cboe_index_baselines(market.data_dir, dates, config.backtest.cash)[1],
+        "baselines": {name: _baseline_stats(dates, values, rf) for name, values in series.items()},
+        "baseline_notes": baseline_notes,
         "parameters_changed": changed_parameters(config),
         "run": run_record(config, market, dates, command, strategies_off),
         "wall_seconds": round(result.wall_seconds, 2),
@@ -94,18 +95,20 @@ def _per_strategy(per_strategy: dict[str, Any], strategies: dict[str, Any]) -> d
     return {key: per_strategy.get(key, empty) for key in strategies}
 
 
-def baseline_series(result: RunResult) -> dict[str, np.ndarray]:
-    """Equity series of the baselines over the run's sessions."""
+def baseline_series(result: RunResult) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Equity series of the baselines over the run's sessions, and the CBOE indices' notes
+    (offline.baselines.cboe_index_baselines)."""
     market, dates, cash = result.market, result.equity_dates, result.config.backtest.cash
     spy = market.daily["SPY"]
     index = np.searchsorted(spy.dates, np.array(dates, dtype="datetime64[D]"))
     dividends = market.dividends.get("SPY")
     dividend_map = {} if dividends is None else dict(zip(dividends.ex_dates.astype(object),
                                                          dividends.amounts.astype(float), strict=True))
+    cboe, notes = cboe_index_baselines(market.data_dir, dates, cash)
     return {"spy_buy_and_hold": buy_and_hold_baseline(dates, spy.close[index], dividend_map, cash),
             "spy_short_put_45dte": short_put_baseline(market, dates, cash, reserve=result.config.risk.buying_power_reserve),
             "t_bills_3m": t_bill_baseline(market, dates, cash),
-            **cboe_index_baselines(market.data_dir, dates, cash)[0]}
+            **cboe}, notes
 
 
 def _baseline_stats(dates: list[Any], series: np.ndarray, rf: Any) -> dict[str, Any]:
@@ -147,7 +150,8 @@ def write_outputs(result: RunResult, out_dir: Path, command: str = "",
                   strategies_off: Sequence[str] = ()) -> dict[str, Any]:
     """Write every output file into out_dir; returns the summary (see `build_summary`)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    summary = build_summary(result, command, strategies_off)
+    baselines, notes = baseline_series(result)
+    summary = build_summary(result, command, strategies_off, (baselines, notes))
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="ascii")
     write_trades_csv(result.system.book.trades, out_dir / "trades.csv")
     lines = ["date,equity,vix_close,regime"] + [
@@ -157,7 +161,6 @@ def write_outputs(result: RunResult, out_dir: Path, command: str = "",
     (out_dir / "journal.jsonl").write_text("".join(line + "\n" for line in result.journal.to_jsonl_lines()),
                                            encoding="ascii")
     write_daily_csv(out_dir / "daily.csv", result.daily)
-    baselines = baseline_series(result)
     strategy_pnl = {k: float(v.get("pnl") or 0.0) for k, v in summary["strategies"].items()}
     write_html_report(out_dir / "report.html", _report_summary(summary), (result.equity_dates, result.equity), None,
                       (result.equity_dates, result.vix_close), result.regimes, result.system.book.trades,

@@ -43,7 +43,7 @@ from offline import market_data
 from offline.market_data import MarketData, dividend_yield, load_market_data
 from offline.volatility_surface import TERM_INDICES
 
-__all__ = ["CACHE_DIR", "QUOTE_COLUMNS", "load_real_quotes"]
+__all__ = ["CACHE_DIR", "QUOTE_COLUMNS", "carry_forward", "load_real_quotes"]
 
 CACHE_DIR = Path("results") / "cache"
 SNAPSHOT_HOURS_TO_CLOSE = 4.0  # SPX 2019: snapshot taken at an unknown time, counted from 12:00
@@ -194,11 +194,18 @@ def _parity_forwards(frame: pd.DataFrame) -> np.ndarray:
     return forwards.reindex(pd.MultiIndex.from_frame(frame[keys[:-1]])).to_numpy()
 
 
+def carry_forward(table: pd.DataFrame) -> np.ndarray:
+    """The chain model's forward per row (its production path): S e^{(r-q)T}, the futures price
+    itself for ES."""
+    spot, years = table["spot"].to_numpy(dtype=float), table["years"].to_numpy(dtype=float)
+    carry = spot * np.exp((table["rate"].to_numpy(dtype=float) - table["q"].to_numpy(dtype=float)) * years)
+    return np.where(table["root"].to_numpy() == "ES", spot, carry)
+
+
 def _market_iv(table: pd.DataFrame) -> pd.DataFrame:
     """Forward, market IV and absolute forward delta per row; keeps the out-of-the-money 5-50
     delta rows with an IV."""
-    carry = np.where(table["root"] == "ES", table["spot"],
-                     table["spot"] * np.exp((table["rate"] - table["q"]) * table["years"]))
+    carry = carry_forward(table)
     parity = _parity_forwards(table)
     table["forward"] = np.where(np.isfinite(parity), parity, carry)
     out = table[np.where(table["call"], table["strike"] >= table["forward"], table["strike"] <= table["forward"])]

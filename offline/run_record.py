@@ -18,7 +18,7 @@ import numpy as np
 
 from config.loader import FrameworkConfig, changed_parameters
 from helpers.exchange_calendar import nyse_sessions
-from offline.data_requirements import FULL_SIZE_ROOT, INDEX_FILE, product_file, strategy_products
+from offline.data_requirements import FUTURES_FOR_OPTIONS, INDEX_FILE, product_file, strategy_products
 from offline.market_data import MarketData
 
 DATA_FOLDERS = ("daily", "rates", "intraday")
@@ -59,8 +59,8 @@ def _series_ends(config: FrameworkConfig, market: MarketData) -> dict[str, np.da
             path = product_file(product)
             root = product.strip().upper().lstrip("/")
             series = (market.daily.get("SPX") if path == INDEX_FILE else
-                      market.futures[FULL_SIZE_ROOT.get(root, root)].bars
-                      if FULL_SIZE_ROOT.get(root, root) in market.futures else market.daily.get(root))
+                      market.futures[FUTURES_FOR_OPTIONS.get(root, root)].bars
+                      if FUTURES_FOR_OPTIONS.get(root, root) in market.futures else market.daily.get(root))
             if series is not None and len(series.dates):
                 ends[path] = series.dates[-1]
     return ends

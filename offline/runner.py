@@ -28,6 +28,7 @@ from helpers.exchange_calendar import session_open_close
 from offline.broker_faults import BrokerFaults
 from offline.chain_model import ChainModel
 from offline.daily_record import DailyRecorder
+from offline.data_requirements import FUTURES_FOR_OPTIONS
 from offline.file_store import FileStore
 from offline.intraday_path import session_path
 from offline.market_data import MarketData, dividend_yield
@@ -39,8 +40,6 @@ from risk.cash_sweep import accrued_interest, sweepable_cash
 from strategies.registry import build_strategies
 
 INTRADAY_SYMBOLS = ("SPY", "VIX", "SPX")
-FUTURES_FOR_OPTIONS = {"MES": "ES", "ES": "ES", "MNQ": "NQ", "NQ": "NQ", "MCL": "CL", "CL": "CL",
-                       "MGC": "GC", "GC": "GC"}
 VOL_WINDOW = 20  # sessions of realised volatility for products without a volatility index
 BROKER_MARK_MINUTES = 5  # broker marks refresh at this cadence when no order is working
 ProgressCallback = Callable[[int, int, date, float], None]
