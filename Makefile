@@ -73,4 +73,4 @@ report-screenshot: backtest-real
 	chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
 	  --disable-component-update --disable-sync --hide-scrollbars --user-data-dir=$$(mktemp -d) \
 	  --window-size=1280,2400 --screenshot=$(OUT)/report-top.png file://$(abspath $(OUT))/seed-real/report.html
-	$(BIN)/python -m offline.report_screenshot $(OUT)/report-top.png $(OUT)/seed-real/summary.json docs/report.png
+	$(BIN)/python -m offline.report.screenshot $(OUT)/report-top.png $(OUT)/seed-real/summary.json docs/report.png

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from config.constants import Regime, product_spec
-from core.trading_system import TradingSystem
+from core.engine.trading_system import TradingSystem
 from core.types import OrderEvent as CoreOrderEvent
 from helpers.exchange_calendar import is_nyse_open, nyse_sessions, session_open_close
 from lean_adapter.broker import LeanBroker

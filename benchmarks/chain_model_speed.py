@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from offline.chain_model import EASTERN, ChainModel
+from offline.market.chain_model import EASTERN, ChainModel
 
 AS_OF = datetime(2024, 8, 5, 10, 30, tzinfo=EASTERN)
 

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 from config.loader import load_config
-from offline.market_data import load_market_data
-from offline.runner import BacktestRunner
+from offline.market.market_data import load_market_data
+from offline.replay.runner import BacktestRunner
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,6 @@
 """What every strategy shares: the decision context, the strategy interface and intent builders.
 
-A strategy decides; it never sends orders itself. The trading system (core/trading_system.py)
+A strategy decides; it never sends orders itself. The trading system (core/engine/trading_system.py)
 asks it for an entry proposal inside its schedule window and for management actions on each
 open position, then sizes, gates and routes the resulting OrderIntents.
 """
@@ -16,8 +16,8 @@ from typing import Any
 
 from config.constants import Regime, product_spec
 from config.loader import FrameworkConfig
-from core.order_manager import floor_to_tick, round_to_tick
 from core.ports import MarketView
+from core.prices import floor_to_tick, round_to_tick
 from core.types import AccountSnapshot, Contract, Leg, OrderIntent, Position, Purpose, contract_multiplier
 from core.unified_position_sizer import KellyInputs
 

@@ -6,8 +6,8 @@ import json
 import pytest
 
 from core.types import OrderStatus, Purpose
-from offline.broker_faults import BrokerFaults
-from offline.simulated_broker import BrokerSettings
+from offline.broker.faults import BrokerFaults
+from offline.broker.simulated_broker import BrokerSettings
 from tests.broker.fakes import (
     CONDOR,
     MINUTE,

@@ -1,4 +1,4 @@
-"""Expiry, exercise, early assignment and dividends (offline/broker_settlement.py), through the simulated
+"""Expiry, exercise, early assignment and dividends (offline/broker/settlement.py), through the simulated
 broker and directly (hand-checked numbers)."""
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import pytest
 
 from core.types import Contract, ContractKind, OrderStatus
-from offline.broker_settlement import dividend_cash, early_assignments, expiry_settlements, intrinsic_value
-from offline.simulated_broker import BrokerSettings
+from offline.broker.settlement import dividend_cash, early_assignments, expiry_settlements, intrinsic_value
+from offline.broker.simulated_broker import BrokerSettings
 from tests.broker.fakes import EXPIRY, MINUTE, T0, Harness, at, harness, intent, option
 
 CLOSE = at(EXPIRY, 16, 0)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from offline.chain_calibration import (
+from offline.market.chain_calibration import (
     FITTED_SURFACE_FIELDS,
     INDEX_SPREAD_ROOTS,
     bucket_report,
@@ -29,10 +29,10 @@ from offline.chain_calibration import (
     term_elasticities,
     write_chain_csv,
 )
-from offline.chain_model import DEFAULT_SPREADS, INDEX_SPREADS
-from offline.market_data import load_market_data
-from offline.real_quotes import load_real_quotes
-from offline.volatility_surface import DEFAULT_SURFACE, TERM_ELASTICITIES, TERM_INDICES
+from offline.market.chain_model import DEFAULT_SPREADS, INDEX_SPREADS
+from offline.market.market_data import load_market_data
+from offline.market.real_quotes import load_real_quotes
+from offline.market.volatility_surface import DEFAULT_SURFACE, TERM_ELASTICITIES, TERM_INDICES
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from core.types import Contract, ContractKind
 from greeks.american import american_price
 from greeks.pricing import black76_price_and_greeks, bsm_price
 from helpers.exchange_calendar import is_nyse_session
-from offline.chain_model import (
+from offline.market.chain_model import (
     DEFAULT_SPREADS,
     EASTERN,
     INDEX_SPREADS,
@@ -23,7 +23,7 @@ from offline.chain_model import (
     spread_width,
     years_to_expiry,
 )
-from offline.volatility_surface import implied_volatility_surface
+from offline.market.volatility_surface import implied_volatility_surface
 
 MODEL = ChainModel()
 SPY_2024 = {"root": "SPY", "as_of_datetime": datetime(2024, 8, 5, 10, 30, tzinfo=EASTERN), "underlying_price": 517.38,

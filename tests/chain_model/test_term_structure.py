@@ -1,4 +1,4 @@
-"""The market ATM term structure from CBOE's VIX9D, VIX, VIX3M and VIX6M (offline.volatility_surface)."""
+"""The market ATM term structure from CBOE's VIX9D, VIX, VIX3M and VIX6M (offline.market.volatility_surface)."""
 from __future__ import annotations
 
 import shutil
@@ -8,15 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from offline.market_data import load_market_data
-from offline.outputs import term_structure_days
-from offline.volatility_surface import (
+from offline.market.market_data import load_market_data
+from offline.market.volatility_surface import (
     DEFAULT_SURFACE,
     TERM_TENOR_DAYS,
     VolatilityTerm,
     atm_volatility,
     implied_volatility_surface,
 )
+from offline.report.outputs import term_structure_days
 
 P = DEFAULT_SURFACE
 AUG_5 = VolatilityTerm((0.4279, 0.3857, 0.3371, 0.3028))  # the 2024-08-05 closes (data README cross-checks)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from greeks.pricing import black76_price_and_greeks
-from offline.volatility_surface import (
+from offline.market.volatility_surface import (
     DEFAULT_SURFACE,
     REFERENCE_TENOR_YEARS,
     atm_volatility,

@@ -7,7 +7,7 @@ from config.constants import Regime
 from core.position_book import PositionBook
 from core.position_lifecycle import PositionEvent, PositionState
 from core.types import Contract, ContractKind, Leg, OrderEvent, OrderIntent, OrderStatus, Purpose
-from offline.file_store import FileStore
+from offline.replay.file_store import FileStore
 from reporting.journal import Journal
 from tests.strategies.kit import eastern
 

@@ -9,13 +9,13 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from config.loader import load_config
-from core.order_manager import WorkingOrder, next_limit, timed_out, timeout_reason
-from core.session_close import expiry_day_close_start, expiry_day_exit
-from core.trading_system import TradingSystem
+from core.engine.order_manager import WorkingOrder, next_limit, timed_out, timeout_reason
+from core.engine.session_close import expiry_day_close_start, expiry_day_exit
+from core.engine.trading_system import TradingSystem
 from core.types import PUT, Contract, ContractKind, Leg, OrderIntent, Position, Purpose
-from offline.broker_faults import BrokerFaults
-from offline.file_store import FileStore
-from offline.simulated_broker import SimulatedBroker
+from offline.broker.faults import BrokerFaults
+from offline.broker.simulated_broker import SimulatedBroker
+from offline.replay.file_store import FileStore
 from reporting.journal import Journal
 from strategies.base import SYSTEM_EXITS, DecisionContext, Proposal, Strategy, close_intent, make_intent
 from strategies.registry import build_strategies

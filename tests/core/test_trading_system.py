@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 import pytest
 
 from config.loader import load_config
+from core.engine.trading_system import TradingSystem
 from core.strategy_lifecycle import StrategyState
-from core.trading_system import TradingSystem
-from offline.broker_faults import BrokerFaults
-from offline.file_store import FileStore
-from offline.simulated_broker import BrokerSettings, SimulatedBroker
+from offline.broker.faults import BrokerFaults
+from offline.broker.simulated_broker import BrokerSettings, SimulatedBroker
+from offline.replay.file_store import FileStore
 from reporting.journal import Journal
 from strategies.friday_0dte import FridayZeroDte
 from tests.strategies.kit import eastern, scripted_market

@@ -19,7 +19,7 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_the_data_table_lists_the_files_each_strategy_needs():
-    from offline.data_requirements import required_files
+    from offline.market.data_requirements import required_files
 
     for key, files in required_files(load_config()).items():
         row = f"| `{key}` | " + (", ".join(f"`{f}`" for f in files) or "nothing more") + " |"
@@ -43,7 +43,7 @@ def test_report_png_shows_the_current_seed_figures():
     shows; they must be the golden seed figures (regenerate the picture when those move)."""
     import json
 
-    from offline.report_screenshot import read_figures
+    from offline.report.screenshot import read_figures
 
     golden = json.loads((REPO_ROOT / "tests" / "integration" / "golden_seed_summary.json").read_text(encoding="ascii"))
     figures = read_figures(REPO_ROOT / "docs" / "report.png")

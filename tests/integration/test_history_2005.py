@@ -1,6 +1,6 @@
 """Backtests before the real data: the synthetic sample market over 2005, and the clear stop on real data.
 
-The sample market is SYNTHETIC (offline/sample_market.py) and option prices are modelled; the run
+The sample market is SYNTHETIC (offline/market/sample_market.py) and option prices are modelled; the run
 checks that the 2005 calendars (sessions, expiries, FOMC/CPI) carry a backtest without errors.
 """
 from __future__ import annotations
@@ -15,10 +15,10 @@ import pytest
 from config.loader import load_config
 from helpers import exchange_calendar as xc
 from helpers import expiry_calendar as ex
-from offline.market_data import MarketDataError, load_market_data
-from offline.outputs import build_summary
-from offline.runner import BacktestRunner
-from offline.sample_market import write_sample_market
+from offline.market.market_data import MarketDataError, load_market_data
+from offline.market.sample_market import write_sample_market
+from offline.replay.runner import BacktestRunner
+from offline.report.outputs import build_summary
 
 START, END = "2005-03-01", "2005-06-30"
 _LEG = re.compile(r"([A-Z]+) (\d{4}-\d{2}-\d{2}) [PC] ")

@@ -2,7 +2,7 @@
 
 2020 holds the March crash (EXTREME regime, spike deployment), the recovery and a VIX mostly above 20,
 so most strategies open and close positions built from one or several orders. Every fill, order and
-trade row must pass offline/rule_audit.py (option prices modelled).
+trade row must pass offline/report/rule_audit.py (option prices modelled).
 """
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import tempfile
 from pathlib import Path
 
 from config.loader import load_config
-from offline.market_data import load_market_data
-from offline.rule_audit import audit_run
-from offline.runner import BacktestRunner
+from offline.market.market_data import load_market_data
+from offline.replay.runner import BacktestRunner
+from offline.report.rule_audit import audit_run
 
 
 def test_a_150k_year_has_no_fill_order_or_trade_row_outside_a_rule(shared_data: Path):

@@ -24,10 +24,10 @@ import pandas as pd
 import pytest
 
 from config.loader import load_config
-from offline.market_data import load_market_data
-from offline.outputs import build_summary
-from offline.rule_audit import audit_run
-from offline.runner import BacktestRunner
+from offline.market.market_data import load_market_data
+from offline.replay.runner import BacktestRunner
+from offline.report.outputs import build_summary
+from offline.report.rule_audit import audit_run
 from tests.conftest import DATA_DIR
 
 GOLDEN = Path(__file__).with_name("golden_seed_summary.json")
@@ -80,7 +80,7 @@ def test_the_swept_cash_earns_t_bill_interest_and_the_pnl_sources_add_up(seed):
 
 
 def test_no_fill_order_or_trade_row_outside_a_rule(seed):
-    """offline/rule_audit.py over the run: prices inside their rules' bounds, the rules' widths, declared
+    """offline/report/rule_audit.py over the run: prices inside their rules' bounds, the rules' widths, declared
     exits, no order filled overnight, expiry-day closes in time, IPMCC calls at 09:45, every trade
     row giving its gross P&L from its legs, no ladder rung expiring unreplaced."""
     assert seed["rule_problems"] == {check: [] for check in seed["rule_problems"]}

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from config.loader import load_config
-from offline.market_data import load_market_data
-from offline.outputs import build_summary
-from offline.runner import BacktestRunner
+from offline.market.market_data import load_market_data
+from offline.replay.runner import BacktestRunner
+from offline.report.outputs import build_summary
 
 
 def run_window(data_dir: Path, start: str, end: str) -> dict:

@@ -9,7 +9,7 @@ import pytest
 
 from config.loader import PARAMETERS, FrameworkConfig, load_config
 from lean_adapter.parameters import ADAPTER_DEFAULTS, project_parameters, read_notification_settings
-from offline.bundle import (
+from offline.commands.bundle import (
     LEAN_PACKAGES,
     MAX_FILE_CHARS,
     BundleError,
@@ -52,7 +52,7 @@ def test_rebundle_replaces_stale_modules_and_keeps_the_cli_project_ids(tmp_path:
     ("x = 'caf\u00e9'\n", "non-ASCII character"),
     ("x = 1\n" + "#" * MAX_FILE_CHARS + "\n", "characters, QuantConnect accepts at most 32,000"),
     ("import matplotlib.pyplot as plt\n", "imports 'matplotlib'"),
-    ("def f():\n    from offline.runner import BacktestRunner\n", "imports 'offline'"),
+    ("def f():\n    from offline.replay.runner import BacktestRunner\n", "imports 'offline'"),
     ("import tests.conftest\n", "imports 'tests'"),
     ("def broken(:\n", "syntax error"),
 ])
@@ -90,7 +90,7 @@ def test_output_inside_the_repository_is_refused() -> None:
 
 def test_repository_config_json_equals_the_generated_project_file() -> None:
     """config.json never drifts from the parameters (keys the LEAN CLI adds are allowed).
-    After changing a parameter: .venv/bin/python -m offline.bundle --config-json"""
+    After changing a parameter: .venv/bin/python -m offline.commands.bundle --config-json"""
     stored = json.loads((REPO / "config.json").read_text())
     expected = config_json_document()
     assert {k: stored[k] for k in expected} == expected

@@ -6,7 +6,7 @@ How each file is made:
   `intraday/SPY_1min_rth_2024-03-26_2025-01-31.csv.gz` (bar start US/Eastern = SPY's data zone),
   prices x 10000, unchanged otherwise;
 * `index/usa/minute/vix/<day>_trade.zip`: there is no real intraday VIX in the data folder. The
-  minute path is MODELLED by `offline.intraday_path.vix_path`: it passes through the real daily
+  minute path is MODELLED by `offline.market.intraday_path.vix_path`: it passes through the real daily
   VIX open, high, low and close of `daily/VIX_cboe.csv` and moves against the real SPY minute
   closes of the same day. One bar per NYSE minute (09:30-15:59 New York = 08:30-14:59 Chicago),
   open = the previous minute's level, close = this minute's; times written in the VIX's data zone,
@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from offline.intraday_path import session_minutes, vix_path
+from offline.market.intraday_path import session_minutes, vix_path
 from tests.lean_standin.lean_files import write_daily, write_minute
 from tests.lean_standin.market_hours import entry_for
 

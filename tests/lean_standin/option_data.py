@@ -1,6 +1,6 @@
 """SPY option data for the replay: MODELLED, not real. There are no real SPY option quotes for
 the replay's days in the data folder, so every listing and every bid/ask comes from this
-project's offline chain model (`offline.chain_model.ChainModel`: its listed expiries and
+project's offline chain model (`offline.market.chain_model.ChainModel`: its listed expiries and
 strikes, its volatility surface driven by the VIX level, its American prices and its spreads).
 
 * Listing: the contracts the model lists at the universe selection time, from the previous
@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from offline.chain_model import ChainModel
+from offline.market.chain_model import ChainModel
 
 NEW_YORK = ZoneInfo("America/New_York")
 SPY_DIVIDEND_YIELD = 0.013  # continuous yield assumed for SPY in 2024 (about 1.3%)

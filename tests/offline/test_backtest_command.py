@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from config.loader import load_config
-from offline import backtest_command
-from offline.cli import main
-from offline.data_requirements import missing_data, required_files
-from offline.restart import CHECKPOINT_FILE
+from offline.commands import backtest as backtest_command
+from offline.commands.cli import main
+from offline.market.data_requirements import missing_data, required_files
+from offline.replay.restart import CHECKPOINT_FILE
 
 
 def _summary(out: Path) -> dict:

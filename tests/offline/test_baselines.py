@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from offline import baselines
-from offline.baselines import cboe_index_baselines, short_put_baseline
-from offline.market_data import load_market_data
+from offline.market.market_data import load_market_data
+from offline.report import baselines
+from offline.report.baselines import cboe_index_baselines, short_put_baseline
 
 SESSIONS = [date(2024, 1, 2), date(2024, 1, 3), date(2024, 1, 4), date(2024, 1, 5), date(2024, 1, 8)]
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from config.loader import load_config
-from offline.daily_record import beta_to_spy
-from offline.market_data import load_market_data
-from offline.runner import BacktestRunner
+from offline.market.market_data import load_market_data
+from offline.replay.daily_record import beta_to_spy
+from offline.replay.runner import BacktestRunner
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from offline.data_download import (
+from offline.market.data_download import (
     CBOE_HISTORY,
     CBOE_VIX,
     download,
@@ -23,7 +23,7 @@ from offline.data_download import (
     parse_fred,
     parse_yahoo_chart,
 )
-from offline.market_data import MarketDataError, load_market_data
+from offline.market.market_data import MarketDataError, load_market_data
 
 RECORDED = Path(__file__).parent / "recorded"
 START, END = date(2024, 7, 1), date(2024, 8, 9)

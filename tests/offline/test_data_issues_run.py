@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from offline.cli import main
+from offline.commands.cli import main
 
 # $33,600: about what the seed account holds by then, so the LEAP ladder's rung budget reaches a rung
 WINDOW = ["--start", "2024-07-01", "--end", "2024-08-09", "--cash", "33600", "--quiet"]

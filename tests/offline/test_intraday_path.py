@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy.stats import beta
 
 from helpers.exchange_calendar import nyse_sessions
-from offline.intraday_path import (
+from offline.market.intraday_path import (
     FIRST_EXTREME_BETA,
     LOW_FIRST_PROBABILITY,
     SECOND_EXTREME_BETA,
@@ -22,7 +22,7 @@ from offline.intraday_path import (
     session_path,
     vix_path,
 )
-from offline.market_data import MarketData, load_market_data
+from offline.market.market_data import MarketData, load_market_data
 
 SESSIONS = nyse_sessions(date(2023, 1, 1), date(2024, 12, 31))
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from offline.cli import main
+from offline.commands.cli import main
 
 RECORDS = [
     {"time": "2024-08-05T09:31:00-04:00", "kind": "regime_change", "strategy": None, "message": "VIX regime HIGH -> EXTREME"},

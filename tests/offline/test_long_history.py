@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from config.loader import load_config
-from offline.chain_calibration import write_chain_csv
-from offline.market_data import load_market_data
-from offline.outputs import build_summary
-from offline.runner import BacktestRunner
+from offline.market.chain_calibration import write_chain_csv
+from offline.market.market_data import load_market_data
+from offline.replay.runner import BacktestRunner
+from offline.report.outputs import build_summary
 from tests.offline.long_history import long_history_copy
 
 START, END = date(2024, 7, 1), date(2024, 8, 9)

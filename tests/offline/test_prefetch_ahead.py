@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 
 from core.types import Contract, ContractKind
 from helpers.exchange_calendar import EASTERN
-from offline.market_view import MarketState, ModelledMarketView
+from offline.market.market_view import MarketState, ModelledMarketView
 
 OPEN = datetime(2024, 8, 5, 9, 30, tzinfo=EASTERN)
 HELD = [Contract("SPY", ContractKind.OPTION, date(2024, 8, 16), 520.0, "put"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from config.loader import load_config
-from offline.rule_audit import CHECKS, audit_run
+from offline.report.rule_audit import CHECKS, audit_run
 
 CONFIG = load_config()
 

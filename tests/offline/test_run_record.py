@@ -4,7 +4,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-from offline.run_record import data_files
+from offline.replay.run_record import data_files
 
 
 def test_files_are_listed_with_their_earliest_and_latest_dates(tmp_path: Path) -> None:

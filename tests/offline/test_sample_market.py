@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from config.constants import REGIME_TABLE, VIX_EXTREME
-from offline.futures_roll import expected_roll_sessions
-from offline.market_data import MarketData, load_market_data
-from offline.sample_market import write_sample_market
+from offline.market.futures_roll import expected_roll_sessions
+from offline.market.market_data import MarketData, load_market_data
+from offline.market.sample_market import write_sample_market
 
 
 @pytest.fixture(scope="module")

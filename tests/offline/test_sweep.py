@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from offline.cli import main
-from offline.outputs import build_summary
-from offline.restart import RunSettings, build_runner
-from offline.sweep import (
+from offline.commands.cli import main
+from offline.replay.restart import RunSettings, build_runner
+from offline.report.outputs import build_summary
+from offline.research.sweep import (
     ROW_FILE,
     RUNS,
     SweepSpec,
@@ -26,7 +26,7 @@ from offline.sweep import (
     run_sweep,
     run_task,
 )
-from offline.walk_forward import parse_walk_forward, run_walk_forward, windows
+from offline.research.walk_forward import parse_walk_forward, run_walk_forward, windows
 
 START, END = "2024-01-02", "2024-04-01"
 GRID = ("lt112_profit_target=0.5,0.9", "futures_strangle_iv_rank_min=0,30")

@@ -19,7 +19,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from config.loader import load_config
-from core.trading_system import TradingSystem
+from core.engine.trading_system import TradingSystem
 from core.types import (
     AccountSnapshot,
     AssignmentEvent,
@@ -35,7 +35,7 @@ from core.types import (
     RiskDecision,
 )
 from helpers.exchange_calendar import session_open_close
-from offline.scripted_system import MemoryStore
+from offline.replay.scripted_system import MemoryStore
 from reporting.journal import Journal
 from strategies.base import DecisionContext, Proposal, Strategy, close_intent
 from tests.risk.test_risk_gate import TODAY

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from helpers.exchange_calendar import session_open_close
-from offline.restart import STATE_FOLDER, RunSettings, build_runner, save_checkpoint
-from offline.runner import BacktestRunner, RunResult
+from offline.replay.restart import STATE_FOLDER, RunSettings, build_runner, save_checkpoint
+from offline.replay.runner import BacktestRunner, RunResult
 from reporting.trade_log import trades_csv_text
 
 SHORT_WINDOW = {"backtest_start": "2024-07-15", "backtest_end": "2024-09-15"}  # holds the 2024-08-05 spike

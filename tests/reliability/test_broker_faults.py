@@ -15,9 +15,9 @@ from core.state_machine import ByPositions
 from core.strategy_lifecycle import STRATEGY_TRANSITIONS, StrategyState
 from core.types import OrderStatus
 from helpers.exchange_calendar import EASTERN
-from offline.broker_faults import BrokerFaults
-from offline.restart import STATE_FOLDER, RunSettings, build_runner
-from offline.runner import BacktestRunner
+from offline.broker.faults import BrokerFaults
+from offline.replay.restart import STATE_FOLDER, RunSettings, build_runner
+from offline.replay.runner import BacktestRunner
 from tests.reliability.runs import SHORT_WINDOW
 
 MARGIN_CALL_AT = datetime(2024, 8, 7, 10, 0, tzinfo=EASTERN)  # the spike deployment of 2024-08-05 is open

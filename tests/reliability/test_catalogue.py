@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from offline.cli import main
-from offline.reliability import (
+from offline.commands.cli import main
+from offline.research.reliability import (
     BOUNDARIES,
     CaseContext,
     CaseFailed,
@@ -63,7 +63,7 @@ def test_failures_and_crashes_are_reported_not_hidden(context: CaseContext) -> N
 
 
 def test_registered_providers_extend_the_catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
-    from offline import reliability
+    from offline.research import reliability
 
     monkeypatch.setattr(reliability, "_EXTRA_PROVIDERS", [])
     extra = ReliabilityCase("adapter case", "LEAN adapter", "i", "e", _failing)
@@ -75,7 +75,7 @@ def test_registered_providers_extend_the_catalogue(monkeypatch: pytest.MonkeyPat
 
 
 def test_command_prints_the_table_and_fails_on_a_failing_case(capsys, monkeypatch: pytest.MonkeyPatch) -> None:
-    from offline import reliability
+    from offline.research import reliability
 
     assert main(["reliability", "--boundary", "core"]) == 0
     out = capsys.readouterr().out

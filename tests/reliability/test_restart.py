@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from core.system_persistence import SCHEMA_VERSION
+from core.engine.system_persistence import SCHEMA_VERSION
 from helpers.exchange_calendar import EASTERN
-from offline.broker_faults import BrokerFaults
-from offline.restart import (
+from offline.broker.faults import BrokerFaults
+from offline.replay.restart import (
     CHECKPOINT_FILE,
     CHECKPOINT_SCHEMA,
     STATE_FOLDER,

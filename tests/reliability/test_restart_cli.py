@@ -7,8 +7,8 @@ from datetime import datetime
 from pathlib import Path
 
 from helpers.exchange_calendar import EASTERN
-from offline.cli import main
-from offline.restart import (
+from offline.commands.cli import main
+from offline.replay.restart import (
     CHECKPOINT_FILE,
     STATE_FOLDER,
     RunSettings,

@@ -10,8 +10,8 @@ import pytest
 
 from config.constants import Regime
 from core.types import Contract, ContractKind, Leg
-from offline.equity_chart import equity_png, regime_runs, vix_regime_png, write_equity_png
-from offline.html_report import (
+from offline.report.equity_chart import equity_png, regime_runs, vix_regime_png, write_equity_png
+from offline.report.html import (
     MODELLED_PRICES_BANNER,
     render_html_report,
     write_html_report,

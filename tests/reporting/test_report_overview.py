@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from offline.baselines import t_bill_baseline
-from offline.market_data import load_market_data
-from offline.report_charts import line_style
-from offline.report_overview import (
+from offline.market.market_data import load_market_data
+from offline.report.baselines import t_bill_baseline
+from offline.report.charts import line_style
+from offline.report.overview import (
     buying_power_line,
     plain_value,
     run_section,

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from offline.report_sections import (
+from offline.report.sections import (
     daily_charts,
     data_issues_section,
     drawdown_table,
@@ -74,5 +74,5 @@ def test_daily_charts_embed_four_images_and_a_histogram():
     assert daily_charts([]) == ""
     assert pnl_histogram([{"pnl": 10.0}, {"pnl": -5.0}]).count("<img") == 1
     with pytest.raises(ValueError):
-        from offline.report_charts import lines_png
+        from offline.report.charts import lines_png
         lines_png(DAYS, {"x": [1.0]}, "t", "y")

@@ -8,7 +8,7 @@ import pytest
 
 from config.loader import load_config
 from core.types import PUT, Purpose
-from offline.market_view import ModelledMarketView
+from offline.market.market_view import ModelledMarketView
 from strategies.base import position_pnl
 from strategies.bear_trap_11x import BearTrap11x
 from strategies.defensive import contract_deltas

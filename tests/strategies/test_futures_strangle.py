@@ -14,7 +14,7 @@ import pytest
 from config.constants import Regime
 from config.loader import load_config
 from core.types import CALL, PUT, DailyBars, Purpose
-from offline.market_view import ModelledMarketView
+from offline.market.market_view import ModelledMarketView
 from risk.margin import estimate_margin
 from strategies.base import position_pnl
 from strategies.defensive import contract_deltas, short_contracts

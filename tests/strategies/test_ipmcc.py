@@ -14,7 +14,7 @@ import pytest
 
 from config.loader import load_config
 from core.types import CALL, Contract, ContractKind, DailyBars, Leg, Position, Purpose
-from offline.market_view import ModelledMarketView
+from offline.market.market_view import ModelledMarketView
 from strategies.chain_tools import row_by_delta
 from strategies.ipmcc import Ipmcc, ema_trend_up, extrinsic_value, short_call_strike
 from tests.strategies.kit import EASTERN, context, eastern, filled_position, scripted_market

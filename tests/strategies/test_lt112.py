@@ -9,7 +9,7 @@ import pytest
 
 from config.loader import load_config
 from core.types import PUT, DailyBars, Purpose
-from offline.market_view import ModelledMarketView
+from offline.market.market_view import ModelledMarketView
 from strategies.base import position_pnl
 from strategies.lt112 import Lt112
 from tests.strategies.kit import account_in_phase, context, eastern, filled_position, holding, scripted_market

@@ -9,7 +9,7 @@ import pytest
 
 from config.loader import load_config
 from core.types import PUT, Leg, Purpose
-from offline.market_view import ModelledMarketView
+from offline.market.market_view import ModelledMarketView
 from strategies.short_leap_put import ShortLeapPut
 from tests.strategies.kit import context, eastern, filled_position, holding, scripted_market
 

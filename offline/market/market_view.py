@@ -1,0 +1,243 @@
+"""The offline MarketView: current prices set by the runner (or a test script), chains from the model.
+
+Option prices here are MODELLED (offline/market/chain_model.py on a surface from the VIX and the day's
+CBOE term structure), never real quotes. Chains and quotes are cached by root or contract, time
+and every pricing input (the term structure is fixed for the day, and the time is in every key),
+so several strategies asking in the same minute share one computation.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from config.constants import product_spec
+from core.types import ChainSnapshot, Contract, ContractKind, DailyBars, Quote
+from helpers.exchange_calendar import EASTERN
+from offline.market.chain_model import ChainModel
+from offline.market.volatility_surface import VolatilityTerm
+
+DailyBarsSource = Callable[[str, int], DailyBars | None]
+QUOTE_CACHE_SIZE = 16384  # quotes kept (every input in the key); cleared when full
+
+
+@dataclass
+class MarketState:
+    """What the market looks like at the current simulated minute."""
+
+    now: datetime
+    prices: dict[str, float] = field(default_factory=dict)  # underlying root -> price
+    session_open: dict[str, float] = field(default_factory=dict)
+    vix: float | None = None
+    vix_time: datetime | None = None
+    vix_previous_close: float | None = None
+    rate: float = 0.04  # continuous risk-free rate
+    dividend_yields: dict[str, float] = field(default_factory=dict)
+    vol_index: dict[str, float] = field(default_factory=dict)  # root -> 30-day vol (fraction) when not VIX
+    term: VolatilityTerm | None = None  # the day's CBOE VIX9D/VIX/VIX3M/VIX6M closes; None: the model's
+
+
+class ModelledMarketView:
+    """core.ports.MarketView over a MarketState and the chain model."""
+
+    def __init__(self, state: MarketState, chain_model: ChainModel | None = None,
+                 daily_bars: DailyBarsSource | None = None) -> None:
+        self.state = state
+        self.model = chain_model or ChainModel()
+        self._daily_bars = daily_bars
+        self._cache: dict[tuple[Any, ...], ChainSnapshot] = {}
+        self._quotes: dict[tuple[Any, ...], Quote | None] = {}
+        self._deltas: dict[tuple[Any, ...], float] = {}  # same keys as _quotes, cleared with it
+
+    # --- MarketView ---------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.state.now
+
+    def price(self, root: str) -> float | None:
+        return self.state.prices.get(_underlying_root(root))
+
+    def vix(self) -> tuple[float, datetime] | None:
+        if self.state.vix is None or self.state.vix_time is None:
+            return None
+        return self.state.vix, self.state.vix_time
+
+    def vix_previous_close(self) -> float | None:
+        return self.state.vix_previous_close
+
+    def session_open_price(self, root: str) -> float | None:
+        return self.state.session_open.get(_underlying_root(root))
+
+    def daily_bars(self, root: str, count: int) -> DailyBars | None:
+        return self._daily_bars(root, count) if self._daily_bars else None
+
+    def chain(self, root: str, min_dte: int, max_dte: int, right: str | None = None) -> ChainSnapshot | None:
+        inputs = self._inputs(root)
+        if inputs is None:
+            return None
+        # only the requested expiries are modelled: each row is priced on its own, so a narrow
+        # snapshot has exactly the rows and numbers of a wide one
+        low, high = max(min_dte, 0), max(max_dte, min_dte, 0)
+        key = (root, low, high, right, self.state.now, self.state.rate, *inputs)
+        snapshot = self._cache.get(key)
+        if snapshot is None:
+            if len(self._cache) > 64:
+                self._cache.clear()
+            spot, vol, q = inputs
+            snapshot = self.model.snapshot(root, self.state.now, spot, vol, self.state.rate, q, low, high, right,
+                                           self.state.term)
+            self._cache[key] = snapshot
+        if (low, high) == (min_dte, max_dte):
+            return snapshot
+        dte = (snapshot.expiries - np.datetime64(self.state.now.date(), "D")).astype(np.int64)
+        return snapshot.subset((dte >= min_dte) & (dte <= max_dte))
+
+    def quote(self, contract: Contract) -> Quote | None:
+        if contract.kind == ContractKind.EQUITY:
+            price = self.price(contract.root)
+            return None if price is None else Quote(price, price)
+        if contract.kind != ContractKind.OPTION:
+            return None
+        inputs = self._inputs(contract.root)
+        if inputs is None:
+            return None
+        key = self._quote_key(contract, inputs)
+        quote = self._quotes.get(key)
+        if quote is None:
+            quote = self._price(contract, key, inputs)
+        return quote
+
+    def delta(self, contract: Contract) -> float | None:
+        inputs = self._inputs(contract.root)
+        if contract.kind != ContractKind.OPTION or inputs is None:
+            return None
+        key = self._quote_key(contract, inputs)
+        if key not in self._deltas:
+            self._price(contract, key, inputs)
+        return self._deltas[key]
+
+    def _price(self, contract: Contract, key: tuple[Any, ...], inputs: tuple[float, float, float]) -> Quote:
+        """Model one option now and cache its quote and delta under `key`."""
+        if len(self._quotes) > QUOTE_CACHE_SIZE:
+            self._clear_quotes()
+        spot, vol, q = inputs
+        bid, ask, _, delta = self.model.price_contract(contract, self.state.now, spot, vol, self.state.rate, q,
+                                                         self.state.term)
+        quote = self._quotes[key] = Quote(bid, ask)
+        self._deltas[key] = delta
+        return quote
+
+    def _clear_quotes(self) -> None:
+        self._quotes.clear()
+        self._deltas.clear()
+
+    def contract_greek_inputs(self, contract: Contract) -> tuple[float, float, float, float, float] | None:
+        """(underlying price, years to expiry, modelled IV, rate, dividend yield) of an option, for
+        its Greeks; None when its underlying is not priced now."""
+        inputs = self._inputs(contract.root)
+        if inputs is None or contract.expiry is None or contract.strike is None:
+            return None
+        spot, vol, q = inputs
+        years, _, iv = self.model.volatility(contract.root, self.state.now, spot, vol, self.state.rate, q,
+                                             np.array([contract.expiry], dtype="datetime64[D]"),
+                                             np.array([contract.strike]), self.state.term)
+        return spot, max(float(years[0]), 0.0), float(iv[0]), self.state.rate, q
+
+    def prefetch_quotes(self, contracts: list[Contract]) -> None:
+        """Price every not-yet-cached option in `contracts` with one vectorised model call per root,
+        so the per-contract `quote` calls of this minute are cache hits."""
+        by_root: dict[str, list[Contract]] = {}
+        for contract in contracts:
+            if contract.kind == ContractKind.OPTION:
+                by_root.setdefault(contract.root, []).append(contract)
+        for root, items in by_root.items():
+            inputs = self._inputs(root)
+            if inputs is None:
+                continue
+            missing = [c for c in items if self._quote_key(c, inputs) not in self._quotes]
+            if not missing:
+                continue
+            if len(self._quotes) + len(missing) > QUOTE_CACHE_SIZE:
+                self._clear_quotes()
+            spot, vol, q = inputs
+            priced = self.model.quote(root, self.state.now, spot, vol, self.state.rate, q,
+                                      np.array([c.expiry for c in missing], dtype="datetime64[D]"),
+                                      np.array([c.strike for c in missing], dtype=float),
+                                      np.array([c.right == "call" for c in missing]), self.state.term)
+            for i, contract in enumerate(missing):
+                key = self._quote_key(contract, inputs)
+                self._quotes[key] = Quote(float(priced.bid[i]), float(priced.ask[i]))
+                self._deltas[key] = float(priced.delta[i])
+
+    def prefetch_ahead(self, contracts: list[Contract], steps: list[tuple[datetime, dict[str, float], float | None]]
+                       ) -> None:
+        """Price the options of `contracts` at each of `steps` (time, underlying prices by root, VIX)
+        of the current day in one vectorised model call per root, into the quote cache: a held
+        position re-priced every few minutes costs one call a session instead of one a step. The
+        entries are keyed by every input, so a step whose inputs turn out different is a cache miss,
+        priced as usual."""
+        options = [c for c in contracts if c.kind == ContractKind.OPTION]
+        if len(self._quotes) + len(options) * len(steps) > QUOTE_CACHE_SIZE:
+            self._clear_quotes()
+        by_root: dict[str, list[Contract]] = {}
+        for contract in options:
+            by_root.setdefault(contract.root, []).append(contract)
+        for root, items in by_root.items():
+            rows: list[tuple[Contract, datetime, tuple[float, float, float]]] = []
+            for now, prices, vix in steps:
+                inputs = self._inputs_from(root, prices, vix)
+                if inputs is not None:
+                    rows += [(contract, now, inputs) for contract in items]
+            if not rows:
+                continue
+            q = rows[0][2][2]
+            priced = self.model.quote(
+                root, np.array([_eastern_naive_text(now) for _, now, _ in rows], dtype="datetime64[s]"),
+                np.array([i[0] for _, _, i in rows]), np.array([i[1] for _, _, i in rows]), self.state.rate, q,
+                np.array([c.expiry for c, _, _ in rows], dtype="datetime64[D]"),
+                np.array([c.strike for c, _, _ in rows], dtype=float), np.array([c.right == "call" for c, _, _ in rows]),
+                self.state.term)
+            for i, (contract, now, inputs) in enumerate(rows):
+                key = (contract.key, now, self.state.rate, *inputs)
+                self._quotes[key] = Quote(float(priced.bid[i]), float(priced.ask[i]))
+                self._deltas[key] = float(priced.delta[i])
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _quote_key(self, contract: Contract, inputs: tuple[float, float, float]) -> tuple[Any, ...]:
+        """Cache key of a quote: the contract, the time and every pricing input."""
+        return (contract.key, self.state.now, self.state.rate, *inputs)
+
+    def _inputs(self, root: str) -> tuple[float, float, float] | None:
+        """(underlying price, 30-day vol as a fraction, dividend yield) or None when unknown."""
+        return self._inputs_from(root, self.state.prices, self.state.vix)
+
+    def _inputs_from(self, root: str, prices: dict[str, float], vix: float | None) -> tuple[float, float, float] | None:
+        """`_inputs` for the given underlying prices and VIX (the day's rate, yields and vol indexes)."""
+        spot = prices.get(_underlying_root(root))
+        if spot is None or not math.isfinite(spot) or spot <= 0:
+            return None
+        spec = product_spec(root)
+        if spec.volatility_index == "VIX" and vix is not None:
+            vol = vix / 100.0
+        else:
+            vol = self.state.vol_index.get(_underlying_root(root))
+        if vol is None or not math.isfinite(vol) or vol <= 0:
+            return None
+        q = 0.0 if spec.option_model == "black76" else self.state.dividend_yields.get(root, 0.0)
+        return spot, vol, q
+
+
+def _eastern_naive_text(moment: datetime) -> str:
+    """ISO text of a time as naive US/Eastern wall clock (what the chain model's clock uses)."""
+    local = moment.astimezone(EASTERN).replace(tzinfo=None) if moment.tzinfo is not None else moment
+    return local.isoformat()
+
+
+def _underlying_root(root: str) -> str:
+    """Options on SPXW quote off SPX; everything else off its own root."""
+    return {"SPXW": "SPX"}.get(root, root)
