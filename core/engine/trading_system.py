@@ -31,7 +31,6 @@ from core.ports import Broker, MarketView, Store
 from core.position_book import PositionBook
 from core.strategy_lifecycle import RECOVERY_ACTIONS, StrategyEvent, StrategyStateMachine
 from core.types import AccountSnapshot, OrderEvent, Purpose
-from core.unified_position_sizer import TradeStatistics
 from core.vix_manager import VixManager
 from reporting.journal import Journal
 from risk.account_phases import PhaseTracker
@@ -93,10 +92,6 @@ class TradingSystem:
     @property
     def machines(self) -> dict[str, StrategyStateMachine]:
         return self.state.machines
-
-    @property
-    def statistics(self) -> dict[str, TradeStatistics]:
-        return self.state.statistics
 
     @property
     def book(self) -> PositionBook:
@@ -215,10 +210,6 @@ class TradingSystem:
     def on_assignment(self, event: Any) -> None:
         """Exercise, assignment, cash settlement or worthless expiry of a holding (broker-driven)."""
         self.fills.on_assignment(event)
-
-    def manage_on_fill(self, position_id: str, now: datetime) -> None:
-        """Management on a fill (SPEC: check management on every fill)."""
-        self.management.manage_on_fill(position_id, now)
 
     # --- reconciliation and persistence ------------------------------------------------------
 
