@@ -26,7 +26,7 @@ def prior_of(section: Any) -> KellyInputs:
 
 
 @pytest.mark.parametrize(("section", "expected"), [
-    ("zero_dte", 0.10),  # b = 0.25: 0.25 * (0.88 * 0.25 - 0.12) / 0.25
+    ("friday_0dte", 0.10),  # b = 0.25: 0.25 * (0.88 * 0.25 - 0.12) / 0.25
     ("lt112", 0.0625),  # b = 0.5: 0.25 * (0.375 - 0.25) / 0.5
     ("futures_strangle", 0.04),  # b = 0.5: 0.25 * (0.36 - 0.28) / 0.5
     ("ipmcc", 0.25 * (0.80 * 0.9 - 0.20) / 0.9),  # 0.14444
@@ -68,7 +68,7 @@ def test_trade_statistics_normalise_and_average() -> None:
 
 
 def test_prior_until_min_trades_then_blend() -> None:
-    prior = prior_of(CONFIG.zero_dte)
+    prior = prior_of(CONFIG.friday_0dte)
     stats = TradeStatistics()
     for _ in range(27):
         stats.record(0.5)
@@ -86,7 +86,7 @@ def test_prior_until_min_trades_then_blend() -> None:
 
 
 def test_no_realised_losses_keeps_the_prior_average_loss() -> None:
-    prior = prior_of(CONFIG.zero_dte)
+    prior = prior_of(CONFIG.friday_0dte)
     stats = TradeStatistics()
     for _ in range(30):
         stats.record(0.5)
@@ -95,7 +95,7 @@ def test_no_realised_losses_keeps_the_prior_average_loss() -> None:
 
 
 def test_negative_realised_kelly_stops_the_strategy() -> None:
-    prior = prior_of(CONFIG.zero_dte)
+    prior = prior_of(CONFIG.friday_0dte)
     stats = TradeStatistics()
     for _ in range(24):
         stats.record(0.5)

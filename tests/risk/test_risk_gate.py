@@ -22,12 +22,13 @@ from core.types import (
 )
 from risk.risk_checks import buying_power_cap_fraction, max_units
 from risk.risk_gate import RiskGate
+from strategies.registry import risk_policies
 
 NOW = datetime(2024, 3, 8, 10, 30, tzinfo=ZoneInfo("America/New_York"))
 TODAY = NOW.date()
 LT112_EXPIRY = date(2024, 6, 28)
 CONFIG = load_config()
-GATE = RiskGate(CONFIG)
+GATE = RiskGate(CONFIG, risk_policies())
 
 
 def make_account(**changes: object) -> AccountSnapshot:
@@ -240,7 +241,7 @@ def test_strategy_unlocks_by_phase() -> None:
     # the unlock phase is the strategy's min_phase parameter
     diagonal = replace(lizard, strategy="diagonal_calendar")
     assert_decision(GATE.evaluate(diagonal, phase2), Verdict.DENY, "strategy_locked", 0)
-    assert RiskGate(load_config({"diagonal_calendar_min_phase": "2"})).evaluate(diagonal, phase2).verdict == Verdict.APPROVE
+    assert RiskGate(load_config({"diagonal_calendar_min_phase": "2"}), risk_policies()).evaluate(diagonal, phase2).verdict == Verdict.APPROVE
 
 
 def test_full_size_futures_need_75k() -> None:
