@@ -6,7 +6,8 @@ holds each strategy's risk policy by key (declared beside the strategy, config/s
 a strategy without one is unknown and opens nothing. The gate
 (risk/risk_gate.py) runs them in order on opening intents only, so none of them looks at closing
 orders. The size multipliers (drawdown tier, regime, intraday spike) are the sizer's job; the
-gate only enforces limits.
+gate only enforces limits. The sizing limits (per-trade risk, per-position cap, buying power, spike
+budget, contract cap) are those of core/limits.py, which the sizer uses too (`order_limits`).
 
 Interpretations (documented here, relied on by the tests):
 
@@ -33,6 +34,7 @@ from collections.abc import Callable, Mapping
 from config.constants import PRODUCTS, REGIME_TABLE, Regime
 from config.loader import FrameworkConfig
 from config.strategy_spec import PositionCap, RiskPolicy
+from core.limits import Limits, account_limits, units_within
 from core.types import AccountSnapshot, OpenPositionSummary, OrderIntent, RiskDecision, Verdict
 from risk.account_phases import FULL_SIZE_FUTURES_ROOTS, futures_size_allowed, phase_rule
 from risk.breakers import reached
@@ -41,8 +43,6 @@ from risk.correlation_groups import group_headroom
 Policies = Mapping[str, RiskPolicy]
 Check = Callable[[OrderIntent, AccountSnapshot, FrameworkConfig, Policies], RiskDecision]
 
-MONEY_TOLERANCE = 1e-6  # USD
-UNBOUNDED_UNITS = 1e9  # a budget admitting this many units does not limit the quantity
 _REGIME_CAP = {rule.regime: rule.max_buying_power for rule in REGIME_TABLE}
 
 
@@ -54,27 +54,6 @@ def approve(intent: OrderIntent) -> RiskDecision:
 def deny(reason: str, detail: str) -> RiskDecision:
     """Refuse the intent with a stable reason code and a human-readable detail."""
     return RiskDecision(Verdict.DENY, 0, reason, detail)
-
-
-def max_units(budget: float, per_unit: float) -> int | None:
-    """Largest n >= 0 with n * per_unit <= budget + MONEY_TOLERANCE, in USD.
-
-    0 when the budget is already overdrawn (even for a zero per-unit amount: nothing new opens
-    beyond a limit that is already broken). None means no practical bound (per_unit is 0, or more
-    than UNBOUNDED_UNITS units fit). The tolerance (a millionth of a dollar) keeps floating-point
-    noise such as 3 * 0.1 > 0.3 from costing a unit.
-    """
-    limit = budget + MONEY_TOLERANCE
-    if limit < 0:
-        return 0
-    if per_unit <= 0 or limit / per_unit >= UNBOUNDED_UNITS:
-        return None
-    n = math.floor(limit / per_unit)
-    if n * per_unit > limit:
-        n -= 1
-    elif (n + 1) * per_unit <= limit:
-        n += 1
-    return n
 
 
 def limit_quantity(intent: OrderIntent, allowed: int | None, reason: str, detail: str) -> RiskDecision:
@@ -95,6 +74,27 @@ def existing_position(intent: OrderIntent, account: AccountSnapshot) -> OpenPosi
         if position.position_id == intent.position_id:
             return position
     return None
+
+
+def order_limits(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig,
+                 policies: Policies) -> Limits:
+    """The limits (core/limits.py) on `intent` as sent from `account`.
+
+    In EXTREME the regime row has no cap of its own (new risk is bounded by the spike budget). An
+    add counts the margin its position holds against a whole-position cap, not against a rung's.
+    """
+    regime = Regime(account.regime)
+    policy = policies.get(intent.strategy)
+    cap_kind = None if policy is None else policy.position_cap
+    capped = cap_kind in (PositionCap.POSITION, PositionCap.RUNG)
+    existing = existing_position(intent, account)
+    held = existing.margin if existing is not None and cap_kind == PositionCap.POSITION else 0.0
+    return account_limits(
+        account, config.risk, quantity=intent.quantity, phase_buying_power=phase_rule(account.phase).max_buying_power,
+        regime_buying_power=1.0 if regime == Regime.EXTREME else _REGIME_CAP[regime],
+        buying_power_cap=getattr(config, intent.strategy).buying_power_cap if capped else None,
+        deployment_budget=account.spike_budget_remaining if policy is not None and policy.spike_deployment else None,
+        position_margin=held)
 
 
 def _finite(value: float) -> bool:
@@ -182,11 +182,10 @@ def check_regime(intent: OrderIntent, account: AccountSnapshot, config: Framewor
 def check_spike_budget(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig,
                        policies: Policies) -> RiskDecision:
     """The spike deployment's margin must fit the remaining spike budget (resize down)."""
-    policy = policies.get(intent.strategy)
-    if policy is None or not policy.spike_deployment:
+    budget = order_limits(intent, account, config, policies).deployment_budget
+    if budget is None:
         return approve(intent)
-    budget = account.spike_budget_remaining
-    return limit_quantity(intent, max_units(budget, intent.margin_per_unit), "spike_budget",
+    return limit_quantity(intent, units_within(budget, intent.margin_per_unit), "spike_budget",
                           f"margin {intent.margin_per_unit:,.2f}/unit, spike budget left {budget:,.2f}")
 
 
@@ -231,7 +230,7 @@ def check_phase_positions(intent: OrderIntent, account: AccountSnapshot, config:
 def check_contract_cap(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig,
                        policies: Policies) -> RiskDecision:
     """The order's quantity must not exceed the phase's contract (spread unit) cap (resize down)."""
-    cap = config.risk.phase1_max_contracts if account.phase == 1 else config.risk.max_contracts
+    cap = order_limits(intent, account, config, policies).contract_cap
     return limit_quantity(intent, cap, "contract_cap", f"phase {account.phase} allows {cap} units per order")
 
 
@@ -248,45 +247,30 @@ def check_correlation_groups(intent: OrderIntent, account: AccountSnapshot, conf
 def check_per_trade_risk(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig,
                          policies: Policies) -> RiskDecision:
     """Loss at the stop of the order <= `risk_per_trade_risk` x net liquidation (resize down)."""
-    budget = config.risk.per_trade_risk * account.net_liquidation
-    return limit_quantity(intent, max_units(budget, intent.max_loss_per_unit), "per_trade_risk",
+    budget = order_limits(intent, account, config, policies).risk_budget
+    return limit_quantity(intent, units_within(budget, intent.max_loss_per_unit), "per_trade_risk",
                           f"max loss {intent.max_loss_per_unit:,.2f}/unit, budget {budget:,.2f}")
 
 
 def check_per_position_cap(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig,
                            policies: Policies) -> RiskDecision:
     """The position's margin <= its strategy's buying-power cap x net liquidation (resize down)."""
-    policy = policies.get(intent.strategy)
-    if policy is None or policy.position_cap == PositionCap.SPIKE_BUDGET:
+    limits = order_limits(intent, account, config, policies)
+    if limits.position_budget is None or limits.position_room is None:
         return approve(intent)
-    cap = getattr(config, intent.strategy).buying_power_cap * account.net_liquidation
-    existing = existing_position(intent, account)
-    already = existing.margin if existing is not None and policy.position_cap == PositionCap.POSITION else 0.0
-    return limit_quantity(intent, max_units(cap - already, intent.margin_per_unit), "per_position_cap",
-                          f"{intent.strategy}: margin {intent.margin_per_unit:,.2f}/unit + {already:,.2f} held, "
-                          f"cap {cap:,.2f}")
-
-
-def buying_power_cap_fraction(account: AccountSnapshot, config: FrameworkConfig) -> float:
-    """min(phase cap, regime cap, 1 - reserve) as a fraction of net liquidation.
-
-    In EXTREME the regime row has no cap of its own (new risk is bounded by the spike budget).
-    """
-    fractions = [phase_rule(account.phase).max_buying_power, 1.0 - config.risk.buying_power_reserve]
-    regime = Regime(account.regime)
-    if regime != Regime.EXTREME:
-        fractions.append(_REGIME_CAP[regime])
-    return min(fractions)
+    return limit_quantity(intent, units_within(limits.position_room, intent.margin_per_unit), "per_position_cap",
+                          f"{intent.strategy}: margin {intent.margin_per_unit:,.2f}/unit + "
+                          f"{limits.position_margin:,.2f} held, cap {limits.position_budget:,.2f}")
 
 
 def check_buying_power(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig,
                        policies: Policies) -> RiskDecision:
     """margin_used + the order's margin <= the buying-power cap x net liquidation (resize down)."""
-    fraction = buying_power_cap_fraction(account, config)
-    limit = fraction * account.net_liquidation
-    return limit_quantity(intent, max_units(limit - account.margin_used, intent.margin_per_unit), "buying_power",
+    limits = order_limits(intent, account, config, policies)
+    fraction = limits.cap_fraction
+    return limit_quantity(intent, units_within(limits.headroom, intent.margin_per_unit), "buying_power",
                           f"margin {intent.margin_per_unit:,.2f}/unit, in use {account.margin_used:,.2f}, "
-                          f"cap {fraction:.0%} = {limit:,.2f}")
+                          f"cap {fraction:.0%} = {fraction * account.net_liquidation:,.2f}")
 
 
 # The order the gate runs them in: account state first, then what is allowed, then sizes.
