@@ -2,8 +2,9 @@
 
 The same names serve LEAN (`get_parameter`, config.json) and the offline engine (`--set name=value`).
 A parameter's name is `<section>_<field>`, a strategy's section being named by its key
-(`friday_0dte_vix_min`, `leap_put_ladder_max_rungs`), the others by what they hold (`risk_`, `vix_`, ...). Names of earlier versions
-(`zero_dte_*`, `leap_ladder_*`) are still accepted; `deprecation_notes` says what they are now.
+(`friday_0dte_vix_min`, `leap_put_ladder_max_rungs`), the others by what they hold (`risk_`, `vix_`,
+...). Names of earlier versions (`zero_dte_*`, `leap_ladder_*`: a section's `former_prefix`) are
+still accepted; `deprecation_notes` says what they are now.
 An unknown name, an unparsable value or an out-of-range value raises ValueError naming it; an
 unknown name also gets the closest known names.
 """
