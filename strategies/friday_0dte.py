@@ -40,7 +40,7 @@ class FridayZeroDte(Strategy):
 
     def __init__(self, config: FrameworkConfig) -> None:
         super().__init__(config)
-        self.params = config.zero_dte
+        self.params = config.friday_0dte
 
     def may_open_on(self, day: date) -> bool:
         return bool(self.params.enabled) and day.weekday() == FRIDAY

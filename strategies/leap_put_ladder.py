@@ -61,7 +61,7 @@ class LeapPutLadder(Strategy):
 
     def __init__(self, config: FrameworkConfig) -> None:
         super().__init__(config)
-        self.params = config.leap_ladder
+        self.params = config.leap_put_ladder
 
     def is_entry_window(self, ctx: DecisionContext) -> bool:
         p = self.params

@@ -66,7 +66,8 @@ def _restore(system: TradingSystem, document: dict[str, Any]) -> None:
     for key, memory in document["memory"].items():
         if key in system.strategies:
             system.strategies[key].memory = dict(memory)
-    system.book = PositionBook.from_dict(document["book"], system.journal, system.store, system.key_prefix)
+    system.book = PositionBook.from_dict(document["book"], system.journal, system.store, system.key_prefix,
+                                         system.book.shares_strategy)
     system.orders = {o["order_id"]: WorkingOrder.from_dict(o) for o in document["orders"]}
     last = document.get("last_management")
     system.last_management = datetime.fromisoformat(last) if last else None

@@ -18,6 +18,7 @@ from config.loader import FrameworkConfig
 from core.engine.order_manager import WorkingOrder, work_orders
 from core.engine.session_close import expiry_day_exit, note_expired_close, resend_closes
 from core.engine.system_persistence import restore_system, system_document
+from core.limits import account_limits
 from core.ports import Broker, MarketView, Store
 from core.position_book import PositionBook
 from core.position_lifecycle import PositionEvent
@@ -42,9 +43,9 @@ from risk.account_phases import PhaseTracker, phase_rule
 from risk.breakers import BreakerState
 from risk.risk_gate import RiskGate
 from strategies.base import DecisionContext, Proposal, Strategy, close_intent, declared
+from strategies.registry import risk_policies, shares_strategy
 
 FILLS_REMEMBERED = 500  # orders whose fills are remembered, so that a repeated report is recognised
-SPIKE_STRATEGY = "vix_spike"
 # What a failing strategy decision may raise; the strategy goes to ERROR, the others keep running.
 ENTRY_STATES = frozenset((StrategyState.IDLE, StrategyState.MANAGING))  # states that look for entries
 STRATEGY_FAULTS = (ArithmeticError, IndexError, KeyError, TypeError, ValueError)
@@ -65,12 +66,12 @@ class TradingSystem:
         self.journal = journal
         self.key_prefix = key_prefix.rstrip("/")
         self.vix = VixManager(config.vix)
-        self.gate = RiskGate(config)
+        self.gate = RiskGate(config, risk_policies())
         self.breakers = BreakerState(config.risk)
         self.phases = PhaseTracker.start(initial_net_liq, config.risk.phase_hysteresis)
         self.machines = {key: StrategyStateMachine(key, config.risk) for key in self.strategies}
         self.statistics = {key: TradeStatistics() for key in self.strategies}
-        self.book = PositionBook(journal, store, self.key_prefix)
+        self.book = PositionBook(journal, store, self.key_prefix, shares_strategy())
         self.orders: dict[str, WorkingOrder] = {}
         self.timed_out_entries: set[str] = set()  # opening orders cancelled for their time-out
         self.sequence = 0
@@ -345,7 +346,7 @@ class TradingSystem:
             else:
                 self._apply(key, StrategyEvent.ADJUST, now, intent.reason)
                 self._position_step(intent.position_id, PositionEvent.ADJUST_SUBMITTED, now, intent.reason)
-            if key == SPIKE_STRATEGY and intent.margin_per_unit * intent.quantity > 0:
+            if self.gate.spike_deployment(key) and intent.margin_per_unit * intent.quantity > 0:
                 self.vix.spent(intent.margin_per_unit * intent.quantity)  # zero margin spends no budget
         else:
             self._apply(key, EXIT_EVENTS.get(intent.reason, StrategyEvent.EXIT_SIGNAL), now, intent.reason)
@@ -377,17 +378,16 @@ class TradingSystem:
         stats = self.statistics[intent.strategy]
         risk = self.config.risk
         kelly = None if proposal.kelly is None else stats.kelly_inputs(proposal.kelly, risk.kelly_min_trades)
-        contract_cap = risk.phase1_max_contracts if account.phase == 1 else risk.max_contracts
-        spike = intent.strategy == SPIKE_STRATEGY
-        return size_position(
-            net_liquidation=account.net_liquidation, max_loss_per_unit=intent.max_loss_per_unit,
-            margin_per_unit=intent.margin_per_unit, margin_used=account.margin_used,
-            per_trade_risk=risk.per_trade_risk, buying_power_cap=proposal.buying_power_cap,
-            phase_buying_power=phase_rule(account.phase).max_buying_power,
-            regime_buying_power=self.vix.max_buying_power(spike), reserve=risk.buying_power_reserve,
-            kelly=kelly, kelly_fraction=risk.kelly_fraction, contract_cap=min(contract_cap, intent.quantity),
-            regime_multiplier=self.vix.size_multiplier(spike), drawdown_multiplier=self.breakers.size_multiplier(),
-            deployment_budget=self.vix.spike_budget_remaining if spike else None)
+        spike = self.gate.spike_deployment(intent.strategy)
+        limits = account_limits(account, risk, quantity=intent.quantity,
+                                phase_buying_power=phase_rule(account.phase).max_buying_power,
+                                regime_buying_power=self.vix.max_buying_power(spike),
+                                buying_power_cap=proposal.buying_power_cap,
+                                deployment_budget=self.vix.spike_budget_remaining if spike else None)
+        return size_position(limits, max_loss_per_unit=intent.max_loss_per_unit, margin_per_unit=intent.margin_per_unit,
+                             kelly=kelly, kelly_fraction=risk.kelly_fraction,
+                             regime_multiplier=self.vix.size_multiplier(spike),
+                             drawdown_multiplier=self.breakers.size_multiplier())
 
     def _deny(self, intent: OrderIntent, now: datetime, reason: str, data: dict[str, Any]) -> None:
         self.journal.record(now, "denial", f"{intent.purpose.value} denied ({reason}): {intent.reason}",
