@@ -18,6 +18,7 @@ from typing import Any
 
 from core.engine.desk import Desk
 from core.engine.order_manager import WorkingOrder, next_limit, timed_out, timeout_reason
+from core.limits import account_limits
 from core.position_lifecycle import PositionEvent
 from core.strategy_lifecycle import StrategyEvent
 from core.types import AccountSnapshot, ContractKind, OrderIntent, Purpose, Verdict
@@ -25,7 +26,6 @@ from core.unified_position_sizer import SizingResult, size_position
 from risk.account_phases import phase_rule
 from strategies.base import Proposal
 
-SPIKE_STRATEGY = "vix_spike"
 EXIT_EVENTS = {"profit_target": StrategyEvent.TARGET_HIT, "stop_loss": StrategyEvent.STOP_HIT,
                "time_exit": StrategyEvent.TIME_EXIT}
 
@@ -114,7 +114,7 @@ class OrderRouter:
         else:
             state.apply(key, StrategyEvent.ADJUST, now, intent.reason)
             state.position_step(intent.position_id, PositionEvent.ADJUST_SUBMITTED, now, intent.reason)
-        if key == SPIKE_STRATEGY and intent.margin_per_unit * intent.quantity > 0:
+        if self.desk.gate.spike_deployment(key) and intent.margin_per_unit * intent.quantity > 0:
             state.vix.spent(intent.margin_per_unit * intent.quantity)  # zero margin spends no budget
         return intent
 
@@ -177,14 +177,13 @@ def size_intent(desk: Desk, intent: OrderIntent, account: AccountSnapshot, propo
     stats = state.statistics[intent.strategy]
     risk = desk.config.risk
     kelly = None if proposal.kelly is None else stats.kelly_inputs(proposal.kelly, risk.kelly_min_trades)
-    contract_cap = risk.phase1_max_contracts if account.phase == 1 else risk.max_contracts
-    spike = intent.strategy == SPIKE_STRATEGY
-    return size_position(
-        net_liquidation=account.net_liquidation, max_loss_per_unit=intent.max_loss_per_unit,
-        margin_per_unit=intent.margin_per_unit, margin_used=account.margin_used,
-        per_trade_risk=risk.per_trade_risk, buying_power_cap=proposal.buying_power_cap,
-        phase_buying_power=phase_rule(account.phase).max_buying_power,
-        regime_buying_power=state.vix.max_buying_power(spike), reserve=risk.buying_power_reserve,
-        kelly=kelly, kelly_fraction=risk.kelly_fraction, contract_cap=min(contract_cap, intent.quantity),
-        regime_multiplier=state.vix.size_multiplier(spike), drawdown_multiplier=state.breakers.size_multiplier(),
-        deployment_budget=state.vix.spike_budget_remaining if spike else None)
+    spike = desk.gate.spike_deployment(intent.strategy)
+    limits = account_limits(account, risk, quantity=intent.quantity,
+                            phase_buying_power=phase_rule(account.phase).max_buying_power,
+                            regime_buying_power=state.vix.max_buying_power(spike),
+                            buying_power_cap=proposal.buying_power_cap,
+                            deployment_budget=state.vix.spike_budget_remaining if spike else None)
+    return size_position(limits, max_loss_per_unit=intent.max_loss_per_unit, margin_per_unit=intent.margin_per_unit,
+                         kelly=kelly, kelly_fraction=risk.kelly_fraction,
+                         regime_multiplier=state.vix.size_multiplier(spike),
+                         drawdown_multiplier=state.breakers.size_multiplier())

@@ -22,6 +22,7 @@ from reporting.journal import Journal
 from risk.account_phases import PhaseTracker
 from risk.breakers import BreakerState
 from strategies.base import Strategy
+from strategies.registry import shares_strategy
 
 SCHEMA_VERSION = 1
 
@@ -41,7 +42,7 @@ class SystemState:
         self.phases = PhaseTracker.start(initial_net_liq, config.risk.phase_hysteresis)
         self.machines = {key: StrategyStateMachine(key, config.risk) for key in strategies}
         self.statistics = {key: TradeStatistics() for key in strategies}
-        self.book = PositionBook(journal, store, key_prefix)
+        self.book = PositionBook(journal, store, key_prefix, shares_strategy())
         self.orders: dict[str, WorkingOrder] = {}
         self.timed_out_entries: set[str] = set()  # opening orders cancelled for their time-out
         self.sequence = 0
@@ -127,7 +128,8 @@ class SystemState:
         for key, memory in document["memory"].items():
             if key in self.strategies:
                 self.strategies[key].memory = dict(memory)
-        self.book = PositionBook.from_dict(document["book"], self.journal, self.store, self.key_prefix)
+        self.book = PositionBook.from_dict(document["book"], self.journal, self.store, self.key_prefix,
+                                         self.book.shares_strategy)
         self.orders = {o["order_id"]: WorkingOrder.from_dict(o) for o in document["orders"]}
         last = document.get("last_management")
         self.last_management = datetime.fromisoformat(last) if last else None

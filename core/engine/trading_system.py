@@ -37,6 +37,7 @@ from risk.account_phases import PhaseTracker
 from risk.breakers import BreakerState
 from risk.risk_gate import RiskGate
 from strategies.base import Strategy, close_intent
+from strategies.registry import risk_policies
 
 
 class TradingSystem:
@@ -50,7 +51,7 @@ class TradingSystem:
         self.store = store
         self.journal = journal
         self.key_prefix = key_prefix.rstrip("/")
-        self.gate = RiskGate(config)
+        self.gate = RiskGate(config, risk_policies())
         self.state = SystemState(config, self.strategies, journal, store, self.key_prefix, initial_net_liq)
         self.desk = Desk(config, market, broker, self.gate, self.state)
         self.router = OrderRouter(self.desk)

@@ -39,7 +39,6 @@ from offline.broker.faults import BrokerFaults
 from offline.broker.simulated_broker import BrokerSettings
 from offline.replay.scripted_system import ScriptedSystem
 from offline.research.reliability import CaseContext, CaseFailed, ReliabilityCase, expect
-from risk.risk_gate import RiskGate
 
 STOP_SPY = 518.0  # SPY level at which the scripted condor (short put 526) is past its stop
 Restore = Callable[[], None]
@@ -261,7 +260,7 @@ def _gate_denies(intent: OrderIntent, reason: str) -> Callable[[CaseContext], st
         system = ScriptedSystem()
         system.start_session()
         system.minute(system.at(10, 0))
-        decision = RiskGate(system.config).evaluate(intent, system.system.account_snapshot(system.at(10, 0)))
+        decision = system.system.gate.evaluate(intent, system.system.account_snapshot(system.at(10, 0)))
         expect(decision.verdict == Verdict.DENY and decision.reason.startswith(reason),
                f"gate answered {decision.verdict.value} ({decision.reason})")
         return f"denied: {decision.reason} ({decision.detail})"
