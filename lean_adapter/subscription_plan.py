@@ -34,7 +34,8 @@ from statistics import NormalDist
 
 from config.constants import product_spec
 from config.loader import FrameworkConfig
-from helpers.exchange_calendar import is_cme_trading_date, is_nyse_session
+from helpers.cme_calendar import is_cme_trading_date
+from helpers.exchange_calendar import is_nyse_session
 from strategies.registry import SPECS
 
 # Underlying whose price stands for an option root (SPX weeklies quote off the SPX index).
