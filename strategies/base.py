@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cached_property, lru_cache, reduce
-from typing import Any
+from typing import Any, Protocol
 
 from config.constants import Regime, product_spec
 from config.loader import FrameworkConfig
@@ -73,6 +73,29 @@ class Proposal:
     kelly: KellyInputs | None  # None: sized by budget only (hedges)
     buying_power_cap: float  # per-position cap, fraction of net liquidation
     credit_unit: float  # USD per unit the Kelly statistics are normalised by (credit or risk)
+
+
+class KellyPrior(Protocol):
+    """A parameter section with a Kelly prior (SPEC section 3: average outcomes, not the stop)."""
+
+    @property
+    def kelly_win_rate(self) -> float: ...
+    @property
+    def kelly_avg_win(self) -> float: ...
+    @property
+    def kelly_avg_loss(self) -> float: ...
+
+
+class EntryParameters(KellyPrior, Protocol):
+    """A parameter section with a Kelly prior and a per-position buying-power cap."""
+
+    @property
+    def buying_power_cap(self) -> float: ...
+
+
+def kelly_prior(params: KellyPrior) -> KellyInputs:
+    """The sizer's Kelly inputs from a strategy's parameter section."""
+    return KellyInputs(params.kelly_win_rate, params.kelly_avg_win, params.kelly_avg_loss)
 
 
 # Exits the trading system takes for any strategy: the drawdown liquidation (a stop of the whole

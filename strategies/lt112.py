@@ -30,28 +30,17 @@ from datetime import date
 import numpy as np
 
 from config.loader import FrameworkConfig
-from core.types import PUT, ChainSnapshot, Contract, Leg, OrderIntent, Position, Purpose, contract_multiplier
-from core.unified_position_sizer import KellyInputs
+from config.strategy_parameters import Lt112Parameters
+from core.types import PUT, ChainSnapshot, Contract, OrderIntent, Position
 from helpers.exchange_calendar import WEDNESDAY, is_nth_weekday_session
-from strategies.base import (
-    DecisionContext,
-    Proposal,
-    Strategy,
-    close_intent,
-    make_intent,
-    position_pnl,
-)
-from strategies.chain_tools import mid_net, pick_expiry, row_at_width, row_by_strike, unit_costs
+from strategies.base import DecisionContext, Proposal, close_intent, position_pnl
+from strategies.chain_tools import pick_expiry
 from strategies.defensive import dte_exit_due, short_contracts
 from strategies.product_choice import choose_product
-
-# The spread width is given in SPY points. QQQ and IWM use the same points (their strikes are 1
-# point apart too); /ES and /MES quote the S&P 500 on the index scale (about 10 x SPY), so the
-# same shape needs 10 x the points.
-WIDTH_SCALE = {"SPY": 1.0, "QQQ": 1.0, "IWM": 1.0, "ES": 10.0, "MES": 10.0}
+from strategies.structures import DteWindow, LegRule, StructureStrategy, multiplier_of, product_points
 
 
-class Lt112(Strategy):
+class Lt112(StructureStrategy[Lt112Parameters]):
     """LT112 1-1-2 put structure (long put, short put below it, two naked puts further out)."""
 
     key = "lt112"
@@ -98,26 +87,23 @@ class Lt112(Strategy):
         at_high = self._at_52_week_high(ctx, product)
         if at_high is not None:
             return self.skip(at_high)
-        picked = self._structure(chain, expiry, product)
-        if isinstance(picked, str):
-            return self.skip(picked)
-        legs, rows = picked
-        credit = -mid_net(chain, legs, rows)
-        if credit <= 0:
-            return self.skip(f"1-1-2 collects no net credit (net {-credit:.2f} debit)")
-        multiplier = contract_multiplier(legs[0].contract)
-        margin, _ = unit_costs(chain, legs, rows, ctx.today)
         dte = (expiry - ctx.today).days
-        intent = make_intent(ctx, self.key, Purpose.OPEN, legs, self.config.risk.max_contracts,
-                             f"LT112 1-1-2 {expiry} ({dte} DTE), net credit {credit:.2f}",
-                             max_loss_per_unit=p.stop_loss * credit * multiplier, margin_per_unit=margin,
-                             price_bound=0.0)  # a net credit, at the fill too
-        if intent is None:
-            return self.skip("quotes missing for a leg")
-        naked = legs[2].contract
-        self.memory["naked_credit"] = {naked.key: float(chain.mid[rows[2]])}
-        kelly = KellyInputs(p.kelly_win_rate, p.kelly_avg_win, p.kelly_avg_loss)
-        return Proposal(intent, kelly, p.buying_power_cap, credit * multiplier)
+        legs = (LegRule(PUT, 1, otm=p.long_put_otm), LegRule(PUT, -1, offset=-product_points(p.spread_width, product)),
+                LegRule(PUT, -2, otm=p.naked_put_otm))
+        structure = self.build(ctx, chain, legs, (DteWindow(dte, dte, dte),))
+        if isinstance(structure, str):
+            return self.skip(structure)
+        if structure.strike(2) >= structure.strike(1):
+            return self.skip(f"no naked put below {structure.strike(1):g} near "
+                             f"{chain.underlying_price * (1.0 - p.naked_put_otm):.2f}")
+        if structure.credit <= 0:
+            return self.skip(f"1-1-2 collects no net credit (net {structure.net:.2f} debit)")
+        proposal = self.proposal(ctx, structure, f"LT112 1-1-2 {expiry} ({dte} DTE), net credit {structure.credit:.2f}",
+                                 p.stop_loss * structure.credit * multiplier_of(product),
+                                 price_bound=0.0)  # a net credit, at the fill too
+        if proposal is not None:
+            self.memory["naked_credit"] = {structure.legs[2].contract.key: float(chain.mid[structure.rows[2]])}
+        return proposal
 
     def _expiry(self, chain: ChainSnapshot, today: date, held: set[date]) -> date | None:
         """Listed expiry nearest the middle of the preferred range, else of the accepted range,
@@ -140,27 +126,6 @@ class Lt112(Strategy):
         if close >= high * (1.0 - p.high_tolerance):
             return f"{product} at a 52-week high (close {close:.2f} vs high {high:.2f})"
         return None
-
-    def _structure(self, chain: ChainSnapshot, expiry: date,
-                   product: str) -> tuple[tuple[Leg, ...], list[int]] | str:
-        """(legs, chain rows) of long put, short put, two naked puts; or a skip reason."""
-        p = self.params
-        spot = chain.underlying_price
-        long_row = row_by_strike(chain, expiry, PUT, spot * (1.0 - p.long_put_otm))
-        if long_row is None:
-            return f"no put near {spot * (1.0 - p.long_put_otm):.2f} at {expiry}"
-        long_strike = float(chain.strikes[long_row])
-        width = p.spread_width * WIDTH_SCALE.get(product, 1.0)
-        short_row = row_at_width(chain, expiry, PUT, long_strike, -width, self.config.order.width_tolerance)
-        if isinstance(short_row, str):
-            return f"short put: {short_row} at {expiry}"
-        short_strike = float(chain.strikes[short_row])
-        naked_row = row_by_strike(chain, expiry, PUT, spot * (1.0 - p.naked_put_otm))
-        if naked_row is None or chain.strikes[naked_row] >= short_strike:
-            return f"no naked put below {short_strike:g} near {spot * (1.0 - p.naked_put_otm):.2f}"
-        legs = (Leg(chain.contract(long_row), 1), Leg(chain.contract(short_row), -1),
-                Leg(chain.contract(naked_row), -2))
-        return legs, [long_row, short_row, naked_row]
 
     def manage(self, ctx: DecisionContext, position: Position) -> list[OrderIntent]:
         p = self.params

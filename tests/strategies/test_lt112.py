@@ -128,7 +128,8 @@ def _keep_puts_at_or_above(strike):
     (ModelledMarketView(scripted_market(ENTRY, spy=SPOT).state), {}, "only 0 of 252 daily bars"),
     (lt112_market(), {"lt112_long_put_otm": 0.0, "lt112_naked_put_otm": 0.45}, "collects no net credit"),
     (PatchedMarket(lt112_market(), keep=_keep_puts_at_or_above(476.0)), {}, "no put strike below 476"),
-    (PatchedMarket(lt112_market(), keep=_keep_puts_at_or_above(471.0)), {}, "no naked put below 471"),
+    # the naked puts' nearest strike is the short put's own: no naked put below it
+    (PatchedMarket(lt112_market(), keep=_keep_puts_at_or_above(471.0)), {}, "legs 2 and 3 landed on the same contract"),
     (PatchedMarket(lt112_market(), quotes=False), {}, "quotes missing"),
 ])
 def test_entry_filters_refuse(market, overrides, reason):
