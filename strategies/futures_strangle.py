@@ -35,12 +35,19 @@ import numpy as np
 
 from config.constants import Regime, product_spec
 from config.loader import FrameworkConfig
+from config.strategy_parameters import FuturesStrangleParameters
 from core.types import CALL, PUT, ChainSnapshot, Contract, Leg, OrderIntent, Position, Purpose
-from core.unified_position_sizer import KellyInputs
 from helpers.exchange_calendar import TUESDAY, is_nth_weekday_session
 from risk.account_phases import FULL_SIZE, futures_size_allowed
-from strategies.base import DecisionContext, Proposal, Strategy, close_intent, credit_exit_reason, make_intent
-from strategies.chain_tools import mid_net, pick_expiry, row_by_delta, row_by_strike, unit_costs
+from strategies.base import (
+    DecisionContext,
+    Proposal,
+    close_intent,
+    credit_exit_reason,
+    kelly_prior,
+    make_intent,
+)
+from strategies.chain_tools import pick_expiry, row_by_delta, row_by_strike, unit_costs
 from strategies.defensive import (
     contract_deltas,
     dte_exit_due,
@@ -50,6 +57,7 @@ from strategies.defensive import (
     split_tested,
 )
 from strategies.product_choice import choose_product
+from strategies.structures import DteWindow, LegRule, StructureStrategy, multiplier_of
 
 REALISED_VOL_SESSIONS = 20  # the IV-rank proxy of roots without a volatility index
 NO_ENTRY_REGIMES = frozenset({Regime.EXTREMELY_LOW, Regime.HIGH, Regime.EXTREME})
@@ -83,7 +91,7 @@ def realised_vols(closes: np.ndarray, window: int) -> np.ndarray | None:
     return windows.std(axis=1, ddof=1) * math.sqrt(252.0)
 
 
-class FuturesStrangle(Strategy):
+class FuturesStrangle(StructureStrategy[FuturesStrangleParameters]):
     """Short futures-options strangle with the 25/30-delta stops and a one-time untested roll."""
 
     key = "futures_strangle"
@@ -150,29 +158,22 @@ class FuturesStrangle(Strategy):
             return self.skip(f"no {product} options {p.accept_dte_min}-{p.accept_dte_max} DTE")
         held = {np.datetime64(e, "D") for position in positions for e in position.expiries()}
         free = chain.subset(~np.isin(chain.expiries, list(held))) if held else chain
-        expiry = pick_expiry(free, ctx.today, p.target_dte, p.accept_dte_min, p.accept_dte_max)
-        if expiry is None:
+        if pick_expiry(free, ctx.today, p.target_dte, p.accept_dte_min, p.accept_dte_max) is None:
             return self.skip(f"no {p.accept_dte_min}-{p.accept_dte_max} DTE expiry that no open strangle holds")
-        rows = []
-        for right, target in ((PUT, p.put_delta), (CALL, p.call_delta)):
-            row = row_by_delta(free, expiry, right, target, p.untested_roll_delta)
-            if row is None or abs(abs(float(free.delta[row])) - target) > self.params.entry_delta_tolerance:
-                return self.skip(f"no {right} within {self.params.entry_delta_tolerance} of {target} delta on {expiry}")
-            rows.append(row)
-        legs = (Leg(free.contract(rows[0]), -1), Leg(free.contract(rows[1]), -1))
-        credit = -mid_net(free, legs, rows)
-        if credit <= 0:
+        targets = ((PUT, p.put_delta), (CALL, p.call_delta))
+        legs = tuple(LegRule(right, -1, delta=target, max_delta=p.untested_roll_delta) for right, target in targets)
+        structure = self.build(ctx, free, legs, (DteWindow(p.target_dte, p.accept_dte_min, p.accept_dte_max),))
+        if isinstance(structure, str):
+            return self.skip(structure)
+        expiry = structure.expiries[0]
+        for (right, target), row in zip(targets, structure.rows, strict=True):
+            if abs(abs(float(free.delta[row])) - target) > p.entry_delta_tolerance:
+                return self.skip(f"no {right} within {p.entry_delta_tolerance} of {target} delta on {expiry}")
+        if structure.credit <= 0:
             return self.skip("strangle does not collect a credit")
-        multiplier = product_spec(product).option_multiplier
-        margin, _ = unit_costs(free, legs, rows, ctx.today)
-        intent = make_intent(ctx, self.key, Purpose.OPEN, legs, self.config.risk.max_contracts,
-                             f"{product} strangle {expiry}, put {legs[0].contract.strike:g} / call "
-                             f"{legs[1].contract.strike:g}, credit {credit:.2f}, IV rank {rank:.0f}",
-                             max_loss_per_unit=p.stop_loss * credit * multiplier, margin_per_unit=margin)
-        if intent is None:
-            return self.skip("quotes missing for a leg")
-        kelly = KellyInputs(p.kelly_win_rate, p.kelly_avg_win, p.kelly_avg_loss)
-        return Proposal(intent, kelly, p.buying_power_cap, credit * multiplier)
+        reason = (f"{product} strangle {expiry}, put {structure.strike(0):g} / call {structure.strike(1):g}, "
+                  f"credit {structure.credit:.2f}, IV rank {rank:.0f}")
+        return self.proposal(ctx, structure, reason, p.stop_loss * structure.credit * multiplier_of(product))
 
     def _iv_rank(self, ctx: DecisionContext, product: str) -> tuple[float | None, str]:
         """(IV rank now, "") or (None, why there is none). The VIX serves the equity index roots;
@@ -286,8 +287,7 @@ class FuturesStrangle(Strategy):
         if intent is None:
             return self.skip(f"no quote for the roll's new short {new.key}")
         pending["proposed_on"] = ctx.today_text
-        kelly = KellyInputs(p.kelly_win_rate, p.kelly_avg_win, p.kelly_avg_loss)
-        return Proposal(intent, kelly, p.buying_power_cap, credit * multiplier)
+        return Proposal(intent, kelly_prior(p), p.buying_power_cap, credit * multiplier)
 
 
 def _exact_rows(chain: ChainSnapshot, contracts: list[Contract]) -> list[int] | None:

@@ -50,7 +50,6 @@ from config.constants import product_spec
 from config.loader import FrameworkConfig
 from config.strategy_parameters import parse_hhmm
 from core.types import CALL, ChainSnapshot, Contract, ContractKind, Leg, OrderIntent, Position, Purpose
-from core.unified_position_sizer import KellyInputs
 from helpers.exchange_calendar import FRIDAY
 from helpers.strike_selection import strike_offset
 from risk.margin import REG_T_SHARES_FRACTION, estimate_margin
@@ -60,6 +59,7 @@ from strategies.base import (
     Strategy,
     close_intent,
     contract_multiplier,
+    kelly_prior,
     make_intent,
 )
 from strategies.chain_tools import pick_expiry, row_by_delta, row_by_strike, unit_costs
@@ -164,8 +164,7 @@ class Ipmcc(Strategy):
                              max_loss_per_unit=premium * multiplier, margin_per_unit=margin)
         if intent is None:
             return self.skip("no quote for the LEAP")
-        kelly = KellyInputs(p.kelly_win_rate, p.kelly_avg_win, p.kelly_avg_loss)
-        proposal = Proposal(intent, kelly, p.buying_power_cap, extrinsic * multiplier)
+        proposal = Proposal(intent, kelly_prior(p), p.buying_power_cap, extrinsic * multiplier)
         net_liq = ctx.account.net_liquidation
         problem = unit_problem(proposal, net_liq, self.config.risk.per_trade_risk)
         if problem is not None:
@@ -328,8 +327,7 @@ class Ipmcc(Strategy):
             return self.skip(f"no quote for {call.key}")
         position.notes["short_call_extrinsic"] = {call.key: extrinsic}
         position.notes[ADJUSTED_ON] = ctx.today_text
-        kelly = KellyInputs(p.kelly_win_rate, p.kelly_avg_win, p.kelly_avg_loss)
-        return Proposal(intent, kelly, p.buying_power_cap, extrinsic * multiplier)
+        return Proposal(intent, kelly_prior(p), p.buying_power_cap, extrinsic * multiplier)
 
     def _added_margin(self, ctx: DecisionContext, position: Position, chain: ChainSnapshot, row: int) -> float | None:
         """Margin (USD) one short call adds to the position's estimate, >= 0; None on a missing quote."""
