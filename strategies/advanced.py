@@ -12,7 +12,8 @@ from typing import Any
 
 from config.loader import FrameworkConfig
 from config.strategy_parameters import WEEKDAYS
-from core.types import ChainSnapshot, Position
+from core.position import Position
+from core.types import ChainSnapshot
 from strategies.base import DecisionContext, Proposal
 from strategies.structures import DteWindow, LegRule, Structure, StructureStrategy
 

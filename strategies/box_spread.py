@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from core.types import CALL, PUT, OrderIntent, Position
+from core.exit_reasons import ExitReason
+from core.position import Position
+from core.types import CALL, PUT, OrderIntent
 from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal
 from strategies.structures import ExitRules, LegRule, managed_exit, multiplier_of
@@ -46,7 +48,7 @@ class BoxSpread(AdvancedStrategy):
     """Short SPX box (-C K1, +C K2, -P K2, +P K1) while its implied rate is below `max_rate`."""
 
     key = "box_spread"
-    exits = frozenset({"time_exit"})
+    exits = frozenset({ExitReason.TIME_EXIT})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params

@@ -12,7 +12,9 @@ structure is entered inside 21 DTE, so the 21-DTE rule of the other strategies c
 """
 from __future__ import annotations
 
-from core.types import PUT, OrderIntent, Position
+from core.exit_reasons import ExitReason
+from core.position import Position
+from core.types import PUT, OrderIntent
 from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal
 from strategies.structures import ExitRules, LegRule, managed_exit, product_points
@@ -22,7 +24,7 @@ class BrokenWingButterfly(AdvancedStrategy):
     """+1 put near wing above, -2 puts at the body, +1 put far wing below, for a credit."""
 
     key = "broken_wing_butterfly"
-    exits = frozenset({"profit_target", "time_exit"})
+    exits = frozenset({ExitReason.PROFIT_TARGET, ExitReason.TIME_EXIT})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params

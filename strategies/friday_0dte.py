@@ -12,7 +12,9 @@ from datetime import date
 
 from config.loader import FrameworkConfig
 from config.strategy_parameters import ZeroDteParameters
-from core.types import CALL, PUT, OrderIntent, Position
+from core.exit_reasons import ExitReason
+from core.position import Position
+from core.types import CALL, PUT, OrderIntent
 from helpers.economic_calendar import is_major_event_day
 from strategies.base import DecisionContext, Proposal
 from strategies.structures import (
@@ -41,7 +43,7 @@ class FridayZeroDte(StructureStrategy[ZeroDteParameters]):
     """Friday 0DTE iron condor / trend-fade credit spread."""
 
     key = "friday_0dte"
-    exits = frozenset({"profit_target", "stop_loss", "time_exit"})
+    exits = frozenset({ExitReason.PROFIT_TARGET, ExitReason.STOP_LOSS, ExitReason.TIME_EXIT})
 
     def __init__(self, config: FrameworkConfig) -> None:
         super().__init__(config)

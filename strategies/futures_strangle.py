@@ -36,7 +36,9 @@ import numpy as np
 from config.constants import Regime, product_spec
 from config.loader import FrameworkConfig
 from config.strategy_parameters import FuturesStrangleParameters
-from core.types import CALL, PUT, ChainSnapshot, Contract, Leg, OrderIntent, Position, Purpose
+from core.exit_reasons import ExitReason
+from core.position import Position, RollPlan
+from core.types import CALL, PUT, ChainSnapshot, Contract, Leg, OrderIntent, Purpose
 from helpers.exchange_calendar import TUESDAY, is_nth_weekday_session
 from risk.account_phases import FULL_SIZE, futures_size_allowed
 from strategies.base import (
@@ -95,7 +97,7 @@ class FuturesStrangle(StructureStrategy[FuturesStrangleParameters]):
     """Short futures-options strangle with the 25/30-delta stops and a one-time untested roll."""
 
     key = "futures_strangle"
-    exits = frozenset({"regime_exit", "time_exit", "profit_target", "stop_loss", "delta_stop", "roll"})
+    exits = frozenset({ExitReason.REGIME_EXIT, ExitReason.TIME_EXIT, ExitReason.PROFIT_TARGET, ExitReason.STOP_LOSS, ExitReason.DELTA_STOP, ExitReason.ROLL})
 
     def __init__(self, config: FrameworkConfig) -> None:
         super().__init__(config)
@@ -194,22 +196,22 @@ class FuturesStrangle(StructureStrategy[FuturesStrangleParameters]):
     def manage(self, ctx: DecisionContext, position: Position) -> list[OrderIntent]:
         p = self.params
         if ctx.regime in CLOSE_REGIMES:
-            return self._close(ctx, position, "regime_exit")
+            return self._close(ctx, position, ExitReason.REGIME_EXIT)
         if dte_exit_due(position, ctx.today, p.exit_dte):
-            return self._close(ctx, position, "time_exit")
+            return self._close(ctx, position, ExitReason.TIME_EXIT)
         reason = credit_exit_reason(position, ctx.market, p.profit_target, p.stop_loss)
         if reason is not None:
             return self._close(ctx, position, reason)
         shorts = short_contracts(position)
         deltas = contract_deltas(ctx, shorts)
         if shorts_at_delta(shorts, deltas, p.tested_delta_all):
-            return self._close(ctx, position, "delta_stop")
+            return self._close(ctx, position, ExitReason.DELTA_STOP)
         tested = shorts_at_delta(shorts, deltas, p.tested_delta_side)
         if tested:
-            return self._close(ctx, position, "delta_stop", tested)
+            return self._close(ctx, position, ExitReason.DELTA_STOP, tested)
         return self._start_untested_roll(ctx, position, shorts, deltas)
 
-    def _close(self, ctx: DecisionContext, position: Position, reason: str,
+    def _close(self, ctx: DecisionContext, position: Position, reason: ExitReason,
                contracts: list[Contract] | None = None) -> list[OrderIntent]:
         intent = close_intent(ctx, position, reason, contracts)
         return [intent] if intent is not None else []
@@ -218,12 +220,12 @@ class FuturesStrangle(StructureStrategy[FuturesStrangleParameters]):
                              deltas: dict[str, float]) -> list[OrderIntent]:
         """Buy back the untested short (once) when the tested one reaches `untested_roll_delta`.
 
-        The replacement is chosen now and remembered in notes["roll_pending"]; propose_adjustment
+        The replacement is chosen now and kept as the position's terms.roll; propose_adjustment
         sells it once the buy-back has filled.
         """
         p = self.params
         pair = split_tested(shorts, deltas)
-        if position.notes.get("rolled") or pair is None:
+        if position.terms.rolled or pair is None:
             return []
         tested, untested = pair
         tested_delta, untested_delta = abs(deltas[tested.key]), abs(deltas[untested.key])
@@ -242,12 +244,11 @@ class FuturesStrangle(StructureStrategy[FuturesStrangleParameters]):
         replacement = chain.contract(row)
         if not roll_allowed(untested, replacement, old_is_tested=False):
             return []
-        intent = close_intent(ctx, position, "roll", [untested])
+        intent = close_intent(ctx, position, ExitReason.ROLL, [untested])
         if intent is None:
             return []
-        position.notes["rolled"] = True
-        position.notes["roll_pending"] = {"close": untested.key, "open": replacement.to_dict(),
-                                          "units": abs(position.holdings[untested.key][1])}
+        position.terms.rolled = True
+        position.terms.roll = RollPlan(untested.key, replacement, abs(position.holdings[untested.key][1]))
         return [intent]
 
     def propose_adjustment(self, ctx: DecisionContext, position: Position) -> Proposal | None:
@@ -258,14 +259,14 @@ class FuturesStrangle(StructureStrategy[FuturesStrangleParameters]):
         is often 0: the tested side's scenario dominates and the new short offsets it).
         """
         p = self.params
-        pending = position.notes.get("roll_pending")
-        if not pending or pending["close"] in position.holdings:
+        roll = position.terms.roll
+        if roll is None or roll.close in position.holdings:
             return None
-        new = Contract.from_dict(pending["open"])
+        new = roll.open
         if new.key in position.holdings:
-            del position.notes["roll_pending"]
+            position.terms.roll = None
             return None
-        if pending.get("proposed_on") == ctx.today_text:
+        if roll.proposed_on == ctx.today_text:
             return None
         assert new.expiry is not None
         dte = (new.expiry - ctx.today).days
@@ -280,13 +281,13 @@ class FuturesStrangle(StructureStrategy[FuturesStrangleParameters]):
         margin = max(0.0, unit_costs(chain, held_legs + legs, held_rows + [row], ctx.today)[0] - before)
         credit = float(chain.mid[row])
         multiplier = product_spec(new.root).option_multiplier
-        intent = make_intent(ctx, self.key, Purpose.OPEN, legs, int(pending["units"]),
+        intent = make_intent(ctx, self.key, Purpose.OPEN, legs, roll.units,
                              f"roll untested {new.right} closer to {new.strike:g}, credit {credit:.2f}",
                              position_id=position.position_id,
                              max_loss_per_unit=p.stop_loss * credit * multiplier, margin_per_unit=margin)
         if intent is None:
             return self.skip(f"no quote for the roll's new short {new.key}")
-        pending["proposed_on"] = ctx.today_text
+        roll.proposed_on = ctx.today_text
         return Proposal(intent, kelly_prior(p), p.buying_power_cap, credit * multiplier)
 
 

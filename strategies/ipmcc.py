@@ -30,7 +30,7 @@ Management (manage), first match wins:
    call can be sold at `short_call_time`;
 4. a short call with `short_call_capture` of its extrinsic value captured: buy it back
    (short_call_target). Its extrinsic at sale is the mid-based value recorded in
-   notes["short_call_extrinsic"] when it was proposed.
+   terms.sold_extrinsic when it was proposed.
 The LEAP's cost is the position's entry debit per LEAP contract (the LEAP is always the opening
 leg: a LEAP roll closes the position and opens a new one). A shares position has no LEAP rules and
 no stop: the strategy only writes and buys back its calls. It keeps the 100-share lots whose
@@ -49,7 +49,9 @@ import numpy as np
 from config.constants import product_spec
 from config.loader import FrameworkConfig
 from config.strategy_parameters import parse_hhmm
-from core.types import CALL, ChainSnapshot, Contract, ContractKind, Leg, OrderIntent, Position, Purpose
+from core.exit_reasons import ExitReason
+from core.position import Position
+from core.types import CALL, ChainSnapshot, Contract, ContractKind, Leg, OrderIntent, Purpose
 from helpers.exchange_calendar import FRIDAY
 from helpers.strike_selection import strike_offset
 from risk.margin import REG_T_SHARES_FRACTION, estimate_margin
@@ -67,7 +69,6 @@ from strategies.defensive import LeapDefence, leap_defence, leap_drawdown
 from strategies.product_choice import unit_problem
 
 EMA_HISTORY_MULTIPLE = 3  # daily bars requested: this many times ema_slow (the EMA seed fades out)
-ADJUSTED_ON = "short_call_proposed_on"  # position note: the day a short call was last proposed
 
 
 def extrinsic_value(price: float, strike: float, underlying: float) -> float:
@@ -113,7 +114,7 @@ class Ipmcc(Strategy):
     """LEAP call (or assigned shares) plus weekly short calls, as one position."""
 
     key = "ipmcc"
-    exits = frozenset({"leap_stop", "leap_roll", "short_call_expiry", "short_call_target", "shares_over_cap"})
+    exits = frozenset({ExitReason.LEAP_STOP, ExitReason.LEAP_ROLL, ExitReason.SHORT_CALL_EXPIRY, ExitReason.SHORT_CALL_TARGET, ExitReason.SHARES_OVER_CAP})
 
     def __init__(self, config: FrameworkConfig) -> None:
         super().__init__(config)
@@ -202,23 +203,23 @@ class Ipmcc(Strategy):
         if leap is not None:
             defence = self._defence(ctx, position, leap)
             if defence is not None and defence.close_all:
-                return self._close(ctx, position, "leap_stop")
+                return self._close(ctx, position, ExitReason.LEAP_STOP)
             assert leap.expiry is not None
             if (leap.expiry - ctx.today).days <= p.leap_roll_dte:
-                return self._close(ctx, position, "leap_roll")
+                return self._close(ctx, position, ExitReason.LEAP_ROLL)
         shorts = _short_calls(position)
         excess = self._excess_shares(ctx, position, shorts)
         if excess is not None:
             shares, quantity = excess
-            intent = make_intent(ctx, self.key, Purpose.CLOSE, (Leg(shares, -1),), quantity, "shares_over_cap",
+            intent = make_intent(ctx, self.key, Purpose.CLOSE, (Leg(shares, -1),), quantity, ExitReason.SHARES_OVER_CAP,
                                  position.position_id)
             return [intent] if intent is not None else []
         expiring = [c for c in shorts if c.expiry is not None and c.expiry <= ctx.today]
         if expiring:
-            return self._close(ctx, position, "short_call_expiry", expiring)
+            return self._close(ctx, position, ExitReason.SHORT_CALL_EXPIRY, expiring)
         captured = [c for c in shorts if self._captured(ctx, position, c)]
         if captured:
-            return self._close(ctx, position, "short_call_target", captured)
+            return self._close(ctx, position, ExitReason.SHORT_CALL_TARGET, captured)
         return []
 
     def _excess_shares(self, ctx: DecisionContext, position: Position,
@@ -238,7 +239,7 @@ class Ipmcc(Strategy):
         keep = max(int(room // lot) * lot, floor)
         return (shares, quantity - keep) if quantity > keep else None
 
-    def _close(self, ctx: DecisionContext, position: Position, reason: str,
+    def _close(self, ctx: DecisionContext, position: Position, reason: ExitReason,
                contracts: list[Contract] | None = None) -> list[OrderIntent]:
         intent = close_intent(ctx, position, reason, contracts)
         return [intent] if intent is not None else []
@@ -254,7 +255,7 @@ class Ipmcc(Strategy):
 
     def _captured(self, ctx: DecisionContext, position: Position, short: Contract) -> bool:
         """True when `short_call_capture` of the short call's extrinsic at sale is gone."""
-        at_sale = position.notes.get("short_call_extrinsic", {}).get(short.key)
+        at_sale = position.terms.sold_extrinsic.get(short.key)
         quote = ctx.market.quote(short)
         spot = ctx.market.price(short.root)
         if at_sale is None or at_sale <= 0 or quote is None or not quote.valid or spot is None:
@@ -273,7 +274,7 @@ class Ipmcc(Strategy):
         """
         p = self.params
         if (ctx.now.weekday() != FRIDAY or not self.in_short_call_window(ctx) or _short_calls(position)
-                or position.notes.get(ADJUSTED_ON) == ctx.today_text):
+                or position.terms.adjusted_on == ctx.today_text):
             return None
         leap = _leap(position)
         cover, root = _cover(position, p.shares_min)
@@ -325,8 +326,8 @@ class Ipmcc(Strategy):
                              max_loss_per_unit=(extrinsic + gap) * multiplier, margin_per_unit=margin)
         if intent is None:
             return self.skip(f"no quote for {call.key}")
-        position.notes["short_call_extrinsic"] = {call.key: extrinsic}
-        position.notes[ADJUSTED_ON] = ctx.today_text
+        position.terms.sold_extrinsic = {call.key: extrinsic}
+        position.terms.adjusted_on = ctx.today_text
         return Proposal(intent, kelly_prior(p), p.buying_power_cap, extrinsic * multiplier)
 
     def _added_margin(self, ctx: DecisionContext, position: Position, chain: ChainSnapshot, row: int) -> float | None:

@@ -14,7 +14,9 @@ at expiry large, so the stop is the risk the sizer sees per unit.
 """
 from __future__ import annotations
 
-from core.types import CALL, PUT, OrderIntent, Position
+from core.exit_reasons import ExitReason
+from core.position import Position
+from core.types import CALL, PUT, OrderIntent
 from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal
 from strategies.structures import (
@@ -30,7 +32,7 @@ class JadeLizard(AdvancedStrategy):
     """Short put + short call spread whose total credit covers the call spread's width."""
 
     key = "jade_lizard"
-    exits = frozenset({"time_exit", "profit_target", "stop_loss"})
+    exits = frozenset({ExitReason.TIME_EXIT, ExitReason.PROFIT_TARGET, ExitReason.STOP_LOSS})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params

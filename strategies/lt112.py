@@ -21,7 +21,7 @@ Exits, first reached wins (checked every management call):
   their entry credit is in (naked_profit_target; the debit spread is kept and only the time exit
   applies to it afterwards); 50% of the initial net credit made (profit_target).
 The naked puts' entry credit is their mid price when the entry was proposed (fills are booked per
-combo, not per leg); it is remembered in `memory` and copied into the position's notes.
+combo, not per leg): the entry order carries it and the position keeps it (terms.entry_marks).
 """
 from __future__ import annotations
 
@@ -31,7 +31,9 @@ import numpy as np
 
 from config.loader import FrameworkConfig
 from config.strategy_parameters import Lt112Parameters
-from core.types import PUT, ChainSnapshot, Contract, OrderIntent, Position
+from core.exit_reasons import ExitReason
+from core.position import Position
+from core.types import PUT, ChainSnapshot, Contract, OrderIntent
 from helpers.exchange_calendar import WEDNESDAY, is_nth_weekday_session
 from strategies.base import DecisionContext, Proposal, close_intent, position_pnl
 from strategies.chain_tools import pick_expiry
@@ -44,7 +46,7 @@ class Lt112(StructureStrategy[Lt112Parameters]):
     """LT112 1-1-2 put structure (long put, short put below it, two naked puts further out)."""
 
     key = "lt112"
-    exits = frozenset({"time_exit", "distance_stop", "stop_loss", "naked_profit_target", "profit_target"})
+    exits = frozenset({ExitReason.TIME_EXIT, ExitReason.DISTANCE_STOP, ExitReason.STOP_LOSS, ExitReason.NAKED_PROFIT_TARGET, ExitReason.PROFIT_TARGET})
 
     def __init__(self, config: FrameworkConfig) -> None:
         super().__init__(config)
@@ -98,12 +100,9 @@ class Lt112(StructureStrategy[Lt112Parameters]):
                              f"{chain.underlying_price * (1.0 - p.naked_put_otm):.2f}")
         if structure.credit <= 0:
             return self.skip(f"1-1-2 collects no net credit (net {structure.net:.2f} debit)")
-        proposal = self.proposal(ctx, structure, f"LT112 1-1-2 {expiry} ({dte} DTE), net credit {structure.credit:.2f}",
-                                 p.stop_loss * structure.credit * multiplier_of(product),
-                                 price_bound=0.0)  # a net credit, at the fill too
-        if proposal is not None:
-            self.memory["naked_credit"] = {structure.legs[2].contract.key: float(chain.mid[structure.rows[2]])}
-        return proposal
+        return self.proposal(ctx, structure, f"LT112 1-1-2 {expiry} ({dte} DTE), net credit {structure.credit:.2f}",
+                             p.stop_loss * structure.credit * multiplier_of(product),
+                             price_bound=0.0)  # a net credit, at the fill too
 
     def _expiry(self, chain: ChainSnapshot, today: date, held: set[date]) -> date | None:
         """Listed expiry nearest the middle of the preferred range, else of the accepted range,
@@ -130,39 +129,34 @@ class Lt112(StructureStrategy[Lt112Parameters]):
     def manage(self, ctx: DecisionContext, position: Position) -> list[OrderIntent]:
         p = self.params
         if dte_exit_due(position, ctx.today, p.exit_dte):
-            return _one(close_intent(ctx, position, "time_exit"))
+            return _one(close_intent(ctx, position, ExitReason.TIME_EXIT))
         naked = _naked_put(position)
         if naked is None:  # the naked puts are closed: the paid-for debit spread runs to the time exit
             return []
         spot = ctx.market.price(naked.root)
         naked_strike = float(naked.strike or 0.0)
         if spot is not None and spot <= naked_strike * (1.0 + p.naked_distance_stop):
-            return _one(close_intent(ctx, position, "distance_stop"))
+            return _one(close_intent(ctx, position, ExitReason.DISTANCE_STOP))
         pnl = position_pnl(position, ctx.market)
         credit = position.entry_cash
         if pnl is None or credit <= 0:
             return []
         if pnl <= -p.stop_loss * credit:
-            return _one(close_intent(ctx, position, "stop_loss"))
+            return _one(close_intent(ctx, position, ExitReason.STOP_LOSS))
         if self._naked_target_reached(ctx, position, naked):
-            return _one(close_intent(ctx, position, "naked_profit_target", contracts=[naked]))
+            return _one(close_intent(ctx, position, ExitReason.NAKED_PROFIT_TARGET, contracts=[naked]))
         if pnl >= p.profit_target * credit:
-            return _one(close_intent(ctx, position, "profit_target"))
+            return _one(close_intent(ctx, position, ExitReason.PROFIT_TARGET))
         return []
 
     def _naked_target_reached(self, ctx: DecisionContext, position: Position, naked: Contract) -> bool:
         """True once buying the naked puts back costs at most (1 - naked_close_fraction) of their
         entry credit (mid prices)."""
-        entry = position.notes.get("naked_credit")
-        if entry is None:
-            entry = self.memory.get("naked_credit", {}).get(naked.key)
-            if entry is None:
-                return False
-            position.notes["naked_credit"] = entry
+        entry = position.terms.entry_marks.get(naked.key)
         quote = ctx.market.quote(naked)
-        if quote is None or not quote.valid:
+        if entry is None or quote is None or not quote.valid:
             return False
-        return quote.mid <= (1.0 - self.params.naked_close_fraction) * float(entry)
+        return quote.mid <= (1.0 - self.params.naked_close_fraction) * entry
 
 
 def _held_mask(chain: ChainSnapshot, held: set[date]) -> np.ndarray:

@@ -17,7 +17,9 @@ from typing import Generic, TypeVar
 import numpy as np
 
 from config.constants import product_spec
-from core.types import ChainSnapshot, Leg, OrderIntent, Position, Purpose
+from core.exit_reasons import ExitReason
+from core.position import Position
+from core.types import ChainSnapshot, Leg, OrderIntent, Purpose
 from strategies.base import (
     DecisionContext,
     EntryParameters,
@@ -89,6 +91,7 @@ class Structure:
     net: float  # mid net price per unit: positive a debit, negative a credit
     margin: float  # USD per unit
     max_loss: float  # USD per unit held to expiry (+inf with a naked call)
+    mids: tuple[float, ...]  # each leg's chain mid (price units per contract)
 
     @property
     def credit(self) -> float:
@@ -126,7 +129,8 @@ def build_structure(chain: ChainSnapshot, legs: tuple[LegRule, ...], windows: tu
         if key in keys[:later]:
             return f"legs {keys.index(key) + 1} and {later + 1} landed on the same contract {key}"
     margin, max_loss = unit_costs(chain, picked, rows, as_of)
-    return Structure(picked, tuple(rows), tuple(sorted(set(expiries))), mid_net(chain, picked, rows), margin, max_loss)
+    return Structure(picked, tuple(rows), tuple(sorted(set(expiries))), mid_net(chain, picked, rows), margin, max_loss,
+                     tuple(float(chain.mid[row]) for row in rows))
 
 
 def _pick_order(legs: tuple[LegRule, ...]) -> list[int]:
@@ -201,20 +205,20 @@ class ExitRules:
     vix_at_or_above: float | None = None
 
 
-def exit_reason(ctx: DecisionContext, position: Position, rules: ExitRules) -> str | None:
+def exit_reason(ctx: DecisionContext, position: Position, rules: ExitRules) -> ExitReason | None:
     """The first exit due, in this order: time_exit (clock, then DTE), vix_exit, delta_stop,
     profit_target, stop_loss; None when none is due (or the position cannot be valued)."""
     if rules.exit_time is not None and ctx.at_or_after(rules.exit_time):
-        return "time_exit"
+        return ExitReason.TIME_EXIT
     if rules.exit_dte is not None and dte_exit_due(position, ctx.today, rules.exit_dte):
-        return "time_exit"
+        return ExitReason.TIME_EXIT
     if rules.vix_at_or_above is not None and ctx.vix is not None and ctx.vix >= rules.vix_at_or_above:
-        return "vix_exit"
+        return ExitReason.VIX_EXIT
     if rules.short_delta is not None:
         shorts = short_contracts(position)
         deltas = contract_deltas(ctx, shorts) if shorts else {}
         if any(abs(deltas.get(c.key, 0.0)) >= rules.short_delta for c in shorts):
-            return "delta_stop"
+            return ExitReason.DELTA_STOP
     if rules.profit_target is None and rules.stop_loss is None:
         return None
     pnl = position_pnl(position, ctx.market)
@@ -222,9 +226,9 @@ def exit_reason(ctx: DecisionContext, position: Position, rules: ExitRules) -> s
     if pnl is None or basis <= 0:
         return None
     if rules.profit_target is not None and pnl >= rules.profit_target * basis:
-        return "profit_target"
+        return ExitReason.PROFIT_TARGET
     if rules.stop_loss is not None and pnl <= -rules.stop_loss * basis:
-        return "stop_loss"
+        return ExitReason.STOP_LOSS
     return None
 
 
@@ -267,7 +271,7 @@ class StructureStrategy(Strategy, Generic[P]):
         intent = make_intent(ctx, self.key, Purpose.OPEN, structure.legs, self.config.risk.max_contracts, reason,
                              position_id=position_id, max_loss_per_unit=max_loss_per_unit,
                              margin_per_unit=structure.margin, timeout_seconds=timeout_seconds,
-                             price_bound=price_bound)
+                             price_bound=price_bound, leg_marks=structure.mids)
         if intent is None:
             return self.skip(missing)
         if credit_unit is None:

@@ -17,7 +17,9 @@ from datetime import datetime, timedelta
 
 from config.constants import Regime
 from config.loader import FrameworkConfig
-from core.types import PUT, OrderIntent, Position, Purpose
+from core.exit_reasons import ExitReason
+from core.position import Position
+from core.types import PUT, OrderIntent, Purpose
 from helpers.exchange_calendar import is_nyse_open
 from risk.account_phases import FULL_SIZE, futures_size_allowed
 from strategies.base import DecisionContext, Proposal, Strategy, kelly_prior, make_intent
@@ -35,7 +37,7 @@ class VixSpikeDeployment(Strategy):
     Built on the shared builder; sized by the episode's budget instead of a per-position cap."""
 
     key = "vix_spike"
-    exits = frozenset({"profit_target", "stop_loss", "time_exit"})
+    exits = frozenset({ExitReason.PROFIT_TARGET, ExitReason.STOP_LOSS, ExitReason.TIME_EXIT})
 
     def __init__(self, config: FrameworkConfig) -> None:
         super().__init__(config)

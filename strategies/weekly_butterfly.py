@@ -16,7 +16,8 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from core.types import CALL, OrderIntent, Position
+from core.position import Position
+from core.types import CALL, OrderIntent
 from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal
 from strategies.structures import (
