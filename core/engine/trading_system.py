@@ -18,7 +18,9 @@ from config.loader import FrameworkConfig
 from core.engine.order_manager import WorkingOrder, work_orders
 from core.engine.session_close import expiry_day_exit, note_expired_close, resend_closes
 from core.engine.system_persistence import restore_system, system_document
+from core.exit_reasons import ExitReason
 from core.ports import Broker, MarketView, Store
+from core.position import Position
 from core.position_book import PositionBook
 from core.position_lifecycle import PositionEvent
 from core.strategy_lifecycle import RECOVERY_ACTIONS, StrategyEvent, StrategyState, StrategyStateMachine
@@ -29,7 +31,6 @@ from core.types import (
     OrderEvent,
     OrderIntent,
     OrderStatus,
-    Position,
     Purpose,
     Quote,
     Verdict,
@@ -48,8 +49,6 @@ SPIKE_STRATEGY = "vix_spike"
 # What a failing strategy decision may raise; the strategy goes to ERROR, the others keep running.
 ENTRY_STATES = frozenset((StrategyState.IDLE, StrategyState.MANAGING))  # states that look for entries
 STRATEGY_FAULTS = (ArithmeticError, IndexError, KeyError, TypeError, ValueError)
-EXIT_EVENTS = {"profit_target": StrategyEvent.TARGET_HIT, "stop_loss": StrategyEvent.STOP_HIT,
-               "time_exit": StrategyEvent.TIME_EXIT}
 
 
 class TradingSystem:
@@ -150,7 +149,7 @@ class TradingSystem:
             if self.breakers.liquidation_required():
                 self.journal.record(now, "exit", "drawdown limit reached: closing every position",
                                     drawdown=round(self.breakers.drawdown, 4))
-                self._close_everything(now, "drawdown_liquidation")
+                self._close_everything(now, ExitReason.DRAWDOWN_LIQUIDATION)
             self._manage_all(now)
         if self.vix.regime is not None:
             self._seek_entries(now)
@@ -348,7 +347,7 @@ class TradingSystem:
             if key == SPIKE_STRATEGY and intent.margin_per_unit * intent.quantity > 0:
                 self.vix.spent(intent.margin_per_unit * intent.quantity)  # zero margin spends no budget
         else:
-            self._apply(key, EXIT_EVENTS.get(intent.reason, StrategyEvent.EXIT_SIGNAL), now, intent.reason)
+            self._apply(key, ExitReason(intent.reason).strategy_event, now, intent.reason)
             self._position_step(intent.position_id, PositionEvent.EXIT_SUBMITTED, now, intent.reason)
         self._apply(key, StrategyEvent.ORDER_SUBMITTED, now, intent.reason)
         order_id = self.broker.submit(intent)
@@ -394,7 +393,7 @@ class TradingSystem:
                             strategy=intent.strategy, reason=reason, intent_id=intent.intent_id, **data)
         self._apply(intent.strategy, StrategyEvent.RISK_DENIED, now, reason)
 
-    def _close_everything(self, now: datetime, reason: str) -> None:
+    def _close_everything(self, now: datetime, reason: ExitReason) -> None:
         for order in list(self.orders.values()):
             if order.intent.purpose == Purpose.OPEN and not order.cancel_requested:
                 order.cancel_requested = True
@@ -494,7 +493,7 @@ class TradingSystem:
                                 strategy=key)
 
     def _trade_closed(self, position: Position, pnl: float) -> None:
-        unit = float(position.notes.get("credit_unit", 0.0)) or abs(position.entry_cash) or 1.0
+        unit = position.terms.credit_unit or abs(position.entry_cash) or 1.0
         self.statistics[position.strategy].record(pnl, unit)
         self.breakers.on_position_closed(pnl)
 

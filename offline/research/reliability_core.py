@@ -206,7 +206,7 @@ def _event_run(faults: BrokerFaults) -> tuple[ScriptedSystem, str]:
     system.run_minutes(system.at(10, 20), system.at(10, 45))
     held = system.system.book.open_positions("friday_0dte")
     expect(len(held) == 1, "the scripted 0DTE condor did not open")
-    units = int(held[0].notes["units"])
+    units = held[0].terms.units
     expect(units == system.submitted[0].quantity, f"book holds {units} units of a {system.submitted[0].quantity}-unit "
            "order")
     expect(not system.reconcile_differences(), "books and broker holdings differ")

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from config.loader import load_config
 from core.engine.trading_system import TradingSystem
+from core.position import Position
 from core.types import (
     AccountSnapshot,
     AssignmentEvent,
@@ -29,7 +30,6 @@ from core.types import (
     OrderEvent,
     OrderIntent,
     OrderStatus,
-    Position,
     Purpose,
     Quote,
     RiskDecision,
