@@ -221,21 +221,6 @@ def position_pnl(position: Position, market: MarketView, side: str = "mid") -> f
     return position.realized_cash + value - position.fees
 
 
-def credit_exit_reason(position: Position, market: MarketView, profit_target: float,
-                       stop_loss: float) -> ExitReason | None:
-    """"profit_target" once the open P&L reaches `profit_target` x the entry credit, "stop_loss" once
-    the loss reaches `stop_loss` x the credit; None otherwise, or without a credit or quotes."""
-    pnl = position_pnl(position, market)
-    credit = position.entry_cash
-    if pnl is None or credit <= 0:
-        return None
-    if pnl >= profit_target * credit:
-        return ExitReason.PROFIT_TARGET
-    if pnl <= -stop_loss * credit:
-        return ExitReason.STOP_LOSS
-    return None
-
-
 # --- Intent builders ---------------------------------------------------------------------------
 
 

@@ -45,21 +45,19 @@ from strategies.base import (
     DecisionContext,
     Proposal,
     close_intent,
-    credit_exit_reason,
     kelly_prior,
     make_intent,
 )
 from strategies.chain_tools import pick_expiry, row_by_delta, row_by_strike, unit_costs
 from strategies.defensive import (
     contract_deltas,
-    dte_exit_due,
     roll_allowed,
     short_contracts,
     shorts_at_delta,
     split_tested,
 )
 from strategies.product_choice import choose_product
-from strategies.structures import DteWindow, LegRule, StructureStrategy, multiplier_of
+from strategies.structures import DteWindow, ExitRules, LegRule, StructureStrategy, exit_reason, multiplier_of
 
 REALISED_VOL_SESSIONS = 20  # the IV-rank proxy of roots without a volatility index
 NO_ENTRY_REGIMES = frozenset({Regime.EXTREMELY_LOW, Regime.HIGH, Regime.EXTREME})
@@ -197,9 +195,7 @@ class FuturesStrangle(StructureStrategy[FuturesStrangleParameters]):
         p = self.params
         if ctx.regime in CLOSE_REGIMES:
             return self._close(ctx, position, ExitReason.REGIME_EXIT)
-        if dte_exit_due(position, ctx.today, p.exit_dte):
-            return self._close(ctx, position, ExitReason.TIME_EXIT)
-        reason = credit_exit_reason(position, ctx.market, p.profit_target, p.stop_loss)
+        reason = exit_reason(ctx, position, ExitRules(p.profit_target, p.stop_loss, exit_dte=p.exit_dte))
         if reason is not None:
             return self._close(ctx, position, reason)
         shorts = short_contracts(position)
