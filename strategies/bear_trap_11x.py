@@ -36,7 +36,8 @@ class BearTrap11x(AdvancedStrategy):
     """1-1-2 puts with the long put at the money, in high VIX, managed like LT112."""
 
     key = "bear_trap_11x"
-    exits = frozenset({ExitReason.TIME_EXIT, ExitReason.DISTANCE_STOP, ExitReason.PROFIT_TARGET, ExitReason.STOP_LOSS})
+    exits = frozenset({ExitReason.TIME_EXIT, ExitReason.DISTANCE_STOP, ExitReason.PROFIT_TARGET,
+                       ExitReason.STOP_LOSS})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params

@@ -33,7 +33,8 @@ class DiagonalCalendar(AdvancedStrategy):
     """Long ~60 DTE 30-delta option, short the ~30 DTE one at or beyond its strike, for a debit."""
 
     key = "diagonal_calendar"
-    exits = frozenset({ExitReason.TIME_EXIT, ExitReason.VIX_EXIT, ExitReason.PROFIT_TARGET, ExitReason.STOP_LOSS, ExitReason.SHORT_PROFIT_TARGET})
+    exits = frozenset({ExitReason.TIME_EXIT, ExitReason.VIX_EXIT, ExitReason.PROFIT_TARGET, ExitReason.STOP_LOSS,
+                       ExitReason.SHORT_PROFIT_TARGET})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params

@@ -28,7 +28,6 @@ Management, first match wins (every call):
 """
 from __future__ import annotations
 
-import math
 from datetime import date
 
 import numpy as np
@@ -40,6 +39,7 @@ from core.exit_reasons import ExitReason
 from core.position import Position, RollPlan
 from core.types import CALL, PUT, ChainSnapshot, Contract, Leg, OrderIntent, Purpose
 from helpers.exchange_calendar import TUESDAY, is_nth_weekday_session
+from helpers.volatility_rank import iv_rank, realised_vols
 from risk.account_phases import FULL_SIZE, futures_size_allowed
 from strategies.base import (
     DecisionContext,
@@ -64,38 +64,12 @@ NO_ENTRY_REGIMES = frozenset({Regime.EXTREMELY_LOW, Regime.HIGH, Regime.EXTREME}
 CLOSE_REGIMES = frozenset({Regime.HIGH, Regime.EXTREME})
 
 
-def iv_rank(history: np.ndarray, current: float) -> float | None:
-    """IV rank in percent (0-100) of `current` within the range of `history` and `current`.
-
-    history: past daily closes of the volatility index (NaN ignored). Returns None when there is no
-    finite history, `current` is not finite, or the range is empty (all values equal).
-    """
-    values = np.asarray(history, dtype=np.float64)
-    values = values[np.isfinite(values)]
-    if values.size == 0 or not math.isfinite(current):
-        return None
-    low, high = min(float(values.min()), current), max(float(values.max()), current)
-    if high <= low:
-        return None
-    return 100.0 * (current - low) / (high - low)
-
-
-def realised_vols(closes: np.ndarray, window: int) -> np.ndarray | None:
-    """Annualised volatility of daily log returns over each trailing `window` sessions of `closes`
-    (one value per complete window); None when there are not enough positive closes."""
-    prices = np.asarray(closes, dtype=np.float64)
-    if len(prices) < window + 1 or np.any(~(prices > 0)):
-        return None
-    returns = np.diff(np.log(prices))
-    windows = np.lib.stride_tricks.sliding_window_view(returns, window)
-    return windows.std(axis=1, ddof=1) * math.sqrt(252.0)
-
-
 class FuturesStrangle(StructureStrategy[FuturesStrangleParameters]):
     """Short futures-options strangle with the 25/30-delta stops and a one-time untested roll."""
 
     key = "futures_strangle"
-    exits = frozenset({ExitReason.REGIME_EXIT, ExitReason.TIME_EXIT, ExitReason.PROFIT_TARGET, ExitReason.STOP_LOSS, ExitReason.DELTA_STOP, ExitReason.ROLL})
+    exits = frozenset({ExitReason.REGIME_EXIT, ExitReason.TIME_EXIT, ExitReason.PROFIT_TARGET,
+                       ExitReason.STOP_LOSS, ExitReason.DELTA_STOP, ExitReason.ROLL})
 
     def __init__(self, config: FrameworkConfig) -> None:
         super().__init__(config)

@@ -46,7 +46,8 @@ class Lt112(StructureStrategy[Lt112Parameters]):
     """LT112 1-1-2 put structure (long put, short put below it, two naked puts further out)."""
 
     key = "lt112"
-    exits = frozenset({ExitReason.TIME_EXIT, ExitReason.DISTANCE_STOP, ExitReason.STOP_LOSS, ExitReason.NAKED_PROFIT_TARGET, ExitReason.PROFIT_TARGET})
+    exits = frozenset({ExitReason.TIME_EXIT, ExitReason.DISTANCE_STOP, ExitReason.STOP_LOSS,
+                       ExitReason.NAKED_PROFIT_TARGET, ExitReason.PROFIT_TARGET})
 
     def __init__(self, config: FrameworkConfig) -> None:
         super().__init__(config)

@@ -34,7 +34,8 @@ class PutRatioSpread(AdvancedStrategy):
     """1x2 put ratio spread for a credit; the naked extra short is bought back at 30 delta."""
 
     key = "put_ratio_spread"
-    exits = frozenset({ExitReason.TIME_EXIT, ExitReason.DELTA_STOP, ExitReason.PROFIT_TARGET, ExitReason.STOP_LOSS, ExitReason.NAKED_DELTA})
+    exits = frozenset({ExitReason.TIME_EXIT, ExitReason.DELTA_STOP, ExitReason.PROFIT_TARGET,
+                       ExitReason.STOP_LOSS, ExitReason.NAKED_DELTA})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params

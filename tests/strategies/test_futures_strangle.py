@@ -14,11 +14,12 @@ import pytest
 from config.constants import Regime
 from config.loader import load_config
 from core.types import CALL, PUT, DailyBars, Purpose
+from helpers.volatility_rank import iv_rank, realised_vols
 from offline.market.market_view import ModelledMarketView
 from risk.margin import estimate_margin
 from strategies.base import position_pnl
 from strategies.defensive import contract_deltas, short_contracts
-from strategies.futures_strangle import FuturesStrangle, iv_rank, realised_vols
+from strategies.futures_strangle import FuturesStrangle
 from tests.strategies.kit import account_in_phase, context, eastern, filled_position, scripted_market
 
 ENTRY = eastern(2024, 8, 13, 10, 0)

@@ -15,9 +15,10 @@ import pytest
 from config.loader import load_config
 from core.position import Position
 from core.types import CALL, Contract, ContractKind, DailyBars, Leg, Purpose
+from helpers.covered_calls import ema_trend_up, extrinsic_value, short_call_strike
 from offline.market.market_view import ModelledMarketView
 from strategies.chain_tools import row_by_delta
-from strategies.ipmcc import Ipmcc, ema_trend_up, extrinsic_value, short_call_strike
+from strategies.ipmcc import Ipmcc
 from tests.strategies.kit import EASTERN, context, eastern, filled_position, scripted_market
 
 MONDAY = eastern(2024, 8, 12, 10, 30)
