@@ -153,7 +153,8 @@ def _leg_row(chain: ChainSnapshot, rule: LegRule, expiry: date, rows: dict[int, 
              width_tolerance: float) -> int | str:
     if rule.delta is not None:
         row = row_by_delta(chain, expiry, rule.right, rule.delta, rule.max_delta)
-        return row if row is not None else f"no strike near {rule.delta:g} delta"
+        cap = "" if rule.max_delta is None else f" below {rule.max_delta:g}"
+        return row if row is not None else f"no strike near {rule.delta:g} delta{cap}"
     if rule.otm is not None:
         spot = chain.underlying_price
         target = spot * (1.0 - rule.otm) if rule.right == "put" else spot * (1.0 + rule.otm)
