@@ -133,10 +133,10 @@ MARKET_INPUTS = [
                 None),
     MarketInput("NaN Greeks", "every chain delta NaN",
                 _chains(lambda chain, today: replace(chain, delta=np.full(len(chain), np.nan))),
-                r"no entry: leg 2 \(-1 put\): no strike near 0.16 delta", None),
+                r"no entry: leg 2 \(-1 put\): no strike near 0.16 delta below 0.3", None),
     MarketInput("zero Greeks", "every chain delta 0 (before prices arrive)",
                 _chains(lambda chain, today: replace(chain, delta=np.zeros(len(chain)))),
-                r"no entry: leg 2 \(-1 put\): no strike near 0.16 delta", None),
+                r"no entry: leg 2 \(-1 put\): no strike near 0.16 delta below 0.3", None),
 ]
 
 
