@@ -2,7 +2,7 @@
 
 Every trade that changes a position's holdings - an order fill (with the broker's price per leg), an
 assignment, exercise or expiry, shares received, a holding the broker took away - is recorded per
-contract in the position's notes["ledger"] (so it is saved and restored with the position): the
+contract in the position's terms.ledger (so it is saved and restored with the position): the
 contracts bought and the USD paid, the contracts sold and the USD received, and whether every trade
 had a price. `leg_fills` turns it into one LegFill per contract the position ever held: its signed
 quantity opened (+ bought first, - sold first), the average entry and exit price per contract, so
@@ -10,10 +10,9 @@ that sum(quantity x (exit - entry) x multiplier) is the position's gross P&L.
 """
 from __future__ import annotations
 
-from core.types import Contract, Leg, OrderEvent, Position, contract_multiplier
+from core.position import LedgerEntry, Position
+from core.types import Contract, Leg, OrderEvent, contract_multiplier
 from reporting.trade_log import LegFill
-
-LEDGER = "ledger"
 
 
 def record_trade(position: Position, contract: Contract, change: int, cash: float | None) -> None:
@@ -21,17 +20,15 @@ def record_trade(position: Position, contract: Contract, change: int, cash: floa
     - paid; None when the trade's price is unknown)."""
     if change == 0:
         return
-    ledger = position.notes.setdefault(LEDGER, {})
-    entry = ledger.setdefault(contract.key, {"contract": contract.to_dict(), "first": 1 if change > 0 else -1,
-                                             "order": len(ledger), "bought": 0, "paid": 0.0, "sold": 0,
-                                             "received": 0.0, "priced": True})
+    ledger = position.terms.ledger
+    entry = ledger.setdefault(contract.key, LedgerEntry(contract, 1 if change > 0 else -1, len(ledger)))
     if change > 0:
-        entry["bought"] += change
-        entry["paid"] += -(cash or 0.0)
+        entry.bought += change
+        entry.paid += -(cash or 0.0)
     else:
-        entry["sold"] += -change
-        entry["received"] += cash or 0.0
-    entry["priced"] = entry["priced"] and cash is not None
+        entry.sold += -change
+        entry.received += cash or 0.0
+    entry.priced = entry.priced and cash is not None
 
 
 def record_fill(position: Position, legs: tuple[Leg, ...], event: OrderEvent) -> None:
@@ -54,18 +51,17 @@ def record_fill(position: Position, legs: tuple[Leg, ...], event: OrderEvent) ->
 
 
 def leg_fills(position: Position) -> list[LegFill]:
-    """One LegFill per contract in the ledger, in the order first traded (kept as "order": a saved and
+    """One LegFill per contract in the ledger, in the order first traded (kept as `order`: a saved and
     restored ledger may come back in another key order); empty without a ledger."""
     fills = []
-    for entry in sorted(position.notes.get(LEDGER, {}).values(), key=lambda item: item["order"]):
-        contract = Contract.from_dict(entry["contract"])
-        multiplier = contract_multiplier(contract)
-        bought = entry["paid"] / (entry["bought"] * multiplier) if entry["bought"] else None
-        sold = entry["received"] / (entry["sold"] * multiplier) if entry["sold"] else None
-        long = entry["first"] > 0
-        quantity = entry["bought"] if long else -entry["sold"]
+    for entry in sorted(position.terms.ledger.values(), key=lambda item: item.order):
+        multiplier = contract_multiplier(entry.contract)
+        bought = entry.paid / (entry.bought * multiplier) if entry.bought else None
+        sold = entry.received / (entry.sold * multiplier) if entry.sold else None
+        long = entry.first > 0
+        quantity = entry.bought if long else -entry.sold
         entry_price, exit_price = (bought, sold) if long else (sold, bought)
-        if not entry["priced"]:
+        if not entry.priced:
             entry_price = exit_price = None
-        fills.append(LegFill(contract, quantity, entry_price, exit_price))
+        fills.append(LegFill(entry.contract, quantity, entry_price, exit_price))
     return fills

@@ -12,8 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from config.constants import Regime
+from core.exit_reasons import ExitReason
 from core.leg_ledger import leg_fills, record_fill, record_trade
 from core.ports import Store
+from core.position import Position, PositionTerms
 from core.position_lifecycle import POSITION_TRANSITIONS, PositionEvent, PositionState, position_machine
 from core.state_machine import IllegalTransition, StateMachine
 from core.types import (
@@ -25,7 +27,6 @@ from core.types import (
     OrderEvent,
     OrderIntent,
     OrderStatus,
-    Position,
     Purpose,
     contract_multiplier,
 )
@@ -38,7 +39,6 @@ Lifecycle = StateMachine[PositionState, PositionEvent]
 LIVE_STATES = ("open", "adjusting", "pending_exit")  # Position.state mirrors the lifecycle, lower case
 ENTRY_OUTCOMES = {OrderStatus.FILLED: PositionEvent.FILLED, OrderStatus.CANCELLED: PositionEvent.CANCELLED,
                   OrderStatus.REJECTED: PositionEvent.REJECTED}
-ASSIGNMENT_EVENTS = {"expired_worthless": PositionEvent.EXPIRED, "cash_settlement": PositionEvent.EXPIRED}
 
 
 class PositionBook:
@@ -85,9 +85,9 @@ class PositionBook:
             legs = [leg for intent in intents if intent.purpose == Purpose.OPEN for leg in intent.legs]
             roots = position.roots() | {leg.contract.root for leg in legs}
             expiries = position.expiries() | {leg.contract.expiry for leg in legs if leg.contract.expiry}
-            units = max([int(position.notes.get("units", 0))] + [i.quantity for i in intents])
+            units = max([position.terms.units] + [i.quantity for i in intents])
             result.append(OpenPositionSummary(position.position_id, position.strategy, frozenset(roots),
-                                              frozenset(expiries), units, float(position.notes.get("margin", 0.0))))
+                                              frozenset(expiries), units, position.terms.margin))
         return tuple(result)
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -115,9 +115,9 @@ class PositionBook:
         position = Position(position_id=position_id, strategy=intent.strategy, opened=now, holdings={},
                             entry_cash=0.0, max_loss=intent.max_loss_per_unit * intent.quantity,
                             regime=regime.value if regime else "UNKNOWN", phase=phase, state="pending_entry",
-                            notes={"margin": intent.margin_per_unit * intent.quantity, "units": intent.quantity,
-                                   "credit_unit": credit_unit, "entry_reason": intent.reason,
-                                   "legs": [leg.to_dict() for leg in intent.legs]})
+                            terms=PositionTerms(units=intent.quantity, margin=intent.margin_per_unit * intent.quantity,
+                                                credit_unit=credit_unit, entry_reason=intent.reason,
+                                                opening_legs=intent.legs))
         self.positions[position_id] = position
         self.lifecycles[position_id] = position_machine(now, position_id)
         return position
@@ -130,15 +130,16 @@ class PositionBook:
                                 strategy=intent.strategy)
             return
         cash = -event.fill_price * event.fill_quantity * contract_multiplier(intent.legs[0].contract)
-        position.apply_fill(intent.legs, event.fill_quantity, cash, event.fees)
+        marks = intent.leg_marks if intent.purpose == Purpose.OPEN else ()
+        position.apply_fill(intent.legs, event.fill_quantity, cash, event.fees, marks)
         record_fill(position, intent.legs, event)
+        terms = position.terms
         if intent.purpose == Purpose.OPEN and position.state == "pending_entry":
             position.entry_cash += cash
-            position.notes["entry_price"] = event.fill_price
-            position.notes["units"] = position.notes.get("filled_units", 0) + event.fill_quantity
-            position.notes["filled_units"] = position.notes["units"]
+            terms.entry_price = event.fill_price
+            terms.units = terms.filled_units = terms.filled_units + event.fill_quantity
         if intent.purpose == Purpose.CLOSE:
-            position.notes["exit_price"] = event.fill_price
+            terms.exit_price = event.fill_price
         position.history.append({"time": event.time.isoformat(), "action": intent.purpose.value,
                                  "units": event.fill_quantity, "price": event.fill_price, "reason": intent.reason})
         self.journal.record(event.time, "fill", f"{intent.purpose.value} fill: {intent.reason}",
@@ -155,7 +156,7 @@ class PositionBook:
         if position.state == "pending_entry":
             self.step(position, event, now, intent.reason)
             if filled_units > 0:
-                self.journal.record(now, "entry", position.notes.get("entry_reason", ""), strategy=position.strategy,
+                self.journal.record(now, "entry", position.terms.entry_reason, strategy=position.strategy,
                                     position_id=position.position_id, units=filled_units,
                                     entry_cash=round(position.entry_cash, 2))
             else:
@@ -164,14 +165,14 @@ class PositionBook:
             return False
         self.step(position, event, now, intent.reason)
         if not position.holdings:
-            self.close(position, now, intent.reason, on_closed)
+            self.close(position, now, ExitReason(intent.reason), on_closed)
             return True
         if intent.purpose == Purpose.CLOSE and filled_units > 0:
             self.journal.record(now, "adjustment", f"part closed: {intent.reason}", strategy=position.strategy,
                                 position_id=position.position_id)
         return False
 
-    def close(self, position: Position, now: datetime, reason: str, on_closed: ClosedCallback) -> None:
+    def close(self, position: Position, now: datetime, reason: ExitReason, on_closed: ClosedCallback) -> None:
         """Close a position with no holdings left: trade row, statistics callback, journal, store."""
         position.state = "closed"
         position.closed = now
@@ -179,12 +180,12 @@ class PositionBook:
         pnl = position.realized_cash - position.fees
         on_closed(position, pnl)
         fills = leg_fills(position)  # every contract held, priced; else the opening legs (an adopted position)
-        legs: Sequence[Leg] | Sequence[LegFill] = fills or [Leg.from_dict(item) for item in position.notes.get("legs", [])]
+        legs: Sequence[Leg] | Sequence[LegFill] = fills or list(position.terms.opening_legs)
         self.trades.append(trade_row(
             strategy=position.strategy, position_id=position.position_id, legs=legs or _legs_of(position),
-            quantity=int(position.notes.get("units", 0)) or 1, entry_time=position.opened, exit_time=now,
-            entry_price=float(position.notes.get("entry_price", 0.0)),
-            exit_price=float(position.notes.get("exit_price", 0.0)), gross_pnl=position.realized_cash,
+            quantity=position.terms.units or 1, entry_time=position.opened, exit_time=now,
+            entry_price=position.terms.entry_price, exit_price=position.terms.exit_price,
+            gross_pnl=position.realized_cash,
             fees=position.fees, regime=position.regime, phase=position.phase, exit_reason=reason))
         self.journal.record(now, "exit", reason, strategy=position.strategy, position_id=position.position_id,
                             pnl=round(pnl, 2))
@@ -216,11 +217,12 @@ class PositionBook:
         self.journal.record(event.time, "assignment", f"{event.reason}: {event.contract.key} x{event.quantity}",
                             strategy=owner.strategy, position_id=owner.position_id, cash=round(event.cash, 2),
                             shares=event.underlying_quantity)
-        self.step(owner, ASSIGNMENT_EVENTS.get(event.reason, PositionEvent.ASSIGNED), event.time, event.reason)
+        reason = ExitReason(event.reason)
+        self.step(owner, reason.position_event, event.time, event.reason)
         if event.underlying_quantity:
             self._receive_shares(event, owner)
         if not owner.holdings and owner.position_id in self.positions:
-            self.close(owner, event.time, event.reason, on_closed)
+            self.close(owner, event.time, reason, on_closed)
 
     def _receive_shares(self, event: AssignmentEvent, source: Position) -> None:
         root = event.contract.root
@@ -230,8 +232,8 @@ class PositionBook:
             self._counter += 1
             target = Position(position_id=f"{source.position_id}-S{self._counter}", strategy=self.shares_strategy,
                               opened=event.time, holdings={}, entry_cash=0.0, max_loss=0.0, regime=source.regime,
-                              phase=source.phase, notes={"legs": [Leg(shares, 1).to_dict()], "units": 1,
-                                                         "entry_reason": f"shares from {event.reason}"})
+                              phase=source.phase, terms=PositionTerms(units=1, entry_reason=f"shares from {event.reason}",
+                                                                      opening_legs=(Leg(shares, 1),)))
             self.positions[target.position_id] = target
             self.lifecycles[target.position_id] = position_machine(event.time, target.position_id)
         cash = -event.underlying_quantity * event.underlying_price
@@ -239,7 +241,7 @@ class PositionBook:
         record_trade(target, shares, event.underlying_quantity, cash)
         if target.entry_cash == 0.0:
             target.entry_cash = cash
-            target.notes["entry_price"] = event.underlying_price
+            target.terms.entry_price = event.underlying_price
             self.step(target, PositionEvent.FILLED, event.time, "shares received")
 
     def reconcile(self, broker_holdings: dict[str, tuple[Contract, int]], now: datetime) -> list[str]:
@@ -279,7 +281,7 @@ class PositionBook:
                 cash = taken * (price or 0.0) * contract_multiplier(contract)
                 position.apply_fill((Leg(contract, 1),), -taken, cash, 0.0)
                 record_trade(position, contract, -taken, cash)
-                position.notes["exit_price"] = price or 0.0
+                position.terms.exit_price = price or 0.0
                 self.journal.record(now, "adjustment", f"the broker no longer holds {taken} of {key}: taken out of "
                                     f"{position.position_id} at " + (f"the mark {price:g}" if price is not None
                                                                     else "0 (no quote; P&L misses it)"),
@@ -287,7 +289,7 @@ class PositionBook:
                 changed.append(position.position_id)
                 if not position.holdings and position.state != "closed":
                     self.step(position, PositionEvent.CLOSED_EXTERNALLY, now, "closed_by_broker")
-                    self.close(position, now, "closed_by_broker", on_closed)
+                    self.close(position, now, ExitReason.CLOSED_BY_BROKER, on_closed)
         return sorted(set(changed))
 
     def _booked(self) -> dict[str, int]:

@@ -1,4 +1,5 @@
-"""Domain types of the trading core: contracts, legs, order intents, orders, fills, positions, chains.
+"""Domain types of the trading core: contracts, legs, order intents, orders, fills, chains (positions:
+core/position.py).
 
 Plain values only; no LEAN, no files, no wall clock. Money in USD floats, option prices in price
 units (USD per share or per index/futures point), times timezone-aware US/Eastern.
@@ -6,7 +7,7 @@ units (USD per share or per index/futures point), times timezone-aware US/Easter
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import Enum
 from functools import cached_property
@@ -128,6 +129,9 @@ class OrderIntent:
     loss if smaller) for one unit; `margin_per_unit` the estimated buying power of one unit.
     `price_bound` is the worst net price an entry rule allows (a minimum credit, a maximum debit, a
     maximum implied rate as a price), signed like the limit: the price ladder never steps past it.
+    `leg_marks`: the price of one contract of each leg (the legs' order, chain mids) when the intent
+    was proposed, recorded by the position for the rules that judge a leg by its own entry price;
+    empty when the strategy gives none.
     """
 
     intent_id: str
@@ -144,6 +148,7 @@ class OrderIntent:
     natural_price: float | None = None
     timeout_seconds: int = 300
     price_bound: float | None = None
+    leg_marks: tuple[float, ...] = ()
 
     @property
     def roots(self) -> frozenset[str]:
@@ -164,7 +169,7 @@ class OrderIntent:
                 "max_loss_per_unit": _finite_or_none(self.max_loss_per_unit),
                 "margin_per_unit": _finite_or_none(self.margin_per_unit),
                 "natural_price": self.natural_price, "timeout_seconds": self.timeout_seconds,
-                "price_bound": self.price_bound}
+                "price_bound": self.price_bound, "leg_marks": list(self.leg_marks)}
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> OrderIntent:
@@ -176,7 +181,7 @@ class OrderIntent:
             max_loss_per_unit=_float_or_nan(data["max_loss_per_unit"]),
             margin_per_unit=_float_or_nan(data["margin_per_unit"]),
             natural_price=data.get("natural_price"), timeout_seconds=int(data.get("timeout_seconds", 300)),
-            price_bound=data.get("price_bound"))
+            price_bound=data.get("price_bound"), leg_marks=tuple(float(m) for m in data.get("leg_marks", ())))
 
 
 def _finite_or_none(value: float) -> float | None:
@@ -236,77 +241,6 @@ class OrderEvent:
     fees: float = 0.0
     message: str = ""
     leg_prices: tuple[float, ...] = ()
-
-
-@dataclass
-class Position:
-    """One open structure (an iron condor, a 1-1-2, a ladder with its rungs...).
-
-    `holdings` maps contract key to (contract, signed contracts held). Money fields in USD:
-    `entry_cash` is the cash received at entry (positive for a credit, negative for a debit).
-    """
-
-    position_id: str
-    strategy: str
-    opened: datetime
-    holdings: dict[str, tuple[Contract, int]]
-    entry_cash: float
-    max_loss: float
-    regime: str
-    phase: int
-    fees: float = 0.0
-    realized_cash: float = 0.0  # cash from partial closes and adjustments since entry
-    state: str = "open"
-    closed: datetime | None = None
-    exit_reason: str = ""
-    notes: dict[str, Any] = field(default_factory=dict)
-    history: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def is_open(self) -> bool:
-        return self.state != "closed"
-
-    def contracts(self) -> list[tuple[Contract, int]]:
-        return [value for value in self.holdings.values() if value[1] != 0]
-
-    def expiries(self) -> set[date]:
-        return {c.expiry for c, _ in self.contracts() if c.expiry is not None}
-
-    def roots(self) -> set[str]:
-        return {c.root for c, _ in self.contracts()}
-
-    def apply_fill(self, legs: tuple[Leg, ...], units: int, cash: float, fees: float) -> None:
-        """Add `units` of `legs` (negative units close) and book `cash` (USD, + received) and fees."""
-        for leg in legs:
-            contract, held = self.holdings.get(leg.contract.key, (leg.contract, 0))
-            self.holdings[leg.contract.key] = (contract, held + leg.ratio * units)
-        self.holdings = {k: v for k, v in self.holdings.items() if v[1] != 0}
-        self.realized_cash += cash
-        self.fees += fees
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"position_id": self.position_id, "strategy": self.strategy, "opened": self.opened.isoformat(),
-                "holdings": [{"contract": c.to_dict(), "quantity": q} for c, q in self.holdings.values()],
-                "entry_cash": self.entry_cash, "max_loss": self.max_loss, "regime": self.regime,
-                "phase": self.phase, "fees": self.fees, "realized_cash": self.realized_cash,
-                "state": self.state, "closed": self.closed.isoformat() if self.closed else None,
-                "exit_reason": self.exit_reason, "notes": self.notes, "history": self.history}
-
-    @staticmethod
-    def from_dict(data: dict[str, Any]) -> Position:
-        holdings = {}
-        for item in data["holdings"]:
-            contract = Contract.from_dict(item["contract"])
-            holdings[contract.key] = (contract, int(item["quantity"]))
-        closed = data.get("closed")
-        return Position(
-            position_id=data["position_id"], strategy=data["strategy"],
-            opened=datetime.fromisoformat(data["opened"]), holdings=holdings,
-            entry_cash=float(data["entry_cash"]), max_loss=float(data["max_loss"]), regime=data["regime"],
-            phase=int(data["phase"]), fees=float(data["fees"]), realized_cash=float(data["realized_cash"]),
-            state=data["state"], closed=datetime.fromisoformat(closed) if closed else None,
-            exit_reason=data.get("exit_reason", ""), notes=dict(data.get("notes", {})),
-            history=list(data.get("history", [])))
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,7 @@ def trade_row(*, strategy: str, position_id: str, legs: Sequence[Leg] | Sequence
         gross_pnl: realised P&L in USD before fees; fees: USD paid (>= 0).
         regime: VIX regime at entry (a config.constants.Regime or its value); phase: account phase
             at entry (1..4).
-        exit_reason: why it closed (e.g. "profit_target", "stop", "expiry", "assignment").
+        exit_reason: why it closed (a core.exit_reasons.ExitReason, e.g. "profit_target"; kept as text).
         product: underlying root text; by default the legs' roots, sorted and joined by "+".
 
     Returns:
@@ -149,7 +149,7 @@ def trade_row(*, strategy: str, position_id: str, legs: Sequence[Leg] | Sequence
         "holding_days": round((exit_time - entry_time).total_seconds() / 86_400.0, 4),
         "entry_price": _finite(entry_price, "entry_price"), "exit_price": _finite(exit_price, "exit_price"),
         "gross_pnl": gross, "fees": fees_value, "pnl": gross - fees_value,
-        "regime": regime_value, "phase": int(phase), "exit_reason": exit_reason,
+        "regime": regime_value, "phase": int(phase), "exit_reason": str(exit_reason),
         "leg_entry_prices": " | ".join(_price_text(leg.entry_price) for leg in fills),
         "leg_exit_prices": " | ".join(_price_text(leg.exit_price) for leg in fills),
         "strike_widths": strike_widths(leg.contract for leg in legs),

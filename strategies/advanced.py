@@ -1,8 +1,9 @@
 """What the advanced strategies (SPEC section 6) share: the phase gate, the weekly entry window,
-the position cap and the step from a built structure to a sized proposal.
+the position cap and the parameters' default DTE window.
 
 A subclass sets `key` (== its parameter section), writes `propose` (entry rules on a chain) and
-`manage`; everything else comes from here and from strategies/structures.py.
+`manage`; everything else comes from here and from strategies/structures.py (the builder, the
+proposal and the exit rules).
 """
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from typing import Any
 
 from config.loader import FrameworkConfig
 from config.strategy_parameters import WEEKDAYS
-from core.types import ChainSnapshot, Position, Purpose
-from core.unified_position_sizer import KellyInputs
-from strategies.base import DecisionContext, Proposal, Strategy, make_intent
-from strategies.structures import DteWindow, LegRule, Structure, build_structure, multiplier_of
+from core.position import Position
+from core.types import ChainSnapshot
+from strategies.base import DecisionContext, Proposal
+from strategies.structures import DteWindow, LegRule, Structure, StructureStrategy
 
 
-class AdvancedStrategy(Strategy):
+class AdvancedStrategy(StructureStrategy[Any]):
     """An advanced strategy: trades from `min_phase` on, in one weekly window, up to `max_positions`."""
 
     def __init__(self, config: FrameworkConfig) -> None:
@@ -48,25 +49,10 @@ class AdvancedStrategy(Strategy):
         raise NotImplementedError
 
     def build(self, ctx: DecisionContext, chain: ChainSnapshot, legs: tuple[LegRule, ...],
-              windows: tuple[DteWindow, ...] | None = None) -> Structure | str:
-        """`build_structure` on `chain` as of today, offset legs within `order_width_tolerance`; the
-        DTE windows default to the parameters' one (`target_dte` within `dte_min`-`dte_max`)."""
+              windows: tuple[DteWindow, ...] | None = None, avoid: frozenset[date] = frozenset()) -> Structure | str:
+        """The shared builder; the DTE windows default to the parameters' one (`target_dte` within
+        `dte_min`-`dte_max`)."""
         p = self.params
         if windows is None:
             windows = (DteWindow(p.target_dte, p.dte_min, p.dte_max),)
-        return build_structure(chain, legs, windows, ctx.today, width_tolerance=self.config.order.width_tolerance)
-
-    def proposal(self, ctx: DecisionContext, structure: Structure, reason: str, max_loss_per_unit: float,
-                 position_id: str | None = None, price_bound: float | None = None) -> Proposal | None:
-        """A sized-later OPEN proposal for `structure` at the mid: Kelly priors and the buying-power
-        cap from the parameters, the credit (or debit) per unit as the Kelly unit. `price_bound`: the
-        worst net price the entry rule allows (see strategies.base.make_intent)."""
-        p = self.params
-        intent = make_intent(ctx, self.key, Purpose.OPEN, structure.legs, self.config.risk.max_contracts, reason,
-                             position_id=position_id, max_loss_per_unit=max_loss_per_unit,
-                             margin_per_unit=structure.margin, price_bound=price_bound)
-        if intent is None:
-            return self.skip("quotes missing for a leg")
-        unit = abs(structure.net) * multiplier_of(structure.legs[0].contract.root)
-        kelly = KellyInputs(p.kelly_win_rate, p.kelly_avg_win, p.kelly_avg_loss)
-        return Proposal(intent, kelly, p.buying_power_cap, unit)
+        return super().build(ctx, chain, legs, windows, avoid)

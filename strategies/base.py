@@ -12,13 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cached_property, lru_cache, reduce
-from typing import Any
+from typing import Any, Protocol
 
 from config.constants import Regime, product_spec
 from config.loader import FrameworkConfig
+from core.exit_reasons import SYSTEM, ExitReason
 from core.ports import MarketView
+from core.position import Position
 from core.prices import floor_to_tick, round_to_tick
-from core.types import AccountSnapshot, Contract, Leg, OrderIntent, Position, Purpose, contract_multiplier
+from core.types import AccountSnapshot, Contract, Leg, OrderIntent, Purpose, contract_multiplier
 from core.unified_position_sizer import KellyInputs
 
 
@@ -75,9 +77,32 @@ class Proposal:
     credit_unit: float  # USD per unit the Kelly statistics are normalised by (credit or risk)
 
 
+class KellyPrior(Protocol):
+    """A parameter section with a Kelly prior (SPEC section 3: average outcomes, not the stop)."""
+
+    @property
+    def kelly_win_rate(self) -> float: ...
+    @property
+    def kelly_avg_win(self) -> float: ...
+    @property
+    def kelly_avg_loss(self) -> float: ...
+
+
+class EntryParameters(KellyPrior, Protocol):
+    """A parameter section with a Kelly prior and a per-position buying-power cap."""
+
+    @property
+    def buying_power_cap(self) -> float: ...
+
+
+def kelly_prior(params: KellyPrior) -> KellyInputs:
+    """The sizer's Kelly inputs from a strategy's parameter section."""
+    return KellyInputs(params.kelly_win_rate, params.kelly_avg_win, params.kelly_avg_loss)
+
+
 # Exits the trading system takes for any strategy: the drawdown liquidation (a stop of the whole
 # account) and the expiry-day close of legs expiring today (order_expiry_close_deadline).
-SYSTEM_EXITS = frozenset({"drawdown_liquidation", "expiry_day_exit"})
+SYSTEM_EXITS = SYSTEM
 
 
 class Strategy(ABC):
@@ -90,7 +115,7 @@ class Strategy(ABC):
 
     key: str = ""
     min_phase: int = 1  # lowest account phase in which the strategy opens positions
-    exits: frozenset[str] = frozenset()
+    exits: frozenset[ExitReason] = frozenset()
     holds_to_expiry: bool = False
 
     def __init__(self, config: FrameworkConfig) -> None:
@@ -162,8 +187,8 @@ def declared(strategy: Strategy, intents: list[OrderIntent]) -> list[OrderIntent
     SYSTEM_EXITS reason). Raises ValueError naming the undeclared reason (the strategy errs)."""
     for intent in intents:
         if intent.purpose == Purpose.CLOSE and intent.reason not in strategy.exits | SYSTEM_EXITS:
-            raise ValueError(f"{strategy.key} closes for {intent.reason!r}, not one of its declared exits "
-                             f"{sorted(strategy.exits)}")
+            raise ValueError(f"{strategy.key} closes for {str(intent.reason)!r}, not one of its declared exits "
+                             f"{sorted(str(e) for e in strategy.exits)}")
     return intents
 
 
@@ -196,20 +221,6 @@ def position_pnl(position: Position, market: MarketView, side: str = "mid") -> f
     return position.realized_cash + value - position.fees
 
 
-def credit_exit_reason(position: Position, market: MarketView, profit_target: float, stop_loss: float) -> str | None:
-    """"profit_target" once the open P&L reaches `profit_target` x the entry credit, "stop_loss" once
-    the loss reaches `stop_loss` x the credit; None otherwise, or without a credit or quotes."""
-    pnl = position_pnl(position, market)
-    credit = position.entry_cash
-    if pnl is None or credit <= 0:
-        return None
-    if pnl >= profit_target * credit:
-        return "profit_target"
-    if pnl <= -stop_loss * credit:
-        return "stop_loss"
-    return None
-
-
 # --- Intent builders ---------------------------------------------------------------------------
 
 
@@ -231,13 +242,13 @@ def net_prices(legs: tuple[Leg, ...], market: MarketView) -> tuple[float, float]
 def make_intent(ctx: DecisionContext, strategy: str, purpose: Purpose, legs: tuple[Leg, ...], quantity: int,
                 reason: str, position_id: str | None = None, max_loss_per_unit: float = 0.0,
                 margin_per_unit: float = 0.0, timeout_seconds: int | None = None,
-                price_bound: float | None = None) -> OrderIntent | None:
+                price_bound: float | None = None, leg_marks: tuple[float, ...] = ()) -> OrderIntent | None:
     """An intent priced at the mid (rounded to the tick) with the natural price recorded.
 
     `price_bound`: the worst net price the entry rule allows (signed like the limit: -0.25 for "a
     credit of at least 0.25"); it is rounded to the tick on the safe side, the limit starts no worse
-    and the price ladder never passes it. Returns None when a quote is missing or the mid rounds to
-    exactly 0 (a zero limit is refused).
+    and the price ladder never passes it. `leg_marks`: each leg's price when proposed (OrderIntent).
+    Returns None when a quote is missing or the mid rounds to exactly 0 (a zero limit is refused).
     """
     prices = net_prices(legs, ctx.market)
     if prices is None:
@@ -257,7 +268,7 @@ def make_intent(ctx: DecisionContext, strategy: str, purpose: Purpose, legs: tup
                        quantity=quantity, limit_price=limit, created=ctx.now, reason=reason,
                        position_id=position_id, max_loss_per_unit=max_loss_per_unit,
                        margin_per_unit=margin_per_unit, natural_price=round_to_tick(natural, tick),
-                       timeout_seconds=timeout, price_bound=bound)
+                       timeout_seconds=timeout, price_bound=bound, leg_marks=leg_marks)
 
 
 def closing_legs(position: Position, contracts: list[Contract] | None = None) -> tuple[tuple[Leg, ...], int]:
@@ -269,7 +280,7 @@ def closing_legs(position: Position, contracts: list[Contract] | None = None) ->
     return tuple(Leg(c, -q // units) for c, q in held), units
 
 
-def close_intent(ctx: DecisionContext, position: Position, reason: str,
+def close_intent(ctx: DecisionContext, position: Position, reason: ExitReason,
                  contracts: list[Contract] | None = None, timeout_seconds: int | None = None) -> OrderIntent | None:
     """A CLOSE intent for a position (or some of its contracts), priced at the mid."""
     legs, units = closing_legs(position, contracts)

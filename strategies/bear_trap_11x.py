@@ -19,7 +19,9 @@ from __future__ import annotations
 
 from config.advanced_parameters import weekly_entry_window
 from config.strategy_spec import OptionWindow, RiskPolicy, StrategySpec
-from core.types import PUT, OrderIntent, Position
+from core.exit_reasons import ExitReason
+from core.position import Position
+from core.types import PUT, OrderIntent
 from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal, close_intent
 from strategies.defensive import dte_exit_due, short_contracts
@@ -45,7 +47,8 @@ class BearTrap11x(AdvancedStrategy):
     """1-1-2 puts with the long put at the money, in high VIX, managed like LT112."""
 
     key = SPEC.key
-    exits = frozenset({"time_exit", "distance_stop", "profit_target", "stop_loss"})
+    exits = frozenset({ExitReason.TIME_EXIT, ExitReason.DISTANCE_STOP, ExitReason.PROFIT_TARGET,
+                       ExitReason.STOP_LOSS})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params
@@ -75,9 +78,9 @@ class BearTrap11x(AdvancedStrategy):
     def manage(self, ctx: DecisionContext, position: Position) -> list[OrderIntent]:
         p = self.params
         if dte_exit_due(position, ctx.today, p.exit_dte):
-            reason: str | None = "time_exit"
+            reason: ExitReason | None = ExitReason.TIME_EXIT
         elif self._near_naked_strike(ctx, position):
-            reason = "distance_stop"
+            reason = ExitReason.DISTANCE_STOP
         else:
             reason = exit_reason(ctx, position, ExitRules(profit_target=p.profit_target, stop_loss=p.stop_loss))
         intent = close_intent(ctx, position, reason) if reason else None

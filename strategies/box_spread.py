@@ -26,7 +26,9 @@ import dataclasses
 
 from config.advanced_parameters import weekly_entry_window
 from config.strategy_spec import OptionWindow, RiskPolicy, StrategySpec
-from core.types import CALL, PUT, OrderIntent, Position
+from core.exit_reasons import ExitReason
+from core.position import Position
+from core.types import CALL, PUT, OrderIntent
 from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal
 from strategies.structures import ExitRules, LegRule, managed_exit, multiplier_of
@@ -57,7 +59,7 @@ class BoxSpread(AdvancedStrategy):
     """Short SPX box (-C K1, +C K2, -P K2, +P K1) while its implied rate is below `max_rate`."""
 
     key = SPEC.key
-    exits = frozenset({"time_exit"})
+    exits = frozenset({ExitReason.TIME_EXIT})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from config.advanced_parameters import weekly_entry_window
 from config.strategy_spec import OptionWindow, RiskPolicy, StrategySpec
-from core.types import PUT, OrderIntent, Position
+from core.exit_reasons import ExitReason
+from core.position import Position
+from core.types import PUT, OrderIntent
 from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal
 from strategies.structures import ExitRules, LegRule, managed_exit, product_points
@@ -33,7 +35,7 @@ class BrokenWingButterfly(AdvancedStrategy):
     """+1 put near wing above, -2 puts at the body, +1 put far wing below, for a credit."""
 
     key = SPEC.key
-    exits = frozenset({"profit_target", "time_exit"})
+    exits = frozenset({ExitReason.PROFIT_TARGET, ExitReason.TIME_EXIT})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from config.strategy_parameters import IpmccParameters
-from core.types import CALL, PUT, Contract, ContractKind, Position
+from core.position import Position
+from core.types import CALL, PUT, Contract, ContractKind
 from strategies.base import DecisionContext
 
 

@@ -16,13 +16,15 @@ Management, first reached wins:
 * buy back the short alone once its mid is at most (1 - `short_profit_target`) x its entry price
   (short_profit_target). The long then runs under the same rules (exit_dte now counts to the long).
 The short's entry price is its mid when the entry was proposed (fills are booked per combo, not per
-leg); it is remembered in `memory` and copied into the position's notes.
+leg): the entry order carries it and the position keeps it (terms.entry_marks).
 """
 from __future__ import annotations
 
 from config.advanced_parameters import weekly_entry_window
 from config.strategy_spec import OptionWindow, RiskPolicy, StrategySpec
-from core.types import CALL, OrderIntent, Position
+from core.exit_reasons import ExitReason
+from core.position import Position
+from core.types import CALL, OrderIntent
 from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal, close_intent
 from strategies.defensive import short_contracts
@@ -37,14 +39,13 @@ SPEC = StrategySpec(
     risk=RiskPolicy(min_phase=None),
 )
 
-NOTE = "short_entry_mid"
-
 
 class DiagonalCalendar(AdvancedStrategy):
     """Long ~60 DTE 30-delta option, short the ~30 DTE one at or beyond its strike, for a debit."""
 
     key = SPEC.key
-    exits = frozenset({"time_exit", "vix_exit", "profit_target", "stop_loss", "short_profit_target"})
+    exits = frozenset({ExitReason.TIME_EXIT, ExitReason.VIX_EXIT, ExitReason.PROFIT_TARGET, ExitReason.STOP_LOSS,
+                       ExitReason.SHORT_PROFIT_TARGET})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params
@@ -67,10 +68,7 @@ class DiagonalCalendar(AdvancedStrategy):
         near, far = structure.expiries
         reason = (f"{p.right} diagonal +{structure.strike(0):g} {far} / -{structure.strike(1):g} {near}, "
                   f"debit {structure.net:.2f}, VIX {ctx.vix:.1f}")
-        proposal = self.proposal(ctx, structure, reason, structure.max_loss)
-        if proposal is not None:
-            self.memory[NOTE] = {structure.legs[1].contract.key: float(chain.mid[structure.rows[1]])}
-        return proposal
+        return self.proposal(ctx, structure, reason, structure.max_loss)
 
     def manage(self, ctx: DecisionContext, position: Position) -> list[OrderIntent]:
         p = self.params
@@ -87,12 +85,9 @@ class DiagonalCalendar(AdvancedStrategy):
         if len(shorts) != 1:
             return []
         short = shorts[0]
-        entry = position.notes.get(NOTE) or self.memory.get(NOTE, {}).get(short.key)
-        if entry is None:
-            return []
-        position.notes[NOTE] = entry
+        entry = position.terms.entry_marks.get(short.key)
         quote = ctx.market.quote(short)
-        if quote is None or not quote.valid or quote.mid > (1.0 - self.params.short_profit_target) * float(entry):
+        if entry is None or quote is None or not quote.valid or quote.mid > (1.0 - self.params.short_profit_target) * entry:
             return []
-        intent = close_intent(ctx, position, "short_profit_target", contracts=[short])
+        intent = close_intent(ctx, position, ExitReason.SHORT_PROFIT_TARGET, contracts=[short])
         return [intent] if intent is not None else []

@@ -10,15 +10,23 @@ from __future__ import annotations
 
 from datetime import date
 
-from config.constants import product_spec
 from config.loader import FrameworkConfig
+from config.strategy_parameters import ZeroDteParameters
 from config.strategy_spec import EntryWindow, OptionWindow, StrategySpec
-from core.types import CALL, PUT, Leg, OrderIntent, Position, Purpose
-from core.unified_position_sizer import KellyInputs
+from core.exit_reasons import ExitReason
+from core.position import Position
+from core.types import CALL, PUT, OrderIntent
 from helpers.economic_calendar import is_major_event_day
-from strategies.base import DecisionContext, Proposal, Strategy, make_intent
-from strategies.chain_tools import mid_net, row_at_width, row_by_delta, unit_costs
-from strategies.structures import ExitRules, managed_exit
+from strategies.base import DecisionContext, Proposal
+from strategies.structures import (
+    DteWindow,
+    ExitRules,
+    LegRule,
+    StructureStrategy,
+    managed_exit,
+    multiplier_of,
+    product_points,
+)
 
 # What the rest of the framework knows about this strategy (config/strategy_spec.py).
 SPEC = StrategySpec(
@@ -28,15 +36,22 @@ SPEC = StrategySpec(
 )
 
 FRIDAY = 4
-# Wing width is given in SPY points; products quoted on the index scale use a wider wing.
-WING_SCALE = {"SPY": 1.0, "SPXW": 3.0, "ES": 3.0, "MES": 3.0}
+SAME_DAY = (DteWindow(0, 0, 0),)
+# SPEC section 5: wings 10 points wide on SPY, 30 on /ES: on the index scale (SPX, SPXW, /ES, /MES)
+# a 0DTE wing takes 3 index points per SPY point, not the 10 of product_points.
+INDEX_WING_POINTS = 3.0
 
 
-class FridayZeroDte(Strategy):
+def wing_points(spy_points: float, product: str) -> float:
+    """The 0DTE wing width in `product`'s points for a width of `spy_points` on SPY."""
+    return spy_points * (1.0 if product_points(1.0, product) == 1.0 else INDEX_WING_POINTS)
+
+
+class FridayZeroDte(StructureStrategy[ZeroDteParameters]):
     """Friday 0DTE iron condor / trend-fade credit spread."""
 
     key = SPEC.key
-    exits = frozenset({"profit_target", "stop_loss", "time_exit"})
+    exits = frozenset({ExitReason.PROFIT_TARGET, ExitReason.STOP_LOSS, ExitReason.TIME_EXIT})
 
     def __init__(self, config: FrameworkConfig) -> None:
         super().__init__(config)
@@ -62,38 +77,22 @@ class FridayZeroDte(Strategy):
         chain = ctx.market.chain(p.product, 0, 0)
         if chain is None or len(chain) == 0:
             return self.skip("no same-day expiry in the chain")
-        expiry = ctx.today
         sides = self._sides(ctx)
-        width = p.wing_width * WING_SCALE.get(p.product, 1.0)
-        legs: list[Leg] = []
-        rows: list[int] = []
-        for right in sides:
-            short_row = row_by_delta(chain, expiry, right, p.short_delta, p.max_short_delta)
-            if short_row is None:
-                return self.skip(f"no {right} below {p.max_short_delta} delta")
-            short_strike = float(chain.strikes[short_row])
-            long_row = row_at_width(chain, expiry, right, short_strike, -width if right == PUT else width,
-                                    self.config.order.width_tolerance)
-            if isinstance(long_row, str):
-                return self.skip(f"wing: {long_row}")
-            legs += [Leg(chain.contract(long_row), 1), Leg(chain.contract(short_row), -1)]
-            rows += [long_row, short_row]
-        credit = -mid_net(chain, tuple(legs), rows)
-        if credit <= 0:
+        width = wing_points(p.wing_width, p.product)
+        legs: tuple[LegRule, ...] = ()
+        for right in sides:  # per side: the wing, then the short it is anchored to
+            legs += (LegRule(right, 1, offset=-width if right == PUT else width, anchor=len(legs) + 1),
+                     LegRule(right, -1, delta=p.short_delta, max_delta=p.max_short_delta))
+        structure = self.build(ctx, chain, legs, SAME_DAY)
+        if isinstance(structure, str):
+            return self.skip(structure)
+        if structure.credit <= 0:
             return self.skip("structure does not collect a credit")
-        multiplier = product_spec(p.product).option_multiplier
-        margin, max_loss = unit_costs(chain, tuple(legs), rows, ctx.today)
-        risk = min(p.stop_loss * credit * multiplier, max_loss)
-        structure = "iron condor" if len(sides) == 2 else f"{sides[0]} credit spread"
-        intent = make_intent(ctx, self.key, Purpose.OPEN, tuple(legs), self.config.risk.max_contracts,
-                             f"0DTE {structure}, credit {credit:.2f}, VIX {ctx.vix:.1f}",
-                             max_loss_per_unit=risk, margin_per_unit=margin,
-                             timeout_seconds=self.config.order.zero_dte_timeout_minutes * 60,
-                             price_bound=0.0)  # a credit, at the fill too
-        if intent is None:
-            return self.skip("quotes missing for a leg")
-        kelly = KellyInputs(p.kelly_win_rate, p.kelly_avg_win, p.kelly_avg_loss)
-        return Proposal(intent, kelly, p.buying_power_cap, credit * multiplier)
+        risk = min(p.stop_loss * structure.credit * multiplier_of(p.product), structure.max_loss)
+        name = "iron condor" if len(sides) == 2 else f"{sides[0]} credit spread"
+        return self.proposal(ctx, structure, f"0DTE {name}, credit {structure.credit:.2f}, VIX {ctx.vix:.1f}", risk,
+                             price_bound=0.0,  # a credit, at the fill too
+                             timeout_seconds=self.config.order.zero_dte_timeout_minutes * 60)
 
     def _sides(self, ctx: DecisionContext) -> tuple[str, ...]:
         """Both sides for the iron condor; for trend-fade the side against the morning's move."""

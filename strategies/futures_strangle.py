@@ -28,29 +28,37 @@ Management, first match wins (every call):
 """
 from __future__ import annotations
 
-import math
 from datetime import date
 
 import numpy as np
 
 from config.constants import Regime, product_spec
 from config.loader import FrameworkConfig
+from config.strategy_parameters import FuturesStrangleParameters
 from config.strategy_spec import EntryWindow, OptionWindow, RegimeRefusal, RiskPolicy, StrategySpec
-from core.types import CALL, PUT, ChainSnapshot, Contract, Leg, OrderIntent, Position, Purpose
-from core.unified_position_sizer import KellyInputs
+from core.exit_reasons import ExitReason
+from core.position import Position, RollPlan
+from core.types import CALL, PUT, ChainSnapshot, Contract, Leg, OrderIntent, Purpose
 from helpers.exchange_calendar import TUESDAY, is_nth_weekday_session
+from helpers.volatility_rank import iv_rank, realised_vols
 from risk.account_phases import FULL_SIZE, futures_size_allowed
-from strategies.base import DecisionContext, Proposal, Strategy, close_intent, credit_exit_reason, make_intent
-from strategies.chain_tools import mid_net, pick_expiry, row_by_delta, row_by_strike, unit_costs
+from strategies.base import (
+    DecisionContext,
+    Proposal,
+    close_intent,
+    kelly_prior,
+    make_intent,
+)
+from strategies.chain_tools import pick_expiry, row_by_delta, row_by_strike, unit_costs
 from strategies.defensive import (
     contract_deltas,
-    dte_exit_due,
     roll_allowed,
     short_contracts,
     shorts_at_delta,
     split_tested,
 )
 from strategies.product_choice import choose_product
+from strategies.structures import DteWindow, ExitRules, LegRule, StructureStrategy, exit_reason, multiplier_of
 
 # What the rest of the framework knows about this strategy (config/strategy_spec.py). The window
 # opens every Tuesday: the strategy checks which Tuesday of the month it is.
@@ -68,38 +76,12 @@ REALISED_VOL_SESSIONS = 20  # the IV-rank proxy of roots without a volatility in
 CLOSE_REGIMES = frozenset({Regime.HIGH, Regime.EXTREME})
 
 
-def iv_rank(history: np.ndarray, current: float) -> float | None:
-    """IV rank in percent (0-100) of `current` within the range of `history` and `current`.
-
-    history: past daily closes of the volatility index (NaN ignored). Returns None when there is no
-    finite history, `current` is not finite, or the range is empty (all values equal).
-    """
-    values = np.asarray(history, dtype=np.float64)
-    values = values[np.isfinite(values)]
-    if values.size == 0 or not math.isfinite(current):
-        return None
-    low, high = min(float(values.min()), current), max(float(values.max()), current)
-    if high <= low:
-        return None
-    return 100.0 * (current - low) / (high - low)
-
-
-def realised_vols(closes: np.ndarray, window: int) -> np.ndarray | None:
-    """Annualised volatility of daily log returns over each trailing `window` sessions of `closes`
-    (one value per complete window); None when there are not enough positive closes."""
-    prices = np.asarray(closes, dtype=np.float64)
-    if len(prices) < window + 1 or np.any(~(prices > 0)):
-        return None
-    returns = np.diff(np.log(prices))
-    windows = np.lib.stride_tricks.sliding_window_view(returns, window)
-    return windows.std(axis=1, ddof=1) * math.sqrt(252.0)
-
-
-class FuturesStrangle(Strategy):
+class FuturesStrangle(StructureStrategy[FuturesStrangleParameters]):
     """Short futures-options strangle with the 25/30-delta stops and a one-time untested roll."""
 
     key = SPEC.key
-    exits = frozenset({"regime_exit", "time_exit", "profit_target", "stop_loss", "delta_stop", "roll"})
+    exits = frozenset({ExitReason.REGIME_EXIT, ExitReason.TIME_EXIT, ExitReason.PROFIT_TARGET,
+                       ExitReason.STOP_LOSS, ExitReason.DELTA_STOP, ExitReason.ROLL})
 
     def __init__(self, config: FrameworkConfig) -> None:
         super().__init__(config)
@@ -162,29 +144,22 @@ class FuturesStrangle(Strategy):
             return self.skip(f"no {product} options {p.accept_dte_min}-{p.accept_dte_max} DTE")
         held = {np.datetime64(e, "D") for position in positions for e in position.expiries()}
         free = chain.subset(~np.isin(chain.expiries, list(held))) if held else chain
-        expiry = pick_expiry(free, ctx.today, p.target_dte, p.accept_dte_min, p.accept_dte_max)
-        if expiry is None:
+        if pick_expiry(free, ctx.today, p.target_dte, p.accept_dte_min, p.accept_dte_max) is None:
             return self.skip(f"no {p.accept_dte_min}-{p.accept_dte_max} DTE expiry that no open strangle holds")
-        rows = []
-        for right, target in ((PUT, p.put_delta), (CALL, p.call_delta)):
-            row = row_by_delta(free, expiry, right, target, p.untested_roll_delta)
-            if row is None or abs(abs(float(free.delta[row])) - target) > self.params.entry_delta_tolerance:
-                return self.skip(f"no {right} within {self.params.entry_delta_tolerance} of {target} delta on {expiry}")
-            rows.append(row)
-        legs = (Leg(free.contract(rows[0]), -1), Leg(free.contract(rows[1]), -1))
-        credit = -mid_net(free, legs, rows)
-        if credit <= 0:
+        targets = ((PUT, p.put_delta), (CALL, p.call_delta))
+        legs = tuple(LegRule(right, -1, delta=target, max_delta=p.untested_roll_delta) for right, target in targets)
+        structure = self.build(ctx, free, legs, (DteWindow(p.target_dte, p.accept_dte_min, p.accept_dte_max),))
+        if isinstance(structure, str):
+            return self.skip(structure)
+        expiry = structure.expiries[0]
+        for (right, target), row in zip(targets, structure.rows, strict=True):
+            if abs(abs(float(free.delta[row])) - target) > p.entry_delta_tolerance:
+                return self.skip(f"no {right} within {p.entry_delta_tolerance} of {target} delta on {expiry}")
+        if structure.credit <= 0:
             return self.skip("strangle does not collect a credit")
-        multiplier = product_spec(product).option_multiplier
-        margin, _ = unit_costs(free, legs, rows, ctx.today)
-        intent = make_intent(ctx, self.key, Purpose.OPEN, legs, self.config.risk.max_contracts,
-                             f"{product} strangle {expiry}, put {legs[0].contract.strike:g} / call "
-                             f"{legs[1].contract.strike:g}, credit {credit:.2f}, IV rank {rank:.0f}",
-                             max_loss_per_unit=p.stop_loss * credit * multiplier, margin_per_unit=margin)
-        if intent is None:
-            return self.skip("quotes missing for a leg")
-        kelly = KellyInputs(p.kelly_win_rate, p.kelly_avg_win, p.kelly_avg_loss)
-        return Proposal(intent, kelly, p.buying_power_cap, credit * multiplier)
+        reason = (f"{product} strangle {expiry}, put {structure.strike(0):g} / call {structure.strike(1):g}, "
+                  f"credit {structure.credit:.2f}, IV rank {rank:.0f}")
+        return self.proposal(ctx, structure, reason, p.stop_loss * structure.credit * multiplier_of(product))
 
     def _iv_rank(self, ctx: DecisionContext, product: str) -> tuple[float | None, str]:
         """(IV rank now, "") or (None, why there is none). The VIX serves the equity index roots;
@@ -205,22 +180,20 @@ class FuturesStrangle(Strategy):
     def manage(self, ctx: DecisionContext, position: Position) -> list[OrderIntent]:
         p = self.params
         if ctx.regime in CLOSE_REGIMES:
-            return self._close(ctx, position, "regime_exit")
-        if dte_exit_due(position, ctx.today, p.exit_dte):
-            return self._close(ctx, position, "time_exit")
-        reason = credit_exit_reason(position, ctx.market, p.profit_target, p.stop_loss)
+            return self._close(ctx, position, ExitReason.REGIME_EXIT)
+        reason = exit_reason(ctx, position, ExitRules(p.profit_target, p.stop_loss, exit_dte=p.exit_dte))
         if reason is not None:
             return self._close(ctx, position, reason)
         shorts = short_contracts(position)
         deltas = contract_deltas(ctx, shorts)
         if shorts_at_delta(shorts, deltas, p.tested_delta_all):
-            return self._close(ctx, position, "delta_stop")
+            return self._close(ctx, position, ExitReason.DELTA_STOP)
         tested = shorts_at_delta(shorts, deltas, p.tested_delta_side)
         if tested:
-            return self._close(ctx, position, "delta_stop", tested)
+            return self._close(ctx, position, ExitReason.DELTA_STOP, tested)
         return self._start_untested_roll(ctx, position, shorts, deltas)
 
-    def _close(self, ctx: DecisionContext, position: Position, reason: str,
+    def _close(self, ctx: DecisionContext, position: Position, reason: ExitReason,
                contracts: list[Contract] | None = None) -> list[OrderIntent]:
         intent = close_intent(ctx, position, reason, contracts)
         return [intent] if intent is not None else []
@@ -229,12 +202,12 @@ class FuturesStrangle(Strategy):
                              deltas: dict[str, float]) -> list[OrderIntent]:
         """Buy back the untested short (once) when the tested one reaches `untested_roll_delta`.
 
-        The replacement is chosen now and remembered in notes["roll_pending"]; propose_adjustment
+        The replacement is chosen now and kept as the position's terms.roll; propose_adjustment
         sells it once the buy-back has filled.
         """
         p = self.params
         pair = split_tested(shorts, deltas)
-        if position.notes.get("rolled") or pair is None:
+        if position.terms.rolled or pair is None:
             return []
         tested, untested = pair
         tested_delta, untested_delta = abs(deltas[tested.key]), abs(deltas[untested.key])
@@ -253,12 +226,11 @@ class FuturesStrangle(Strategy):
         replacement = chain.contract(row)
         if not roll_allowed(untested, replacement, old_is_tested=False):
             return []
-        intent = close_intent(ctx, position, "roll", [untested])
+        intent = close_intent(ctx, position, ExitReason.ROLL, [untested])
         if intent is None:
             return []
-        position.notes["rolled"] = True
-        position.notes["roll_pending"] = {"close": untested.key, "open": replacement.to_dict(),
-                                          "units": abs(position.holdings[untested.key][1])}
+        position.terms.rolled = True
+        position.terms.roll = RollPlan(untested.key, replacement, abs(position.holdings[untested.key][1]))
         return [intent]
 
     def propose_adjustment(self, ctx: DecisionContext, position: Position) -> Proposal | None:
@@ -269,14 +241,14 @@ class FuturesStrangle(Strategy):
         is often 0: the tested side's scenario dominates and the new short offsets it).
         """
         p = self.params
-        pending = position.notes.get("roll_pending")
-        if not pending or pending["close"] in position.holdings:
+        roll = position.terms.roll
+        if roll is None or roll.close in position.holdings:
             return None
-        new = Contract.from_dict(pending["open"])
+        new = roll.open
         if new.key in position.holdings:
-            del position.notes["roll_pending"]
+            position.terms.roll = None
             return None
-        if pending.get("proposed_on") == ctx.today_text:
+        if roll.proposed_on == ctx.today_text:
             return None
         assert new.expiry is not None
         dte = (new.expiry - ctx.today).days
@@ -291,15 +263,14 @@ class FuturesStrangle(Strategy):
         margin = max(0.0, unit_costs(chain, held_legs + legs, held_rows + [row], ctx.today)[0] - before)
         credit = float(chain.mid[row])
         multiplier = product_spec(new.root).option_multiplier
-        intent = make_intent(ctx, self.key, Purpose.OPEN, legs, int(pending["units"]),
+        intent = make_intent(ctx, self.key, Purpose.OPEN, legs, roll.units,
                              f"roll untested {new.right} closer to {new.strike:g}, credit {credit:.2f}",
                              position_id=position.position_id,
                              max_loss_per_unit=p.stop_loss * credit * multiplier, margin_per_unit=margin)
         if intent is None:
             return self.skip(f"no quote for the roll's new short {new.key}")
-        pending["proposed_on"] = ctx.today_text
-        kelly = KellyInputs(p.kelly_win_rate, p.kelly_avg_win, p.kelly_avg_loss)
-        return Proposal(intent, kelly, p.buying_power_cap, credit * multiplier)
+        roll.proposed_on = ctx.today_text
+        return Proposal(intent, kelly_prior(p), p.buying_power_cap, credit * multiplier)
 
 
 def _exact_rows(chain: ChainSnapshot, contracts: list[Contract]) -> list[int] | None:

@@ -30,7 +30,7 @@ Management (manage), first match wins:
    call can be sold at `short_call_time`;
 4. a short call with `short_call_capture` of its extrinsic value captured: buy it back
    (short_call_target). Its extrinsic at sale is the mid-based value recorded in
-   notes["short_call_extrinsic"] when it was proposed.
+   terms.sold_extrinsic when it was proposed.
 The LEAP's cost is the position's entry debit per LEAP contract (the LEAP is always the opening
 leg: a LEAP roll closes the position and opens a new one). A shares position has no LEAP rules and
 no stop: the strategy only writes and buys back its calls. It keeps the 100-share lots whose
@@ -50,10 +50,11 @@ from config.constants import product_spec
 from config.loader import FrameworkConfig
 from config.strategy_parameters import parse_hhmm
 from config.strategy_spec import EntryWindow, OptionWindow, StrategySpec
-from core.types import CALL, ChainSnapshot, Contract, ContractKind, Leg, OrderIntent, Position, Purpose
-from core.unified_position_sizer import KellyInputs
+from core.exit_reasons import ExitReason
+from core.position import Position
+from core.types import CALL, ChainSnapshot, Contract, ContractKind, Leg, OrderIntent, Purpose
+from helpers.covered_calls import ema_trend_up, extrinsic_value, short_call_strike
 from helpers.exchange_calendar import FRIDAY
-from helpers.strike_selection import strike_offset
 from risk.margin import REG_T_SHARES_FRACTION, estimate_margin
 from strategies.base import (
     DecisionContext,
@@ -61,6 +62,7 @@ from strategies.base import (
     Strategy,
     close_intent,
     contract_multiplier,
+    kelly_prior,
     make_intent,
 )
 from strategies.chain_tools import pick_expiry, row_by_delta, row_by_strike, unit_costs
@@ -81,53 +83,14 @@ SPEC = StrategySpec(
 )
 
 EMA_HISTORY_MULTIPLE = 3  # daily bars requested: this many times ema_slow (the EMA seed fades out)
-ADJUSTED_ON = "short_call_proposed_on"  # position note: the day a short call was last proposed
-
-
-def extrinsic_value(price: float, strike: float, underlying: float) -> float:
-    """Time value of a call: its price minus its intrinsic value max(0, underlying - strike)."""
-    return price - max(0.0, underlying - strike)
-
-
-def ema_trend_up(closes: np.ndarray, fast: int, slow: int) -> bool | None:
-    """True when the `fast`-period EMA of `closes` is at or above the `slow`-period EMA at the last
-    close (EMAs seeded with the first close, alpha = 2 / (n + 1)); None with fewer than `slow`
-    finite closes."""
-    values = np.asarray(closes, dtype=np.float64)
-    values = values[np.isfinite(values)]
-    if values.size < slow:
-        return None
-    return _ema_last(values, fast) >= _ema_last(values, slow)
-
-
-def _ema_last(values: np.ndarray, span: int) -> float:
-    alpha = 2.0 / (span + 1.0)
-    ema = float(values[0])
-    for value in values[1:]:
-        ema += alpha * (float(value) - ema)
-    return ema
-
-
-def short_call_strike(strikes: np.ndarray, underlying: float, itm_steps: int, below: float | None) -> float | None:
-    """The short call strike: the highest listed strike at or below `underlying` (never out of the
-    money), `itm_steps` listed strikes lower, and strictly below `below` when given (the LEAP
-    strike). None when the chain has no such strike."""
-    listed = np.unique(strikes[np.isfinite(strikes)])
-    at_the_money = listed[listed <= underlying + 1e-9]
-    if at_the_money.size == 0:
-        return None
-    strike = strike_offset(listed, float(at_the_money.max()), -itm_steps)
-    if strike is not None and below is not None and strike >= below - 1e-9:
-        lower = listed[listed < below - 1e-9]
-        strike = float(lower.max()) if lower.size else None
-    return strike
 
 
 class Ipmcc(Strategy):
     """LEAP call (or assigned shares) plus weekly short calls, as one position."""
 
     key = SPEC.key
-    exits = frozenset({"leap_stop", "leap_roll", "short_call_expiry", "short_call_target", "shares_over_cap"})
+    exits = frozenset({ExitReason.LEAP_STOP, ExitReason.LEAP_ROLL, ExitReason.SHORT_CALL_EXPIRY,
+                       ExitReason.SHORT_CALL_TARGET, ExitReason.SHARES_OVER_CAP})
 
     def __init__(self, config: FrameworkConfig) -> None:
         super().__init__(config)
@@ -178,8 +141,7 @@ class Ipmcc(Strategy):
                              max_loss_per_unit=premium * multiplier, margin_per_unit=margin)
         if intent is None:
             return self.skip("no quote for the LEAP")
-        kelly = KellyInputs(p.kelly_win_rate, p.kelly_avg_win, p.kelly_avg_loss)
-        proposal = Proposal(intent, kelly, p.buying_power_cap, extrinsic * multiplier)
+        proposal = Proposal(intent, kelly_prior(p), p.buying_power_cap, extrinsic * multiplier)
         net_liq = ctx.account.net_liquidation
         problem = unit_problem(proposal, net_liq, self.config.risk.per_trade_risk)
         if problem is not None:
@@ -217,23 +179,23 @@ class Ipmcc(Strategy):
         if leap is not None:
             defence = self._defence(ctx, position, leap)
             if defence is not None and defence.close_all:
-                return self._close(ctx, position, "leap_stop")
+                return self._close(ctx, position, ExitReason.LEAP_STOP)
             assert leap.expiry is not None
             if (leap.expiry - ctx.today).days <= p.leap_roll_dte:
-                return self._close(ctx, position, "leap_roll")
+                return self._close(ctx, position, ExitReason.LEAP_ROLL)
         shorts = _short_calls(position)
         excess = self._excess_shares(ctx, position, shorts)
         if excess is not None:
             shares, quantity = excess
-            intent = make_intent(ctx, self.key, Purpose.CLOSE, (Leg(shares, -1),), quantity, "shares_over_cap",
+            intent = make_intent(ctx, self.key, Purpose.CLOSE, (Leg(shares, -1),), quantity, ExitReason.SHARES_OVER_CAP,
                                  position.position_id)
             return [intent] if intent is not None else []
         expiring = [c for c in shorts if c.expiry is not None and c.expiry <= ctx.today]
         if expiring:
-            return self._close(ctx, position, "short_call_expiry", expiring)
+            return self._close(ctx, position, ExitReason.SHORT_CALL_EXPIRY, expiring)
         captured = [c for c in shorts if self._captured(ctx, position, c)]
         if captured:
-            return self._close(ctx, position, "short_call_target", captured)
+            return self._close(ctx, position, ExitReason.SHORT_CALL_TARGET, captured)
         return []
 
     def _excess_shares(self, ctx: DecisionContext, position: Position,
@@ -253,7 +215,7 @@ class Ipmcc(Strategy):
         keep = max(int(room // lot) * lot, floor)
         return (shares, quantity - keep) if quantity > keep else None
 
-    def _close(self, ctx: DecisionContext, position: Position, reason: str,
+    def _close(self, ctx: DecisionContext, position: Position, reason: ExitReason,
                contracts: list[Contract] | None = None) -> list[OrderIntent]:
         intent = close_intent(ctx, position, reason, contracts)
         return [intent] if intent is not None else []
@@ -269,7 +231,7 @@ class Ipmcc(Strategy):
 
     def _captured(self, ctx: DecisionContext, position: Position, short: Contract) -> bool:
         """True when `short_call_capture` of the short call's extrinsic at sale is gone."""
-        at_sale = position.notes.get("short_call_extrinsic", {}).get(short.key)
+        at_sale = position.terms.sold_extrinsic.get(short.key)
         quote = ctx.market.quote(short)
         spot = ctx.market.price(short.root)
         if at_sale is None or at_sale <= 0 or quote is None or not quote.valid or spot is None:
@@ -288,7 +250,7 @@ class Ipmcc(Strategy):
         """
         p = self.params
         if (ctx.now.weekday() != FRIDAY or not self.in_short_call_window(ctx) or _short_calls(position)
-                or position.notes.get(ADJUSTED_ON) == ctx.today_text):
+                or position.terms.adjusted_on == ctx.today_text):
             return None
         leap = _leap(position)
         cover, root = _cover(position, p.shares_min)
@@ -340,10 +302,9 @@ class Ipmcc(Strategy):
                              max_loss_per_unit=(extrinsic + gap) * multiplier, margin_per_unit=margin)
         if intent is None:
             return self.skip(f"no quote for {call.key}")
-        position.notes["short_call_extrinsic"] = {call.key: extrinsic}
-        position.notes[ADJUSTED_ON] = ctx.today_text
-        kelly = KellyInputs(p.kelly_win_rate, p.kelly_avg_win, p.kelly_avg_loss)
-        return Proposal(intent, kelly, p.buying_power_cap, extrinsic * multiplier)
+        position.terms.sold_extrinsic = {call.key: extrinsic}
+        position.terms.adjusted_on = ctx.today_text
+        return Proposal(intent, kelly_prior(p), p.buying_power_cap, extrinsic * multiplier)
 
     def _added_margin(self, ctx: DecisionContext, position: Position, chain: ChainSnapshot, row: int) -> float | None:
         """Margin (USD) one short call adds to the position's estimate, >= 0; None on a missing quote."""

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from config.advanced_parameters import weekly_entry_window
 from config.strategy_spec import OptionWindow, RiskPolicy, StrategySpec
-from core.types import CALL, PUT, OrderIntent, Position
+from core.exit_reasons import ExitReason
+from core.position import Position
+from core.types import CALL, PUT, OrderIntent
 from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal
 from strategies.structures import (
@@ -41,7 +43,7 @@ class JadeLizard(AdvancedStrategy):
     """Short put + short call spread whose total credit covers the call spread's width."""
 
     key = SPEC.key
-    exits = frozenset({"time_exit", "profit_target", "stop_loss"})
+    exits = frozenset({ExitReason.TIME_EXIT, ExitReason.PROFIT_TARGET, ExitReason.STOP_LOSS})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params

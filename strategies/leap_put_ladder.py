@@ -18,7 +18,7 @@ the position's history, whose reasons name the contract): sell it when its value
 below strike x (1 - itm_exit) (itm_exit); at `roll_dte` days to expiry close it (roll) and
 propose a replacement rung on a later call (from `entry_time` on any weekday, without the VIX
 filter: a roll keeps the hedge, and the cost limits still apply). A rung at `roll_dte` with no bid
-cannot be sold: it is left to expire (noted in the ladder's notes["left_to_expire"], named in the
+cannot be sold: it is left to expire (noted in the ladder's terms.left_to_expire, named in the
 replacement order's reason, out of the rung count and the ladder cost) and replaced all the same.
 No stop: a rung is a hedge.
 """
@@ -31,7 +31,9 @@ import numpy as np
 from config.constants import product_spec
 from config.loader import FrameworkConfig
 from config.strategy_spec import EntryWindow, OptionWindow, PositionCap, RiskPolicy, StrategySpec
-from core.types import PUT, ChainSnapshot, Contract, Leg, OrderIntent, Position, Purpose, contract_multiplier
+from core.exit_reasons import ExitReason
+from core.position import Position
+from core.types import PUT, ChainSnapshot, Contract, Leg, OrderIntent, Purpose, contract_multiplier
 from strategies.base import (
     DecisionContext,
     Proposal,
@@ -49,14 +51,13 @@ SPEC = StrategySpec(
 )
 
 RUNG_TAG = "LEAP put rung"
-LEFT_TO_EXPIRE = "left_to_expire"  # ladder note: rungs at the roll DTE with no bid, left to expire
 
 
 class LeapPutLadder(Strategy):
     """LEAP put ladder (a hedge: sized by its cost budget, no Kelly prior, no stop)."""
 
     key = SPEC.key
-    exits = frozenset({"profit_target", "itm_exit", "roll"})
+    exits = frozenset({ExitReason.PROFIT_TARGET, ExitReason.ITM_EXIT, ExitReason.ROLL})
     holds_to_expiry = True
 
     def __init__(self, config: FrameworkConfig) -> None:
@@ -140,45 +141,51 @@ class LeapPutLadder(Strategy):
         intents: list[OrderIntent] = []
         for rung, _ in sorted(position.contracts(), key=lambda item: item[0].key):
             reason = self._rung_exit(ctx, position, rung, spot)
-            if reason == LEFT_TO_EXPIRE:
+            if reason is None:
+                continue
+            if reason == ExitReason.ROLL and not _has_bid(ctx, rung):  # nothing to sell: left to expire
                 left = left_to_expire(position)
                 if rung.key not in left:
-                    position.notes[LEFT_TO_EXPIRE] = sorted(left | {rung.key})
+                    position.terms.left_to_expire = tuple(sorted(left | {rung.key}))
                     self.memory["roll_pending"] = rung.key
-                continue
-            if reason is None:
                 continue
             intent = close_intent(ctx, position, reason, contracts=[rung])
             if intent is None:
                 continue
-            if reason == "roll":
+            if reason == ExitReason.ROLL:
                 self.memory["roll_pending"] = rung.key
             intents.append(intent)
         return intents
 
-    def _rung_exit(self, ctx: DecisionContext, position: Position, rung: Contract, spot: float | None) -> str | None:
+    def _rung_exit(self, ctx: DecisionContext, position: Position, rung: Contract,
+                   spot: float | None) -> ExitReason | None:
         """The exit reason due for one rung, or None."""
         p = self.params
         cost = rung_cost_basis(position, rung)
         quote = ctx.market.quote(rung)
         if cost is not None and quote is not None and quote.valid and quote.mid >= p.profit_multiple * cost:
-            return "profit_target"
+            return ExitReason.PROFIT_TARGET
         if spot is not None and rung.strike is not None and spot <= rung.strike * (1.0 - p.itm_exit):
-            return "itm_exit"
+            return ExitReason.ITM_EXIT
         if self._roll_due(ctx.today, rung):
-            # a rung with no bid has nothing to sell: it is left to expire (and replaced)
-            return "roll" if quote is not None and quote.valid and quote.bid > 0 else LEFT_TO_EXPIRE
+            return ExitReason.ROLL
         return None
 
     def _roll_due(self, today: date, rung: Contract) -> bool:
         return rung.expiry is not None and (rung.expiry - today).days <= self.params.roll_dte
 
 
+def _has_bid(ctx: DecisionContext, rung: Contract) -> bool:
+    """Whether the rung can be sold now (a valid quote with a bid)."""
+    quote = ctx.market.quote(rung)
+    return quote is not None and quote.valid and quote.bid > 0
+
+
 def left_to_expire(ladder: Position | None) -> set[str]:
     """Keys of the ladder's rungs left to expire that it still holds (none without a ladder)."""
     if ladder is None:
         return set()
-    return set(ladder.notes.get(LEFT_TO_EXPIRE, [])) & set(ladder.holdings)
+    return set(ladder.terms.left_to_expire) & set(ladder.holdings)
 
 
 def rung_count(ladder: Position | None) -> int:

@@ -21,7 +21,7 @@ Exits, first reached wins (checked every management call):
   their entry credit is in (naked_profit_target; the debit spread is kept and only the time exit
   applies to it afterwards); 50% of the initial net credit made (profit_target).
 The naked puts' entry credit is their mid price when the entry was proposed (fills are booked per
-combo, not per leg); it is remembered in `memory` and copied into the position's notes.
+combo, not per leg): the entry order carries it and the position keeps it (terms.entry_marks).
 """
 from __future__ import annotations
 
@@ -30,21 +30,17 @@ from datetime import date
 import numpy as np
 
 from config.loader import FrameworkConfig
+from config.strategy_parameters import Lt112Parameters
 from config.strategy_spec import EntryWindow, OptionWindow, StrategySpec
-from core.types import PUT, ChainSnapshot, Contract, Leg, OrderIntent, Position, Purpose, contract_multiplier
-from core.unified_position_sizer import KellyInputs
+from core.exit_reasons import ExitReason
+from core.position import Position
+from core.types import PUT, ChainSnapshot, Contract, OrderIntent
 from helpers.exchange_calendar import WEDNESDAY, is_nth_weekday_session
-from strategies.base import (
-    DecisionContext,
-    Proposal,
-    Strategy,
-    close_intent,
-    make_intent,
-    position_pnl,
-)
-from strategies.chain_tools import mid_net, pick_expiry, row_at_width, row_by_strike, unit_costs
+from strategies.base import DecisionContext, Proposal, close_intent, position_pnl
+from strategies.chain_tools import pick_expiry
 from strategies.defensive import dte_exit_due, short_contracts
 from strategies.product_choice import choose_product
+from strategies.structures import DteWindow, LegRule, StructureStrategy, multiplier_of, product_points
 
 # What the rest of the framework knows about this strategy (config/strategy_spec.py).
 SPEC = StrategySpec(
@@ -55,17 +51,14 @@ SPEC = StrategySpec(
     history_sessions=lambda p: int(p.high_lookback_sessions),
 )
 
-# The spread width is given in SPY points. QQQ and IWM use the same points (their strikes are 1
-# point apart too); /ES and /MES quote the S&P 500 on the index scale (about 10 x SPY), so the
-# same shape needs 10 x the points.
-WIDTH_SCALE = {"SPY": 1.0, "QQQ": 1.0, "IWM": 1.0, "ES": 10.0, "MES": 10.0}
 
 
-class Lt112(Strategy):
+class Lt112(StructureStrategy[Lt112Parameters]):
     """LT112 1-1-2 put structure (long put, short put below it, two naked puts further out)."""
 
     key = SPEC.key
-    exits = frozenset({"time_exit", "distance_stop", "stop_loss", "naked_profit_target", "profit_target"})
+    exits = frozenset({ExitReason.TIME_EXIT, ExitReason.DISTANCE_STOP, ExitReason.STOP_LOSS,
+                       ExitReason.NAKED_PROFIT_TARGET, ExitReason.PROFIT_TARGET})
 
     def __init__(self, config: FrameworkConfig) -> None:
         super().__init__(config)
@@ -108,26 +101,20 @@ class Lt112(Strategy):
         at_high = self._at_52_week_high(ctx, product)
         if at_high is not None:
             return self.skip(at_high)
-        picked = self._structure(chain, expiry, product)
-        if isinstance(picked, str):
-            return self.skip(picked)
-        legs, rows = picked
-        credit = -mid_net(chain, legs, rows)
-        if credit <= 0:
-            return self.skip(f"1-1-2 collects no net credit (net {-credit:.2f} debit)")
-        multiplier = contract_multiplier(legs[0].contract)
-        margin, _ = unit_costs(chain, legs, rows, ctx.today)
         dte = (expiry - ctx.today).days
-        intent = make_intent(ctx, self.key, Purpose.OPEN, legs, self.config.risk.max_contracts,
-                             f"LT112 1-1-2 {expiry} ({dte} DTE), net credit {credit:.2f}",
-                             max_loss_per_unit=p.stop_loss * credit * multiplier, margin_per_unit=margin,
+        legs = (LegRule(PUT, 1, otm=p.long_put_otm), LegRule(PUT, -1, offset=-product_points(p.spread_width, product)),
+                LegRule(PUT, -2, otm=p.naked_put_otm))
+        structure = self.build(ctx, chain, legs, (DteWindow(dte, dte, dte),))
+        if isinstance(structure, str):
+            return self.skip(structure)
+        if structure.strike(2) >= structure.strike(1):
+            return self.skip(f"no naked put below {structure.strike(1):g} near "
+                             f"{chain.underlying_price * (1.0 - p.naked_put_otm):.2f}")
+        if structure.credit <= 0:
+            return self.skip(f"1-1-2 collects no net credit (net {structure.net:.2f} debit)")
+        return self.proposal(ctx, structure, f"LT112 1-1-2 {expiry} ({dte} DTE), net credit {structure.credit:.2f}",
+                             p.stop_loss * structure.credit * multiplier_of(product),
                              price_bound=0.0)  # a net credit, at the fill too
-        if intent is None:
-            return self.skip("quotes missing for a leg")
-        naked = legs[2].contract
-        self.memory["naked_credit"] = {naked.key: float(chain.mid[rows[2]])}
-        kelly = KellyInputs(p.kelly_win_rate, p.kelly_avg_win, p.kelly_avg_loss)
-        return Proposal(intent, kelly, p.buying_power_cap, credit * multiplier)
 
     def _expiry(self, chain: ChainSnapshot, today: date, held: set[date]) -> date | None:
         """Listed expiry nearest the middle of the preferred range, else of the accepted range,
@@ -151,63 +138,37 @@ class Lt112(Strategy):
             return f"{product} at a 52-week high (close {close:.2f} vs high {high:.2f})"
         return None
 
-    def _structure(self, chain: ChainSnapshot, expiry: date,
-                   product: str) -> tuple[tuple[Leg, ...], list[int]] | str:
-        """(legs, chain rows) of long put, short put, two naked puts; or a skip reason."""
-        p = self.params
-        spot = chain.underlying_price
-        long_row = row_by_strike(chain, expiry, PUT, spot * (1.0 - p.long_put_otm))
-        if long_row is None:
-            return f"no put near {spot * (1.0 - p.long_put_otm):.2f} at {expiry}"
-        long_strike = float(chain.strikes[long_row])
-        width = p.spread_width * WIDTH_SCALE.get(product, 1.0)
-        short_row = row_at_width(chain, expiry, PUT, long_strike, -width, self.config.order.width_tolerance)
-        if isinstance(short_row, str):
-            return f"short put: {short_row} at {expiry}"
-        short_strike = float(chain.strikes[short_row])
-        naked_row = row_by_strike(chain, expiry, PUT, spot * (1.0 - p.naked_put_otm))
-        if naked_row is None or chain.strikes[naked_row] >= short_strike:
-            return f"no naked put below {short_strike:g} near {spot * (1.0 - p.naked_put_otm):.2f}"
-        legs = (Leg(chain.contract(long_row), 1), Leg(chain.contract(short_row), -1),
-                Leg(chain.contract(naked_row), -2))
-        return legs, [long_row, short_row, naked_row]
-
     def manage(self, ctx: DecisionContext, position: Position) -> list[OrderIntent]:
         p = self.params
         if dte_exit_due(position, ctx.today, p.exit_dte):
-            return _one(close_intent(ctx, position, "time_exit"))
+            return _one(close_intent(ctx, position, ExitReason.TIME_EXIT))
         naked = _naked_put(position)
         if naked is None:  # the naked puts are closed: the paid-for debit spread runs to the time exit
             return []
         spot = ctx.market.price(naked.root)
         naked_strike = float(naked.strike or 0.0)
         if spot is not None and spot <= naked_strike * (1.0 + p.naked_distance_stop):
-            return _one(close_intent(ctx, position, "distance_stop"))
+            return _one(close_intent(ctx, position, ExitReason.DISTANCE_STOP))
         pnl = position_pnl(position, ctx.market)
         credit = position.entry_cash
         if pnl is None or credit <= 0:
             return []
         if pnl <= -p.stop_loss * credit:
-            return _one(close_intent(ctx, position, "stop_loss"))
+            return _one(close_intent(ctx, position, ExitReason.STOP_LOSS))
         if self._naked_target_reached(ctx, position, naked):
-            return _one(close_intent(ctx, position, "naked_profit_target", contracts=[naked]))
+            return _one(close_intent(ctx, position, ExitReason.NAKED_PROFIT_TARGET, contracts=[naked]))
         if pnl >= p.profit_target * credit:
-            return _one(close_intent(ctx, position, "profit_target"))
+            return _one(close_intent(ctx, position, ExitReason.PROFIT_TARGET))
         return []
 
     def _naked_target_reached(self, ctx: DecisionContext, position: Position, naked: Contract) -> bool:
         """True once buying the naked puts back costs at most (1 - naked_close_fraction) of their
         entry credit (mid prices)."""
-        entry = position.notes.get("naked_credit")
-        if entry is None:
-            entry = self.memory.get("naked_credit", {}).get(naked.key)
-            if entry is None:
-                return False
-            position.notes["naked_credit"] = entry
+        entry = position.terms.entry_marks.get(naked.key)
         quote = ctx.market.quote(naked)
-        if quote is None or not quote.valid:
+        if entry is None or quote is None or not quote.valid:
             return False
-        return quote.mid <= (1.0 - self.params.naked_close_fraction) * float(entry)
+        return quote.mid <= (1.0 - self.params.naked_close_fraction) * entry
 
 
 def _held_mask(chain: ChainSnapshot, held: set[date]) -> np.ndarray:

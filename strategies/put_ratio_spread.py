@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from config.advanced_parameters import weekly_entry_window
 from config.strategy_spec import OptionWindow, RiskPolicy, StrategySpec
-from core.types import PUT, Leg, OrderIntent, Position, Purpose
+from core.exit_reasons import ExitReason
+from core.position import Position
+from core.types import PUT, Leg, OrderIntent, Purpose
 from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal, make_intent
 from strategies.defensive import contract_deltas, short_contracts
@@ -43,7 +45,8 @@ class PutRatioSpread(AdvancedStrategy):
     """1x2 put ratio spread for a credit; the naked extra short is bought back at 30 delta."""
 
     key = SPEC.key
-    exits = frozenset({"time_exit", "delta_stop", "profit_target", "stop_loss", "naked_delta"})
+    exits = frozenset({ExitReason.TIME_EXIT, ExitReason.DELTA_STOP, ExitReason.PROFIT_TARGET,
+                       ExitReason.STOP_LOSS, ExitReason.NAKED_DELTA})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params
@@ -81,6 +84,6 @@ class PutRatioSpread(AdvancedStrategy):
         delta = contract_deltas(ctx, shorts).get(shorts[0].key)
         if delta is None or abs(delta) < self.params.naked_delta:
             return []
-        intent = make_intent(ctx, self.key, Purpose.CLOSE, (Leg(shorts[0], 1),), extra, "naked_delta",
+        intent = make_intent(ctx, self.key, Purpose.CLOSE, (Leg(shorts[0], 1),), extra, ExitReason.NAKED_DELTA,
                              position.position_id)
         return [intent] if intent is not None else []

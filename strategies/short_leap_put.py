@@ -8,8 +8,8 @@ rung analysis a Monday. A rung is sold only while VIX >= `vix_min` and the posit
 `delta` at the listed expiry nearest `target_dte` within `dte_min`-`dte_max`, not a contract
 already held, whose |delta| lies in `delta_min`-`delta_max`.
 
-A rung's credit is its mid when it was proposed: kept in `memory` and copied into the position's
-notes["rung_credit"] (keyed by contract key) at the next management call. Management per rung,
+A rung's credit is its mid when it was proposed: its order carries it and the position keeps it
+(terms.entry_marks, by contract key). Management per rung,
 first reached wins: at `roll_dte` days to expiry buy it back ("roll": there is no replacement
 order here - the next Monday's rung, sold about 365 DTE, is the roll); bought back once its mid is
 at most (1 - `profit_target`) x its credit (profit_target) or at least (1 + `stop_loss`) x its
@@ -21,7 +21,9 @@ import numpy as np
 
 from config.advanced_parameters import weekly_entry_window
 from config.strategy_spec import OptionWindow, PositionCap, RiskPolicy, StrategySpec
-from core.types import PUT, Contract, OrderIntent, Position
+from core.exit_reasons import ExitReason
+from core.position import Position
+from core.types import PUT, Contract, OrderIntent
 from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal, close_intent
 from strategies.structures import DteWindow, LegRule, build_structure, multiplier_of
@@ -40,7 +42,7 @@ class ShortLeapPut(AdvancedStrategy):
     """Short LEAP puts sold weekly as rungs of one position, each managed on its own credit."""
 
     key = SPEC.key
-    exits = frozenset({"roll", "profit_target", "stop_loss"})
+    exits = frozenset({ExitReason.ROLL, ExitReason.PROFIT_TARGET, ExitReason.STOP_LOSS})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         return self._rung(ctx, None)
@@ -79,10 +81,7 @@ class ShortLeapPut(AdvancedStrategy):
         reason = (f"short LEAP put rung {len(held) + 1} {put.key} ({dte} DTE, "
                   f"{delta:.3f} delta), credit {structure.credit:.2f}, VIX {ctx.vix:.2f}")
         stop = p.stop_loss * structure.credit * multiplier_of(p.product)
-        proposal = self.proposal(ctx, structure, reason, stop, position.position_id if position else None)
-        if proposal is not None:
-            self.memory["rung_credit"] = {put.key: structure.credit}
-        return proposal
+        return self.proposal(ctx, structure, reason, stop, position.position_id if position else None)
 
     def manage(self, ctx: DecisionContext, position: Position) -> list[OrderIntent]:
         intents = []
@@ -93,27 +92,17 @@ class ShortLeapPut(AdvancedStrategy):
                 intents.append(intent)
         return intents
 
-    def _rung_exit(self, ctx: DecisionContext, position: Position, rung: Contract) -> str | None:
+    def _rung_exit(self, ctx: DecisionContext, position: Position, rung: Contract) -> ExitReason | None:
         """The exit due for one rung: roll, profit_target or stop_loss; None when none is."""
         p = self.params
         if rung.expiry is not None and (rung.expiry - ctx.today).days <= p.roll_dte:
-            return "roll"
-        credit = self._credit(position, rung)
+            return ExitReason.ROLL
+        credit = position.terms.entry_marks.get(rung.key)
         quote = ctx.market.quote(rung)
         if credit is None or quote is None or not quote.valid:
             return None
         if quote.mid <= (1.0 - p.profit_target) * credit:
-            return "profit_target"
+            return ExitReason.PROFIT_TARGET
         if quote.mid >= (1.0 + p.stop_loss) * credit:
-            return "stop_loss"
+            return ExitReason.STOP_LOSS
         return None
-
-    def _credit(self, position: Position, rung: Contract) -> float | None:
-        """The rung's entry credit (price units) from the notes, copied there from memory once."""
-        credits = position.notes.setdefault("rung_credit", {})
-        if rung.key not in credits:
-            remembered = self.memory.get("rung_credit", {})
-            if rung.key not in remembered:
-                return None
-            credits[rung.key] = remembered[rung.key]
-        return float(credits[rung.key])

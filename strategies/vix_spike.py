@@ -13,23 +13,18 @@ Exits: 50% of the credit (profit_target), a loss of 200% of the credit (stop_los
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from config.constants import Regime
 from config.loader import FrameworkConfig
 from config.strategy_spec import OptionWindow, PositionCap, RiskPolicy, StrategySpec
-from core.types import PUT, ChainSnapshot, Leg, OrderIntent, Position, Purpose, contract_multiplier
-from core.unified_position_sizer import KellyInputs
+from core.exit_reasons import ExitReason
+from core.position import Position
+from core.types import PUT, OrderIntent, Purpose
 from helpers.exchange_calendar import is_nyse_open
 from risk.account_phases import FULL_SIZE, futures_size_allowed
-from strategies.base import (
-    DecisionContext,
-    Proposal,
-    Strategy,
-    make_intent,
-)
-from strategies.chain_tools import mid_net, pick_expiry, row_at_width, row_by_delta, unit_costs
-from strategies.structures import ExitRules, managed_exit
+from strategies.base import DecisionContext, Proposal, Strategy, kelly_prior, make_intent
+from strategies.structures import DteWindow, ExitRules, LegRule, build_structure, managed_exit, multiplier_of
 
 # What the rest of the framework knows about this strategy (config/strategy_spec.py). No entry
 # window: it may enter in any regular-hours minute of an EXTREME regime, bounded by the spike budget.
@@ -50,10 +45,12 @@ EXPIRY_SEARCH_DAYS = 30
 
 
 class VixSpikeDeployment(Strategy):
-    """Spike deployment into SPY put credit spreads (or /MES, /ES short puts) in an EXTREME regime."""
+    """Spike deployment into SPY put credit spreads (or /MES, /ES short puts) in an EXTREME regime.
+
+    Built on the shared builder; sized by the episode's budget instead of a per-position cap."""
 
     key = SPEC.key
-    exits = frozenset({"profit_target", "stop_loss", "time_exit"})
+    exits = frozenset({ExitReason.PROFIT_TARGET, ExitReason.STOP_LOSS, ExitReason.TIME_EXIT})
 
     def __init__(self, config: FrameworkConfig) -> None:
         super().__init__(config)
@@ -78,56 +75,37 @@ class VixSpikeDeployment(Strategy):
             return self.skip(f"spike deployment needs a positive net liquidation (got {net_liq!r})")
         if p.use_futures:
             root = "ES" if futures_size_allowed(net_liq) == FULL_SIZE else "MES"
-            target_dte = p.futures_dte
+            window = DteWindow(p.futures_dte, p.exit_dte + 1, p.futures_dte + EXPIRY_SEARCH_DAYS)
+            legs: tuple[LegRule, ...] = (LegRule(PUT, -1, delta=p.futures_delta),)
         else:
-            root, target_dte = SPREAD_ROOT, p.target_dte
-        chain = ctx.market.chain(root, p.exit_dte + 1, target_dte + EXPIRY_SEARCH_DAYS)
-        expiry = None if chain is None else pick_expiry(chain, ctx.today, target_dte, p.exit_dte + 1,
-                                                        target_dte + EXPIRY_SEARCH_DAYS)
-        if chain is None or expiry is None:
-            return self.skip(f"spike deployment: no {root} expiry {p.exit_dte + 1}-"
-                             f"{target_dte + EXPIRY_SEARCH_DAYS} DTE")
+            root = SPREAD_ROOT
+            window = DteWindow(p.target_dte, p.exit_dte + 1, p.target_dte + EXPIRY_SEARCH_DAYS)
+            legs = (LegRule(PUT, 1, offset=-p.spread_width, anchor=1), LegRule(PUT, -1, delta=p.short_delta))
+        chain = ctx.market.chain(root, window.low, window.high)
+        if chain is None:
+            return self.skip(f"spike deployment: no {root} expiry {window.low}-{window.high} DTE")
+        structure = build_structure(chain, legs, (window,), ctx.today, width_tolerance=self.config.order.width_tolerance)
+        if isinstance(structure, str):
+            return self.skip(f"spike deployment: {structure}")
+        expiry = structure.expiries[0]
         if any(expiry in position.expiries() for position in positions):
             return self.skip(f"spike deployment already holds the {expiry} expiry")
-        picked = self._structure(chain, expiry)
-        if isinstance(picked, str):
-            return self.skip(picked)
-        legs, rows = picked
-        credit = -mid_net(chain, legs, rows)
-        if credit <= 0:
+        if structure.credit <= 0:
             return self.skip("spike deployment structure collects no credit")
-        multiplier = contract_multiplier(legs[0].contract)
-        margin, max_loss = unit_costs(chain, legs, rows, ctx.today)
-        stop = p.stop_loss * credit * multiplier
-        risk = min(stop, max_loss) if len(legs) > 1 else stop
-        if margin > budget:
-            return self.skip(f"spike deployment: margin {margin:,.2f} per unit exceeds the budget left {budget:,.2f}")
-        structure = f"{root} short put" if len(legs) == 1 else f"{root} put credit spread"
-        dte = (expiry - ctx.today).days
+        stop = p.stop_loss * structure.credit * multiplier_of(root)
+        risk = min(stop, structure.max_loss) if len(legs) > 1 else stop
+        if structure.margin > budget:
+            return self.skip(f"spike deployment: margin {structure.margin:,.2f} per unit exceeds the budget left "
+                             f"{budget:,.2f}")
+        name = f"{root} short put" if len(legs) == 1 else f"{root} put credit spread"
         vix_text = "n/a" if ctx.vix is None else f"{ctx.vix:.2f}"
-        intent = make_intent(ctx, self.key, Purpose.OPEN, legs, self.config.risk.max_contracts,
-                             f"spike deployment: {structure} {expiry} ({dte} DTE), credit {credit:.2f}, "
-                             f"VIX {vix_text}", max_loss_per_unit=risk, margin_per_unit=margin,
-                             price_bound=0.0)  # a credit, at the fill too
+        intent = make_intent(ctx, self.key, Purpose.OPEN, structure.legs, self.config.risk.max_contracts,
+                             f"spike deployment: {name} {expiry} ({(expiry - ctx.today).days} DTE), credit "
+                             f"{structure.credit:.2f}, VIX {vix_text}", max_loss_per_unit=risk,
+                             margin_per_unit=structure.margin, price_bound=0.0)  # a credit, at the fill too
         if intent is None:
             return self.skip("spike deployment: quotes missing for a leg")
-        kelly = KellyInputs(p.kelly_win_rate, p.kelly_avg_win, p.kelly_avg_loss)
-        return Proposal(intent, kelly, min(1.0, budget / net_liq), credit * multiplier)
-
-    def _structure(self, chain: ChainSnapshot, expiry: date) -> tuple[tuple[Leg, ...], list[int]] | str:
-        """(legs, rows): the short put alone (futures) or with its long put below; or a skip reason."""
-        p = self.params
-        delta = p.futures_delta if p.use_futures else p.short_delta
-        short_row = row_by_delta(chain, expiry, PUT, delta)
-        if short_row is None:
-            return f"spike deployment: no {chain.root} put near {delta:.2f} delta at {expiry}"
-        if p.use_futures:
-            return (Leg(chain.contract(short_row), -1),), [short_row]
-        short_strike = float(chain.strikes[short_row])
-        long_row = row_at_width(chain, expiry, PUT, short_strike, -p.spread_width, self.config.order.width_tolerance)
-        if isinstance(long_row, str):
-            return f"spike deployment: {long_row}"
-        return (Leg(chain.contract(long_row), 1), Leg(chain.contract(short_row), -1)), [long_row, short_row]
+        return Proposal(intent, kelly_prior(p), min(1.0, budget / net_liq), structure.credit * multiplier_of(root))
 
     def manage(self, ctx: DecisionContext, position: Position) -> list[OrderIntent]:
         p = self.params

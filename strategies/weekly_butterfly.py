@@ -18,7 +18,8 @@ import math
 
 from config.advanced_parameters import weekly_entry_window
 from config.strategy_spec import OptionWindow, RiskPolicy, StrategySpec
-from core.types import CALL, OrderIntent, Position
+from core.position import Position
+from core.types import CALL, OrderIntent
 from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal
 from strategies.structures import (

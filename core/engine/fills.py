@@ -10,8 +10,9 @@ from core.engine.desk import Desk
 from core.engine.management import Management
 from core.engine.order_manager import WorkingOrder
 from core.engine.session_close import note_expired_close
+from core.position import Position
 from core.strategy_lifecycle import StrategyEvent, StrategyState
-from core.types import Contract, OrderEvent, OrderStatus, Position
+from core.types import Contract, OrderEvent, OrderStatus
 
 FILLS_REMEMBERED = 500  # orders whose fills are remembered, so that a repeated report is recognised
 
@@ -103,7 +104,7 @@ class Fills:
     def trade_closed(self, position: Position, pnl: float) -> None:
         """A position closed: its result goes into the strategy's Kelly statistics and the breakers."""
         state = self.desk.state
-        unit = float(position.notes.get("credit_unit", 0.0)) or abs(position.entry_cash) or 1.0
+        unit = position.terms.credit_unit or abs(position.entry_cash) or 1.0
         state.statistics[position.strategy].record(pnl, unit)
         state.breakers.on_position_closed(pnl)
 

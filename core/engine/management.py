@@ -8,8 +8,8 @@ from datetime import datetime
 from core.engine.desk import STRATEGY_FAULTS, Desk
 from core.engine.order_routing import OrderRouter
 from core.engine.session_close import expiry_day_exit
+from core.position import Position
 from core.strategy_lifecycle import StrategyState
-from core.types import Position
 from strategies.base import DecisionContext, Strategy, declared
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from core.engine.desk import Desk
 from core.engine.order_manager import WorkingOrder, next_limit, timed_out, timeout_reason
+from core.exit_reasons import ExitReason
 from core.limits import account_limits
 from core.position_lifecycle import PositionEvent
 from core.strategy_lifecycle import StrategyEvent
@@ -25,9 +26,6 @@ from core.types import AccountSnapshot, ContractKind, OrderIntent, Purpose, Verd
 from core.unified_position_sizer import SizingResult, size_position
 from risk.account_phases import phase_rule
 from strategies.base import Proposal
-
-EXIT_EVENTS = {"profit_target": StrategyEvent.TARGET_HIT, "stop_loss": StrategyEvent.STOP_HIT,
-               "time_exit": StrategyEvent.TIME_EXIT}
 
 
 class OrderRouter:
@@ -120,7 +118,7 @@ class OrderRouter:
 
     def _register_exit(self, intent: OrderIntent, now: datetime) -> None:
         state = self.desk.state
-        state.apply(intent.strategy, EXIT_EVENTS.get(intent.reason, StrategyEvent.EXIT_SIGNAL), now, intent.reason)
+        state.apply(intent.strategy, ExitReason(intent.reason).strategy_event, now, intent.reason)
         state.position_step(intent.position_id, PositionEvent.EXIT_SUBMITTED, now, intent.reason)
 
     def _submit(self, intent: OrderIntent, now: datetime) -> None:

@@ -15,12 +15,13 @@ from config.strategy_parameters import OrderParameters, parse_hhmm
 from core.engine.desk import Desk
 from core.engine.order_manager import WorkingOrder
 from core.engine.order_routing import OrderRouter
-from core.types import OrderEvent, OrderIntent, OrderStatus, Position, Purpose
+from core.exit_reasons import ExitReason
+from core.position import PendingClose, Position
+from core.types import OrderEvent, OrderIntent, OrderStatus, Purpose
 from helpers.exchange_calendar import eastern_datetime, session_open_close
 from strategies.base import DecisionContext, Strategy, close_intent
 
-RESEND_NOTE = "close_resend"  # position note: a close that expired unfilled at the close, re-sent at the open
-EXPIRY_EXIT = "expiry_day_exit"
+EXPIRY_EXIT = ExitReason.EXPIRY_DAY_EXIT
 # On a half day the expiry-day deadline keeps its distance from the close (15:30 is 30 minutes
 # before a 16:00 close; 12:30 before a 13:00 one).
 EXPIRY_DEADLINE_BEFORE_CLOSE = timedelta(minutes=30)
@@ -67,24 +68,24 @@ def note_expired_close(desk: Desk, order: WorkingOrder, event: OrderEvent) -> No
                           strategy=intent.strategy, order_id=order.order_id, limit=order.limit_price)
     position = desk.state.book.get(intent.position_id or "")
     if intent.purpose == Purpose.CLOSE and position is not None:
-        position.notes[RESEND_NOTE] = {"reason": intent.reason, "contracts": [leg.contract.key for leg in intent.legs]}
+        position.terms.resend_close = PendingClose(ExitReason(intent.reason),
+                                                   tuple(leg.contract.key for leg in intent.legs))
 
 
 def resend_closes(desk: Desk, router: OrderRouter, now: datetime) -> None:
     """Re-send the closes noted by `note_expired_close` (at the first minute the strategy has no
     working order), for the contracts still held; journaled."""
     for position in desk.state.book.all_open():
-        note = position.notes.get(RESEND_NOTE)
+        note = position.terms.resend_close
         if note is None or desk.state.has_working_order(position.strategy):
             continue
-        del position.notes[RESEND_NOTE]
-        keys = set(note["contracts"])
-        held = [c for c, _ in position.contracts() if c.key in keys]
-        intent = close_intent(desk.context(now), position, note["reason"], held) if held else None
+        position.terms.resend_close = None
+        held = [c for c, _ in position.contracts() if c.key in note.contracts]
+        intent = close_intent(desk.context(now), position, note.reason, held) if held else None
         if intent is None:
             desk.journal.record(now, "info", f"close of {position.position_id} not re-sent: nothing of it is "
-                                  "held or quoted now", strategy=position.strategy, reason=note["reason"])
+                                  "held or quoted now", strategy=position.strategy, reason=note.reason)
             continue
-        desk.journal.record(now, "order", f"close re-sent at the open ({note['reason']}): the order expired "
+        desk.journal.record(now, "order", f"close re-sent at the open ({note.reason}): the order expired "
                               "unfilled at the last close", strategy=position.strategy, position_id=position.position_id)
         router.route(intent, now, desk.account_snapshot(now))

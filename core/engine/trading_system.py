@@ -27,6 +27,7 @@ from core.engine.order_manager import WorkingOrder
 from core.engine.order_routing import OrderRouter
 from core.engine.session_close import resend_closes
 from core.engine.system_state import SystemState
+from core.exit_reasons import ExitReason
 from core.ports import Broker, MarketView, Store
 from core.position_book import PositionBook
 from core.strategy_lifecycle import RECOVERY_ACTIONS, StrategyEvent, StrategyStateMachine
@@ -150,7 +151,7 @@ class TradingSystem:
             if state.breakers.liquidation_required():
                 self.journal.record(now, "exit", "drawdown limit reached: closing every position",
                                     drawdown=round(state.breakers.drawdown, 4))
-                self._close_everything(now, "drawdown_liquidation")
+                self._close_everything(now, ExitReason.DRAWDOWN_LIQUIDATION)
             self.management.manage_all(now)
         if state.vix.regime is not None:
             self.entries.seek(now)
@@ -174,7 +175,7 @@ class TradingSystem:
             self.journal.record(now, "data_problem", f"VIX unusable ({problem.kind}): no new positions",
                                 problem=problem.kind, detail=problem.detail)
 
-    def _close_everything(self, now: datetime, reason: str) -> None:
+    def _close_everything(self, now: datetime, reason: ExitReason) -> None:
         orders = self.state.orders
         for order in list(orders.values()):
             if order.intent.purpose == Purpose.OPEN and not order.cancel_requested:

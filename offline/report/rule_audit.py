@@ -37,8 +37,7 @@ from core.engine.session_close import expiry_day_close_start
 from core.types import Contract, ContractKind, contract_multiplier
 from strategies.base import SYSTEM_EXITS
 from strategies.box_spread import DAYS_PER_YEAR, implied_rate
-from strategies.friday_0dte import WING_SCALE
-from strategies.lt112 import WIDTH_SCALE
+from strategies.friday_0dte import wing_points
 from strategies.registry import build_strategies
 from strategies.structures import product_points
 
@@ -110,12 +109,12 @@ def _rule_widths(strategy: str, product: str, config: FrameworkConfig) -> dict[s
         return abs(value - rule) <= tolerance + 1e-9
 
     if strategy == "friday_0dte":
-        wing = config.friday_0dte.wing_width * WING_SCALE.get(product, 1.0)
+        wing = wing_points(config.friday_0dte.wing_width, product)
         return {right: (lambda w, wing=wing: all(near(x, wing) for x in w)) for right in ("put", "call")}
     if strategy == "vix_spike" and product == "SPY":
         return {"put": lambda w: all(near(x, config.vix_spike.spread_width) for x in w)}
     if strategy == "lt112":
-        width = config.lt112.spread_width * WIDTH_SCALE.get(product, 1.0)
+        width = product_points(config.lt112.spread_width, product)
         return {"put": lambda w: bool(w) and near(w[-1], width)}  # long put and the short just below it
     if strategy == "broken_wing_butterfly":
         p = config.broken_wing_butterfly

@@ -132,10 +132,10 @@ MARKET_INPUTS = [
                 None),
     MarketInput("NaN Greeks", "every chain delta NaN",
                 _chains(lambda chain, today: replace(chain, delta=np.full(len(chain), np.nan))),
-                "no entry: no put below 0.3 delta", None),
+                r"no entry: leg 2 \(-1 put\): no strike near 0.16 delta below 0.3", None),
     MarketInput("zero Greeks", "every chain delta 0 (before prices arrive)",
                 _chains(lambda chain, today: replace(chain, delta=np.zeros(len(chain)))),
-                "no entry: no put below 0.3 delta", None),
+                r"no entry: leg 2 \(-1 put\): no strike near 0.16 delta below 0.3", None),
 ]
 
 
@@ -205,7 +205,7 @@ def _event_run(faults: BrokerFaults) -> tuple[ScriptedSystem, str]:
     system.run_minutes(system.at(10, 20), system.at(10, 45))
     held = system.system.book.open_positions("friday_0dte")
     expect(len(held) == 1, "the scripted 0DTE condor did not open")
-    units = int(held[0].notes["units"])
+    units = held[0].terms.units
     expect(units == system.submitted[0].quantity, f"book holds {units} units of a {system.submitted[0].quantity}-unit "
            "order")
     expect(not system.reconcile_differences(), "books and broker holdings differ")

@@ -8,7 +8,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from core.leg_ledger import leg_fills, record_fill, record_trade
-from core.types import Contract, ContractKind, Leg, OrderEvent, OrderStatus, Position, contract_multiplier
+from core.position import Position
+from core.types import Contract, ContractKind, Leg, OrderEvent, OrderStatus, contract_multiplier
 from reporting.trade_log import LegFill, trade_row
 
 ET = timezone(timedelta(hours=-4))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from config.constants import Regime
+from core.exit_reasons import ExitReason
 from core.position_book import PositionBook
 from core.position_lifecycle import PositionEvent, PositionState
 from core.types import Contract, ContractKind, Leg, OrderEvent, OrderIntent, OrderStatus, Purpose
@@ -18,7 +19,8 @@ SPREAD = (Leg(Contract("SPY", ContractKind.OPTION, EXPIRY, 500.0, "put"), -1),
 
 
 def intent(purpose: Purpose, legs=SPREAD, position_id=None, price=-1.0) -> OrderIntent:
-    return OrderIntent("I1", "vix_spike", purpose, legs, 1, price, NOW, "test", position_id, 400.0, 500.0)
+    reason = "test entry" if purpose == Purpose.OPEN else ExitReason.PROFIT_TARGET
+    return OrderIntent("I1", "vix_spike", purpose, legs, 1, price, NOW, reason, position_id, 400.0, 500.0)
 
 
 def fill(price: float, minutes: int) -> OrderEvent:
@@ -40,7 +42,7 @@ def test_lifecycle_from_pending_entry_to_closed(tmp_path):
     closed = []
     assert book.finish_order(intent(Purpose.CLOSE, closing, "P1", 0.5), 1, NOW, lambda p, pnl: closed.append(pnl))
     assert position.state == "closed" and "P1" not in book.lifecycles
-    assert closed == [100.0 - 50.0 - 2.0 - 2.0] and book.trades[0]["exit_reason"] == "test"
+    assert closed == [100.0 - 50.0 - 2.0 - 2.0] and book.trades[0]["exit_reason"] == "profit_target"
 
 
 def test_cancelled_exit_returns_to_open_and_an_illegal_pair_is_journaled(tmp_path):

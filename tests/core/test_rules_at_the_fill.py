@@ -12,7 +12,8 @@ from config.loader import load_config
 from core.engine.order_manager import WorkingOrder, next_limit, timed_out, timeout_reason
 from core.engine.session_close import expiry_day_close_start, expiry_day_exit
 from core.engine.trading_system import TradingSystem
-from core.types import PUT, Contract, ContractKind, Leg, OrderIntent, Position, Purpose
+from core.position import Position
+from core.types import PUT, Contract, ContractKind, Leg, OrderIntent, Purpose
 from offline.broker.faults import BrokerFaults
 from offline.broker.simulated_broker import SimulatedBroker
 from offline.replay.file_store import FileStore

@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 
 from config.loader import load_config
 from core.engine.trading_system import TradingSystem
+from core.exit_reasons import ExitReason
+from core.position import Position
 from core.types import (
     AccountSnapshot,
     AssignmentEvent,
@@ -29,7 +31,6 @@ from core.types import (
     OrderEvent,
     OrderIntent,
     OrderStatus,
-    Position,
     Purpose,
     Quote,
     RiskDecision,
@@ -161,7 +162,7 @@ class EntryPlan:
 class ScriptedStrategy(Strategy):
     """Proposes the entry the current step plans for it and exits the positions it is told to."""
 
-    exits = frozenset({"scripted exit"})
+    exits = frozenset({ExitReason.TIME_EXIT})
 
     def __init__(self, key: str, trace: Trace) -> None:
         super().__init__(CONFIG)
@@ -187,7 +188,7 @@ class ScriptedStrategy(Strategy):
     def manage(self, ctx: DecisionContext, position: Position) -> list[OrderIntent]:
         if not self.exit:
             return []
-        intent = close_intent(ctx, position, "scripted exit")
+        intent = close_intent(ctx, position, ExitReason.TIME_EXIT)
         if intent is not None:
             self.trace.managed_closes.append(intent)
         return [intent] if intent is not None else []

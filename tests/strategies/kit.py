@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from config.constants import Regime
 from config.loader import FrameworkConfig, load_config
-from core.types import AccountSnapshot, Leg, Position
+from core.position import Position
+from core.types import AccountSnapshot, Leg
 from core.vix_manager import regime_for
 from offline.market.market_view import MarketState, ModelledMarketView
 from offline.replay.scripted_system import REFERENCE_MODEL
@@ -60,12 +61,13 @@ def account_in_phase(ctx: DecisionContext, phase: int, net_liq: float) -> Decisi
 
 
 def filled_position(strategy: str, legs: tuple[Leg, ...], price: float, units: int, ctx: DecisionContext,
-                    position_id: str = "P1") -> Position:
-    """A position as the trading system books it after an opening fill at net `price` per unit."""
+                    position_id: str = "P1", marks: tuple[float, ...] = ()) -> Position:
+    """A position as the trading system books it after an opening fill at net `price` per unit;
+    `marks`: the opening order's leg_marks (each leg's price when proposed)."""
     position = Position(position_id=position_id, strategy=strategy, opened=ctx.now, holdings={}, entry_cash=0.0,
                         max_loss=0.0, regime=ctx.regime.value, phase=1)
     cash = -price * units * contract_multiplier(legs[0].contract)
-    position.apply_fill(legs, units, cash, 0.0)
+    position.apply_fill(legs, units, cash, 0.0, marks)
     position.entry_cash = cash
     return position
 

@@ -10,7 +10,7 @@ from config.loader import load_config
 from core.types import Purpose
 from strategies.base import position_pnl
 from strategies.defensive import contract_deltas
-from strategies.diagonal_calendar import NOTE, DiagonalCalendar
+from strategies.diagonal_calendar import DiagonalCalendar
 from tests.strategies.kit import QuotelessMarket, context, eastern, filled_position, holding, scripted_market
 
 ENTRY = eastern(2024, 3, 19, 11, 0)  # a Tuesday; 2024-05-17 is 59 DTE, 2024-04-17 29 DTE
@@ -47,7 +47,8 @@ def test_long_60_dte_30_delta_short_30_dte_at_or_beyond_its_strike_for_a_debit(o
     assert intent.max_loss_per_unit == pytest.approx(debit * 100, abs=0.6)
     assert intent.margin_per_unit == pytest.approx(intent.max_loss_per_unit)
     assert proposal.credit_unit == pytest.approx(intent.max_loss_per_unit)
-    assert strategy.memory[NOTE] == {short: pytest.approx(mids[1])}  # the short's entry mid
+    assert intent.leg_marks == pytest.approx(tuple(mids))  # each leg's entry mid, for the short's buyback
+    assert strategy.memory == {"attempted": ENTRY.date().isoformat()}  # no figure passed through memory
 
 
 def test_a_short_inside_the_long_strike_adds_the_strike_difference_to_the_risk():
@@ -75,7 +76,6 @@ def no_spy_price():
 def test_entry_refusals(market, overrides, reason):
     strategy, _, proposal = propose(market, overrides)
     assert proposal is None and reason in strategy.last_skip_reason
-    assert NOTE not in strategy.memory
 
 
 def test_no_entry_without_a_vix():
@@ -96,7 +96,8 @@ def test_one_position_at_most():
 def opened(units=1):
     market = scripted_market(ENTRY, spy=450.0, vix=13.0)
     strategy, ctx, proposal = propose(market)
-    position = filled_position(strategy.key, proposal.intent.legs, proposal.intent.limit_price, units, ctx)
+    position = filled_position(strategy.key, proposal.intent.legs, proposal.intent.limit_price, units, ctx,
+                               marks=proposal.intent.leg_marks)
     assert strategy.manage(ctx, position) == []
     return strategy, market, position
 
@@ -131,7 +132,7 @@ def test_short_bought_back_at_half_its_entry_price_then_the_long_runs_under_the_
     exits = strategy.manage(ctx, position)
     assert [(i.reason, i.purpose, i.quantity) for i in exits] == [("short_profit_target", Purpose.CLOSE, 2)]
     assert [(leg.contract.key, leg.ratio) for leg in exits[0].legs] == [(SHORT, 1)]
-    assert position.notes[NOTE] == pytest.approx(1.03)
+    assert position.terms.entry_marks[SHORT] == pytest.approx(1.03)
     position.apply_fill(exits[0].legs, 2, -exits[0].limit_price * 2 * 100, 0.0)
     assert holding(position) == {LONG: 2}
     assert strategy.manage(later(market, 22, 450.0, 13.0), position) == []  # exit_dte now counts to the long
@@ -142,17 +143,16 @@ def test_short_bought_back_at_half_its_entry_price_then_the_long_runs_under_the_
     assert [(leg.contract.key, leg.ratio) for leg in exits[0].legs] == [(LONG, -1)]
 
 
-@pytest.mark.parametrize(("notes", "memory", "fires"), [
-    ({NOTE: 1.03}, {}, True),  # after a restart: the position's notes
-    ({}, {NOTE: {SHORT: 1.03}}, True),  # before the first management call: the memory
-    ({}, {NOTE: {"SPY 2024-04-19 C 462": 1.03}}, False),  # another short's price
-    ({NOTE: 0.30}, {}, False),  # entered at 0.30: 0.38 is no profit
+@pytest.mark.parametrize(("marks", "fires"), [
+    ({SHORT: 1.03}, True),  # the price the opening order carried
+    ({"SPY 2024-04-19 C 462": 1.03}, False),  # another short's price
+    ({SHORT: 0.30}, False),  # entered at 0.30: 0.38 is no profit
+    ({}, False),  # unknown (an adopted position): no buyback
 ])
-def test_the_short_entry_price_comes_from_the_notes_or_the_memory(notes, memory, fires):
+def test_the_short_entry_price_is_the_one_its_order_carried(marks, fires):
     _, market, position = opened()
-    position.notes = dict(notes)
+    position.terms.entry_marks = dict(marks)
     strategy = DiagonalCalendar(load_config())
-    strategy.memory = dict(memory)
     exits = strategy.manage(later(market, 10, 450.0, 13.0), position)
     assert [i.reason for i in exits] == (["short_profit_target"] if fires else [])
 

@@ -5,7 +5,7 @@ import pytest
 
 from config.loader import load_config
 from core.types import PUT, Purpose
-from strategies.friday_0dte import FridayZeroDte
+from strategies.friday_0dte import FridayZeroDte, wing_points
 from tests.strategies.kit import context, eastern, filled_position, scripted_market
 
 FRIDAY = eastern(2024, 8, 9)  # a Friday with no FOMC or CPI release
@@ -91,3 +91,9 @@ def test_profit_target_stop_and_time_exit():
     market.state.vix = 25.0
     exits = strategy.manage(context(market), position)
     assert exits and exits[0].reason in ("time_exit",)
+
+
+def test_wings_are_10_points_on_spy_and_30_on_the_index_scale():
+    """SPEC section 5: wings 10 points wide on SPY (30 points on /ES): 3 index points per SPY point,
+    not the 10 of the SPY-points scale (strategies.structures.product_points)."""
+    assert [wing_points(10.0, root) for root in ("SPY", "QQQ", "ES", "MES", "SPXW")] == [10.0, 10.0, 30.0, 30.0, 30.0]

@@ -14,11 +14,12 @@ import pytest
 from config.constants import Regime
 from config.loader import load_config
 from core.types import CALL, PUT, DailyBars, Purpose
+from helpers.volatility_rank import iv_rank, realised_vols
 from offline.market.market_view import ModelledMarketView
 from risk.margin import estimate_margin
 from strategies.base import position_pnl
 from strategies.defensive import contract_deltas, short_contracts
-from strategies.futures_strangle import FuturesStrangle, iv_rank, realised_vols
+from strategies.futures_strangle import FuturesStrangle
 from tests.strategies.kit import account_in_phase, context, eastern, filled_position, scripted_market
 
 ENTRY = eastern(2024, 8, 13, 10, 0)
@@ -259,7 +260,7 @@ def test_untested_put_is_rolled_closer_once_when_the_call_reaches_20_delta():
     deltas = contract_deltas(ctx, [put, call])
     # step 1: buy back the untested put; the tested call is left alone
     assert [(i.reason, [(leg.contract, leg.ratio) for leg in i.legs]) for i in exits] == [("roll", [(put, 1)])]
-    assert position.notes["rolled"] is True
+    assert position.terms.rolled is True and position.terms.roll is not None
     assert strategy.propose_adjustment(ctx, position) is None  # the buy-back has not filled yet
     _fill(position, exits[0].legs, exits[0].limit_price)
     # step 2: sell the replacement, same expiry, closer: max(2 x its delta, its 6-delta entry target)
@@ -287,7 +288,7 @@ def test_untested_put_is_rolled_closer_once_when_the_call_reaches_20_delta():
     assert intent.margin_per_unit == pytest.approx(max(0.0, both - alone)) and both <= alone
     # the new short is booked: nothing more to add, and the roll never happens twice
     _fill(position, intent.legs, intent.limit_price)
-    assert strategy.propose_adjustment(ctx, position) is None and "roll_pending" not in position.notes
+    assert strategy.propose_adjustment(ctx, position) is None and position.terms.roll is None
     assert strategy.manage(ctx, position) == []
 
 

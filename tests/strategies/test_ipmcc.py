@@ -13,10 +13,12 @@ import numpy as np
 import pytest
 
 from config.loader import load_config
-from core.types import CALL, Contract, ContractKind, DailyBars, Leg, Position, Purpose
+from core.position import Position
+from core.types import CALL, Contract, ContractKind, DailyBars, Leg, Purpose
+from helpers.covered_calls import ema_trend_up, extrinsic_value, short_call_strike
 from offline.market.market_view import ModelledMarketView
 from strategies.chain_tools import row_by_delta
-from strategies.ipmcc import Ipmcc, ema_trend_up, extrinsic_value, short_call_strike
+from strategies.ipmcc import Ipmcc
 from tests.strategies.kit import EASTERN, context, eastern, filled_position, scripted_market
 
 MONDAY = eastern(2024, 8, 12, 10, 30)
@@ -176,7 +178,7 @@ def test_weekly_call_strike_follows_the_ema_trend(spy, closes, itm_steps):
     assert leg.contract.strike == 530.0 - itm_steps and leg.contract.strike <= spy
     assert intent.purpose == Purpose.OPEN and intent.position_id == position.position_id and intent.quantity == 1
     assert intent.limit_price < 0 and (proposal.kelly.win_rate, proposal.kelly.avg_win) == (0.80, 0.90)
-    extrinsic = position.notes["short_call_extrinsic"][leg.contract.key]
+    extrinsic = position.terms.sold_extrinsic[leg.contract.key]
     assert proposal.credit_unit == pytest.approx(extrinsic * 100) and intent.max_loss_per_unit == pytest.approx(
         extrinsic * 100)
     assert intent.margin_per_unit == 0.0  # covered by the LEAP (a diagonal): no buying power added
@@ -195,7 +197,7 @@ def test_leap_drawdown_moves_the_next_calls_deeper(drawdown, closes, leap_strike
     strike = proposal.intent.legs[0].contract.strike
     assert strike == short_strike
     gap = max(0.0, leap.strike - strike)
-    extrinsic = position.notes["short_call_extrinsic"][proposal.intent.legs[0].contract.key]
+    extrinsic = position.terms.sold_extrinsic[proposal.intent.legs[0].contract.key]
     assert proposal.intent.max_loss_per_unit == pytest.approx(100 * (extrinsic + gap))
     assert proposal.intent.margin_per_unit == pytest.approx(max(0.0, 100 * (gap - (extrinsic + 530.0 - strike))), abs=1e-6)
 
@@ -225,7 +227,7 @@ def test_weekly_call_once_a_day_and_not_while_a_call_is_held():
     _, position = _leap_position()
     assert adjust(position)[2] is not None
     assert adjust(position)[2] is None  # one proposal per position a day
-    assert position.notes["short_call_proposed_on"] == "2024-08-16"
+    assert position.terms.adjusted_on == "2024-08-16"
     _, position = _leap_position()
     proposal = adjust(position)[2]
     position.apply_fill(proposal.intent.legs, 1, 4.0 * 100, 0.0)
@@ -286,7 +288,7 @@ def test_assigned_shares_get_a_weekly_covered_call_and_it_is_bought_back_at_90_p
     assert leg.contract == Contract("SPY", ContractKind.OPTION, NEXT_FRIDAY, 530.0, CALL) and leg.ratio == -1
     assert intent.position_id == "S1" and intent.quantity == 1 and intent.purpose == Purpose.OPEN
     assert intent.margin_per_unit == 0.0  # covered by the shares
-    sale = position.notes["short_call_extrinsic"][leg.contract.key]
+    sale = position.terms.sold_extrinsic[leg.contract.key]
     assert intent.max_loss_per_unit == pytest.approx(sale * 100) and sale > 1.0
     position.apply_fill(intent.legs, 1, -intent.limit_price * 100, 0.0)
     # Tuesday, SPY unchanged: about half the time value is gone, keep it

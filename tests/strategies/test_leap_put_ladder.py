@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from config.loader import load_config
-from core.types import PUT, Contract, Leg, Position, Purpose
+from core.position import Position
+from core.types import PUT, Contract, Leg, Purpose
 from strategies.base import make_intent
 from strategies.leap_put_ladder import LeapPutLadder, ladder_cost, rung_cost_basis, rung_count
 from tests.strategies.kit import context, eastern, filled_position, scripted_market
@@ -238,7 +239,7 @@ def test_a_rung_with_no_bid_at_the_roll_is_left_to_expire_and_replaced_all_the_s
     rolled = NoBid(market(eastern(roll_day.year, roll_day.month, roll_day.day, 11, 0), spy=560.0, vix=25.0), put)
     assert rolled.quote(put).bid == 0.0 and rolled.quote(put).valid
     assert strategy.manage(context(rolled), ladder) == []  # nothing to sell
-    assert ladder.notes["left_to_expire"] == [put.key] and strategy.memory["roll_pending"] == put.key
+    assert ladder.terms.left_to_expire == (put.key,) and strategy.memory["roll_pending"] == put.key
     assert rung_count(ladder) == 0 and ladder_cost(ladder) == 0.0 and put.key in ladder.holdings
     assert strategy.is_entry_window(context(rolled))
     proposal = strategy.propose_entry(context(rolled, net_liq=net_liq), [ladder])  # same day, VIX 25
@@ -247,7 +248,7 @@ def test_a_rung_with_no_bid_at_the_roll_is_left_to_expire_and_replaced_all_the_s
     assert new != put and proposal.intent.position_id == ladder.position_id
     assert 365 <= (new.expiry - roll_day).days <= 730
     assert f"{put.key} left to expire: no bid" in proposal.intent.reason
-    assert strategy.manage(context(rolled), ladder) == [] and ladder.notes["left_to_expire"] == [put.key]
+    assert strategy.manage(context(rolled), ladder) == [] and ladder.terms.left_to_expire == (put.key,)
 
 
 def test_no_stop_on_a_losing_rung():

@@ -128,7 +128,8 @@ def _keep_puts_at_or_above(strike):
     (ModelledMarketView(scripted_market(ENTRY, spy=SPOT).state), {}, "only 0 of 252 daily bars"),
     (lt112_market(), {"lt112_long_put_otm": 0.0, "lt112_naked_put_otm": 0.45}, "collects no net credit"),
     (PatchedMarket(lt112_market(), keep=_keep_puts_at_or_above(476.0)), {}, "no put strike below 476"),
-    (PatchedMarket(lt112_market(), keep=_keep_puts_at_or_above(471.0)), {}, "no naked put below 471"),
+    # the naked puts' nearest strike is the short put's own: no naked put below it
+    (PatchedMarket(lt112_market(), keep=_keep_puts_at_or_above(471.0)), {}, "legs 2 and 3 landed on the same contract"),
     (PatchedMarket(lt112_market(), quotes=False), {}, "quotes missing"),
 ])
 def test_entry_filters_refuse(market, overrides, reason):
@@ -163,8 +164,9 @@ def test_window_first_wednesday_1000_to_1010_once_a_day():
 def _open(spy=SPOT):
     market = lt112_market(spy=spy)
     strategy, ctx, proposal = propose(market)
-    position = filled_position(strategy.key, proposal.intent.legs, proposal.intent.limit_price, 1, ctx)
-    assert strategy.manage(ctx, position) == []  # nothing due at entry; records the naked credit
+    position = filled_position(strategy.key, proposal.intent.legs, proposal.intent.limit_price, 1, ctx,
+                               marks=proposal.intent.leg_marks)
+    assert strategy.manage(ctx, position) == []  # nothing due at entry
     return strategy, market, position
 
 
@@ -202,9 +204,9 @@ def test_stop_at_a_loss_of_the_net_credit_and_the_distance_stop():
 
 def test_naked_puts_closed_at_90_percent_and_the_spread_kept_to_21_dte():
     strategy, market, position = _open()
-    naked_entry = position.notes["naked_credit"]
-    ctx = _later(market, 30, 600.0)
     naked = next(c for c, q in position.contracts() if q == -2)
+    naked_entry = position.terms.entry_marks[naked.key]
+    ctx = _later(market, 30, 600.0)
     assert market.quote(naked).mid <= 0.1 * naked_entry
     exits = strategy.manage(ctx, position)
     assert _reasons(exits) == ["naked_profit_target"]
@@ -218,8 +220,8 @@ def test_naked_puts_closed_at_90_percent_and_the_spread_kept_to_21_dte():
 
 def test_naked_rule_needs_the_recorded_entry_credit():
     _, market, position = _open()
-    position.notes.pop("naked_credit")
-    fresh = Lt112(spy_config())  # nothing in memory: only the whole-position target applies
+    position.terms.entry_marks.clear()  # an adopted position: only the whole-position target applies
+    fresh = Lt112(spy_config())
     assert _reasons(fresh.manage(_later(market, 30, 590.0), position)) == ["profit_target"]
 
 

@@ -40,7 +40,7 @@ def rungs(ctx, *strikes):
     return filled_position("short_leap_put", legs, -5.0 * len(legs), 1, ctx)
 
 
-def test_first_rung_sells_one_13_delta_put_about_365_dte_and_remembers_its_credit():
+def test_first_rung_sells_one_13_delta_put_about_365_dte_and_its_order_carries_its_credit():
     strategy = ShortLeapPut(load_config())
     ctx = at_phase(scripted_market(ENTRY, spy=450.0, vix=18.0), 2)
     proposal = strategy.propose_entry(ctx, [])
@@ -56,7 +56,7 @@ def test_first_rung_sells_one_13_delta_put_about_365_dte_and_remembers_its_credi
                              "credit 9.07, VIX 18.00")
     assert intent.max_loss_per_unit == pytest.approx(3.0 * credit * 100)
     assert proposal.credit_unit == pytest.approx(credit * 100) and proposal.buying_power_cap == 0.05
-    assert strategy.memory["rung_credit"] == {FIRST: pytest.approx(credit)}
+    assert intent.leg_marks == (pytest.approx(credit),)
 
 
 @pytest.mark.parametrize(("market", "overrides", "reason"), [
@@ -71,7 +71,7 @@ def test_entry_refusals(market, overrides, reason):
     config = load_config(overrides)
     strategy = ShortLeapPut(config)
     assert strategy.propose_entry(at_phase(market, 2, config), []) is None
-    assert strategy.last_skip_reason == reason and "rung_credit" not in strategy.memory
+    assert strategy.last_skip_reason == reason
 
 
 def test_a_second_position_is_never_opened_rungs_go_into_the_first():
@@ -116,9 +116,10 @@ def opened():
     market = scripted_market(ENTRY, spy=450.0, vix=18.0)
     ctx = at_phase(market, 2)
     proposal = strategy.propose_entry(ctx, [])
-    position = filled_position(strategy.key, proposal.intent.legs, proposal.intent.limit_price, 1, ctx)
-    assert strategy.manage(ctx, position) == []  # copies the credit into the notes
-    assert position.notes["rung_credit"] == {FIRST: pytest.approx(9.075)}
+    position = filled_position(strategy.key, proposal.intent.legs, proposal.intent.limit_price, 1, ctx,
+                               marks=proposal.intent.leg_marks)
+    assert strategy.manage(ctx, position) == []
+    assert position.terms.entry_marks == {FIRST: pytest.approx(9.075)}  # the credit its order carried
     return strategy, market, position
 
 
@@ -132,11 +133,11 @@ def test_one_rung_a_monday_a_held_contract_is_never_sold_again():
     assert proposal.intent.position_id == "P1" and proposal.intent.purpose == Purpose.OPEN
     assert [(leg.contract.key, leg.ratio) for leg in proposal.intent.legs] == [(SECOND, -1)]  # 350 is held
     assert "rung 2 " in proposal.intent.reason and "(375 DTE, 0.134 delta)" in proposal.intent.reason
-    assert strategy.memory["rung_credit"] == {SECOND: pytest.approx(9.46, abs=0.005)}
+    assert proposal.intent.leg_marks == (pytest.approx(9.46, abs=0.005),)
     assert strategy.propose_adjustment(ctx, position) is None  # at most one rung analysis a Monday
-    position.apply_fill(proposal.intent.legs, 1, 946.0, 0.0)
+    position.apply_fill(proposal.intent.legs, 1, 946.0, 0.0, proposal.intent.leg_marks)
     assert strategy.manage(ctx, position) == []
-    assert position.notes["rung_credit"] == {FIRST: pytest.approx(9.075), SECOND: pytest.approx(9.46, abs=0.005)}
+    assert position.terms.entry_marks == {FIRST: pytest.approx(9.075), SECOND: pytest.approx(9.46, abs=0.005)}
 
 
 @pytest.mark.parametrize("when", [
@@ -174,8 +175,7 @@ def test_each_rung_is_managed_on_its_own_credit():
     strategy, market, position = opened()
     market.state.now = ENTRY + timedelta(days=7)
     second = strategy.propose_adjustment(at_phase(market, 2), position)
-    position.apply_fill(second.intent.legs, 3, 3 * 946.0, 0.0)
-    strategy.memory["rung_credit"] = {SECOND: 5.0}  # as if the second rung had collected only 5.00
+    position.apply_fill(second.intent.legs, 3, 3 * 946.0, 0.0, (5.0,))  # as if it had collected only 5.00
     assert strategy.manage(context(market), position) == []
     assert holding(position) == {FIRST: -1, SECOND: -3}
     market.state.now = ENTRY + timedelta(days=60)
@@ -184,7 +184,7 @@ def test_each_rung_is_managed_on_its_own_credit():
     exits = strategy.manage(context(market), position)
     assert [(i.reason, i.quantity, [(leg.contract.key, leg.ratio) for leg in i.legs]) for i in exits] == [
         ("profit_target", 1, [(FIRST, 1)])]
-    position.notes["rung_credit"][SECOND] = 20.0
+    position.terms.entry_marks[SECOND] = 20.0
     exits = strategy.manage(context(market), position)
     assert [(i.reason, i.quantity, i.legs[0].contract.key) for i in exits] == [
         ("profit_target", 1, FIRST), ("profit_target", 3, SECOND)]
@@ -193,8 +193,7 @@ def test_each_rung_is_managed_on_its_own_credit():
 def test_a_rung_without_a_known_credit_is_only_rolled():
     strategy, market, _ = opened()
     position = rungs(context(market), 350.0)
-    position.position_id = "P2"
-    strategy.memory.clear()
+    position.position_id = "P2"  # an adopted rung: no entry mark
     market.state.now = ENTRY + timedelta(days=60)
     market.state.prices["SPY"] = 500.0
     assert strategy.manage(context(market), position) == []

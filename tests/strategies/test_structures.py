@@ -65,7 +65,7 @@ def test_calendar_legs_take_their_own_expiry_window():
 @pytest.mark.parametrize(("legs", "windows", "reason"), [
     ((LegRule(PUT, -1, delta=0.2),), (DteWindow(100, 100, 110),), "no SPY expiry 100-110 DTE"),
     ((LegRule(PUT, -1, delta=0.2), LegRule(PUT, 1, offset=-5000.0)), MONTH, "no put strike 5000 points below"),
-    ((LegRule(PUT, -1, delta=0.2), LegRule(PUT, 1, offset=0.0)), MONTH, "same contract"),
+    ((LegRule(PUT, -1, delta=0.2), LegRule(PUT, 1, offset=0.0)), MONTH, "legs 1 and 2 landed on the same contract SPY "),
 ])
 def test_a_missing_leg_is_a_reason(legs, windows, reason):
     market = scripted_market(TUESDAY, spy=530.0, vix=20.0)
@@ -84,6 +84,34 @@ def test_product_points_scale_spy_points_to_the_index():
     assert product_points(5.0, "SPX") == 50.0
     assert product_points(10.0, "SPY", reference="SPX") == 1.0
     assert product_points(3.0, "QQQ") == 3.0
+    # the one scale: every S&P 500 index product at 10 x SPY (the LT112 once had SPXW at 1 x, the 0DTE at 3 x)
+    assert [product_points(5.0, root) for root in ("SPX", "SPXW", "ES", "MES", "IWM")] == [50.0, 50.0, 50.0, 50.0, 5.0]
+
+
+def test_a_leg_may_be_anchored_to_a_later_leg_and_keeps_its_place():
+    market = scripted_market(TUESDAY, spy=530.0, vix=20.0)
+    snapshot = chain(market, high=60)
+    condor = (LegRule(PUT, 1, offset=-5.0, anchor=1), LegRule(PUT, -1, delta=0.16),
+              LegRule(CALL, 1, offset=5.0, anchor=3), LegRule(CALL, -1, delta=0.16))
+    built = build_structure(snapshot, condor, MONTH, TUESDAY.date())
+    assert not isinstance(built, str)
+    assert [leg.ratio for leg in built.legs] == [1, -1, 1, -1]
+    assert [leg.contract.right for leg in built.legs] == [PUT, PUT, CALL, CALL]
+    assert built.strike(1) - built.strike(0) == 5.0 and built.strike(2) - built.strike(3) == 5.0
+    listed_first = build_structure(snapshot, (condor[1], LegRule(PUT, 1, offset=-5.0)), MONTH, TUESDAY.date())
+    assert not isinstance(listed_first, str) and listed_first.legs[::-1] == built.legs[:2]
+    assert built.mids == tuple(float(snapshot.mid[row]) for row in built.rows)
+
+
+@pytest.mark.parametrize("legs", [
+    (LegRule(PUT, -1, delta=0.2), LegRule(PUT, 1, offset=-5.0, anchor=2), LegRule(PUT, 1, offset=-5.0)),
+    (LegRule(PUT, 1, offset=-5.0, anchor=0),),
+    (LegRule(PUT, -1, delta=0.2), LegRule(PUT, 1, offset=-5.0, anchor=4)),
+])
+def test_an_offset_leg_needs_a_delta_or_otm_leg_as_its_anchor(legs):
+    market = scripted_market(TUESDAY, spy=530.0, vix=20.0)
+    with pytest.raises(ValueError, match="is not a delta or otm leg"):
+        build_structure(chain(market, high=60), legs, MONTH, TUESDAY.date())
 
 
 def _credit_spread(spy, vix, when=TUESDAY):

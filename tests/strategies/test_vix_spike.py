@@ -130,7 +130,7 @@ def _no_puts_below_the_short(chain):
     (lambda: spike_context(spike_market(), net_liq=0.0), [], "positive net liquidation"),
     (lambda: spike_context(scripted_market(SPIKE, vix=45.0, SPY=float("nan"))), [], "no SPY expiry"),
     (lambda: spike_context(spike_market()), "held", "already holds the 2024-09-20 expiry"),
-    (lambda: spike_context(PatchedMarket(spike_market(), _no_deltas)), [], "no SPY put near 0.20 delta"),
+    (lambda: spike_context(PatchedMarket(spike_market(), _no_deltas)), [], "leg 2 (-1 put): no strike near 0.2 delta"),
     (lambda: spike_context(PatchedMarket(spike_market(), _no_puts_below_the_short)), [], "no put strike below"),
     (lambda: spike_context(PatchedMarket(spike_market(), _flat_prices)), [], "collects no credit"),
     (lambda: spike_context(PatchedMarket(spike_market(), quotes=False)), [], "quotes missing"),
