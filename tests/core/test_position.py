@@ -70,7 +70,7 @@ def test_an_open_book_saved_by_the_previous_version_loads_with_typed_terms(tmp_p
     assert left_to_expire(ladder) == set() and rung_count(ladder) == 2 and ladder_cost(ladder) == pytest.approx(1230.0)
     saved = book.to_dict()
     assert "notes" not in saved["positions"][0] and saved["positions"][0]["terms"]["units"] == 1
-    assert PositionBook.from_dict(json.loads(json.dumps(saved)), Journal(), None, "t").get("P000088") == ladder  # type: ignore[arg-type]
+    assert PositionBook.from_dict(json.loads(json.dumps(saved)), Journal(), None, "t", "ipmcc").get("P000088") == ladder  # type: ignore[arg-type]
 
 
 def test_a_closed_position_saved_by_the_previous_version_loads():
