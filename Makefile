@@ -53,9 +53,10 @@ backtest: $(STAMP)
 backtest-real: $(STAMP)
 	$(BIN)/tomking backtest --data $(DATA) --start 2023-01-01 --end 2025-01-01 --cash 30000 --out $(OUT)/seed-real
 
-## make bench: seed run on real data: wall time, sessions and minutes per second, peak memory
+## make bench: the whole tomking backtest command (seed and ten-year runs), this tree against c304b4c side by side:
+## wall time and where it went, simulated minutes per second, peak memory; then the pricing and on_data benchmarks
 bench: $(DEV_STAMP)
-	$(BIN)/python -m benchmarks.seed_run --data $(DATA)
+	$(BIN)/python -m benchmarks.whole_command --data $(DATA)
 	$(BIN)/python -m benchmarks.greeks_throughput
 	$(BIN)/python -m benchmarks.american_throughput
 	$(BIN)/python -m benchmarks.chain_model_speed

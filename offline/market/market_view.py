@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from offline.market.volatility_surface import VolatilityTerm
 
 DailyBarsSource = Callable[[str, int], DailyBars | None]
 QUOTE_CACHE_SIZE = 16384  # quotes kept (every input in the key); cleared when full
+UNDERLYING_ROOTS = {"SPXW": "SPX"}  # options on SPXW quote off SPX; everything else off its own root
 
 
 @dataclass
@@ -59,7 +61,7 @@ class ModelledMarketView:
         return self.state.now
 
     def price(self, root: str) -> float | None:
-        return self.state.prices.get(_underlying_root(root))
+        return self.state.prices.get(UNDERLYING_ROOTS.get(root, root))
 
     def vix(self) -> tuple[float, datetime] | None:
         if self.state.vix is None or self.state.vix_time is None:
@@ -70,7 +72,7 @@ class ModelledMarketView:
         return self.state.vix_previous_close
 
     def session_open_price(self, root: str) -> float | None:
-        return self.state.session_open.get(_underlying_root(root))
+        return self.state.session_open.get(UNDERLYING_ROOTS.get(root, root))
 
     def daily_bars(self, root: str, count: int) -> DailyBars | None:
         return self._daily_bars(root, count) if self._daily_bars else None
@@ -187,24 +189,27 @@ class ModelledMarketView:
         for contract in options:
             by_root.setdefault(contract.root, []).append(contract)
         for root, items in by_root.items():
-            rows: list[tuple[Contract, datetime, tuple[float, float, float]]] = []
-            for now, prices, vix in steps:
-                inputs = self._inputs_from(root, prices, vix)
-                if inputs is not None:
-                    rows += [(contract, now, inputs) for contract in items]
-            if not rows:
+            priced_steps = [(now, inputs) for now, prices, vix in steps
+                            if (inputs := self._inputs_from(root, prices, vix)) is not None]
+            if not priced_steps:
                 continue
-            q = rows[0][2][2]
+            per_step = len(items)  # rows: every contract at the first step, then at the next...
+            q = priced_steps[0][1][2]
             priced = self.model.quote(
-                root, np.array([_eastern_naive_text(now) for _, now, _ in rows], dtype="datetime64[s]"),
-                np.array([i[0] for _, _, i in rows]), np.array([i[1] for _, _, i in rows]), self.state.rate, q,
-                np.array([c.expiry for c, _, _ in rows], dtype="datetime64[D]"),
-                np.array([c.strike for c, _, _ in rows], dtype=float), np.array([c.right == "call" for c, _, _ in rows]),
-                self.state.term)
-            for i, (contract, now, inputs) in enumerate(rows):
-                key = (contract.key, now, self.state.rate, *inputs)
-                self._quotes[key] = Quote(float(priced.bid[i]), float(priced.ask[i]))
-                self._deltas[key] = float(priced.delta[i])
+                root, np.repeat(np.array([_eastern_naive_text(now) for now, _ in priced_steps], dtype="datetime64[s]"),
+                                per_step),
+                np.repeat([i[0] for _, i in priced_steps], per_step), np.repeat([i[1] for _, i in priced_steps], per_step),
+                self.state.rate, q, np.tile(np.array([c.expiry for c in items], dtype="datetime64[D]"), len(priced_steps)),
+                np.tile(np.array([c.strike for c in items], dtype=float), len(priced_steps)),
+                np.tile(np.array([c.right == "call" for c in items]), len(priced_steps)), self.state.term)
+            bids, asks, deltas = priced.bid.tolist(), priced.ask.tolist(), priced.delta.tolist()
+            row = 0
+            for now, inputs in priced_steps:
+                for contract in items:
+                    key = (contract.key, now, self.state.rate, *inputs)
+                    self._quotes[key] = Quote(bids[row], asks[row])
+                    self._deltas[key] = deltas[row]
+                    row += 1
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -218,17 +223,15 @@ class ModelledMarketView:
 
     def _inputs_from(self, root: str, prices: dict[str, float], vix: float | None) -> tuple[float, float, float] | None:
         """`_inputs` for the given underlying prices and VIX (the day's rate, yields and vol indexes)."""
-        spot = prices.get(_underlying_root(root))
+        underlying = UNDERLYING_ROOTS.get(root, root)
+        spot = prices.get(underlying)
         if spot is None or not math.isfinite(spot) or spot <= 0:
             return None
-        spec = product_spec(root)
-        if spec.volatility_index == "VIX" and vix is not None:
-            vol = vix / 100.0
-        else:
-            vol = self.state.vol_index.get(_underlying_root(root))
+        on_vix, black76 = _pricing_facts(root)
+        vol = vix / 100.0 if on_vix and vix is not None else self.state.vol_index.get(underlying)
         if vol is None or not math.isfinite(vol) or vol <= 0:
             return None
-        q = 0.0 if spec.option_model == "black76" else self.state.dividend_yields.get(root, 0.0)
+        q = 0.0 if black76 else self.state.dividend_yields.get(root, 0.0)
         return spot, vol, q
 
 
@@ -238,6 +241,9 @@ def _eastern_naive_text(moment: datetime) -> str:
     return local.isoformat()
 
 
-def _underlying_root(root: str) -> str:
-    """Options on SPXW quote off SPX; everything else off its own root."""
-    return {"SPXW": "SPX"}.get(root, root)
+@cache
+def _pricing_facts(root: str) -> tuple[bool, bool]:
+    """(volatility from the VIX, priced with Black-76) for options on `root` (config.constants.product_spec;
+    KeyError for an unknown root), looked up once per root."""
+    spec = product_spec(root)
+    return spec.volatility_index == "VIX", spec.option_model == "black76"

@@ -43,7 +43,7 @@ INTRADAY_SYMBOLS = ("SPY", "VIX", "SPX")
 VOL_WINDOW = 20  # sessions of realised volatility for products without a volatility index
 BROKER_MARK_MINUTES = 5  # broker marks refresh at this cadence when no order is working
 ProgressCallback = Callable[[int, int, date, float], None]
-MinutePaths = dict[str, "list[float] | None"]  # one value per minute of the session, by symbol
+PriceSeries = list[tuple[str, list[float]]]  # (underlying root, its price at each minute of the session)
 
 
 @dataclass
@@ -223,8 +223,8 @@ class BacktestRunner:
             raise ValueError(f"no SPY bar for session {day}: the market data must cover every session")
         minutes = len(spy)
         # Python lists: one element read per minute is much cheaper than from a numpy array
-        paths_by_minute = {symbol: None if path is None else path.tolist() for symbol, path in paths.items()}
-        futures_by_minute = {root: None if path is None else path.tolist() for root, path in futures.items()}
+        series = self._price_series(paths, futures)
+        vix_by_minute = None if paths["VIX"] is None else paths["VIX"].tolist()
         if self.cursor.minute == 0:
             if stop_at is not None and open_dt > stop_at:
                 return False
@@ -233,7 +233,7 @@ class BacktestRunner:
             self._set_day(day)
             self.broker.apply_dividends(day, self.dividends)  # holders at the open of the ex-date
             self.state.now = open_dt
-            self._set_prices(paths_by_minute, futures_by_minute, 0, open_dt)
+            self._set_prices(series, vix_by_minute, 0, open_dt)
             self.state.session_open = dict(self.state.prices)
             self.system.on_session_start(day, open_dt)
         for minute in range(self.cursor.minute, minutes):
@@ -242,10 +242,10 @@ class BacktestRunner:
                 self.cursor.minute = minute
                 return False
             self.state.now = now
-            self._set_prices(paths_by_minute, futures_by_minute, minute, now)
+            self._set_prices(series, vix_by_minute, minute, now)
             if self.broker.open_order_ids() or minute % BROKER_MARK_MINUTES == 0:
                 held = [contract for contract, _ in self.broker.holdings().values()]
-                self._price_held_ahead(held, paths_by_minute, futures_by_minute, minute, open_dt, minutes)
+                self._price_held_ahead(held, series, vix_by_minute, minute, open_dt, minutes)
                 self.view.prefetch_quotes(held)
                 self.broker.process(now)
             self.system.on_minute(now)
@@ -306,27 +306,28 @@ class BacktestRunner:
                 for option_root in [r for r, f in FUTURES_FOR_OPTIONS.items() if f == root]:
                     self.state.vol_index[option_root] = vol
 
-    def _set_prices(self, paths: MinutePaths, futures: MinutePaths, minute: int, now: datetime) -> None:
-        prices, vix = self._minute_prices(paths, futures, minute)
+    def _set_prices(self, series: PriceSeries, vix_path: list[float] | None, minute: int, now: datetime) -> None:
+        prices, vix = self._minute_prices(series, vix_path, minute)
         self.state.prices.update(prices)
         self.state.vix, self.state.vix_time = (vix, now) if vix is not None else (None, None)
 
     @staticmethod
-    def _minute_prices(paths: MinutePaths, futures: MinutePaths, minute: int) -> tuple[dict[str, float], float | None]:
-        """The underlying prices set at `minute` of the session (SPY, the futures) and the VIX."""
-        prices = {}
-        spy, vix, spx = paths["SPY"], paths["VIX"], paths["SPX"]
-        if spy is not None:
-            prices["SPY"] = float(spy[minute])
-        if spx is not None:
-            prices["SPX"] = float(spx[minute])
-        for option_root, future_root in FUTURES_FOR_OPTIONS.items():
-            path = futures.get(future_root)
-            if path is not None and minute < len(path):
-                prices[option_root] = float(path[minute])
-        return prices, (float(vix[minute]) if vix is not None else None)
+    def _price_series(paths: dict[str, np.ndarray | None], futures: dict[str, np.ndarray | None]) -> PriceSeries:
+        """The session's per-minute underlying prices by root, in the order they are set: SPY, SPX, then
+        each futures option root on its futures' path (micro futures on the full-size series)."""
+        series = [(symbol, path.tolist()) for symbol in ("SPY", "SPX") if (path := paths[symbol]) is not None]
+        series += [(option_root, path.tolist()) for option_root, future_root in FUTURES_FOR_OPTIONS.items()
+                   if (path := futures.get(future_root)) is not None]
+        return series
 
-    def _price_held_ahead(self, held: list[Any], paths: MinutePaths, futures: MinutePaths, minute: int,
+    @staticmethod
+    def _minute_prices(series: PriceSeries, vix_path: list[float] | None, minute: int
+                       ) -> tuple[dict[str, float], float | None]:
+        """The underlying prices set at `minute` of the session (SPY, SPX, the futures) and the VIX."""
+        prices = {root: path[minute] for root, path in series if minute < len(path)}
+        return prices, (vix_path[minute] if vix_path is not None else None)
+
+    def _price_held_ahead(self, held: list[Any], series: PriceSeries, vix_path: list[float] | None, minute: int,
                           open_dt: datetime, minutes: int) -> None:
         """When the holdings change (or a session starts), price them at every later mark of the
         session in one call (ModelledMarketView.prefetch_ahead): the same quotes, fewer calls."""
@@ -337,7 +338,7 @@ class BacktestRunner:
         first = minute + (-minute) % BROKER_MARK_MINUTES
         steps = []
         for later in range(first, minutes, BROKER_MARK_MINUTES):
-            prices, vix = self._minute_prices(paths, futures, later)
+            prices, vix = self._minute_prices(series, vix_path, later)
             steps.append((open_dt + timedelta(minutes=later), {**self.state.prices, **prices}, vix))
         self.view.prefetch_ahead(held, steps)
 
