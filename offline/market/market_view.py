@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from config.constants import product_spec
+from config.constants import product_spec, underlying_of
 from core.types import ChainSnapshot, Contract, ContractKind, DailyBars, Quote
 from helpers.exchange_calendar import EASTERN
 from offline.market.chain_model import ChainModel
@@ -59,7 +59,7 @@ class ModelledMarketView:
         return self.state.now
 
     def price(self, root: str) -> float | None:
-        return self.state.prices.get(_underlying_root(root))
+        return self.state.prices.get(underlying_of(root))
 
     def vix(self) -> tuple[float, datetime] | None:
         if self.state.vix is None or self.state.vix_time is None:
@@ -70,7 +70,7 @@ class ModelledMarketView:
         return self.state.vix_previous_close
 
     def session_open_price(self, root: str) -> float | None:
-        return self.state.session_open.get(_underlying_root(root))
+        return self.state.session_open.get(underlying_of(root))
 
     def daily_bars(self, root: str, count: int) -> DailyBars | None:
         return self._daily_bars(root, count) if self._daily_bars else None
@@ -218,14 +218,14 @@ class ModelledMarketView:
 
     def _inputs_from(self, root: str, prices: dict[str, float], vix: float | None) -> tuple[float, float, float] | None:
         """`_inputs` for the given underlying prices and VIX (the day's rate, yields and vol indexes)."""
-        spot = prices.get(_underlying_root(root))
+        spot = prices.get(underlying_of(root))
         if spot is None or not math.isfinite(spot) or spot <= 0:
             return None
         spec = product_spec(root)
         if spec.volatility_index == "VIX" and vix is not None:
             vol = vix / 100.0
         else:
-            vol = self.state.vol_index.get(_underlying_root(root))
+            vol = self.state.vol_index.get(underlying_of(root))
         if vol is None or not math.isfinite(vol) or vol <= 0:
             return None
         q = 0.0 if spec.option_model == "black76" else self.state.dividend_yields.get(root, 0.0)
@@ -236,8 +236,3 @@ def _eastern_naive_text(moment: datetime) -> str:
     """ISO text of a time as naive US/Eastern wall clock (what the chain model's clock uses)."""
     local = moment.astimezone(EASTERN).replace(tzinfo=None) if moment.tzinfo is not None else moment
     return local.isoformat()
-
-
-def _underlying_root(root: str) -> str:
-    """Options on SPXW quote off SPX; everything else off its own root."""
-    return {"SPXW": "SPX"}.get(root, root)
