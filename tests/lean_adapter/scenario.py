@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from greeks.pricing import bsm_price_and_greeks
-from tests.lean_adapter import fakes as f
-from tests.lean_adapter.fake_algorithm import option_symbol
+from tests.lean_standin import scripted as f
+from tests.lean_standin.scripted_algorithm import option_symbol
 
 RATE = 0.05
 

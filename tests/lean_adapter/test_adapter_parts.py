@@ -28,8 +28,8 @@ from lean_adapter.subscription_count import main as subscription_count_main
 from lean_adapter.subscription_plan import EDGE_DELTA, ChainWindow, option_windows, plan_subscriptions
 from reporting.journal import Journal
 from strategies.registry import build_strategies
-from tests.lean_adapter import fakes as f
-from tests.lean_adapter.fake_algorithm import equity_symbol, option_symbol
+from tests.lean_standin import scripted as f
+from tests.lean_standin.scripted_algorithm import equity_symbol, option_symbol
 
 NOW = datetime(2024, 8, 2, 10, 30, tzinfo=EASTERN)
 REPO = Path(__file__).resolve().parents[2]

@@ -12,8 +12,8 @@ from lean_adapter.broker import LeanBroker, check_intent
 from lean_adapter.clock import to_eastern
 from lean_adapter.order_events import ComboTracker, EventRelay, assignment_from_event
 from lean_adapter.symbols import SymbolBook, contract_from_symbol
-from tests.lean_adapter import fakes as f
-from tests.lean_adapter.fake_algorithm import (
+from tests.lean_standin import scripted as f
+from tests.lean_standin.scripted_algorithm import (
     FakeLean,
     QCAlgorithm,
     equity_symbol,

@@ -21,9 +21,15 @@ from lean_adapter.delivery import DeliveredFutures
 from lean_adapter.parameters import project_parameters
 from lean_adapter.subscription_plan import ChainWindow, SubscriptionPlan, plan_subscriptions
 from lean_adapter.subscriptions import subscribe
-from tests.lean_adapter import fakes as f
-from tests.lean_adapter.fake_algorithm import FakeAccount, FakeLean, QCAlgorithm, future_symbol, option_symbol
 from tests.lean_adapter.scenario import bsm_chain, daily_bars, spy_minutes
+from tests.lean_standin import scripted as f
+from tests.lean_standin.scripted_algorithm import (
+    FakeAccount,
+    FakeLean,
+    QCAlgorithm,
+    future_symbol,
+    option_symbol,
+)
 
 FRIDAY = date(2024, 8, 2)  # VIX closed 23.39 (above the 22 minimum); no FOMC or CPI release
 VIX_LEVEL = 23.5

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from greeks.pricing import bsm_greeks, implied_volatility
+from tests.lean_standin import rules
+from tests.lean_standin.market_hours import MarketHoursEntry, is_date_open, market_close
 
 # LEAN's enum values and plain value classes, shared with the adapter fakes (re-exported here)
-from tests.lean_adapter.fakes import (  # noqa: F401
+from tests.lean_standin.scripted import (  # noqa: F401
     AccountType,
     CashAmount,
     DayOfWeek,
@@ -31,8 +33,6 @@ from tests.lean_adapter.fakes import (  # noqa: F401
     TimeInForce,
     UpdateOrderFields,
 )
-from tests.lean_standin import rules
-from tests.lean_standin.market_hours import MarketHoursEntry, is_date_open, market_close
 
 if TYPE_CHECKING:
     from tests.lean_standin.engine import Engine

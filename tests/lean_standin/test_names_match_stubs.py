@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.lean_adapter import stub_index
-from tests.lean_standin import algorithm, api
+from tests.lean_standin import algorithm, api, stub_index
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = [Path(api.__file__), Path(algorithm.__file__)]

@@ -7,6 +7,8 @@ that share an ObjectStore and a FakeAccount model a restart.
 """
 from __future__ import annotations
 
+import sys
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -14,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from helpers.exchange_calendar import EASTERN, is_nyse_session, session_open_close
-from tests.lean_adapter import fakes as f
+from tests.lean_standin import scripted as f
 
 
 def equity_symbol(ticker: str) -> f.Symbol:
@@ -498,3 +500,28 @@ class QCAlgorithm:
 
 
 f.STUB_CLASSES[QCAlgorithm] = "QuantConnect.Algorithm.QCAlgorithm"
+
+# Names the fake AlgorithmImports module exports: the stub names of the fakes that exist there.
+EXPORTED = ("Resolution", "DataNormalizationMode", "DataMappingMode", "BrokerageName", "AccountType", "OrderStatus",
+            "OptionRight", "SecurityType", "DayOfWeek", "TimeZones", "TimeInForce", "OrderProperties", "SecurityIdentifier",
+            "Symbol", "BaseData", "TradeBar", "TradeBars", "OptionChains", "Greeks", "OptionContract", "OptionChain",
+            "Slice", "OptionUniverse", "OptionFilterUniverse", "CashAmount", "OrderFee", "OrderEvent", "OrderResponse",
+            "SubmitOrderRequest", "UpdateOrderFields", "Leg", "OrderTicket", "Security", "Equity", "Option",
+            "IndexOption", "Future", "SecurityManager", "SecurityHolding", "SecurityPortfolioManager", "ObjectStore",
+            "SecurityTransactionManager", "DateRules", "TimeRules", "ScheduleManager", "NotificationManager",
+            "QCAlgorithm")
+
+
+def install() -> types.ModuleType:
+    """Put the fake `AlgorithmImports` module into sys.modules (idempotent) and return it."""
+    module = sys.modules.get("AlgorithmImports")
+    if module is not None and getattr(module, "FAKE", False):
+        return module
+    module = types.ModuleType("AlgorithmImports")
+    namespace = {**vars(f), "QCAlgorithm": QCAlgorithm}
+    for name in EXPORTED:
+        setattr(module, name, namespace[name])
+    module.__all__ = list(EXPORTED)  # type: ignore[attr-defined]
+    module.FAKE = True  # type: ignore[attr-defined]
+    sys.modules["AlgorithmImports"] = module
+    return module

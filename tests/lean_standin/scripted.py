@@ -1,15 +1,13 @@
 """Small runtime fakes of the LEAN objects main.py and lean_adapter touch.
 
 Every public member of a fake has the name (and, for methods, compatible parameters) of the
-real member in quantconnect-stubs; test_fakes_match_stubs.py checks it. Members only tests use
-start with `fake_`. `install()` puts a fake `AlgorithmImports` module into sys.modules; the
-market and broker behind the fake algorithm live in `FakeLean` (fake_lean.py).
+real member in quantconnect-stubs; test_scripted_match_stubs.py checks it. Members only tests use
+start with `fake_`. `scripted_algorithm.install()` puts a fake `AlgorithmImports` module into
+sys.modules; the market and broker behind the fake algorithm live in its `FakeLean`.
 """
 from __future__ import annotations
 
 import re
-import sys
-import types
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from enum import IntEnum
@@ -523,7 +521,7 @@ class History:
         return TypedHistory(self.fake_lean)
 
 
-# The stub class each fake stands for (test_fakes_match_stubs.py).
+# The stub class each fake stands for (test_scripted_match_stubs.py).
 STUB_CLASSES: dict[type, str] = {
     Resolution: "QuantConnect.Resolution", DataNormalizationMode: "QuantConnect.DataNormalizationMode",
     DataMappingMode: "QuantConnect.DataMappingMode", BrokerageName: "QuantConnect.Brokerages.BrokerageName",
@@ -557,32 +555,4 @@ STUB_CLASSES: dict[type, str] = {
     InterestRateProvider: "QuantConnect.Data.InterestRateProvider",
     TypedHistory: "QuantConnect.Algorithm._Typed_QCAlgorithm_History",
     History: "QuantConnect.Algorithm._QCAlgorithm_History",
-}  # fake_algorithm.py adds its QCAlgorithm
-
-# Names the fake AlgorithmImports module exports: the stub names of the fakes that exist there.
-EXPORTED = ("Resolution", "DataNormalizationMode", "DataMappingMode", "BrokerageName", "AccountType", "OrderStatus",
-            "OptionRight", "SecurityType", "DayOfWeek", "TimeZones", "TimeInForce", "OrderProperties", "SecurityIdentifier", "Symbol", "BaseData",
-            "TradeBar", "TradeBars", "OptionChains", "Greeks", "OptionContract", "OptionChain", "Slice",
-            "OptionUniverse", "OptionFilterUniverse", "CashAmount", "OrderFee", "OrderEvent", "OrderResponse",
-            "SubmitOrderRequest",
-            "UpdateOrderFields", "Leg", "OrderTicket", "Security", "Equity", "Option", "IndexOption", "Future",
-            "SecurityManager", "SecurityHolding", "SecurityPortfolioManager", "ObjectStore",
-            "SecurityTransactionManager", "DateRules",
-            "TimeRules", "ScheduleManager", "NotificationManager", "QCAlgorithm")
-
-
-def install() -> types.ModuleType:
-    """Put the fake `AlgorithmImports` module into sys.modules (idempotent) and return it."""
-    module = sys.modules.get("AlgorithmImports")
-    if module is not None and getattr(module, "FAKE", False):
-        return module
-    from tests.lean_adapter.fake_algorithm import QCAlgorithm  # the base class needs this module first
-
-    module = types.ModuleType("AlgorithmImports")
-    namespace = {**globals(), "QCAlgorithm": QCAlgorithm}
-    for name in EXPORTED:
-        setattr(module, name, namespace[name])
-    module.__all__ = list(EXPORTED)  # type: ignore[attr-defined]
-    module.FAKE = True  # type: ignore[attr-defined]
-    sys.modules["AlgorithmImports"] = module
-    return module
+}  # scripted_algorithm.py adds its QCAlgorithm

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.lean_adapter import fake_algorithm, fakes, stub_index
-from tests.lean_adapter.stub_index import Signature
+from tests.lean_standin import scripted, scripted_algorithm, stub_index
+from tests.lean_standin.stub_index import Signature
 
 CHECKED_DUNDERS = {"__getitem__", "__iter__", "__len__", "__contains__", "__call__"}
 SIGNATURE_DUNDERS = {"__call__"}
 REPO = Path(__file__).resolve().parents[2]
-FAKE_SOURCES = [Path(fakes.__file__), Path(fake_algorithm.__file__)]
+FAKE_SOURCES = [Path(scripted.__file__), Path(scripted_algorithm.__file__)]
 
 
 def _instance_attributes() -> dict[str, set[str]]:
@@ -49,7 +49,7 @@ def _fake_members(cls: type) -> dict[str, object]:
     if issubclass(cls, IntEnum):
         return {name: "enum member" for name in cls.__members__}
     for klass in reversed(cls.__mro__):
-        if klass.__module__ not in (fakes.__name__, fake_algorithm.__name__):
+        if klass.__module__ not in (scripted.__name__, scripted_algorithm.__name__):
             continue
         for name in sorted(INSTANCE_ATTRIBUTES.get(klass.__name__, ())):
             members.setdefault(name, "instance attribute")
@@ -93,26 +93,26 @@ def compatible(fake: Signature, stub: Signature) -> bool:
 
 
 # Sorted so that every pytest-xdist worker collects the same parametrisation.
-CASES = [(cls, name, value) for cls in fakes.STUB_CLASSES for name, value in sorted(_fake_members(cls).items())
+CASES = [(cls, name, value) for cls in scripted.STUB_CLASSES for name, value in sorted(_fake_members(cls).items())
          if _public(name)]
 
 
 def test_every_fake_class_names_an_existing_stub_class() -> None:
-    for cls, qualified in fakes.STUB_CLASSES.items():
+    for cls, qualified in scripted.STUB_CLASSES.items():
         assert stub_index.find_class(qualified).qualified_name == qualified, cls
 
 
 def test_exported_names_are_algorithm_imports_names_of_the_same_class() -> None:
     exported = stub_index.algorithm_imports()
-    classes = {cls.__name__: qualified for cls, qualified in fakes.STUB_CLASSES.items()}
-    for name in fakes.EXPORTED:
+    classes = {cls.__name__: qualified for cls, qualified in scripted.STUB_CLASSES.items()}
+    for name in scripted_algorithm.EXPORTED:
         assert name in exported, f"{name} is not provided by `from AlgorithmImports import *`"
         assert exported[name] == classes[name], f"{name}: fake stands for {classes[name]}, LEAN has {exported[name]}"
 
 
 @pytest.mark.parametrize(("cls", "name", "value"), CASES, ids=[f"{c.__name__}.{n}" for c, n, _ in CASES])
 def test_fake_member_exists_in_stubs_with_the_same_kind(cls: type, name: str, value: object) -> None:
-    qualified = fakes.STUB_CLASSES[cls]
+    qualified = scripted.STUB_CLASSES[cls]
     kind = stub_index.member_kind(qualified, name)
     assert kind is not None, f"{cls.__name__}.{name} does not exist on {qualified} or its bases"
     is_method = inspect.isfunction(value) or isinstance(value, staticmethod)
@@ -126,7 +126,7 @@ METHOD_CASES = [(c, n, v) for c, n, v in CASES if (inspect.isfunction(v) or isin
 
 @pytest.mark.parametrize(("cls", "name", "value"), METHOD_CASES, ids=[f"{c.__name__}.{n}" for c, n, _ in METHOD_CASES])
 def test_fake_method_parameters_match_a_stub_overload(cls: type, name: str, value: object) -> None:
-    qualified = fakes.STUB_CLASSES[cls]
+    qualified = scripted.STUB_CLASSES[cls]
     fake = _fake_signature(value)
     overloads = stub_index.method_signatures(qualified, name)
     assert any(compatible(fake, stub) for stub in overloads), (
@@ -153,4 +153,4 @@ def test_the_adapter_imports_only_names_the_fakes_provide() -> None:
             if isinstance(node, ast.ImportFrom) and node.module == "AlgorithmImports":
                 for alias in node.names:
                     assert alias.name in exported, f"{path.name}: {alias.name} is not in AlgorithmImports"
-                    assert alias.name in fakes.EXPORTED, f"{path.name}: {alias.name} has no fake"
+                    assert alias.name in scripted_algorithm.EXPORTED, f"{path.name}: {alias.name} has no fake"
