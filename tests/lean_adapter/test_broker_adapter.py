@@ -50,7 +50,7 @@ class Harness(QCAlgorithm):
 
     def contract(self, strike: float, right: str, bid: float, ask: float) -> Contract:
         symbol = option_symbol(self.spy, "SPY", EXPIRY, strike, right)
-        self.lean.set_chain(f.Symbol("?SPY", f.SecurityIdentifier("SPY", f.SecurityType.OPTION), self.spy, True), 530.0,
+        self.lean.set_chain(f.Symbol("?SPY", f.SecurityIdentifier("SPY", f.SecurityType.OPTION, "usa"), self.spy, True), 530.0,
                             [f.OptionContract(symbol, bid, ask)])
         contract = self.symbols.remember(symbol)
         assert contract is not None
@@ -217,9 +217,9 @@ def test_assignments_translate_to_core_assignment_events(harness: Harness) -> No
 
 
 def test_symbols_translate_by_underlying_root() -> None:
-    future = f.Symbol("ES 240920", f.SecurityIdentifier("ES", f.SecurityType.FUTURE, datetime(2024, 9, 20)))
+    future = f.Symbol("ES 240920", f.SecurityIdentifier("ES", f.SecurityType.FUTURE, "cme", datetime(2024, 9, 20)))
     gold_option = f.Symbol("OG 240827C02500000", f.SecurityIdentifier(
-        "OG", f.SecurityType.FUTURE_OPTION, datetime(2024, 8, 27), 2500.0, f.OptionRight.CALL), future)
+        "OG", f.SecurityType.FUTURE_OPTION, "cme", datetime(2024, 8, 27), 2500.0, f.OptionRight.CALL), future)
     contract = contract_from_symbol(gold_option)
     assert contract == Contract("ES", ContractKind.OPTION, date(2024, 8, 27), 2500.0, CALL)
     assert contract_from_symbol(future) == Contract("ES", ContractKind.FUTURE, date(2024, 9, 20))

@@ -113,10 +113,10 @@ def test_initialize_subscribes_schedules_and_sets_the_tastytrade_model(shared_da
         assert (future.options["mapping"], future.options["normalization"]) == (
             f.DataMappingMode.OPEN_INTEREST, f.DataNormalizationMode.RAW)
         # contracts up to the longest /ES option window (130 days) plus a quarterly cycle, not 850 days
-        assert future.security.fake_expiry_days == (0, 130 + 95)
+        assert future.security.standin_expiry_days == (0, 130 + 95)
         assert ("future_option", f"?{root}") in found
     # every session: start, minute cycle, end; windows: 0DTE, LT112, strangle, ladder, IPMCC x2, 8 advanced
-    assert len(lean.schedule.fake_events) == 3 + 6 + 8
+    assert len(lean.schedule.standin_events) == 3 + 6 + 8
 
 
 def test_option_filter_keeps_0dte_112dte_and_leaps_with_5_delta_strikes(shared_data: Path) -> None:
@@ -131,10 +131,10 @@ def test_option_filter_keeps_0dte_112dte_and_leaps_with_5_delta_strikes(shared_d
                 expiry = (today + timedelta(days=dte)).date()
                 rows.append(f.OptionUniverse(option_symbol(session.spy, "SPY", expiry, float(strike), right), today, 0))
     universe = f.OptionFilterUniverse(rows, f.BaseData(session.spy, today, spot), today)
-    kept = option.fake_filter(universe)
-    assert kept.fake_weeklys
+    kept = option.standin_filter(universe)
+    assert kept.standin_weeklys
     by_dte: dict[int, list[float]] = {}
-    for row in kept.fake_rows:
+    for row in kept.standin_rows:
         by_dte.setdefault((row.symbol.id.date.date() - today.date()).days, []).append(row.symbol.id.strike_price)
     assert set(by_dte) == {0, 1, 5, 45, 112, 200, 400, 700}  # 800 DTE is beyond every window
     assert min(by_dte[0]) >= 0.90 * spot and max(by_dte[0]) <= 1.10 * spot
@@ -165,8 +165,8 @@ def test_the_option_filter_counts_days_from_leans_reference_day(selection: datet
     option = next(s.security for s in lean.subscriptions if s.kind == "option")
     rows = [f.OptionUniverse(option_symbol(spy, "SPY", trading_day + timedelta(days=days), 535.0, "put"), selection, 0)
             for days in range(4)]
-    kept = option.fake_filter(f.OptionFilterUniverse(rows, f.BaseData(spy, selection, 535.0), selection))
-    assert sorted(row.symbol.id.date.date() for row in kept.fake_rows) == [trading_day,
+    kept = option.standin_filter(f.OptionFilterUniverse(rows, f.BaseData(spy, selection, 535.0), selection))
+    assert sorted(row.symbol.id.date.date() for row in kept.standin_rows) == [trading_day,
                                                                              trading_day + timedelta(days=1)]
 
 
@@ -195,7 +195,7 @@ def test_scripted_session_entry_fill_restart_and_exit(shared_data: Path) -> None
     assert system.open_position_count() == 1
     position = system.book.all_open()[0]
     assert position.entry_cash == pytest.approx(-net * 100)  # credit received for one unit
-    assert any("entry" in subject for _, subject, _ in first.lean.notify.fake_sent)
+    assert any("entry" in subject for _, subject, _ in first.lean.notify.standin_sent)
     first.run("10:32", "10:45")
 
     # restart: a new algorithm instance on the same ObjectStore and brokerage account
@@ -214,7 +214,7 @@ def test_scripted_session_entry_fill_restart_and_exit(shared_data: Path) -> None
     assert restarted.open_position_count() == 0
     exits = second.kinds("exit")
     assert len(exits) == 1 and exits[0]["position_id"] == position.position_id
-    filled = {t.fake_group[0].order_id: t.fake_group for t in second.lean.tickets.values()
+    filled = {t.standin_group[0].order_id: t.standin_group for t in second.lean.tickets.values()
               if t.status == f.OrderStatus.FILLED}
     assert len(filled) == 1, "one closing order, filled once"
     closing = next(iter(filled.values()))
@@ -237,7 +237,7 @@ def test_a_live_restart_cancels_orders_left_working_and_does_not_enter_twice(sha
     second = Session(shared_data, store, account)
     second.lean.tickets = dict(first.lean.tickets)  # the brokerage still holds the working order
     for ticket in second.lean.tickets.values():
-        ticket.fake_lean = second.lean
+        ticket.standin_lean = second.lean
     second.lean.next_order_id = first.lean.next_order_id
     second.warm_up()
     second.run("10:31", "10:40")
@@ -387,7 +387,7 @@ def test_an_order_event_on_another_thread_never_runs_inside_the_core_with_a_sche
     brokerage = threading.Thread(target=session.lean.fill, args=(combo,))
     brokerage.start()
     assert booking.wait(10)
-    minute_cycle = next(callback for _, rule, callback in session.lean.schedule.fake_events if rule[0] == "every")
+    minute_cycle = next(callback for _, rule, callback in session.lean.schedule.standin_events if rule[0] == "every")
     realtime = threading.Thread(target=minute_cycle)
     realtime.start()
     realtime.join(0.3)

@@ -8,31 +8,46 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
-from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from greeks.pricing import bsm_greeks, implied_volatility
 from tests.lean_standin import rules
-from tests.lean_standin.market_hours import MarketHoursEntry, is_date_open, market_close
 
-# LEAN's enum values and plain value classes, shared with the adapter fakes (re-exported here)
-from tests.lean_standin.scripted import (  # noqa: F401
+# LEAN's enums and plain value types, shared by the scripted stand-in and the engine (re-exported here)
+from tests.lean_standin.lean_types import (  # noqa: F401
     AccountType,
+    ArgumentException,
+    BrokerageName,
     CashAmount,
+    DataDictionary,
+    DataMappingMode,
+    DataNormalizationMode,
     DayOfWeek,
     Greeks,
     Leg,
+    NotificationManager,
+    ObjectStore,
+    OptionChains,
     OptionRight,
+    OrderDirection,
     OrderFee,
     OrderProperties,
+    OrderResponse,
     OrderStatus,
+    QuoteBars,
     Resolution,
+    SecurityIdentifier,
+    SecurityManager,
     SecurityType,
+    Symbol,
     TimeInForce,
+    TimeZones,
+    TradeBars,
     UpdateOrderFields,
 )
+from tests.lean_standin.market_hours import MarketHoursEntry, is_date_open, market_close
 
 if TYPE_CHECKING:
     from tests.lean_standin.engine import Engine
@@ -40,68 +55,20 @@ if TYPE_CHECKING:
 
 # --- enums (values as in the stubs) ------------------------------------------------------------
 
-class DataNormalizationMode(IntEnum):
-    RAW, ADJUSTED, SPLIT_ADJUSTED, TOTAL_RETURN, FORWARD_PANAMA_CANAL, BACKWARDS_PANAMA_CANAL = range(6)
 
 
-class DataMappingMode(IntEnum):
-    LAST_TRADING_DAY, FIRST_DAY_MONTH, OPEN_INTEREST, OPEN_INTEREST_ANNUAL = range(4)
 
 
-class BrokerageName(IntEnum):
-    DEFAULT = 0
-    TASTYTRADE = 37
 
 
-class OrderDirection(IntEnum):
-    BUY, SELL, HOLD = range(3)
 
 
-class TimeZones:
-    NEW_YORK = "America/New_York"
-    CHICAGO = "America/Chicago"
-    UTC = "UTC"
 
 
 # --- symbols ---------------------------------------------------------------------------------
 
-class SecurityIdentifier:
-    def __init__(self, symbol: str, security_type: SecurityType, market: str, date: datetime | None = None,
-                 strike_price: float = 0.0, option_right: OptionRight = OptionRight.CALL) -> None:
-        self.symbol, self.security_type, self.market = symbol, security_type, market
-        self.date = date or datetime(2050, 12, 31)
-        self.strike_price, self.option_right = strike_price, option_right
 
 
-class Symbol:
-    """Equal by identity of the instrument (type, market, ticker, expiry, strike, right)."""
-
-    def __init__(self, value: str, identifier: SecurityIdentifier, underlying: Symbol | None = None,
-                 canonical: bool = False) -> None:
-        self.value = value
-        self.id = identifier
-        self.security_type = identifier.security_type
-        self.underlying = underlying
-        self.has_underlying = underlying is not None
-        self._canonical = canonical
-        self._key = (identifier.security_type, identifier.market, identifier.symbol, identifier.date,
-                     identifier.strike_price, identifier.option_right, canonical,
-                     underlying._key if underlying is not None else None)
-
-    def is_canonical(self) -> bool:
-        return self._canonical
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Symbol) and other._key == self._key
-
-    def __hash__(self) -> int:
-        return hash(self._key)
-
-    def __str__(self) -> str:
-        return self.value
-
-    def __repr__(self) -> str:
-        return f"Symbol({self.value})"
 
 
 def option_symbol(underlying: Symbol, root: str, expiry: date, strike: float, right: OptionRight) -> Symbol:
@@ -140,52 +107,12 @@ class QuoteBar(BaseData):
         self.close = self.value
 
 
-class DataDictionary:
-    def __init__(self, items: dict[Symbol, Any] | None = None) -> None:
-        self._items: dict[Symbol, Any] = dict(items or {})
-
-    def get(self, key: Symbol, default_value: Any = None) -> Any:
-        return self._items.get(key, default_value)
-
-    def items(self) -> list[tuple[Symbol, Any]]:
-        return list(self._items.items())
-
-    def values(self) -> list[Any]:
-        return list(self._items.values())
-
-    def keys(self) -> list[Symbol]:
-        return list(self._items)
-
-    def contains_key(self, key: Symbol) -> bool:
-        return key in self._items
-
-    def __getitem__(self, key: Symbol) -> Any:
-        return self._items[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._items
-
-    def __iter__(self) -> Iterator[Symbol]:
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    @property
-    def count(self) -> int:
-        return len(self._items)
 
 
-class TradeBars(DataDictionary):
-    pass
 
 
-class QuoteBars(DataDictionary):
-    pass
 
 
-class OptionChains(DataDictionary):
-    pass
 
 
 class OptionContract:
@@ -480,8 +407,6 @@ class Future(Security):
         self.standin_expiry_days = (min_expiry_days, max_expiry_days)
 
 
-class SecurityManager(DataDictionary):
-    pass
 
 
 class SecurityPortfolioManager:
@@ -536,10 +461,6 @@ class OrderEvent:
 
 
 
-class OrderResponse:
-    def __init__(self, order_id: int, is_success: bool, error_message: str = "") -> None:
-        self.order_id, self.is_success, self.error_message = order_id, is_success, error_message
-        self.is_error = not is_success
 
 
 class SubmitOrderRequest:
@@ -597,49 +518,8 @@ class SecurityTransactionManager:
 
 # --- object store ----------------------------------------------------------------------------
 
-class ArgumentException(ValueError):
-    """System.ArgumentException as Python sees it."""
 
 
-class ObjectStore:
-    """LEAN's local object store rules: keys must match `rules.OBJECT_STORE_KEY`
-    (else ArgumentException, `Lean:Engine/Storage/LocalObjectStore.cs:329-332`); a save over the
-    size or file-count limit returns False (`:377-437`). Limits default to the project's
-    lean.json (50 MB, 10,000 files; read by `Lean:Queues/JobQueue.cs:148-149`)."""
-
-    def __init__(self, max_bytes: int = 50 * 1024 * 1024, max_files: int = 10_000) -> None:
-        self.standin_data: dict[str, str] = {}
-        self._limits = (max_bytes, max_files)
-
-    def _check(self, key: str) -> None:
-        if not rules.valid_object_store_key(key):
-            raise ArgumentException(f"ObjectStore: invalid key {key!r}")
-
-    def save(self, key: str, text: str) -> bool:
-        self._check(key)
-        sizes = {name: len(value.encode()) for name, value in self.standin_data.items()}
-        if not rules.within_storage_limit(sizes, key, len(text.encode()), *self._limits):
-            return False
-        self.standin_data[key] = text
-        return True
-
-    def read(self, key: str) -> str:
-        self._check(key)
-        if key not in self.standin_data:
-            raise KeyError(f"ObjectStore: no data for key {key!r}")
-        return self.standin_data[key]
-
-    def contains_key(self, key: str) -> bool:
-        self._check(key)
-        return key in self.standin_data
-
-    def delete(self, key: str) -> bool:
-        self._check(key)
-        return self.standin_data.pop(key, None) is not None
-
-    @property
-    def keys(self) -> list[str]:
-        return list(self.standin_data)
 
 
 # --- scheduling, notifications, history -------------------------------------------------------
@@ -732,17 +612,6 @@ class ScheduleManager:
         return event
 
 
-class NotificationManager:
-    def __init__(self) -> None:
-        self.standin_sent: list[tuple[str, str, str]] = []
-
-    def email(self, address: str, subject: str, message: str, data: str = "", headers: Any = None) -> bool:
-        self.standin_sent.append((address, subject, message))
-        return True
-
-    def telegram(self, id: str, message: str, token: str | None = None) -> bool:
-        self.standin_sent.append((id, "", message))
-        return True
 
 
 class InterestRateProvider:

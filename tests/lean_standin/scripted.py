@@ -2,105 +2,49 @@
 
 Every public member of a fake has the name (and, for methods, compatible parameters) of the
 real member in quantconnect-stubs; test_scripted_match_stubs.py checks it. Members only tests use
-start with `fake_`. `scripted_algorithm.install()` puts a fake `AlgorithmImports` module into
+start with `standin_`. `scripted_algorithm.install()` puts a fake `AlgorithmImports` module into
 sys.modules; the market and broker behind the fake algorithm live in its `FakeLean`.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from enum import IntEnum
 from typing import Any
 
 from helpers.exchange_calendar import is_nyse_session
 
-
-class Resolution(IntEnum):
-    TICK, SECOND, MINUTE, HOUR, DAILY = range(5)
-
-
-class DataNormalizationMode(IntEnum):
-    RAW, ADJUSTED, SPLIT_ADJUSTED = range(3)
-
-
-class DataMappingMode(IntEnum):
-    LAST_TRADING_DAY, FIRST_DAY_MONTH, OPEN_INTEREST = range(3)
-
-
-class BrokerageName(IntEnum):
-    DEFAULT, TASTYTRADE = range(2)
-
-
-class AccountType(IntEnum):
-    MARGIN, CASH = range(2)
-
-
-class OrderStatus(IntEnum):
-    NEW, SUBMITTED, PARTIALLY_FILLED, FILLED = range(4)
-    CANCELED, NONE, INVALID, CANCEL_PENDING, UPDATE_SUBMITTED = range(5, 10)
-
-
-class OptionRight(IntEnum):
-    CALL, PUT = range(2)
-
-
-class SecurityType(IntEnum):
-    BASE, EQUITY, OPTION, COMMODITY, FOREX, FUTURE, CFD, CRYPTO, FUTURE_OPTION, INDEX, INDEX_OPTION = range(11)
-
-
-class DayOfWeek(IntEnum):
-    SUNDAY, MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY = range(7)
-
-
-class TimeZones:
-    NEW_YORK = "America/New_York"
-    UTC = "UTC"
-
-
-class TimeInForce:
-    DAY = "day"
-    GOOD_TIL_CANCELED = "gtc"
-
-
-class OrderProperties:
-    def __init__(self) -> None:
-        self.time_in_force: Any = TimeInForce.GOOD_TIL_CANCELED
-
-
-class SecurityIdentifier:
-    def __init__(self, symbol: str, security_type: SecurityType, date: datetime | None = None,
-                 strike_price: float = 0.0, option_right: OptionRight = OptionRight.CALL) -> None:
-        self.symbol = symbol
-        self.security_type = security_type
-        self.date = date or datetime(2050, 12, 31)
-        self.strike_price = strike_price
-        self.option_right = option_right
-
-
-class Symbol:
-    """Equal by value text (unique per instrument in these fakes)."""
-
-    def __init__(self, value: str, identifier: SecurityIdentifier, underlying: Symbol | None = None,
-                 canonical: bool = False) -> None:
-        self.value = value
-        self.id = identifier
-        self.security_type = identifier.security_type
-        self.underlying = underlying
-        self.has_underlying = underlying is not None
-        self._canonical = canonical
-
-    def is_canonical(self) -> bool:
-        return self._canonical
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Symbol) and other.value == self.value
-
-    def __hash__(self) -> int:
-        return hash(self.value)
-
-    def __repr__(self) -> str:
-        return f"Symbol({self.value})"
+# LEAN's enums and plain value types, shared by the scripted stand-in and the engine (api.py) (re-exported here)
+from tests.lean_standin.lean_types import (  # noqa: F401
+    AccountType,
+    ArgumentException,
+    BrokerageName,
+    CashAmount,
+    DataDictionary,
+    DataMappingMode,
+    DataNormalizationMode,
+    DayOfWeek,
+    Greeks,
+    Leg,
+    NotificationManager,
+    ObjectStore,
+    OptionChains,
+    OptionRight,
+    OrderDirection,
+    OrderFee,
+    OrderProperties,
+    OrderResponse,
+    OrderStatus,
+    QuoteBars,
+    Resolution,
+    SecurityIdentifier,
+    SecurityManager,
+    SecurityType,
+    Symbol,
+    TimeInForce,
+    TimeZones,
+    TradeBars,
+    UpdateOrderFields,
+)
 
 
 class BaseData:
@@ -119,43 +63,12 @@ class TradeBar(BaseData):
         self.open, self.high, self.low, self.close = open, high, low, close
 
 
-class DataDictionary:
-    """Dict-like view shared by TradeBars and OptionChains."""
-
-    def __init__(self, items: dict[Symbol, Any] | None = None) -> None:
-        self._items = dict(items or {})
-
-    def get(self, key: Symbol) -> Any:
-        return self._items.get(key)
-
-    def items(self) -> list[tuple[Symbol, Any]]:
-        return list(self._items.items())
-
-    def values(self) -> list[Any]:
-        return list(self._items.values())
-
-    def __getitem__(self, key: Symbol) -> Any:
-        return self._items[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._items
-
-    def __len__(self) -> int:
-        return len(self._items)
 
 
-class TradeBars(DataDictionary):
-    pass
 
 
-class OptionChains(DataDictionary):
-    pass
 
 
-class Greeks:
-    def __init__(self, delta: float = 0.0, gamma: float = 0.0, vega: float = 0.0, theta: float = 0.0,
-                 rho: float = 0.0) -> None:
-        self.delta, self.gamma, self.vega, self.theta, self.rho = delta, gamma, vega, theta, rho
 
 
 class OptionContract:
@@ -200,11 +113,11 @@ class OptionFilterUniverse:
     def __init__(self, rows: list[OptionUniverse], underlying: BaseData, local_time: datetime) -> None:
         self.underlying = underlying
         self.local_time = local_time
-        self.fake_rows = list(rows)
-        self.fake_weeklys = False
+        self.standin_rows = list(rows)
+        self.standin_weeklys = False
 
     def include_weeklys(self) -> OptionFilterUniverse:
-        self.fake_weeklys = True
+        self.standin_weeklys = True
         return self
 
     def expiration(self, min_expiry_days: int, max_expiry_days: int) -> OptionFilterUniverse:
@@ -215,25 +128,19 @@ class OptionFilterUniverse:
         today = self.local_time.date()
         while not is_nyse_session(today):
             today += timedelta(days=1)
-        self.fake_rows = [r for r in self.fake_rows
+        self.standin_rows = [r for r in self.standin_rows
                           if r.symbol is not None and min_expiry_days <= (r.symbol.id.date.date() - today).days
                           <= max_expiry_days]
         return self
 
     def contracts(self, contract_selector: Callable[[list[OptionUniverse]], list[OptionUniverse]]
                   ) -> OptionFilterUniverse:
-        self.fake_rows = list(contract_selector(list(self.fake_rows)))
+        self.standin_rows = list(contract_selector(list(self.standin_rows)))
         return self
 
 
-class CashAmount:
-    def __init__(self, amount: float, currency: str = "USD") -> None:
-        self.amount, self.currency = amount, currency
 
 
-class OrderFee:
-    def __init__(self, value: CashAmount) -> None:
-        self.value = value
 
 
 class OrderEvent:
@@ -247,52 +154,37 @@ class OrderEvent:
         self.is_assignment, self.is_in_the_money = is_assignment, is_in_the_money
 
 
-class OrderResponse:
-    def __init__(self, order_id: int, is_success: bool, error_message: str = "") -> None:
-        self.order_id, self.is_success, self.error_message = order_id, is_success, error_message
 
 
 class SubmitOrderRequest:
     """An order LEAN proposes (margin calls); main.py passes them through untouched."""
 
 
-class UpdateOrderFields:
-    def __init__(self) -> None:
-        self.limit_price: float | None = None
-        self.quantity: float | None = None
-        self.tag: str | None = None
 
 
-class Leg:
-    def __init__(self, symbol: Symbol, quantity: int, order_price: float | None) -> None:
-        self.symbol, self.quantity, self.order_price = symbol, quantity, order_price
-
-    @staticmethod
-    def create(symbol: Symbol, quantity: int, limit_price: float | None = None) -> Leg:
-        return Leg(symbol, quantity, limit_price)
 
 
 class OrderTicket:
-    """A leg's ticket. `fake_lean` performs updates and cancels like the broker would."""
+    """A leg's ticket. `standin_lean` performs updates and cancels like the broker would."""
 
-    def __init__(self, order_id: int, symbol: Symbol, quantity: int, limit_price: float, tag: str, fake_lean: Any,
-                 fake_group: list[OrderTicket] | None = None) -> None:
+    def __init__(self, order_id: int, symbol: Symbol, quantity: int, limit_price: float, tag: str, standin_lean: Any,
+                 standin_group: list[OrderTicket] | None = None) -> None:
         self.order_id, self.symbol, self.quantity, self.tag = order_id, symbol, quantity, tag
         self.status = OrderStatus.SUBMITTED
         self.quantity_filled = 0
-        self.fake_limit = limit_price
-        self.fake_lean = fake_lean
-        self.fake_group = fake_group if fake_group is not None else [self]
-        self.fake_response = OrderResponse(order_id, True)
+        self.standin_limit = limit_price
+        self.standin_lean = standin_lean
+        self.standin_group = standin_group if standin_group is not None else [self]
+        self.standin_response = OrderResponse(order_id, True)
 
     def get_most_recent_order_response(self) -> OrderResponse:
-        return self.fake_response
+        return self.standin_response
 
     def update(self, fields: UpdateOrderFields) -> OrderResponse:
-        return self.fake_lean.fake_update(self, fields)
+        return self.standin_lean.standin_update(self, fields)
 
     def cancel(self, tag: str | None = None) -> OrderResponse:
-        return self.fake_lean.fake_cancel(self)
+        return self.standin_lean.standin_cancel(self)
 
 
 # Exchange time zones of LEAN's market-hours database (Data/market-hours/market-hours-database.json
@@ -328,14 +220,14 @@ class Security:
         self.symbol = symbol
         self.price = self.open = self.close = price
         self.bid_price = self.ask_price = price
-        self.fake_multiplier = multiplier
-        self.fake_last: BaseData | None = None
+        self.standin_multiplier = multiplier
+        self.standin_last: BaseData | None = None
         self.exchange = SecurityExchange(EXCHANGE_ZONES.get(symbol.security_type, "America/New_York"))
 
     def get_last_data(self) -> BaseData | None:
         """The last data point; its times are in the exchange time zone (Lean Common/Data/Market/
         TradeBar.cs:639,644,671 convert each bar from the data zone to `config.ExchangeTimeZone`)."""
-        return self.fake_last
+        return self.standin_last
 
 
 class Equity(Security):
@@ -348,7 +240,7 @@ class Index(Security):
 
 class Option(Security):
     def set_filter(self, universe_func: Callable[[OptionFilterUniverse], OptionFilterUniverse]) -> None:
-        self.fake_filter = universe_func
+        self.standin_filter = universe_func
 
 
 class IndexOption(Option):
@@ -357,12 +249,9 @@ class IndexOption(Option):
 
 class Future(Security):
     def set_filter(self, min_expiry_days: int, max_expiry_days: int) -> None:
-        self.fake_expiry_days = (min_expiry_days, max_expiry_days)
+        self.standin_expiry_days = (min_expiry_days, max_expiry_days)
 
 
-class SecurityManager(DataDictionary):
-    def contains_key(self, symbol: Symbol) -> bool:
-        return symbol in self._items
 
 
 class SecurityHolding:
@@ -379,81 +268,49 @@ class SecurityHolding:
 class SecurityPortfolioManager:
     """Holdings and value of the fake account (values computed from the fake market)."""
 
-    def __init__(self, fake_lean: Any) -> None:
-        self.fake_lean = fake_lean
+    def __init__(self, standin_lean: Any) -> None:
+        self.standin_lean = standin_lean
 
     def values(self) -> list[SecurityHolding]:
         """One holding per security, held or not, like LEAN (Lean Common/Securities/
         SecurityPortfolioManager.cs:254,272-277): every subscribed option contract included."""
-        held = self.fake_lean.account.holdings
-        symbols = list(held) + [s for s in self.fake_lean.securities._items if s not in held]
+        held = self.standin_lean.account.holdings
+        symbols = list(held) + [s for s in self.standin_lean.securities._items if s not in held]
         return [held.get(symbol) or SecurityHolding(symbol, 0) for symbol in symbols]
 
     def __getitem__(self, symbol: Symbol) -> SecurityHolding:
-        holding = self.fake_lean.account.holdings.get(symbol) or SecurityHolding(symbol, 0)
-        security = self.fake_lean.securities.get(symbol)
+        holding = self.standin_lean.account.holdings.get(symbol) or SecurityHolding(symbol, 0)
+        security = self.standin_lean.securities.get(symbol)
         holding.price = security.price if security is not None else 0.0
         return holding
 
     @property
     def cash(self) -> float:
-        return self.fake_lean.account.cash
+        return self.standin_lean.account.cash
 
     @property
     def total_portfolio_value(self) -> float:
-        return self.fake_lean.fake_portfolio_value()
+        return self.standin_lean.standin_portfolio_value()
 
     @property
     def total_margin_used(self) -> float:
-        return self.fake_lean.fake_margin_used
+        return self.standin_lean.standin_margin_used
 
 
-class ObjectStore:
-    """An in-memory ObjectStore; share one instance between algorithm instances to restart.
-
-    Like LEAN's LocalObjectStore (Lean Engine/Storage/LocalObjectStore.cs at 24863901): a key
-    outside its path rule (:115) throws ArgumentException (:329-332; ValueError here), and a
-    save beyond the file-count limit returns False (:377-425, limit from lean.json's
-    "storage-file-count")."""
-
-    def __init__(self, fake_max_files: int = 10_000) -> None:
-        self.fake_data: dict[str, str] = {}
-        self.fake_max_files = fake_max_files
-
-    def save(self, path: str, text: str) -> bool:
-        if not re.match(r"^\.?[a-zA-Z0-9\\/_#\-\$= ]+\.?[a-zA-Z0-9]*$", path):
-            raise ValueError(f"LocalObjectStore: path is not supported: '{path}'")
-        if path not in self.fake_data and len(self.fake_data) >= self.fake_max_files:
-            return False
-        self.fake_data[path] = text
-        return True
-
-    def read(self, path: str) -> str:
-        return self.fake_data[path]
-
-    def contains_key(self, path: str) -> bool:
-        return path in self.fake_data
-
-    def delete(self, path: str) -> bool:
-        return self.fake_data.pop(path, None) is not None
-
-    @property
-    def keys(self) -> list[str]:
-        return list(self.fake_data)
 
 
 class SecurityTransactionManager:
     """Open order tickets of the fake brokerage."""
 
-    def __init__(self, fake_lean: Any) -> None:
-        self.fake_lean = fake_lean
+    def __init__(self, standin_lean: Any) -> None:
+        self.standin_lean = standin_lean
 
     def get_order_by_id(self, order_id: int) -> Order:
-        group = self.fake_lean.tickets[order_id].fake_group
+        group = self.standin_lean.tickets[order_id].standin_group
         return Order(GroupOrderManager({t.order_id for t in group}) if len(group) > 1 else None)
 
     def get_open_order_tickets(self, filter: Callable[[OrderTicket], bool] | None = None) -> list[OrderTicket]:
-        return [t for t in self.fake_lean.tickets.values()
+        return [t for t in self.standin_lean.tickets.values()
                 if t.status in (OrderStatus.SUBMITTED, OrderStatus.PARTIALLY_FILLED) and (filter is None or filter(t))]
 
 
@@ -481,23 +338,12 @@ class TimeRules:
 
 class ScheduleManager:
     def __init__(self) -> None:
-        self.fake_events: list[tuple[Any, Any, Callable[[], None]]] = []
+        self.standin_events: list[tuple[Any, Any, Callable[[], None]]] = []
 
     def on(self, date_rule: Any, time_rule: Any, callback: Callable[[], None]) -> None:
-        self.fake_events.append((date_rule, time_rule, callback))
+        self.standin_events.append((date_rule, time_rule, callback))
 
 
-class NotificationManager:
-    def __init__(self) -> None:
-        self.fake_sent: list[tuple[str, str, str]] = []
-
-    def email(self, address: str, subject: str, message: str, data: str = "", headers: Any = None) -> bool:
-        self.fake_sent.append((address, subject, message))
-        return True
-
-    def telegram(self, id: str, message: str, token: str | None = None) -> bool:
-        self.fake_sent.append((id, "", message))
-        return True
 
 
 class InterestRateProvider:
@@ -506,19 +352,19 @@ class InterestRateProvider:
 
 
 class TypedHistory:
-    def __init__(self, fake_lean: Any) -> None:
-        self.fake_lean = fake_lean
+    def __init__(self, standin_lean: Any) -> None:
+        self.standin_lean = standin_lean
 
     def __call__(self, symbol: Symbol, periods: int, resolution: Resolution | None = None) -> list[TradeBar]:
-        return self.fake_lean.fake_history(symbol, periods)
+        return self.standin_lean.standin_history(symbol, periods)
 
 
 class History:
-    def __init__(self, fake_lean: Any) -> None:
-        self.fake_lean = fake_lean
+    def __init__(self, standin_lean: Any) -> None:
+        self.standin_lean = standin_lean
 
     def __getitem__(self, type: type) -> TypedHistory:
-        return TypedHistory(self.fake_lean)
+        return TypedHistory(self.standin_lean)
 
 
 # The stub class each fake stands for (test_scripted_match_stubs.py).

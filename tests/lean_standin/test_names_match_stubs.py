@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.lean_standin import algorithm, api, stub_index
+from tests.lean_standin import algorithm, api, lean_types, stub_index
 
 REPO = Path(__file__).resolve().parents[2]
-SOURCES = [Path(api.__file__), Path(algorithm.__file__)]
+SOURCES = [Path(api.__file__), Path(algorithm.__file__), Path(lean_types.__file__)]
 CHECKED_DUNDERS = {"__getitem__", "__iter__", "__len__", "__contains__", "__call__"}
-STANDIN_MODULES = {api.__name__, algorithm.__name__}
+STANDIN_MODULES = {api.__name__, algorithm.__name__, lean_types.__name__}
 
 
 def _self_attributes() -> dict[str, set[str]]:

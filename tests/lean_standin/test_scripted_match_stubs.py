@@ -1,7 +1,7 @@
 """The fakes cannot drift from LEAN's real API: every public member of every fake exists in
 quantconnect-stubs on the class the fake stands for (or a base class), as the same kind of
 member, and every fake method accepts a parameter list that one of the stub's overloads accepts.
-Members only tests use start with `fake_` and are exempt.
+Members only tests use start with `standin_` and are exempt.
 """
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.lean_standin import scripted, scripted_algorithm, stub_index
+from tests.lean_standin import lean_types, scripted, scripted_algorithm, stub_index
 from tests.lean_standin.stub_index import Signature
 
 CHECKED_DUNDERS = {"__getitem__", "__iter__", "__len__", "__contains__", "__call__"}
 SIGNATURE_DUNDERS = {"__call__"}
 REPO = Path(__file__).resolve().parents[2]
-FAKE_SOURCES = [Path(scripted.__file__), Path(scripted_algorithm.__file__)]
+FAKE_SOURCES = [Path(scripted.__file__), Path(scripted_algorithm.__file__), Path(lean_types.__file__)]
 
 
 def _instance_attributes() -> dict[str, set[str]]:
@@ -49,7 +49,7 @@ def _fake_members(cls: type) -> dict[str, object]:
     if issubclass(cls, IntEnum):
         return {name: "enum member" for name in cls.__members__}
     for klass in reversed(cls.__mro__):
-        if klass.__module__ not in (scripted.__name__, scripted_algorithm.__name__):
+        if klass.__module__ not in (scripted.__name__, scripted_algorithm.__name__, lean_types.__name__):
             continue
         for name in sorted(INSTANCE_ATTRIBUTES.get(klass.__name__, ())):
             members.setdefault(name, "instance attribute")
@@ -60,7 +60,7 @@ def _fake_members(cls: type) -> dict[str, object]:
 
 
 def _public(name: str) -> bool:
-    if name.startswith("fake_"):
+    if name.startswith("standin_"):
         return False
     return name in CHECKED_DUNDERS or not name.startswith("_")
 

@@ -1,0 +1,257 @@
+"""LEAN's enums and plain value types (names and values from quantconnect-stubs; behaviour from
+LEAN's source, cited where it matters), shared by both parts of the LEAN stand-in: the scripted
+one the adapter tests drive (scripted.py, scripted_algorithm.py) and the engine the replay runs
+(api.py, engine.py). Members only the stand-in uses start with `standin_`."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from enum import IntEnum
+from typing import Any
+
+from tests.lean_standin import rules
+
+
+class Resolution(IntEnum):
+    TICK, SECOND, MINUTE, HOUR, DAILY = range(5)
+
+
+class DataNormalizationMode(IntEnum):
+    RAW, ADJUSTED, SPLIT_ADJUSTED, TOTAL_RETURN, FORWARD_PANAMA_CANAL, BACKWARDS_PANAMA_CANAL = range(6)
+
+
+class DataMappingMode(IntEnum):
+    LAST_TRADING_DAY, FIRST_DAY_MONTH, OPEN_INTEREST, OPEN_INTEREST_ANNUAL = range(4)
+
+
+class BrokerageName(IntEnum):
+    DEFAULT = 0
+    TASTYTRADE = 32  # the value in quantconnect-stubs
+
+
+class AccountType(IntEnum):
+    MARGIN, CASH = range(2)
+
+
+class OrderStatus(IntEnum):
+    NEW, SUBMITTED, PARTIALLY_FILLED, FILLED = range(4)
+    CANCELED, NONE, INVALID, CANCEL_PENDING, UPDATE_SUBMITTED = range(5, 10)
+
+
+class OrderDirection(IntEnum):
+    BUY, SELL, HOLD = range(3)
+
+
+class OptionRight(IntEnum):
+    CALL, PUT = range(2)
+
+
+class SecurityType(IntEnum):
+    BASE, EQUITY, OPTION, COMMODITY, FOREX, FUTURE, CFD, CRYPTO, FUTURE_OPTION, INDEX, INDEX_OPTION = range(11)
+
+
+class DayOfWeek(IntEnum):
+    SUNDAY, MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY = range(7)
+
+
+class TimeZones:
+    NEW_YORK = "America/New_York"
+    CHICAGO = "America/Chicago"
+    UTC = "UTC"
+
+
+class TimeInForce:
+    DAY = "day"
+    GOOD_TIL_CANCELED = "gtc"
+
+
+class OrderProperties:
+    def __init__(self) -> None:
+        self.time_in_force: Any = TimeInForce.GOOD_TIL_CANCELED
+
+
+class SecurityIdentifier:
+    def __init__(self, symbol: str, security_type: SecurityType, market: str, date: datetime | None = None,
+                 strike_price: float = 0.0, option_right: OptionRight = OptionRight.CALL) -> None:
+        self.symbol, self.security_type, self.market = symbol, security_type, market
+        self.date = date or datetime(2050, 12, 31)
+        self.strike_price, self.option_right = strike_price, option_right
+
+
+class Symbol:
+    """Equal by identity of the instrument (type, market, ticker, expiry, strike, right)."""
+
+    def __init__(self, value: str, identifier: SecurityIdentifier, underlying: Symbol | None = None,
+                 canonical: bool = False) -> None:
+        self.value = value
+        self.id = identifier
+        self.security_type = identifier.security_type
+        self.underlying = underlying
+        self.has_underlying = underlying is not None
+        self._canonical = canonical
+        self._key = (identifier.security_type, identifier.market, identifier.symbol, identifier.date,
+                     identifier.strike_price, identifier.option_right, canonical,
+                     underlying._key if underlying is not None else None)
+
+    def is_canonical(self) -> bool:
+        return self._canonical
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Symbol) and other._key == self._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"Symbol({self.value})"
+
+
+class DataDictionary:
+    def __init__(self, items: dict[Symbol, Any] | None = None) -> None:
+        self._items: dict[Symbol, Any] = dict(items or {})
+
+    def get(self, key: Symbol) -> Any:
+        return self._items.get(key)
+
+    def items(self) -> list[tuple[Symbol, Any]]:
+        return list(self._items.items())
+
+    def values(self) -> list[Any]:
+        return list(self._items.values())
+
+    def keys(self) -> list[Symbol]:
+        return list(self._items)
+
+    def contains_key(self, key: Symbol) -> bool:
+        return key in self._items
+
+    def __getitem__(self, key: Symbol) -> Any:
+        return self._items[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __iter__(self) -> Iterator[Symbol]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def count(self) -> int:
+        return len(self._items)
+
+
+class TradeBars(DataDictionary):
+    pass
+
+
+class QuoteBars(DataDictionary):
+    pass
+
+
+class OptionChains(DataDictionary):
+    pass
+
+
+class SecurityManager(DataDictionary):
+    pass
+
+
+class Greeks:
+    def __init__(self, delta: float = 0.0, gamma: float = 0.0, vega: float = 0.0, theta: float = 0.0,
+                 rho: float = 0.0) -> None:
+        self.delta, self.gamma, self.vega, self.theta, self.rho = delta, gamma, vega, theta, rho
+
+
+class CashAmount:
+    def __init__(self, amount: float, currency: str = "USD") -> None:
+        self.amount, self.currency = amount, currency
+
+
+class OrderFee:
+    def __init__(self, value: CashAmount) -> None:
+        self.value = value
+
+
+class Leg:
+    def __init__(self, symbol: Symbol, quantity: int, order_price: float | None) -> None:
+        self.symbol, self.quantity, self.order_price = symbol, quantity, order_price
+
+    @staticmethod
+    def create(symbol: Symbol, quantity: int, limit_price: float | None = None) -> Leg:
+        return Leg(symbol, quantity, limit_price)
+
+
+class UpdateOrderFields:
+    def __init__(self) -> None:
+        self.limit_price: float | None = None
+        self.quantity: float | None = None
+        self.tag: str | None = None
+
+
+class OrderResponse:
+    def __init__(self, order_id: int, is_success: bool, error_message: str = "") -> None:
+        self.order_id, self.is_success, self.error_message = order_id, is_success, error_message
+        self.is_error = not is_success
+
+
+class ArgumentException(ValueError):
+    """System.ArgumentException as Python sees it."""
+
+
+class ObjectStore:
+    """LEAN's local object store rules: keys must match `rules.OBJECT_STORE_KEY`
+    (else ArgumentException, `Lean:Engine/Storage/LocalObjectStore.cs:329-332`); a save over the
+    size or file-count limit returns False (`:377-437`). Limits default to the project's
+    lean.json (50 MB, 10,000 files; read by `Lean:Queues/JobQueue.cs:148-149`)."""
+
+    def __init__(self, max_bytes: int = 50 * 1024 * 1024, max_files: int = 10_000) -> None:
+        self.standin_data: dict[str, str] = {}
+        self._limits = (max_bytes, max_files)
+
+    def _check(self, path: str) -> None:
+        if not rules.valid_object_store_key(path):
+            raise ArgumentException(f"ObjectStore: invalid key {path!r}")
+
+    def save(self, path: str, text: str) -> bool:
+        self._check(path)
+        sizes = {name: len(value.encode()) for name, value in self.standin_data.items()}
+        if not rules.within_storage_limit(sizes, path, len(text.encode()), *self._limits):
+            return False
+        self.standin_data[path] = text
+        return True
+
+    def read(self, path: str) -> str:
+        self._check(path)
+        if path not in self.standin_data:
+            raise KeyError(f"ObjectStore: no data for key {path!r}")
+        return self.standin_data[path]
+
+    def contains_key(self, path: str) -> bool:
+        self._check(path)
+        return path in self.standin_data
+
+    def delete(self, path: str) -> bool:
+        self._check(path)
+        return self.standin_data.pop(path, None) is not None
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self.standin_data)
+
+
+class NotificationManager:
+    def __init__(self) -> None:
+        self.standin_sent: list[tuple[str, str, str]] = []
+
+    def email(self, address: str, subject: str, message: str, data: str = "", headers: Any = None) -> bool:
+        self.standin_sent.append((address, subject, message))
+        return True
+
+    def telegram(self, id: str, message: str, token: str | None = None) -> bool:
+        self.standin_sent.append((id, "", message))
+        return True
