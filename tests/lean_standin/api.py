@@ -1,5 +1,6 @@
 """LEAN's Python object model as the algorithm sees it (names and values from quantconnect-stubs;
-behaviour from LEAN's source, cited where it matters). The engine behind it is `engine.py`.
+behaviour from LEAN's source, cited where it matters). The engine behind it is `engine.py`, seen
+through the EnginePort protocol (this module does not import the engine).
 
 Members only the stand-in uses start with `standin_`; every other public name is checked against
 the stubs by test_names_match_stubs.py.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -49,8 +50,26 @@ from tests.lean_standin.lean_types import (  # noqa: F401
 )
 from tests.lean_standin.market_hours import MarketHoursEntry, is_date_open, market_close
 
-if TYPE_CHECKING:
-    from tests.lean_standin.engine import Engine
+
+class EnginePort(Protocol):
+    """What the object model asks of the engine behind it (engine.Engine is the one)."""
+
+    cash: float
+    securities: SecurityManager
+    tickets: dict[int, OrderTicket]
+
+    def local_time(self, entry: MarketHoursEntry) -> datetime: ...
+
+    @property
+    def utc_time(self) -> datetime: ...
+
+    def margin_used(self) -> float: ...
+
+    def update_order(self, ticket: OrderTicket, fields: UpdateOrderFields) -> OrderResponse: ...
+
+    def cancel_order(self, ticket: OrderTicket) -> OrderResponse: ...
+
+    def daily_history(self, symbol: Symbol, periods: int) -> list[TradeBar]: ...
 
 
 # --- enums (values as in the stubs) ------------------------------------------------------------
@@ -344,7 +363,7 @@ class SecurityHolding:
 
 
 class Security:
-    def __init__(self, symbol: Symbol, entry: MarketHoursEntry, engine: Engine, multiplier: float = 1.0) -> None:
+    def __init__(self, symbol: Symbol, entry: MarketHoursEntry, engine: EnginePort, multiplier: float = 1.0) -> None:
         self.symbol = symbol
         self.exchange = SecurityExchange(entry, lambda: engine.local_time(entry))
         self.standin_entry = entry
@@ -389,7 +408,7 @@ class Index(Security):
 
 
 class Option(Security):
-    def __init__(self, symbol: Symbol, entry: MarketHoursEntry, engine: Engine, multiplier: float = 100.0) -> None:
+    def __init__(self, symbol: Symbol, entry: MarketHoursEntry, engine: EnginePort, multiplier: float = 100.0) -> None:
         super().__init__(symbol, entry, engine, multiplier)
         self.standin_filter: Callable[[OptionFilterUniverse], OptionFilterUniverse] | None = None
         self.underlying: Security | None = None
@@ -413,7 +432,7 @@ class SecurityPortfolioManager:
     """`Values` holds one holding per security, held or not
     (`Lean:Common/Securities/SecurityPortfolioManager.cs:254,272-277`)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: EnginePort) -> None:
         self._engine = engine
 
     def values(self) -> list[SecurityHolding]:
@@ -479,7 +498,7 @@ class OrderTicket:
     """A leg's ticket. Refused by the pre-order checks it has id -10 and status Invalid, and no
     order exists (`Lean:Common/Orders/OrderTicket.cs:648-652`)."""
 
-    def __init__(self, engine: Engine, order_id: int, symbol: Symbol, quantity: int, tag: str,
+    def __init__(self, engine: EnginePort, order_id: int, symbol: Symbol, quantity: int, tag: str,
                  status: OrderStatus = OrderStatus.NEW, error: str = "") -> None:
         self._engine = engine
         self.order_id, self.symbol, self.quantity, self.tag = order_id, symbol, quantity, tag
@@ -508,7 +527,7 @@ class OrderTicket:
 
 
 class SecurityTransactionManager:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: EnginePort) -> None:
         self._engine = engine
 
     def get_open_order_tickets(self, filter: Callable[[OrderTicket], bool] | None = None) -> list[OrderTicket]:
@@ -623,7 +642,7 @@ class InterestRateProvider:
 
 
 class TypedHistory:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: EnginePort) -> None:
         self._engine = engine
 
     def __call__(self, symbol: Symbol, periods: int, resolution: Resolution | None = None) -> list[TradeBar]:
@@ -631,7 +650,7 @@ class TypedHistory:
 
 
 class History:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: EnginePort) -> None:
         self._engine = engine
 
     def __getitem__(self, type: type) -> TypedHistory:
