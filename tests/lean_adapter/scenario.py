@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import gzip
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +26,9 @@ def daily_bars(shared_data: Path, file: str, symbol: f.Symbol, first: date, last
         for row in csv.DictReader(handle):
             day = date.fromisoformat(row["date"])
             if first <= day <= last and row.get("nyse_session", "1") == "1":
-                bars.append(f.TradeBar(symbol, datetime.combine(day, time()), float(row["open"]), float(row["high"]),
-                                       float(row["low"]), float(row["close"])))
+                start = datetime.combine(day, time())
+                bars.append(f.TradeBar(symbol, start, start + timedelta(days=1), float(row["open"]),
+                                       float(row["high"]), float(row["low"]), float(row["close"])))
     return bars
 
 

@@ -129,12 +129,12 @@ def test_option_filter_keeps_0dte_112dte_and_leaps_with_5_delta_strikes(shared_d
         for strike in np.arange(250.0, 800.0, 5.0):
             for right in ("call", "put"):
                 expiry = (today + timedelta(days=dte)).date()
-                rows.append(f.OptionUniverse(option_symbol(session.spy, "SPY", expiry, float(strike), right), today, 0))
-    universe = f.OptionFilterUniverse(rows, f.BaseData(session.spy, today, spot), today)
+                rows.append(f.OptionUniverse(option_symbol(session.spy, "SPY", expiry, float(strike), right), today, today, 0))
+    universe = f.OptionFilterUniverse(rows, f.BaseData(session.spy, today, today, spot), today)
     kept = option.standin_filter(universe)
     assert kept.standin_weeklys
     by_dte: dict[int, list[float]] = {}
-    for row in kept.standin_rows:
+    for row in kept:
         by_dte.setdefault((row.symbol.id.date.date() - today.date()).days, []).append(row.symbol.id.strike_price)
     assert set(by_dte) == {0, 1, 5, 45, 112, 200, 400, 700}  # 800 DTE is beyond every window
     assert min(by_dte[0]) >= 0.90 * spot and max(by_dte[0]) <= 1.10 * spot
@@ -163,10 +163,11 @@ def test_the_option_filter_counts_days_from_leans_reference_day(selection: datet
     found = subscribe(algorithm, plan)
     spy = found.underlyings["SPY"]
     option = next(s.security for s in lean.subscriptions if s.kind == "option")
-    rows = [f.OptionUniverse(option_symbol(spy, "SPY", trading_day + timedelta(days=days), 535.0, "put"), selection, 0)
+    rows = [f.OptionUniverse(option_symbol(spy, "SPY", trading_day + timedelta(days=days), 535.0, "put"), selection, selection,
+                            0)
             for days in range(4)]
-    kept = option.standin_filter(f.OptionFilterUniverse(rows, f.BaseData(spy, selection, 535.0), selection))
-    assert sorted(row.symbol.id.date.date() for row in kept.standin_rows) == [trading_day,
+    kept = option.standin_filter(f.OptionFilterUniverse(rows, f.BaseData(spy, selection, selection, 535.0), selection))
+    assert sorted(row.symbol.id.date.date() for row in kept) == [trading_day,
                                                                              trading_day + timedelta(days=1)]
 
 

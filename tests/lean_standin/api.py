@@ -14,12 +14,13 @@ from typing import Any, Protocol
 import numpy as np
 
 from greeks.pricing import bsm_greeks, implied_volatility
-from tests.lean_standin import rules
 
 # LEAN's enums and plain value types, shared by the scripted stand-in and the engine (re-exported here)
 from tests.lean_standin.lean_types import (  # noqa: F401
     AccountType,
     ArgumentException,
+    Bar,
+    BaseData,
     BrokerageName,
     CashAmount,
     DataDictionary,
@@ -31,12 +32,15 @@ from tests.lean_standin.lean_types import (  # noqa: F401
     NotificationManager,
     ObjectStore,
     OptionChains,
+    OptionFilterUniverse,
     OptionRight,
+    OptionUniverse,
     OrderDirection,
     OrderFee,
     OrderProperties,
     OrderResponse,
     OrderStatus,
+    QuoteBar,
     QuoteBars,
     Resolution,
     SecurityIdentifier,
@@ -45,6 +49,7 @@ from tests.lean_standin.lean_types import (  # noqa: F401
     Symbol,
     TimeInForce,
     TimeZones,
+    TradeBar,
     TradeBars,
     UpdateOrderFields,
 )
@@ -100,30 +105,12 @@ def option_symbol(underlying: Symbol, root: str, expiry: date, strike: float, ri
 
 # --- data ------------------------------------------------------------------------------------
 
-class BaseData:
-    def __init__(self, symbol: Symbol | None, time: datetime, end_time: datetime, value: float) -> None:
-        self.symbol, self.time, self.end_time = symbol, time, end_time
-        self.value = self.price = value
 
 
-class TradeBar(BaseData):
-    def __init__(self, symbol: Symbol, time: datetime, end_time: datetime, open: float, high: float, low: float,
-                 close: float, volume: float = 0.0) -> None:
-        super().__init__(symbol, time, end_time, close)
-        self.open, self.high, self.low, self.close, self.volume = open, high, low, close, volume
-        self.period = end_time - time
 
 
-class Bar:
-    def __init__(self, open: float, high: float, low: float, close: float) -> None:
-        self.open, self.high, self.low, self.close = open, high, low, close
 
 
-class QuoteBar(BaseData):
-    def __init__(self, symbol: Symbol, time: datetime, end_time: datetime, bid: Bar, ask: Bar) -> None:
-        super().__init__(symbol, time, end_time, (bid.close + ask.close) / 2)
-        self.bid, self.ask = bid, ask
-        self.close = self.value
 
 
 
@@ -244,40 +231,8 @@ class Slice:
         return self.bars.get(symbol) or self.quote_bars.get(symbol)
 
 
-class OptionUniverse(BaseData):
-    """One contract of the daily option universe file (what a filter's `contracts` selector gets)."""
 
 
-class OptionFilterUniverse:
-    """The filter's view of one selection: `local_time` is the selection time (the previous
-    trading day's file end, `rules.universe_selection_time`); `expiration` counts days from the
-    adjusted reference date (`rules.expiration_reference_date`)."""
-
-    def __init__(self, rows: list[OptionUniverse], underlying: BaseData, local_time: datetime) -> None:
-        self.underlying, self.local_time = underlying, local_time
-        self._rows = list(rows)
-
-    def include_weeklys(self) -> OptionFilterUniverse:
-        return self  # weeklies are in by default (ContractSecurityFilterUniverse.cs:225-236)
-
-    def expiration(self, min_expiry_days: int, max_expiry_days: int) -> OptionFilterUniverse:
-        reference = rules.expiration_reference_date(self.local_time)
-        self._rows = [r for r in self._rows if r.symbol is not None
-                      and min_expiry_days <= (r.symbol.id.date.date() - reference).days <= max_expiry_days]
-        return self
-
-    def contracts(self, contracts: Any) -> OptionFilterUniverse:
-        chosen = contracts(list(self._rows)) if callable(contracts) else contracts
-        self._rows = [row if isinstance(row, OptionUniverse) else OptionUniverse(row, self.local_time,
-                                                                                 self.local_time, 0.0)
-                      for row in chosen]
-        return self
-
-    def __iter__(self) -> Iterator[OptionUniverse]:
-        return iter(self._rows)
-
-    def standin_symbols(self) -> list[Symbol]:
-        return [row.symbol for row in self._rows if row.symbol is not None]
 
 
 # --- securities ------------------------------------------------------------------------------

@@ -109,6 +109,36 @@ class Symbol:
         return f"Symbol({self.value})"
 
 
+class BaseData:
+    def __init__(self, symbol: Symbol | None, time: datetime, end_time: datetime, value: float) -> None:
+        self.symbol, self.time, self.end_time = symbol, time, end_time
+        self.value = self.price = value
+
+
+class TradeBar(BaseData):
+    def __init__(self, symbol: Symbol, time: datetime, end_time: datetime, open: float, high: float, low: float,
+                 close: float, volume: float = 0.0) -> None:
+        super().__init__(symbol, time, end_time, close)
+        self.open, self.high, self.low, self.close, self.volume = open, high, low, close, volume
+        self.period = end_time - time
+
+
+class Bar:
+    def __init__(self, open: float, high: float, low: float, close: float) -> None:
+        self.open, self.high, self.low, self.close = open, high, low, close
+
+
+class QuoteBar(BaseData):
+    def __init__(self, symbol: Symbol, time: datetime, end_time: datetime, bid: Bar, ask: Bar) -> None:
+        super().__init__(symbol, time, end_time, (bid.close + ask.close) / 2)
+        self.bid, self.ask = bid, ask
+        self.close = self.value
+
+
+class OptionUniverse(BaseData):
+    """One contract of the daily option universe file (what a filter's `contracts` selector gets)."""
+
+
 class DataDictionary:
     def __init__(self, items: dict[Symbol, Any] | None = None) -> None:
         self._items: dict[Symbol, Any] = dict(items or {})
@@ -159,6 +189,40 @@ class OptionChains(DataDictionary):
 
 class SecurityManager(DataDictionary):
     pass
+
+
+class OptionFilterUniverse:
+    """The filter's view of one selection: `local_time` is the selection time (the previous
+    trading day's file end, `rules.universe_selection_time`); `expiration` counts days from the
+    adjusted reference date (`rules.expiration_reference_date`)."""
+
+    def __init__(self, rows: list[OptionUniverse], underlying: BaseData, local_time: datetime) -> None:
+        self.underlying, self.local_time = underlying, local_time
+        self._rows = list(rows)
+        self.standin_weeklys = False
+
+    def include_weeklys(self) -> OptionFilterUniverse:
+        self.standin_weeklys = True  # recorded for the tests; LEAN includes weeklies by default
+        return self  # (ContractSecurityFilterUniverse.cs:225-236)
+
+    def expiration(self, min_expiry_days: int, max_expiry_days: int) -> OptionFilterUniverse:
+        reference = rules.expiration_reference_date(self.local_time)
+        self._rows = [r for r in self._rows if r.symbol is not None
+                      and min_expiry_days <= (r.symbol.id.date.date() - reference).days <= max_expiry_days]
+        return self
+
+    def contracts(self, contracts: Any) -> OptionFilterUniverse:
+        chosen = contracts(list(self._rows)) if callable(contracts) else contracts
+        self._rows = [row if isinstance(row, OptionUniverse) else OptionUniverse(row, self.local_time,
+                                                                                 self.local_time, 0.0)
+                      for row in chosen]
+        return self
+
+    def __iter__(self) -> Iterator[OptionUniverse]:
+        return iter(self._rows)
+
+    def standin_symbols(self) -> list[Symbol]:
+        return [row.symbol for row in self._rows if row.symbol is not None]
 
 
 class Greeks:

@@ -11,12 +11,11 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from helpers.exchange_calendar import is_nyse_session
-
 # LEAN's enums and plain value types, shared by the scripted stand-in and the engine (api.py) (re-exported here)
 from tests.lean_standin.lean_types import (  # noqa: F401
     AccountType,
     ArgumentException,
+    BaseData,
     BrokerageName,
     CashAmount,
     DataDictionary,
@@ -28,7 +27,9 @@ from tests.lean_standin.lean_types import (  # noqa: F401
     NotificationManager,
     ObjectStore,
     OptionChains,
+    OptionFilterUniverse,
     OptionRight,
+    OptionUniverse,
     OrderDirection,
     OrderFee,
     OrderProperties,
@@ -42,33 +43,10 @@ from tests.lean_standin.lean_types import (  # noqa: F401
     Symbol,
     TimeInForce,
     TimeZones,
+    TradeBar,
     TradeBars,
     UpdateOrderFields,
 )
-
-
-class BaseData:
-    def __init__(self, symbol: Symbol | None, time: datetime, price: float) -> None:
-        self.symbol = symbol
-        self.time = time
-        self.end_time = time
-        self.price = price
-        self.value = price
-
-
-class TradeBar(BaseData):
-    def __init__(self, symbol: Symbol, time: datetime, open: float, high: float, low: float, close: float) -> None:
-        super().__init__(symbol, time, close)
-        self.end_time = time + timedelta(days=1)
-        self.open, self.high, self.low, self.close = open, high, low, close
-
-
-
-
-
-
-
-
 
 
 class OptionContract:
@@ -103,40 +81,8 @@ class Slice:
         self.bars = bars or TradeBars()
 
 
-class OptionUniverse(BaseData):
-    """One row of an option universe (what a filter's `contracts` selector receives)."""
 
 
-class OptionFilterUniverse:
-    """Applies filters the way LEAN does: each call narrows the current contract list."""
-
-    def __init__(self, rows: list[OptionUniverse], underlying: BaseData, local_time: datetime) -> None:
-        self.underlying = underlying
-        self.local_time = local_time
-        self.standin_rows = list(rows)
-        self.standin_weeklys = False
-
-    def include_weeklys(self) -> OptionFilterUniverse:
-        self.standin_weeklys = True
-        return self
-
-    def expiration(self, min_expiry_days: int, max_expiry_days: int) -> OptionFilterUniverse:
-        """Days to expiry count from the selection date moved to the next trading day (Lean
-        Common/Securities/Option/OptionFilterUniverse.cs:127-145, used by
-        ContractSecurityFilterUniverse.cs:314): Monday's selection runs at Saturday 00:00 and counts
-        from Monday. The fake uses the NYSE calendar for every option."""
-        today = self.local_time.date()
-        while not is_nyse_session(today):
-            today += timedelta(days=1)
-        self.standin_rows = [r for r in self.standin_rows
-                          if r.symbol is not None and min_expiry_days <= (r.symbol.id.date.date() - today).days
-                          <= max_expiry_days]
-        return self
-
-    def contracts(self, contract_selector: Callable[[list[OptionUniverse]], list[OptionUniverse]]
-                  ) -> OptionFilterUniverse:
-        self.standin_rows = list(contract_selector(list(self.standin_rows)))
-        return self
 
 
 

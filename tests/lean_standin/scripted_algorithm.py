@@ -143,7 +143,8 @@ class FakeLean:
         security.price = security.close = security.bid_price = security.ask_price = price
         if open_ is not None:
             security.open = open_
-        security.standin_last = f.BaseData(symbol, self.exchange_time(security), price)
+        stamp = self.exchange_time(security)
+        security.standin_last = f.BaseData(symbol, stamp, stamp, price)
 
     def exchange_time(self, security: f.Security) -> datetime:
         """The clock (naive New York, the algorithm's zone) in `security`'s exchange time zone,
@@ -154,7 +155,8 @@ class FakeLean:
     def set_chain(self, canonical: f.Symbol, underlying_price: float, contracts: list[f.OptionContract],
                   multiplier: float = 100.0) -> None:
         """The option chain of `canonical` from now on; each contract becomes a security."""
-        self.chains[canonical] = f.OptionChain(f.BaseData(canonical.underlying, self.time, underlying_price), contracts)
+        self.chains[canonical] = f.OptionChain(f.BaseData(canonical.underlying, self.time, self.time, underlying_price),
+                                                contracts)
         for contract in contracts:
             security = self.securities.get(contract.symbol) or f.Security(contract.symbol, 0.0, multiplier)
             security.bid_price, security.ask_price = contract.bid_price, contract.ask_price
