@@ -36,7 +36,7 @@ class QCAlgorithm:
     date_rules = property(lambda self: api.DateRules())
     time_rules = property(lambda self: api.TimeRules())
     notify = property(lambda self: self.standin_engine.notify)
-    history = property(lambda self: api.History(self.standin_engine))
+    history = property(lambda self: api.History(self.standin_engine.daily_history))
     risk_free_interest_rate_model = property(lambda self: api.InterestRateProvider(self.standin_engine.rate_of))
 
     # settings

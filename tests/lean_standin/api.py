@@ -28,6 +28,8 @@ from tests.lean_standin.lean_types import (  # noqa: F401
     DataNormalizationMode,
     DayOfWeek,
     Greeks,
+    History,
+    InterestRateProvider,
     Leg,
     NotificationManager,
     ObjectStore,
@@ -46,11 +48,13 @@ from tests.lean_standin.lean_types import (  # noqa: F401
     SecurityIdentifier,
     SecurityManager,
     SecurityType,
+    SubmitOrderRequest,
     Symbol,
     TimeInForce,
     TimeZones,
     TradeBar,
     TradeBars,
+    TypedHistory,
     UpdateOrderFields,
 )
 from tests.lean_standin.market_hours import MarketHoursEntry, is_date_open, market_close
@@ -73,8 +77,6 @@ class EnginePort(Protocol):
     def update_order(self, ticket: OrderTicket, fields: UpdateOrderFields) -> OrderResponse: ...
 
     def cancel_order(self, ticket: OrderTicket) -> OrderResponse: ...
-
-    def daily_history(self, symbol: Symbol, periods: int) -> list[TradeBar]: ...
 
 
 # --- enums (values as in the stubs) ------------------------------------------------------------
@@ -437,13 +439,6 @@ class OrderEvent:
 
 
 
-class SubmitOrderRequest:
-    """An order request: the one behind a ticket (with LEAN's response to it), or one LEAN
-    proposes itself (margin calls)."""
-
-    def __init__(self, order_id: int = 0, tag: str = "", response: OrderResponse | None = None) -> None:
-        self.order_id, self.tag = order_id, tag
-        self.response = response or OrderResponse(order_id, True)
 
 
 INVALID_ORDER_ID = -10  # OrderResponseErrorCode.UnableToFindOrder, the id of a ticket refused before submission
@@ -588,25 +583,7 @@ class ScheduleManager:
 
 
 
-class InterestRateProvider:
-    def __init__(self, rate: Callable[[date], float]) -> None:
-        self._rate = rate
-
-    def get_interest_rate(self, date: datetime) -> float:
-        return self._rate(date.date())
 
 
-class TypedHistory:
-    def __init__(self, engine: EnginePort) -> None:
-        self._engine = engine
-
-    def __call__(self, symbol: Symbol, periods: int, resolution: Resolution | None = None) -> list[TradeBar]:
-        return self._engine.daily_history(symbol, periods)
 
 
-class History:
-    def __init__(self, engine: EnginePort) -> None:
-        self._engine = engine
-
-    def __getitem__(self, type: type) -> TypedHistory:
-        return TypedHistory(self._engine)

@@ -4,8 +4,8 @@ one the adapter tests drive (scripted.py, scripted_algorithm.py) and the engine 
 (api.py, engine.py). Members only the stand-in uses start with `standin_`."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
 from enum import IntEnum
 from typing import Any
 
@@ -319,3 +319,41 @@ class NotificationManager:
     def telegram(self, id: str, message: str, token: str | None = None) -> bool:
         self.standin_sent.append((id, "", message))
         return True
+
+
+class SubmitOrderRequest:
+    """An order request: the one behind a ticket (with LEAN's response to it), or one LEAN
+    proposes itself (margin calls)."""
+
+    def __init__(self, order_id: int = 0, tag: str = "", response: OrderResponse | None = None) -> None:
+        self.order_id, self.tag = order_id, tag
+        self.response = response or OrderResponse(order_id, True)
+
+
+class InterestRateProvider:
+    """The risk-free rate of a date, from `rate` (the stand-in's choice of source)."""
+
+    def __init__(self, rate: Callable[[date], float]) -> None:
+        self._rate = rate
+
+    def get_interest_rate(self, date: datetime) -> float:
+        return self._rate(date.date())
+
+
+class TypedHistory:
+    """`self.history[TradeBar](symbol, periods, resolution)`: the last `periods` daily bars, from
+    `history` (the stand-in's source of bars)."""
+
+    def __init__(self, history: Callable[[Symbol, int], list[TradeBar]]) -> None:
+        self._history = history
+
+    def __call__(self, symbol: Symbol, periods: int, resolution: Resolution | None = None) -> list[TradeBar]:
+        return self._history(symbol, periods)
+
+
+class History:
+    def __init__(self, history: Callable[[Symbol, int], list[TradeBar]]) -> None:
+        self._history = history
+
+    def __getitem__(self, type: type) -> TypedHistory:
+        return TypedHistory(self._history)

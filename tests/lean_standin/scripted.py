@@ -23,6 +23,8 @@ from tests.lean_standin.lean_types import (  # noqa: F401
     DataNormalizationMode,
     DayOfWeek,
     Greeks,
+    History,
+    InterestRateProvider,
     Leg,
     NotificationManager,
     ObjectStore,
@@ -40,11 +42,13 @@ from tests.lean_standin.lean_types import (  # noqa: F401
     SecurityIdentifier,
     SecurityManager,
     SecurityType,
+    SubmitOrderRequest,
     Symbol,
     TimeInForce,
     TimeZones,
     TradeBar,
     TradeBars,
+    TypedHistory,
     UpdateOrderFields,
 )
 
@@ -102,8 +106,6 @@ class OrderEvent:
 
 
 
-class SubmitOrderRequest:
-    """An order LEAN proposes (margin calls); main.py passes them through untouched."""
 
 
 
@@ -292,25 +294,10 @@ class ScheduleManager:
 
 
 
-class InterestRateProvider:
-    def get_interest_rate(self, date: datetime) -> float:
-        return 0.05
 
 
-class TypedHistory:
-    def __init__(self, standin_lean: Any) -> None:
-        self.standin_lean = standin_lean
-
-    def __call__(self, symbol: Symbol, periods: int, resolution: Resolution | None = None) -> list[TradeBar]:
-        return self.standin_lean.standin_history(symbol, periods)
 
 
-class History:
-    def __init__(self, standin_lean: Any) -> None:
-        self.standin_lean = standin_lean
-
-    def __getitem__(self, type: type) -> TypedHistory:
-        return TypedHistory(self.standin_lean)
 
 
 # The stub class each fake stands for (test_scripted_match_stubs.py).

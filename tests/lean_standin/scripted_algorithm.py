@@ -412,8 +412,8 @@ class QCAlgorithm:
     date_rules = property(lambda self: f.DateRules())
     time_rules = property(lambda self: f.TimeRules())
     notify = property(lambda self: self.standin_lean.notify)
-    history = property(lambda self: f.History(self.standin_lean))
-    risk_free_interest_rate_model = property(lambda self: f.InterestRateProvider())
+    history = property(lambda self: f.History(self.standin_lean.standin_history))
+    risk_free_interest_rate_model = property(lambda self: f.InterestRateProvider(lambda day: 0.05))
 
     # settings
     def set_start_date(self, start: date) -> None:
