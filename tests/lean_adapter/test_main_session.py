@@ -350,7 +350,7 @@ def test_scheduled_events_read_the_chain_of_their_own_minute(shared_data: Path) 
         quoted = next(c for c in listed if c.strike == 535.0 and c.right == f.OptionRight.CALL)
         seen.append((session.lean.time, float(chain.bid[row]), quoted.bid_price))
 
-    session.lean.schedule.on(("every_day", session.spy), ("every", timedelta(minutes=1)), probe)
+    session.lean.schedule.on(f.DateRules().every_day(session.spy), f.TimeRules().every(timedelta(minutes=1)), probe)
     session.run("09:31", "09:40")
     assert len(seen) == 10
     assert len({bid for _, bid, _ in seen}) > 1, "the modelled quotes move from minute to minute"
@@ -388,7 +388,8 @@ def test_an_order_event_on_another_thread_never_runs_inside_the_core_with_a_sche
     brokerage = threading.Thread(target=session.lean.fill, args=(combo,))
     brokerage.start()
     assert booking.wait(10)
-    minute_cycle = next(callback for _, rule, callback in session.lean.schedule.standin_events if rule[0] == "every")
+    minute_cycle = next(event.standin_callback for event in session.lean.schedule.standin_events
+                        if event.standin_time_rule.name == f"Every {timedelta(minutes=1)}")
     realtime = threading.Thread(target=minute_cycle)
     realtime.start()
     realtime.join(0.3)

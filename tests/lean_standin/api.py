@@ -26,6 +26,8 @@ from tests.lean_standin.lean_types import (  # noqa: F401
     DataDictionary,
     DataMappingMode,
     DataNormalizationMode,
+    DateRule,
+    DateRules,
     DayOfWeek,
     Greeks,
     History,
@@ -45,12 +47,16 @@ from tests.lean_standin.lean_types import (  # noqa: F401
     QuoteBar,
     QuoteBars,
     Resolution,
+    ScheduledEvent,
+    ScheduleManager,
     SecurityIdentifier,
     SecurityManager,
     SecurityType,
     SubmitOrderRequest,
     Symbol,
     TimeInForce,
+    TimeRule,
+    TimeRules,
     TimeZones,
     TradeBar,
     TradeBars,
@@ -493,92 +499,18 @@ class SecurityTransactionManager:
 
 # --- scheduling, notifications, history -------------------------------------------------------
 
-class DateRule:
-    def __init__(self, name: str, accepts: Callable[[date], bool]) -> None:
-        self.name, self.standin_accepts = name, accepts
 
 
-class TimeRule:
-    def __init__(self, name: str, times: Callable[[date], list[datetime]]) -> None:
-        self.name, self.standin_times = name, times
 
 
-class DateRules:
-    def every_day(self, symbol: Symbol | None = None) -> DateRule:
-        """Every trading day of the symbol's exchange (`Lean:Common/Scheduling/DateRules.cs`)."""
-        _us_equity_hours(symbol)
-        return DateRule(f"EveryDay {symbol}", is_date_open)
-
-    def every(self, *days: DayOfWeek) -> DateRule:
-        """Every calendar day on those weekdays, holidays included (`DateRules.cs:108-112`)."""
-        wanted = {int(d) for d in days}
-        return DateRule(f"Every {sorted(wanted)}", lambda day: (day.isoweekday() % 7) in wanted)
 
 
-def _us_equity_hours(symbol: Symbol | None) -> None:
-    """The stand-in's date and market-time rules know the US equity session only (09:30-16:00
-    New York, NYSE dates); LEAN follows each symbol's own exchange hours, so any other anchor is
-    refused rather than answered with equity hours."""
-    if symbol is not None and symbol.security_type != SecurityType.EQUITY:
-        raise NotImplementedError(f"the stand-in schedules on US equity hours only, not {symbol}")
 
 
-class TimeRules:
-    """Times in the algorithm's zone (New York here): `at` and `every` are clock times; the
-    market rules follow the symbol's regular session (`Lean:Common/Scheduling/TimeRules.cs`)."""
-
-    def at(self, hour: int, minute: int, second: int = 0) -> TimeRule:
-        return TimeRule(f"At {hour:02d}:{minute:02d}",
-                        lambda day: [datetime.combine(day, datetime.min.time()).replace(hour=hour, minute=minute,
-                                                                                         second=second)])
-
-    def every(self, interval: timedelta) -> TimeRule:
-        def times(day: date) -> list[datetime]:
-            start = datetime.combine(day, datetime.min.time())
-            steps = int(timedelta(days=1) / interval)
-            return [start + i * interval for i in range(steps)]
-
-        return TimeRule(f"Every {interval}", times)
-
-    def after_market_open(self, symbol: Symbol, minutes_after_open: float = 0,
-                          extended_market_open: bool = False) -> TimeRule:
-        _us_equity_hours(symbol)
-
-        def times(day: date) -> list[datetime]:
-            if not is_date_open(day):
-                return []
-            return [datetime.combine(day, datetime.min.time()) + timedelta(hours=9, minutes=30 + minutes_after_open)]
-
-        return TimeRule(f"AfterMarketOpen {symbol}", times)
-
-    def after_market_close(self, symbol: Symbol, minutes_after_close: float = 0,
-                           extended_market_close: bool = False) -> TimeRule:
-        _us_equity_hours(symbol)
-
-        def times(day: date) -> list[datetime]:
-            if not is_date_open(day):
-                return []
-            return [market_close(day) + timedelta(minutes=minutes_after_close)]
-
-        return TimeRule(f"AfterMarketClose {symbol}", times)
 
 
-class ScheduledEvent:
-    def __init__(self, date_rule: DateRule, time_rule: TimeRule, callback: Callable[[], None]) -> None:
-        self._date_rule, self._time_rule, self.standin_callback = date_rule, time_rule, callback
-
-    def standin_times(self, day: date) -> list[datetime]:
-        return self._time_rule.standin_times(day) if self._date_rule.standin_accepts(day) else []
 
 
-class ScheduleManager:
-    def __init__(self) -> None:
-        self.standin_events: list[ScheduledEvent] = []
-
-    def on(self, date_rule: DateRule, time_rule: TimeRule, callback: Callable[[], None]) -> ScheduledEvent:
-        event = ScheduledEvent(date_rule, time_rule, callback)
-        self.standin_events.append(event)
-        return event
 
 
 

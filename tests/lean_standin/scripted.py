@@ -8,7 +8,7 @@ sys.modules; the market and broker behind the fake algorithm live in its `FakeLe
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 # LEAN's enums and plain value types, shared by the scripted stand-in and the engine (api.py) (re-exported here)
@@ -21,6 +21,7 @@ from tests.lean_standin.lean_types import (  # noqa: F401
     DataDictionary,
     DataMappingMode,
     DataNormalizationMode,
+    DateRules,
     DayOfWeek,
     Greeks,
     History,
@@ -39,12 +40,14 @@ from tests.lean_standin.lean_types import (  # noqa: F401
     OrderStatus,
     QuoteBars,
     Resolution,
+    ScheduleManager,
     SecurityIdentifier,
     SecurityManager,
     SecurityType,
     SubmitOrderRequest,
     Symbol,
     TimeInForce,
+    TimeRules,
     TimeZones,
     TradeBar,
     TradeBars,
@@ -262,34 +265,10 @@ class SecurityTransactionManager:
                 if t.status in (OrderStatus.SUBMITTED, OrderStatus.PARTIALLY_FILLED) and (filter is None or filter(t))]
 
 
-class DateRules:
-    def every_day(self, symbol: Symbol) -> tuple[str, Any]:
-        return ("every_day", symbol)
-
-    def every(self, day: DayOfWeek) -> tuple[str, Any]:
-        return ("every", day)
 
 
-class TimeRules:
-    def at(self, hour: int, minute: int, second: int = 0) -> tuple[str, Any]:
-        return ("at", (hour, minute))
-
-    def every(self, interval: timedelta) -> tuple[str, Any]:
-        return ("every", interval)
-
-    def after_market_open(self, symbol: Symbol, minutes_after_open: float = 0) -> tuple[str, Any]:
-        return ("after_open", minutes_after_open)
-
-    def after_market_close(self, symbol: Symbol, minutes_after_close: float = 0) -> tuple[str, Any]:
-        return ("after_close", minutes_after_close)
 
 
-class ScheduleManager:
-    def __init__(self) -> None:
-        self.standin_events: list[tuple[Any, Any, Callable[[], None]]] = []
-
-    def on(self, date_rule: Any, time_rule: Any, callback: Callable[[], None]) -> None:
-        self.standin_events.append((date_rule, time_rule, callback))
 
 
 

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from helpers.exchange_calendar import EASTERN, is_nyse_session, session_open_close
+from helpers.exchange_calendar import EASTERN
 from tests.lean_standin import scripted as f
 
 
@@ -170,24 +170,6 @@ class FakeLean:
 
     # --- the clock --------------------------------------------------------------------------
 
-    def _due(self, date_rule: tuple[str, Any], time_rule: tuple[str, Any], moment: datetime) -> bool:
-        day = moment.date()
-        kind, value = date_rule
-        if kind == "every_day" and not is_nyse_session(day):
-            return False
-        if kind == "every" and (day.isoweekday() % 7) != int(value):
-            return False  # every such weekday, exchange holidays included (Lean Common/Scheduling/DateRules.cs:108-112)
-        rule, argument = time_rule
-        if rule == "at":
-            return (moment.hour, moment.minute) == argument
-        if rule == "every":
-            return moment.second == 0 and (moment.hour * 60 + moment.minute) % int(argument.total_seconds() // 60) == 0
-        if not is_nyse_session(day):
-            return False
-        opening, closing = session_open_close(day)
-        anchor = opening if rule == "after_open" else closing
-        return moment == (anchor + timedelta(minutes=argument)).replace(tzinfo=None)
-
     def minute(self, moment: datetime, data: bool = True) -> None:
         """Advance to `moment` in LEAN's order (Lean Engine/AlgorithmManager.cs at 24863901): the
         current slice is set first (:253, "before firing scheduled events"), then the scheduled
@@ -197,9 +179,9 @@ class FakeLean:
         new = self.current_slice() if data else None
         if new is not None:
             self.slice = new
-        for date_rule, time_rule, callback in list(self.schedule.standin_events):
-            if self._due(date_rule, time_rule, moment):
-                callback()
+        for event in list(self.schedule.standin_events):
+            if moment in event.standin_times(moment.date()):
+                event.standin_callback()
         if new is not None:
             self.algorithm.on_data(new)
 
@@ -221,9 +203,9 @@ class FakeLean:
             self.time = datetime.combine(day, time(16, 0))
             bars = {s: b for s in symbols for b in self.daily.get(s, []) if b.time.date() == day}
             self.slice = self.current_slice(f.TradeBars(bars))
-            for date_rule, time_rule, callback in list(self.schedule.standin_events):
-                if date_rule[0] == "every_day" and is_nyse_session(day):
-                    callback()
+            for event in list(self.schedule.standin_events):  # the every-trading-day events, once a day
+                if event.standin_date_rule.name.startswith("EveryDay") and event.standin_date_rule.standin_accepts(day):
+                    event.standin_callback()
             self.algorithm.on_data(self.slice)
         self.warming_up = False
 
