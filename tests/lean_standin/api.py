@@ -7,9 +7,9 @@ the stubs by test_names_match_stubs.py.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -35,6 +35,7 @@ from tests.lean_standin.lean_types import (  # noqa: F401
     Leg,
     NotificationManager,
     ObjectStore,
+    OptionChain,
     OptionChains,
     OptionFilterUniverse,
     OptionRight,
@@ -52,6 +53,7 @@ from tests.lean_standin.lean_types import (  # noqa: F401
     SecurityIdentifier,
     SecurityManager,
     SecurityType,
+    Slice,
     SubmitOrderRequest,
     Symbol,
     TimeInForce,
@@ -210,33 +212,8 @@ class ModelBatch:
                                                                    ("delta", "gamma", "vega", "theta", "rho"))))
 
 
-class OptionChain:
-    def __init__(self, canonical: Symbol, underlying: BaseData | None, contracts: list[OptionContract]) -> None:
-        self.standin_canonical = canonical
-        self.underlying = underlying
-        self._contracts = contracts
-
-    def __iter__(self) -> Iterator[OptionContract]:
-        return iter(self._contracts)
-
-    def __len__(self) -> int:
-        return len(self._contracts)
 
 
-class Slice:
-    def __init__(self, time: datetime, bars: TradeBars | None = None, quote_bars: QuoteBars | None = None,
-                 option_chains: OptionChains | None = None) -> None:
-        self.time = time
-        self.bars = bars or TradeBars()
-        self.quote_bars = quote_bars or QuoteBars()
-        self.option_chains = option_chains or OptionChains()
-
-    @property
-    def has_data(self) -> bool:
-        return bool(len(self.bars) or len(self.quote_bars) or len(self.option_chains))
-
-    def get(self, symbol: Symbol) -> Any:
-        return self.bars.get(symbol) or self.quote_bars.get(symbol)
 
 
 

@@ -192,6 +192,33 @@ class SecurityManager(DataDictionary):
     pass
 
 
+class OptionChain:
+    def __init__(self, canonical: Symbol, underlying: BaseData | None, contracts: list[Any]) -> None:
+        # contracts: either stand-in's OptionContract (values given, or modelled by the engine)
+        self.standin_canonical = canonical
+        self.underlying = underlying
+        self._contracts = contracts
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._contracts)
+
+    def __len__(self) -> int:
+        return len(self._contracts)
+
+
+class Slice:
+    def __init__(self, time: datetime, bars: TradeBars | None = None, quote_bars: QuoteBars | None = None,
+                 option_chains: OptionChains | None = None) -> None:
+        self.time = time
+        self.bars = bars or TradeBars()
+        self.quote_bars = quote_bars or QuoteBars()
+        self.option_chains = option_chains or OptionChains()
+
+    @property
+    def has_data(self) -> bool:
+        return bool(len(self.bars) or len(self.quote_bars) or len(self.option_chains))
+
+
 class OptionFilterUniverse:
     """The filter's view of one selection: `local_time` is the selection time (the previous
     trading day's file end, `rules.universe_selection_time`); `expiration` counts days from the

@@ -7,7 +7,7 @@ sys.modules; the market and broker behind the fake algorithm live in its `FakeLe
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ from tests.lean_standin.lean_types import (  # noqa: F401
     Leg,
     NotificationManager,
     ObjectStore,
+    OptionChain,
     OptionChains,
     OptionFilterUniverse,
     OptionRight,
@@ -44,6 +45,7 @@ from tests.lean_standin.lean_types import (  # noqa: F401
     SecurityIdentifier,
     SecurityManager,
     SecurityType,
+    Slice,
     SubmitOrderRequest,
     Symbol,
     TimeInForce,
@@ -68,24 +70,8 @@ class OptionContract:
         self.greeks = greeks or Greeks()
 
 
-class OptionChain:
-    def __init__(self, underlying: BaseData, contracts: list[OptionContract]) -> None:
-        self.underlying = underlying
-        self._contracts = list(contracts)
-
-    def __iter__(self) -> Iterator[OptionContract]:
-        return iter(self._contracts)
-
-    def __len__(self) -> int:
-        return len(self._contracts)
 
 
-class Slice:
-    def __init__(self, time: datetime, option_chains: OptionChains | None = None,
-                 bars: TradeBars | None = None) -> None:
-        self.time = time
-        self.option_chains = option_chains or OptionChains()
-        self.bars = bars or TradeBars()
 
 
 

@@ -155,7 +155,7 @@ class FakeLean:
     def set_chain(self, canonical: f.Symbol, underlying_price: float, contracts: list[f.OptionContract],
                   multiplier: float = 100.0) -> None:
         """The option chain of `canonical` from now on; each contract becomes a security."""
-        self.chains[canonical] = f.OptionChain(f.BaseData(canonical.underlying, self.time, self.time, underlying_price),
+        self.chains[canonical] = f.OptionChain(canonical, f.BaseData(canonical.underlying, self.time, self.time, underlying_price),
                                                 contracts)
         for contract in contracts:
             security = self.securities.get(contract.symbol) or f.Security(contract.symbol, 0.0, multiplier)
@@ -166,7 +166,7 @@ class FakeLean:
 
     def current_slice(self, bars: f.TradeBars | None = None) -> f.Slice:
         """The slice of the current minute: the chains set so far, and `bars`."""
-        return f.Slice(self.time, f.OptionChains(dict(self.chains)), bars)
+        return f.Slice(self.time, bars, option_chains=f.OptionChains(dict(self.chains)))
 
     # --- the clock --------------------------------------------------------------------------
 
