@@ -3,7 +3,7 @@ behaviour from LEAN's source, cited where it matters). The engine behind it is `
 through the EnginePort protocol (this module does not import the engine).
 
 Members only the stand-in uses start with `standin_`; every other public name is checked against
-the stubs by test_names_match_stubs.py.
+the stubs by test_matches_stubs.py.
 """
 from __future__ import annotations
 
@@ -240,7 +240,7 @@ class SecurityExchangeHours:
     def is_date_open(self, local_date_time: datetime, extended_market_hours: bool = False) -> bool:
         return is_date_open(local_date_time.date())
 
-    def is_open(self, local_date_time: datetime, extended_market_hours: bool = False) -> bool:
+    def is_open(self, local_date_time: datetime, extended_market_hours: bool) -> bool:
         """Inside the regular "market" segment (exchange time)."""
         day = local_date_time.date()
         if not is_date_open(day):
@@ -268,7 +268,7 @@ class SecurityExchange:
 
     @property
     def exchange_open(self) -> bool:
-        return self.hours.is_open(self._local_time())
+        return self.hours.is_open(self._local_time(), False)
 
 
 class SecurityHolding:

@@ -1,7 +1,7 @@
 """Small runtime fakes of the LEAN objects main.py and lean_adapter touch.
 
 Every public member of a fake has the name (and, for methods, compatible parameters) of the
-real member in quantconnect-stubs; test_scripted_match_stubs.py checks it. Members only tests use
+real member in quantconnect-stubs; test_matches_stubs.py checks it. Members only tests use
 start with `standin_`. `scripted_algorithm.install()` puts a fake `AlgorithmImports` module into
 sys.modules; the market and broker behind the fake algorithm live in its `FakeLean`.
 """
@@ -265,7 +265,7 @@ class SecurityTransactionManager:
 
 
 
-# The stub class each fake stands for (test_scripted_match_stubs.py).
+# The stub class each fake stands for (test_matches_stubs.py).
 STUB_CLASSES: dict[type, str] = {
     Resolution: "QuantConnect.Resolution", DataNormalizationMode: "QuantConnect.DataNormalizationMode",
     DataMappingMode: "QuantConnect.DataMappingMode", BrokerageName: "QuantConnect.Brokerages.BrokerageName",
