@@ -199,20 +199,20 @@ def test_account_figures_come_from_the_portfolio(harness: Harness) -> None:
 
 def test_assignments_translate_to_core_assignment_events(harness: Harness) -> None:
     put = option_symbol(harness.spy, "SPY", EXPIRY, 520.0, PUT)
-    early = assignment_from_event(f.OrderEvent(99, put, NOW, f.OrderStatus.FILLED, 0.0, 1, is_assignment=True),
+    early = assignment_from_event(f.order_event(99, put, NOW, f.OrderStatus.FILLED, 0.0, 1, is_assignment=True),
                                   515.0, to_eastern(datetime(2024, 8, 8, 16, 0)))
     assert early is not None
     assert (early.quantity, early.underlying_quantity, early.cash, early.reason) == (-1, 100, -52_000.0,
                                                                                        "early_assignment")
     call = option_symbol(index_symbol("SPX"), "SPXW", EXPIRY, 5300.0, CALL)
-    settled = assignment_from_event(f.OrderEvent(98, call, NOW, f.OrderStatus.FILLED, 0.0, -1, is_in_the_money=True),
+    settled = assignment_from_event(f.order_event(98, call, NOW, f.OrderStatus.FILLED, 0.0, -1, is_in_the_money=True),
                                     5310.0, to_eastern(NOW))
     assert settled is not None
     assert (settled.contract.root, settled.underlying_quantity, settled.cash, settled.reason) == (
         "SPXW", 0, pytest.approx(1_000.0), "cash_settlement")
-    worthless = assignment_from_event(f.OrderEvent(97, put, NOW, f.OrderStatus.FILLED, 0.0, 1), 530.0, to_eastern(NOW))
+    worthless = assignment_from_event(f.order_event(97, put, NOW, f.OrderStatus.FILLED, 0.0, 1), 530.0, to_eastern(NOW))
     assert worthless is not None and (worthless.cash, worthless.reason) == (0.0, "expired_worthless")
-    assert assignment_from_event(f.OrderEvent(96, harness.spy, NOW, f.OrderStatus.FILLED, 530.0, 100),
+    assert assignment_from_event(f.order_event(96, harness.spy, NOW, f.OrderStatus.FILLED, 530.0, 100),
                                  None, to_eastern(NOW)) is None
 
 

@@ -323,7 +323,7 @@ def test_expiry_events_from_lean_close_the_position_and_margin_calls_pass_throug
     session.lean.time = _at("16:00")
     for number, ticket in enumerate(combo, 900):  # LEAN expires every leg worthless (no fill price)
         holding = session.lean.account.holdings.pop(ticket.symbol)
-        session.algorithm.on_order_event(f.OrderEvent(number, ticket.symbol, session.lean.time, f.OrderStatus.FILLED,
+        session.algorithm.on_order_event(f.order_event(number, ticket.symbol, session.lean.time, f.OrderStatus.FILLED,
                                                       0.0, -holding.quantity))
     system = session.algorithm._system
     assert system.open_position_count() == 0
@@ -458,16 +458,16 @@ def test_a_delivered_future_left_unfilled_is_offered_again() -> None:
     es = future_symbol("ES", date(2024, 9, 20))
     lean.securities._items[es] = f.Future(es, 0.0, 50.0)
     lean.account.holdings[es] = f.SecurityHolding(es, -2)
-    desk.receive(f.OrderEvent(5, es, lean.time, f.OrderStatus.FILLED, 5500.0, -2))
+    desk.receive(f.order_event(5, es, lean.time, f.OrderStatus.FILLED, 5500.0, -2))
     assert lean.tickets == {}  # no quote yet
     lean.securities[es].bid_price, lean.securities[es].ask_price = 5400.0, 5400.25
     desk.close_all()
     (ticket,) = lean.tickets.values()
     assert (ticket.quantity, lean.limits[ticket.order_id]) == (2, 5400.25)  # short: bought back at the ask
-    assert desk.owns(ticket.order_id) and not desk.is_delivery(f.OrderEvent(ticket.order_id, es, lean.time,
+    assert desk.owns(ticket.order_id) and not desk.is_delivery(f.order_event(ticket.order_id, es, lean.time,
                                                                              f.OrderStatus.FILLED, 5400.25, 2))
     ticket.status = f.OrderStatus.CANCELED
-    desk.on_event(f.OrderEvent(ticket.order_id, es, lean.time, f.OrderStatus.CANCELED))
+    desk.on_event(f.order_event(ticket.order_id, es, lean.time, f.OrderStatus.CANCELED))
     desk.close_all()
     assert len(lean.open_groups()) == 1 and len(lean.tickets) == 2
 

@@ -285,6 +285,20 @@ class UpdateOrderFields:
         self.tag: str | None = None
 
 
+class OrderEvent:
+    def __init__(self, order_id: int, symbol: Symbol, utc_time: datetime, status: OrderStatus,
+                 direction: OrderDirection, fill_price: float, fill_quantity: float, order_fee: OrderFee,
+                 message: str = "") -> None:
+        self.order_id, self.symbol, self.utc_time, self.status = order_id, symbol, utc_time, status
+        self.direction, self.fill_price, self.fill_quantity = direction, fill_price, fill_quantity
+        self.order_fee, self.message = order_fee, message
+        self.is_assignment = self.is_in_the_money = False
+
+    def __repr__(self) -> str:
+        return (f"OrderEvent({self.order_id} {self.symbol.value} {self.status.name} {self.fill_quantity:g}"
+                f"@{self.fill_price:g})")
+
+
 class OrderResponse:
     def __init__(self, order_id: int, is_success: bool, error_message: str = "") -> None:
         self.order_id, self.is_success, self.error_message = order_id, is_success, error_message

@@ -35,6 +35,7 @@ from tests.lean_standin.lean_types import (  # noqa: F401
     OptionRight,
     OptionUniverse,
     OrderDirection,
+    OrderEvent,
     OrderFee,
     OrderProperties,
     OrderResponse,
@@ -82,15 +83,6 @@ class OptionContract:
 
 
 
-class OrderEvent:
-    def __init__(self, order_id: int, symbol: Symbol, utc_time: datetime, status: OrderStatus, fill_price: float = 0.0,
-                 fill_quantity: float = 0.0, fee: float = 0.0, message: str = "", is_assignment: bool = False,
-                 is_in_the_money: bool = False) -> None:
-        self.order_id, self.symbol, self.utc_time, self.status = order_id, symbol, utc_time, status
-        self.fill_price, self.fill_quantity = fill_price, fill_quantity
-        self.order_fee = OrderFee(CashAmount(fee))
-        self.message = message
-        self.is_assignment, self.is_in_the_money = is_assignment, is_in_the_money
 
 
 
@@ -300,3 +292,15 @@ STUB_CLASSES: dict[type, str] = {
     TypedHistory: "QuantConnect.Algorithm._Typed_QCAlgorithm_History",
     History: "QuantConnect.Algorithm._QCAlgorithm_History",
 }  # scripted_algorithm.py adds its QCAlgorithm
+
+
+def order_event(order_id: int, symbol: Symbol, utc_time: datetime, status: OrderStatus, fill_price: float = 0.0,
+                fill_quantity: float = 0.0, fee: float = 0.0, message: str = "", is_assignment: bool = False,
+                is_in_the_money: bool = False) -> OrderEvent:
+    """An OrderEvent as a scripted test writes it: the direction follows the fill's sign (Hold when
+    nothing filled), the fee is in USD, and the assignment flags LEAN sets on option exercise events."""
+    direction = OrderDirection.BUY if fill_quantity > 0 else OrderDirection.SELL if fill_quantity < 0 else OrderDirection.HOLD
+    event = OrderEvent(order_id, symbol, utc_time, status, direction, fill_price, fill_quantity, OrderFee(CashAmount(fee)),
+                       message)
+    event.is_assignment, event.is_in_the_money = is_assignment, is_in_the_money
+    return event

@@ -234,7 +234,7 @@ class FakeLean:
         self.reject_next = False
         for ticket in group:  # LEAN reports the submission while the order call is still running
             ticket.status = status
-            self.algorithm.on_order_event(f.OrderEvent(ticket.order_id, ticket.symbol, self.time, status,
+            self.algorithm.on_order_event(f.order_event(ticket.order_id, ticket.symbol, self.time, status,
                                                        message="rejected by the fake brokerage" if status == f.OrderStatus.INVALID else ""))
         return group
 
@@ -274,7 +274,7 @@ class FakeLean:
             return f.OrderResponse(ticket.order_id, True)
         for leg in group:
             leg.status = f.OrderStatus.CANCELED
-            self.algorithm.on_order_event(f.OrderEvent(leg.order_id, leg.symbol, self.time, f.OrderStatus.CANCELED))
+            self.algorithm.on_order_event(f.order_event(leg.order_id, leg.symbol, self.time, f.OrderStatus.CANCELED))
         return f.OrderResponse(ticket.order_id, True)
 
     def deliver_cancels(self) -> None:
@@ -282,7 +282,7 @@ class FakeLean:
         cancelling, self.cancelling = self.cancelling, []
         for leg in cancelling:
             leg.status = f.OrderStatus.CANCELED
-            self.algorithm.on_order_event(f.OrderEvent(leg.order_id, leg.symbol, self.time, f.OrderStatus.CANCELED))
+            self.algorithm.on_order_event(f.order_event(leg.order_id, leg.symbol, self.time, f.OrderStatus.CANCELED))
 
     def exercise(self, option: f.Symbol, underlying_price: float) -> None:
         """LEAN's exercise, assignment or expiry of a held option, as DefaultExerciseModel reports it
@@ -298,7 +298,7 @@ class FakeLean:
         call = option.id.option_right == f.OptionRight.CALL
         strike = option.id.strike_price
         in_the_money = underlying_price > strike if call else underlying_price < strike
-        self.algorithm.on_order_event(f.OrderEvent(order_id, option, self.time, f.OrderStatus.FILLED, 0.0, order_quantity,
+        self.algorithm.on_order_event(f.order_event(order_id, option, self.time, f.OrderStatus.FILLED, 0.0, order_quantity,
                                                    is_assignment=in_the_money and holding.quantity < 0,
                                                    is_in_the_money=in_the_money))
         if not in_the_money or option.security_type == f.SecurityType.INDEX_OPTION:
@@ -309,7 +309,7 @@ class FakeLean:
         underlying.quantity += delivered
         if option.security_type == f.SecurityType.OPTION:
             self.account.cash -= delivered * strike
-        self.algorithm.on_order_event(f.OrderEvent(order_id, option.underlying, self.time, f.OrderStatus.FILLED, strike,
+        self.algorithm.on_order_event(f.order_event(order_id, option.underlying, self.time, f.OrderStatus.FILLED, strike,
                                                    delivered, is_in_the_money=True))
 
     def fill(self, group: list[f.OrderTicket], units: int | None = None) -> float:
@@ -360,7 +360,7 @@ class FakeLean:
                 del self.account.holdings[ticket.symbol]
             fee = self.account.fee_per_contract * abs(filled)
             self.account.cash -= filled * price * self.securities[ticket.symbol].standin_multiplier + fee
-            self.algorithm.on_order_event(f.OrderEvent(ticket.order_id, ticket.symbol, self.time, ticket.status,
+            self.algorithm.on_order_event(f.order_event(ticket.order_id, ticket.symbol, self.time, ticket.status,
                                                        price, filled, fee))
 
 
