@@ -2,8 +2,7 @@
 
 Every advanced strategy shares `AdvancedParameters` (phase gate, weekly entry window, product,
 buying-power cap and Kelly priors) and adds its rules. A section's name is the strategy's key, so
-the parameter `jade_lizard_put_delta` is `config.jade_lizard.put_delta`. `option_window` says
-which contracts the strategy looks at (LEAN subscribes exactly those, lean_adapter/subscription_plan.py).
+the parameter `jade_lizard_put_delta` is `config.jade_lizard.put_delta`.
 Where SPEC section 6 is silent the default is what an experienced premium seller uses; the
 parameter's description says so ("house default").
 """
@@ -13,6 +12,7 @@ from dataclasses import dataclass
 
 from config.parameter_fields import check_ranges, param
 from config.strategy_parameters import WEEKDAYS, parse_hhmm
+from config.strategy_spec import EntryWindow
 
 EQUITY_PRODUCTS = ("SPY", "QQQ", "IWM")
 
@@ -20,16 +20,6 @@ EQUITY_PRODUCTS = ("SPY", "QQQ", "IWM")
 def _require(condition: bool, message: str) -> None:
     if not condition:
         raise ValueError(message)
-
-
-@dataclass(frozen=True)
-class OptionWindow:
-    """Contracts a strategy looks at: min_dte..max_dte calendar days, strikes low..high x spot."""
-
-    min_dte: int
-    max_dte: int
-    low: float
-    high: float
 
 
 @dataclass(frozen=True)
@@ -52,9 +42,6 @@ class AdvancedParameters:
     def section(self) -> str:
         raise NotImplementedError
 
-    def option_window(self) -> OptionWindow:
-        raise NotImplementedError
-
     def __post_init__(self) -> None:
         check_ranges(self, self.section)
         start = parse_hhmm(self.entry_start, f"{self.section}_entry_start")
@@ -64,6 +51,11 @@ class AdvancedParameters:
 
     def check(self) -> None:
         """Rules between this section's own parameters (raise ValueError naming them)."""
+
+
+def weekly_entry_window(parameters: AdvancedParameters) -> tuple[EntryWindow, ...]:
+    """An advanced strategy's one entry window: `entry_weekday` at `entry_start`."""
+    return (EntryWindow(parameters.entry_weekday, parameters.entry_start, "entry_start"),)
 
 
 @dataclass(frozen=True)
@@ -87,8 +79,6 @@ class PutRatioSpreadParameters(AdvancedParameters):
     def section(self) -> str:
         return "put_ratio_spread"
 
-    def option_window(self) -> OptionWindow:
-        return OptionWindow(self.exit_dte, self.dte_max, 0.70, 1.05)
 
     def check(self) -> None:
         _require(self.dte_min <= self.target_dte <= self.dte_max, "put_ratio_spread_target_dte must lie in its DTE range")
@@ -117,8 +107,6 @@ class JadeLizardParameters(AdvancedParameters):
     def section(self) -> str:
         return "jade_lizard"
 
-    def option_window(self) -> OptionWindow:
-        return OptionWindow(self.exit_dte, self.dte_max, 0.75, 1.15)
 
     def check(self) -> None:
         _require(self.dte_min <= self.target_dte <= self.dte_max, "jade_lizard_target_dte must lie in its DTE range")
@@ -150,8 +138,6 @@ class BrokenWingButterflyParameters(AdvancedParameters):
     def section(self) -> str:
         return "broken_wing_butterfly"
 
-    def option_window(self) -> OptionWindow:
-        return OptionWindow(self.exit_dte, self.dte_max, 0.80, 1.05)
 
     def check(self) -> None:
         _require(self.dte_min <= self.target_dte <= self.dte_max, "broken_wing_butterfly_target_dte must lie in its DTE range")
@@ -190,8 +176,6 @@ class ShortLeapPutParameters(AdvancedParameters):
     def section(self) -> str:
         return "short_leap_put"
 
-    def option_window(self) -> OptionWindow:
-        return OptionWindow(self.roll_dte, self.dte_max, 0.55, 1.05)
 
     def check(self) -> None:
         _require(self.dte_min <= self.target_dte <= self.dte_max, "short_leap_put_target_dte must lie in its DTE range")
@@ -226,8 +210,6 @@ class WeeklyButterflyParameters(AdvancedParameters):
     def section(self) -> str:
         return "weekly_butterfly"
 
-    def option_window(self) -> OptionWindow:
-        return OptionWindow(0, self.dte_max, 0.93, 1.07)
 
     def check(self) -> None:
         _require(self.dte_min <= self.target_dte <= self.dte_max, "weekly_butterfly_target_dte must lie in its DTE range")
@@ -259,8 +241,6 @@ class DiagonalCalendarParameters(AdvancedParameters):
     def section(self) -> str:
         return "diagonal_calendar"
 
-    def option_window(self) -> OptionWindow:
-        return OptionWindow(self.exit_dte, self.long_dte + self.dte_slack, 0.85, 1.20)
 
     def check(self) -> None:
         _require(self.short_dte + self.dte_slack < self.long_dte - self.dte_slack,
@@ -289,8 +269,6 @@ class BoxSpreadParameters(AdvancedParameters):
     def section(self) -> str:
         return "box_spread"
 
-    def option_window(self) -> OptionWindow:
-        return OptionWindow(self.exit_dte, self.dte_max, 0.80, 1.25)
 
     def check(self) -> None:
         _require(self.dte_min <= self.target_dte <= self.dte_max, "box_spread_target_dte must lie in its DTE range")
@@ -322,22 +300,7 @@ class BearTrapParameters(AdvancedParameters):
     def section(self) -> str:
         return "bear_trap_11x"
 
-    def option_window(self) -> OptionWindow:
-        return OptionWindow(self.exit_dte, self.dte_max, 0.70, 1.05)
 
     def check(self) -> None:
         _require(self.dte_min <= self.target_dte <= self.dte_max, "bear_trap_11x_target_dte must lie in its DTE range")
         _require(self.exit_dte < self.dte_min, "bear_trap_11x_exit_dte must be below its dte_min")
-
-
-# Section (== strategy key) -> parameters, in the order the strategies run.
-ADVANCED_SECTIONS: dict[str, type[AdvancedParameters]] = {
-    "put_ratio_spread": PutRatioSpreadParameters,
-    "jade_lizard": JadeLizardParameters,
-    "broken_wing_butterfly": BrokenWingButterflyParameters,
-    "short_leap_put": ShortLeapPutParameters,
-    "weekly_butterfly": WeeklyButterflyParameters,
-    "diagonal_calendar": DiagonalCalendarParameters,
-    "box_spread": BoxSpreadParameters,
-    "bear_trap_11x": BearTrapParameters,
-}

@@ -1,9 +1,10 @@
 """Build the framework's configuration from defaults plus overrides, by parameter name.
 
 The same names serve LEAN (`get_parameter`, config.json) and the offline engine (`--set name=value`).
-A parameter's name is `<prefix>_<field>`, the prefix being the strategy's key (`friday_0dte_vix_min`,
-`leap_put_ladder_max_rungs`) or the section's name (`risk_`, `vix_`, ...). Names of earlier versions
-(`zero_dte_*`, `leap_ladder_*`) are still accepted; `deprecation_notes` says what they are now.
+A parameter's name is `<section>_<field>`, a strategy's section being named by its key
+(`friday_0dte_vix_min`, `leap_put_ladder_max_rungs`), the others by what they hold (`risk_`, `vix_`,
+...). Names of earlier versions (`zero_dte_*`, `leap_ladder_*`: a section's `former_prefix`) are
+still accepted; `deprecation_notes` says what they are now.
 An unknown name, an unparsable value or an out-of-range value raises ValueError naming it; an
 unknown name also gets the closest known names.
 """
@@ -12,10 +13,9 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import Any, get_type_hints
 
 from config.advanced_parameters import (
-    ADVANCED_SECTIONS,
     BearTrapParameters,
     BoxSpreadParameters,
     BrokenWingButterflyParameters,
@@ -39,38 +39,20 @@ from config.strategy_parameters import (
     ZeroDteParameters,
 )
 
-# Section attribute name -> parameter prefix where they differ (the prefix is the strategy's key).
-PREFIXES: dict[str, str] = {"zero_dte": "friday_0dte", "leap_ladder": "leap_put_ladder"}
-# Section attribute name -> its parameter class.
-SECTIONS: dict[str, type] = {
-    "backtest": BacktestParameters,
-    "risk": RiskParameters,
-    "cash": CashParameters,
-    "vix": VixParameters,
-    "order": OrderParameters,
-    "zero_dte": ZeroDteParameters,
-    "lt112": Lt112Parameters,
-    "futures_strangle": FuturesStrangleParameters,
-    "leap_ladder": LeapLadderParameters,
-    "ipmcc": IpmccParameters,
-    "vix_spike": VixSpikeParameters,
-    **ADVANCED_SECTIONS,
-}
-
 
 @dataclass(frozen=True)
 class FrameworkConfig:
-    """Every parameter of the framework, grouped by section."""
+    """Every parameter of the framework, grouped by section; a strategy's section is named by its key."""
 
     backtest: BacktestParameters = field(default_factory=BacktestParameters)
     risk: RiskParameters = field(default_factory=RiskParameters)
     cash: CashParameters = field(default_factory=CashParameters)
     vix: VixParameters = field(default_factory=VixParameters)
     order: OrderParameters = field(default_factory=OrderParameters)
-    zero_dte: ZeroDteParameters = field(default_factory=ZeroDteParameters)
+    friday_0dte: ZeroDteParameters = field(default_factory=ZeroDteParameters)
     lt112: Lt112Parameters = field(default_factory=Lt112Parameters)
     futures_strangle: FuturesStrangleParameters = field(default_factory=FuturesStrangleParameters)
-    leap_ladder: LeapLadderParameters = field(default_factory=LeapLadderParameters)
+    leap_put_ladder: LeapLadderParameters = field(default_factory=LeapLadderParameters)
     ipmcc: IpmccParameters = field(default_factory=IpmccParameters)
     vix_spike: VixSpikeParameters = field(default_factory=VixSpikeParameters)
     put_ratio_spread: PutRatioSpreadParameters = field(default_factory=PutRatioSpreadParameters)
@@ -83,19 +65,25 @@ class FrameworkConfig:
     bear_trap_11x: BearTrapParameters = field(default_factory=BearTrapParameters)
 
 
+# Section name (the parameters' prefix) -> its parameter class, in the order of FrameworkConfig.
+SECTIONS: dict[str, type] = dict(get_type_hints(FrameworkConfig))
+
+
 def _parameter_index() -> dict[str, tuple[str, Any]]:
     """Parameter name -> (section, dataclass field)."""
     index: dict[str, tuple[str, Any]] = {}
     for section, cls in SECTIONS.items():
         for f in fields(cls):
-            index[f"{PREFIXES.get(section, section)}_{f.name}"] = (section, f)
+            index[f"{section}_{f.name}"] = (section, f)
     return index
 
 
 PARAMETERS = _parameter_index()
-# Old parameter name -> current name (the prefixes before they followed the strategy keys).
-RENAMED: dict[str, str] = {f"{old}_{f.name}": f"{new}_{f.name}"
-                           for old, new in PREFIXES.items() for f in fields(SECTIONS[old])}
+# Old parameter name -> current name: a section renamed to its strategy's key keeps its former
+# prefix (the class attribute `former_prefix`) working.
+RENAMED: dict[str, str] = {f"{cls.former_prefix}_{f.name}": f"{section}_{f.name}"
+                           for section, cls in SECTIONS.items() if hasattr(cls, "former_prefix")
+                           for f in fields(cls)}
 
 
 def closest_names(name: str, count: int = 3) -> list[str]:

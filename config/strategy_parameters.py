@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import time
+from typing import ClassVar
 
 from config.constants import VIX_EXTREME, VIX_HIGH
 from config.parameter_fields import check_ranges, param
@@ -130,6 +131,8 @@ class OrderParameters:
 @dataclass(frozen=True)
 class ZeroDteParameters:
     """Friday 0DTE iron condor (or trend-fade credit spread)."""
+
+    former_prefix: ClassVar[str] = "zero_dte"  # the section's name before it followed the strategy's key
 
     enabled: bool = param(True, doc="trade this strategy")
     product: str = param("SPY", doc="underlying", choices=("SPY", "SPXW", "MES", "ES"))
@@ -279,6 +282,8 @@ class FuturesStrangleParameters(ProductList):
 @dataclass(frozen=True)
 class LeapLadderParameters:
     """LEAP put ladder: long puts 80-90% of spot, one rung a week while VIX is low."""
+
+    former_prefix: ClassVar[str] = "leap_ladder"  # the section's name before it followed the strategy's key
 
     enabled: bool = param(True, doc="trade this strategy")
     product: str = param("SPY", doc="underlying", choices=("SPY", "QQQ", "IWM"))

@@ -2,8 +2,8 @@
 
 pending_entry -> open -> closed. Fills change holdings and cash; a position whose holdings are all
 gone is closed and produces one trade row (reporting.trade_log). Assignments and expiries arrive
-from the broker; shares received by assignment become an "ipmcc" position (covered calls are
-written against 100+ shares however they arrived).
+from the broker; shares received by assignment become a position of the strategy that takes them
+(the IPMCC: covered calls are written against 100+ shares however they arrived).
 """
 from __future__ import annotations
 
@@ -39,14 +39,14 @@ LIVE_STATES = ("open", "adjusting", "pending_exit")  # Position.state mirrors th
 ENTRY_OUTCOMES = {OrderStatus.FILLED: PositionEvent.FILLED, OrderStatus.CANCELLED: PositionEvent.CANCELLED,
                   OrderStatus.REJECTED: PositionEvent.REJECTED}
 ASSIGNMENT_EVENTS = {"expired_worthless": PositionEvent.EXPIRED, "cash_settlement": PositionEvent.EXPIRED}
-SHARES_STRATEGY = "ipmcc"
 
 
 class PositionBook:
     """Positions by id, with the trade rows of those that closed."""
 
-    def __init__(self, journal: Journal, store: Store, key_prefix: str) -> None:
+    def __init__(self, journal: Journal, store: Store, key_prefix: str, shares_strategy: str) -> None:
         self.journal = journal
+        self.shares_strategy = shares_strategy  # the strategy key that holds shares delivered by assignment
         self.store = store
         self.key_prefix = key_prefix
         self.positions: dict[str, Position] = {}
@@ -225,10 +225,10 @@ class PositionBook:
     def _receive_shares(self, event: AssignmentEvent, source: Position) -> None:
         root = event.contract.root
         shares = Contract(root, ContractKind.EQUITY)
-        target = next((p for p in self.all_open() if p.strategy == SHARES_STRATEGY and shares.key in p.holdings), None)
+        target = next((p for p in self.all_open() if p.strategy == self.shares_strategy and shares.key in p.holdings), None)
         if target is None:
             self._counter += 1
-            target = Position(position_id=f"{source.position_id}-S{self._counter}", strategy=SHARES_STRATEGY,
+            target = Position(position_id=f"{source.position_id}-S{self._counter}", strategy=self.shares_strategy,
                               opened=event.time, holdings={}, entry_cash=0.0, max_loss=0.0, regime=source.regime,
                               phase=source.phase, notes={"legs": [Leg(shares, 1).to_dict()], "units": 1,
                                                          "entry_reason": f"shares from {event.reason}"})
@@ -302,9 +302,10 @@ class PositionBook:
                 "counter": self._counter, "lifecycles": {k: m.to_dict() for k, m in self.lifecycles.items()}}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], journal: Journal, store: Store, key_prefix: str) -> PositionBook:
+    def from_dict(cls, data: dict[str, Any], journal: Journal, store: Store, key_prefix: str,
+                  shares_strategy: str) -> PositionBook:
         """Rebuild a book saved by `to_dict`."""
-        book = cls(journal, store, key_prefix)
+        book = cls(journal, store, key_prefix, shares_strategy)
         for item in data["positions"]:
             position = Position.from_dict(item)
             # ISO text keeps only the UTC offset: back to US/Eastern, so that date arithmetic across a

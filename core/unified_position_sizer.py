@@ -1,20 +1,20 @@
 """Position sizing: quarter Kelly with the risk, buying-power and contract caps (SPEC section 3).
 
-The regime, drawdown and intraday-spike multipliers (m, their product) scale the money budgets
-before the one rounding down, so that "smaller" means smaller, not "none". The number of
-contracts (or spread units) is the minimum of
-1. the risk budget        floor(m x per_trade_risk x net_liq / max_loss_per_unit),
-2. the buying-power budget floor(m x min(buying_power_cap x net_liq, headroom[, deployment budget])
-                           / margin_per_unit), headroom = min(phase cap, regime cap, 1 - reserve)
-                           x net_liq - margin_used (not applied to a covered unit with 0 margin),
+The limits are those of core/limits.py, which the risk gate enforces too. The regime, drawdown and
+intraday-spike multipliers (m, their product) scale the money budgets before the one rounding
+down, so that "smaller" means smaller, not "none". The number of contracts (or spread units) is
+the minimum of
+1. the risk budget        floor(m x risk_budget / max_loss_per_unit),
+2. the buying-power budget floor(m x min(position_room, headroom[, deployment_budget])
+                           / margin_per_unit) (not applied to a covered unit with 0 margin),
 3. the Kelly ceiling      floor(m x f x net_liq / max_loss_per_unit),
 4. the contract cap (a count, not scaled).
 The correlation groups gate whether a position may open at all (risk/risk_checks.py); they never
 size it. Zero or negative Kelly, or any missing, non-finite or out-of-range input, gives 0
 contracts with the reason; there is no floor and never an "at least one contract".
 
-Floors use a tolerance of 1e-9 units so that an exact budget (e.g. $600 of risk for a $600 unit)
-is not lost to floating-point rounding.
+Floors allow a millionth of a dollar (core/limits.py `units_within`) so that an exact budget (e.g.
+$600 of risk for a $600 unit) is not lost to floating-point rounding.
 """
 from __future__ import annotations
 
@@ -23,8 +23,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.limits import Limits, units_within
+
 SCHEMA_VERSION = 1
-_FLOOR_TOLERANCE = 1e-9
 _MAX_UNITS = 10**12  # stands for "no bound" when a per-unit amount is vanishingly small
 
 
@@ -180,12 +181,9 @@ class SizingResult:
 
 
 def _units(amount: float, per_unit: float) -> int:
-    """Whole units of `per_unit` in `amount`, rounded down (0 for a non-positive amount, at most
-    _MAX_UNITS so that a tiny `per_unit` cannot overflow)."""
-    if amount <= 0:
-        return 0
-    ratio = amount / per_unit
-    return _MAX_UNITS if ratio >= _MAX_UNITS else math.floor(ratio + _FLOOR_TOLERANCE)
+    """Whole units of `per_unit` (> 0) in `amount` (core/limits.py `units_within`), at most _MAX_UNITS."""
+    units = units_within(amount, per_unit)
+    return _MAX_UNITS if units is None else min(units, _MAX_UNITS)
 
 
 def _bad_input(checks: dict[str, tuple[object, float, float, bool]]) -> str | None:
@@ -196,46 +194,46 @@ def _bad_input(checks: dict[str, tuple[object, float, float, bool]]) -> str | No
     return None
 
 
-def size_position(*, net_liquidation: float, max_loss_per_unit: float, margin_per_unit: float,
-                  margin_used: float, per_trade_risk: float, buying_power_cap: float,
-                  phase_buying_power: float, regime_buying_power: float, reserve: float,
-                  kelly: KellyInputs | None, kelly_fraction: float, contract_cap: int,
-                  regime_multiplier: float, drawdown_multiplier: float,
-                  deployment_budget: float | None = None) -> SizingResult:
-    """Contracts (or spread units) for one proposed trade (SPEC section 3).
+def size_position(limits: Limits, *, max_loss_per_unit: float, margin_per_unit: float,
+                  kelly: KellyInputs | None, kelly_fraction: float,
+                  regime_multiplier: float, drawdown_multiplier: float) -> SizingResult:
+    """Contracts (or spread units) for one proposed trade (SPEC section 3) within `limits`.
 
-    Amounts in USD; caps, reserve and per_trade_risk are fractions of net liquidation;
     `max_loss_per_unit` is the loss at the stop of one unit and `margin_per_unit` its buying
-    power. `kelly` holds the Kelly inputs (see `TradeStatistics.kelly_inputs`) and `kelly_fraction`
-    the fraction of full Kelly; `kelly=None` marks a hedge sized by its budgets only (SPEC section
-    5: the LEAP ladder has no Kelly prior), while bad values inside KellyInputs mean no trade.
-    `deployment_budget` (USD) further limits a spike deployment's buying power. A
-    `margin_per_unit` of 0 (a call written against shares or a LEAP already held) uses no buying
-    power, so the buying-power budget does not apply; negative margin is a bad input.
-    `regime_multiplier` (the regime's, times the intraday-spike halving) and `drawdown_multiplier`
-    scale the risk, buying-power and Kelly budgets before rounding (module docstring).
+    power, in USD. `kelly` holds the Kelly inputs (see `TradeStatistics.kelly_inputs`) and
+    `kelly_fraction` the fraction of full Kelly; `kelly=None` marks a hedge sized by its budgets
+    only (SPEC section 5: the LEAP ladder has no Kelly prior), while bad values inside KellyInputs
+    mean no trade. The buying-power budget is the smallest of the limits' `position_room`,
+    `headroom` and `deployment_budget`. A `margin_per_unit` of 0 (a call written against shares or
+    a LEAP already held) uses no buying power, so the buying-power budget does not apply; negative
+    margin is a bad input. `regime_multiplier` (the regime's, times the intraday-spike halving) and
+    `drawdown_multiplier` scale the risk, buying-power and Kelly budgets before rounding (module
+    docstring).
 
-    Never raises for bad inputs: returns quantity 0 with reason "bad_input:<name>",
-    "kelly_non_positive", the binding component ("risk_budget", "buying_power", "kelly_ceiling",
-    "contract_cap"), or "size_multipliers" when the unscaled budgets allow a unit and the scaled
-    ones none. The components hold the scaled limits, `base` (the unscaled minimum) and `scale`.
+    Never raises for bad inputs: returns quantity 0 with reason "bad_input:<name>" (the name of
+    the argument or of the field of `limits`), "kelly_non_positive", the binding component
+    ("risk_budget", "buying_power", "kelly_ceiling", "contract_cap"), or "size_multipliers" when
+    the unscaled budgets allow a unit and the scaled ones none. The components hold the scaled
+    limits, `base` (the unscaled minimum) and `scale`.
     """
     checks: dict[str, tuple[object, float, float, bool]] = {
-        "net_liquidation": (net_liquidation, 0.0, math.inf, True),
+        "net_liquidation": (limits.net_liquidation, 0.0, math.inf, True),
         "max_loss_per_unit": (max_loss_per_unit, 0.0, math.inf, True),
         "margin_per_unit": (margin_per_unit, 0.0, math.inf, False),  # 0: covered, see the docstring
-        "margin_used": (margin_used, 0.0, math.inf, False),
-        "per_trade_risk": (per_trade_risk, 0.0, 1.0, True),
-        "buying_power_cap": (buying_power_cap, 0.0, 1.0, True),
-        "phase_buying_power": (phase_buying_power, 0.0, 1.0, True),
-        "regime_buying_power": (regime_buying_power, 0.0, 1.0, False),
-        "reserve": (reserve, 0.0, 1.0, False),
-        "contract_cap": (contract_cap, 0.0, math.inf, True),
+        "margin_used": (limits.margin_used, 0.0, math.inf, False),
+        "per_trade_risk": (limits.per_trade_risk, 0.0, 1.0, True),
+        "phase_buying_power": (limits.phase_buying_power, 0.0, 1.0, True),
+        "regime_buying_power": (limits.regime_buying_power, 0.0, 1.0, False),
+        "reserve": (limits.reserve, 0.0, 1.0, False),
+        "contract_cap": (limits.contract_cap, 0.0, math.inf, True),
         "regime_multiplier": (regime_multiplier, 0.0, 1.0, False),
         "drawdown_multiplier": (drawdown_multiplier, 0.0, 1.0, False),
+        "position_margin": (limits.position_margin, 0.0, math.inf, False),
     }
-    if deployment_budget is not None:
-        checks["deployment_budget"] = (deployment_budget, 0.0, math.inf, False)
+    if limits.buying_power_cap is not None:
+        checks["buying_power_cap"] = (limits.buying_power_cap, 0.0, 1.0, True)
+    if limits.deployment_budget is not None:
+        checks["deployment_budget"] = (limits.deployment_budget, 0.0, math.inf, False)
     if kelly is not None:
         checks["kelly_fraction"] = (kelly_fraction, 0.0, 1.0, True)
     bad = _bad_input(checks)
@@ -244,27 +242,25 @@ def size_position(*, net_liquidation: float, max_loss_per_unit: float, margin_pe
     f = None if kelly is None else kelly_fraction * full_kelly(kelly)
     if f is not None and f <= 0:
         return SizingResult(0, "kelly_non_positive", {"kelly_f": f})
-    cap_fraction = min(phase_buying_power, regime_buying_power, 1.0 - reserve)
-    headroom = cap_fraction * net_liquidation - margin_used
-    room = min(buying_power_cap * net_liquidation, headroom)
-    if deployment_budget is not None:
-        room = min(room, deployment_budget)
+    net_liquidation = limits.net_liquidation
+    headroom = limits.headroom
+    room = min(budget for budget in (limits.position_room, headroom, limits.deployment_budget) if budget is not None)
     scale = regime_multiplier * drawdown_multiplier
 
     def limits_at(m: float) -> dict[str, int]:
-        limits = {"risk_budget": _units(m * per_trade_risk * net_liquidation, max_loss_per_unit)}
+        units = {"risk_budget": _units(m * limits.risk_budget, max_loss_per_unit)}
         if margin_per_unit > 0:
-            limits["buying_power"] = _units(m * room, margin_per_unit)
+            units["buying_power"] = _units(m * room, margin_per_unit)
         if f is not None:
-            limits["kelly_ceiling"] = _units(m * f * net_liquidation, max_loss_per_unit)
-        limits["contract_cap"] = math.floor(contract_cap)
-        return limits
+            units["kelly_ceiling"] = _units(m * f * net_liquidation, max_loss_per_unit)
+        units["contract_cap"] = math.floor(limits.contract_cap)
+        return units
 
-    limits = limits_at(scale)
+    found = limits_at(scale)
     base = min(limits_at(1.0).values())
-    binding = min(limits, key=lambda name: limits[name])  # first of the smallest, in the order above
-    quantity = limits[binding]
-    components: dict[str, Any] = {**limits, "kelly_f": f, "buying_power_headroom": headroom,
+    binding = min(found, key=lambda name: found[name])  # first of the smallest, in the order above
+    quantity = found[binding]
+    components: dict[str, Any] = {**found, "kelly_f": f, "buying_power_headroom": headroom,
                                   "buying_power_room": room, "base": base, "scale": scale,
                                   "regime_multiplier": regime_multiplier, "drawdown_multiplier": drawdown_multiplier}
     reason = "size_multipliers" if quantity == 0 and base > 0 else binding

@@ -51,6 +51,7 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtr  # type: ignore[import-untyped]
 
+from greeks.american_tables import N_FP, TABLES, fast_ncdf, matmul
 from greeks.pricing import _arrays, _finish, _kernel, _validate, parse_right
 
 __all__ = [
@@ -60,13 +61,9 @@ __all__ = [
     "american_price_and_greeks",
 ]
 
-_N_NODES = 4  # Chebyshev nodes of the boundary in sqrt(tau) (plus the node tau = 0)
-_N_FP = 4  # Gauss-Legendre points of each fixed-point integral
-_N_PRICE = 10  # Gauss-Legendre points of the premium integral
 _N_HALLEY = 2  # Halley steps of the QD+ boundary equation
 _N_NAIVE = 0  # plain fixed-point steps after the Jacobi-Newton step
 _BLOCK = 1024  # options per block (keeps the temporaries in cache)
-_MM_COLS = 512  # matrix products in column chunks this small stay single-threaded in OpenBLAS
 _H_SIGMA = 1e-4  # finite-difference bumps of vega and rho
 _H_RATE = 1e-4
 NEGLIGIBLE_PREMIUM = 5e-4  # USD a share: options whose premium bound is below it are priced European
@@ -74,86 +71,10 @@ _INV_SQRT_2PI = float(1.0 / np.sqrt(2.0 * np.pi))
 _GREEKS = ("price", "delta", "gamma", "vega", "theta", "rho")
 
 
-# Normal CDF, Abramowitz-Stegun 26.2.17 (absolute error < 8e-8), scaled so that N(0) = 1/2
-# exactly (continuous and symmetric): about 3x faster than scipy's ndtr in numpy. Used only
-# for the boundary and the premium; the European part uses greeks.pricing (scipy ndtr).
-_AS_P = 0.2316419
-_AS_B = np.array([0.319381530, -0.356563782, 1.781477937, -1.821255978, 1.330274429])
-_AS_B = (_AS_B * (0.5 / _AS_B.sum())).tolist()
-
-
-def _ncdf(x: np.ndarray) -> np.ndarray:
-    a = np.abs(x)
-    t = a * _AS_P
-    t += 1.0
-    np.reciprocal(t, out=t)
-    p = t * _AS_B[4]
-    for c in _AS_B[3::-1]:
-        p += c
-        p *= t
-    np.square(a, out=a)
-    a *= -0.5
-    np.exp(a, out=a)
-    p *= a  # upper tail at |x|
-    np.subtract(0.5, p, out=p)
-    np.copysign(p, x, out=p)
-    p += 0.5
-    return p
-
-
-def _lagrange(z_nodes: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """Matrix (len(z), len(z_nodes)) interpolating on Chebyshev points of the second kind."""
-    w = (-1.0) ** np.arange(len(z_nodes))
-    w[0] *= 0.5
-    w[-1] *= 0.5
-    diff = z[:, None] - z_nodes[None, :]
-    hit = np.isclose(diff, 0.0, atol=1e-14)
-    diff[hit] = 1.0
-    m = w / diff
-    m /= m.sum(axis=1, keepdims=True)
-    rows = hit.any(axis=1)
-    m[rows] = hit[rows].astype(float)
-    return m
-
-
-def _tables() -> dict[str, np.ndarray]:
-    """Option-independent quadrature and interpolation tables (in units of T)."""
-    zc = -np.cos(np.pi * np.arange(_N_NODES + 1) / _N_NODES)  # ascending, zc[0] = -1 (tau = 0)
-    a = (0.5 * (1.0 + zc[1:])) ** 2  # tau_i / T at the nodes used
-    y, w = np.polynomial.legendre.leggauss(_N_FP)
-    s = a[:, None] * (0.25 * (1.0 + y) ** 2)  # (tau_i - u) / T: s = tau (1+y)^2 / 4
-    u = a[:, None] - s
-    fp_w = a[:, None] * 0.5 * (1.0 + y) * w  # ds = tau (1+y)/2 dy, / T
-    yp, wp = np.polynomial.legendre.leggauss(_N_PRICE)
-    t = 0.25 * (1.0 + yp) ** 2  # t / T
-    col = (lambda x: np.ascontiguousarray(np.ravel(x)[:, None]))
-    return {
-        "a": col(a), "sqrt_a": col(np.sqrt(a)),
-        "fp_s": col(s), "fp_sqrt_s": col(np.sqrt(s)), "fp_u": col(u), "fp_w": col(fp_w),
-        "fp_G": np.kron(np.eye(_N_NODES), np.ones((1, _N_FP))),  # sums each node's points
-        "fp_L": _lagrange(zc, 2.0 * np.sqrt(np.maximum(u.ravel(), 0.0)) - 1.0),
-        "pr_t": col(t), "pr_sqrt_t": col(np.sqrt(t)), "pr_w": 0.5 * (1.0 + yp) * wp,
-        "pr_L": _lagrange(zc, 2.0 * np.sqrt(1.0 - t) - 1.0),
-    }
-
-
-_TAB = _tables()
-
-
-def _mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a @ b by chunks of columns, so that BLAS never starts threads (one core, no spin-waits)."""
-    if b.shape[-1] <= _MM_COLS:
-        return a @ b
-    out = np.empty(a.shape[:-1] + b.shape[-1:])
-    for i in range(0, b.shape[-1], _MM_COLS):
-        out[..., i:i + _MM_COLS] = a @ b[:, i:i + _MM_COLS]
-    return out
-
-
 def _qd_plus(K: np.ndarray, T: np.ndarray, r: np.ndarray, q: np.ndarray, sig: np.ndarray,
              xmax: np.ndarray) -> np.ndarray:
     """QD+ put exercise boundary at the Chebyshev nodes, shape (n, m), by Halley steps."""
-    tau = _TAB["a"] * T
+    tau = TABLES["a"] * T
     v = sig * np.sqrt(tau)
     s2 = sig * sig
     dr, dq = np.exp(-r * tau), np.exp(-q * tau)
@@ -186,7 +107,7 @@ def _qd_plus(K: np.ndarray, T: np.ndarray, r: np.ndarray, q: np.ndarray, sig: np
         dm = dp - v
         np.negative(dp, out=buf[0])
         np.negative(dm, out=buf[1])
-        n_dp, n_dm = _ncdf(buf)  # one call for both: these arrays are small
+        n_dp, n_dm = fast_ncdf(buf)  # one call for both: these arrays are small
         pdf = np.exp(-0.5 * dp * dp)
         f = k0 * b - k1 + k2 * n_dm - b * (k3 * n_dp + k4 * pdf)
         f1 = k0 - k3 * n_dp + pdf * (j2 + j3 * dm)
@@ -210,28 +131,28 @@ def _put_block(S: np.ndarray, K: np.ndarray, T: np.ndarray, r: np.ndarray, q: np
     b_min = 1e-6 * xmax
     sq_t, rq = np.sqrt(T), r - q
     # node-level terms d+-(tau_i, b_i / K); ln(b/K) = ln(X/K) - sqrt(H_i)
-    v_node = _TAB["sqrt_a"] * (sig * sq_t)
+    v_node = TABLES["sqrt_a"] * (sig * sq_t)
     iv_node = 1.0 / v_node
-    c_node = (ln_xk + _TAB["a"] * (rq * T)) * iv_node - 0.5 * v_node
-    kfac = K * np.exp(_TAB["a"] * (-rq * T))
+    c_node = (ln_xk + TABLES["a"] * (rq * T)) * iv_node - 0.5 * v_node
+    kfac = K * np.exp(TABLES["a"] * (-rq * T))
     # integration points of the fixed-point integrals (node i, point k flattened)
-    v_pt = _TAB["fp_sqrt_s"] * (sig * sq_t)
+    v_pt = TABLES["fp_sqrt_s"] * (sig * sq_t)
     iv_pt = 1.0 / v_pt
-    c_pt = _TAB["fp_s"] * (rq * T) * iv_pt - 0.5 * v_pt
-    er = np.exp(_TAB["fp_u"] * (r * T)) * (_TAB["fp_w"] * (r * T))
-    eq = np.exp(_TAB["fp_u"] * (q * T)) * (_TAB["fp_w"] * (q * T))
+    c_pt = TABLES["fp_s"] * (rq * T) * iv_pt - 0.5 * v_pt
+    er = np.exp(TABLES["fp_u"] * (r * T)) * (TABLES["fp_w"] * (r * T))
+    eq = np.exp(TABLES["fp_u"] * (q * T)) * (TABLES["fp_w"] * (q * T))
     for it in range(1 + _N_NAIVE):
         sqrt_h = np.sqrt(H[1:])
-        h_pt = np.sqrt(np.maximum(_mm(_TAB["fp_L"], H), 0.0))
-        h_pt -= np.repeat(sqrt_h, _N_FP, axis=0)
+        h_pt = np.sqrt(np.maximum(matmul(TABLES["fp_L"], H), 0.0))
+        h_pt -= np.repeat(sqrt_h, N_FP, axis=0)
         dm = h_pt * iv_pt + c_pt
-        ni = _mm(_TAB["fp_G"], er * _ncdf(dm))
+        ni = matmul(TABLES["fp_G"], er * fast_ncdf(dm))
         dm += v_pt
-        di = _mm(_TAB["fp_G"], eq * _ncdf(dm))
+        di = matmul(TABLES["fp_G"], eq * fast_ncdf(dm))
         dm0 = c_node - sqrt_h * iv_node
         dp0 = dm0 + v_node
-        num = _ncdf(dm0) + ni
-        den = _ncdf(dp0) + di
+        num = fast_ncdf(dm0) + ni
+        den = fast_ncdf(dp0) + di
         fv = kfac * num / den
         if it == 0:  # Jacobi-Newton step
             bv = b * v_node
@@ -244,23 +165,23 @@ def _put_block(S: np.ndarray, K: np.ndarray, T: np.ndarray, r: np.ndarray, q: np
         H[1:] = np.log(b / xmax) ** 2
     exercise = S <= b[-1]
     # premium integral over t = T (1+y)^2/4, boundary at T - t
-    h_pr = np.sqrt(np.maximum(_mm(_TAB["pr_L"], H), 0.0))
-    v_pr = _TAB["pr_sqrt_t"] * (sig * sq_t)
-    t = _TAB["pr_t"] * T
+    h_pr = np.sqrt(np.maximum(matmul(TABLES["pr_L"], H), 0.0))
+    v_pr = TABLES["pr_sqrt_t"] * (sig * sq_t)
+    t = TABLES["pr_t"] * T
     dm = (np.log(S / xmax) + h_pr + rq * t) / v_pr - 0.5 * v_pr
     dp = dm + v_pr
     er_t = np.exp(-r * t)
-    eq_t = np.exp(-q * t) * _ncdf(-dp)
-    premium = T * _mm(_TAB["pr_w"], (r * K) * er_t * _ncdf(-dm) - (q * S) * eq_t)
+    eq_t = np.exp(-q * t) * fast_ncdf(-dp)
+    premium = T * matmul(TABLES["pr_w"], (r * K) * er_t * fast_ncdf(-dm) - (q * S) * eq_t)
     out: list[np.ndarray] = [premium]
     if want > 1:
         pdf = er_t * np.exp(-0.5 * dm * dm) * _INV_SQRT_2PI  # e^{-rt} n(d-)
         slope = q * (xmax * np.exp(-h_pr)) - r * K
-        wv = _TAB["pr_w"] / _TAB["pr_sqrt_t"].ravel()  # weight / sqrt(t/T)
+        wv = TABLES["pr_w"] / TABLES["pr_sqrt_t"].ravel()  # weight / sqrt(t/T)
         sv = sq_t / sig
-        out.append(-q * T * _mm(_TAB["pr_w"], eq_t) + sv / S * _mm(wv, pdf * slope))
+        out.append(-q * T * matmul(TABLES["pr_w"], eq_t) + sv / S * matmul(wv, pdf * slope))
         if want > 2:
-            out.append(sv / (S * S) * _mm(wv, pdf * (r * K - slope * dm / v_pr)))
+            out.append(sv / (S * S) * matmul(wv, pdf * (r * K - slope * dm / v_pr)))
     return (*out, exercise)
 
 

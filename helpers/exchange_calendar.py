@@ -1,4 +1,4 @@
-"""NYSE sessions, CME trading dates, nth-weekday rules and US/Eastern time helpers.
+"""NYSE sessions, nth-weekday rules and US/Eastern time helpers (CME hours: helpers.cme_calendar).
 
 Everything is computed from rules; nothing reads the wall clock.
 
@@ -27,19 +27,6 @@ December 24 when it is a Monday to Thursday. These rules hold unchanged since 20
 holiday is observed on a Friday). One special early close: Friday 2003-12-26 (day after
 Christmas). Examples: 2024-07-03, 2024-11-29, 2024-12-24.
 
-CME (simplified, equity-index Globex hours): a CME trading date is a weekday that is not an
-NYSE rule holiday and not a CME special day (`CME_SPECIAL_SESSIONS`: the days of the NYSE
-special closures, on which CME equity products were shut or halted early, see the table for
-the sources). Trading on a holiday such as Thanksgiving or MLK day, or on a special day,
-belongs to the next trading date (no settlement on that day), so those are not trading dates,
-and an option expiry on such a day moves to the trading date before (as CME did for the
-2018-12-05 and 2025-01-09 expiries). The modern hours are used for the whole range (before
-2012 the daily halt was 16:15-16:30 ET; not modelled). The
-session of trading date D runs 18:00 ET on D-1 to 17:00 ET on D (13:15 ET on NYSE half days),
-which gives Sunday 18:00 to Friday 17:00 with a daily 17:00-18:00 halt. On NYSE holidays other
-than New Year's Day, Good Friday and Christmas there is an abbreviated session 18:00 ET the
-evening before to 13:00 ET on the holiday; on those three the market is shut all day.
-
 Times are US/Eastern wall clock (zoneinfo "America/New_York"); datetimes are timezone-aware.
 Weekdays follow datetime.date.weekday(): Monday=0 .. Sunday=6.
 Errors: an argument of the wrong type (a datetime where a date is expected, a naive datetime
@@ -65,10 +52,6 @@ MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(7)
 REGULAR_OPEN = time(9, 30)
 REGULAR_CLOSE = time(16, 0)
 EARLY_CLOSE = time(13, 0)
-CME_CLOSE = time(17, 0)
-CME_EARLY_CLOSE = time(13, 15)
-CME_HOLIDAY_CLOSE = time(13, 0)
-CME_REOPEN = time(18, 0)
 
 SPECIAL_CLOSURES: dict[date, str] = {
     date(2004, 6, 11): "National Day of Mourning for President Ronald Reagan",
@@ -79,34 +62,10 @@ SPECIAL_CLOSURES: dict[date, str] = {
     date(2025, 1, 9): "National Day of Mourning for President Jimmy Carter",
 }
 SPECIAL_EARLY_CLOSES: dict[date, str] = {date(2003, 12, 26): "Day after Christmas"}
-# CME equity-index Globex on the NYSE special closure days: the time the session ending that day
-# closed (ET; None: no session that day). The market reopened at its usual evening time for the
-# next trading date in every case.
-# - 2004-06-11: trading floors closed, "GLOBEX markets will close for trading at 8 a.m." CT
-#   (CME notice, mondovisione.com, June 2004).
-# - 2007-01-02: "The CME's commodity and equity markets will be closed" (CNBC, 2006-12-29,
-#   https://www.cnbc.com/id/16384249; Washington Post/AP 2006-12-30).
-# - 2012-10-29 and 10-30: equity index futures and options open until 08:15 CT (09:15 ET) each
-#   morning, reopened 17:00 CT on 10-29 and closed again 08:15 CT on 10-30 (CME Group notice of
-#   2012-10-29, prnewswire.com "CME Group to Reopen U.S. Equity Index and Interest Rate Complexes
-#   Tonight"; Reuters 2012-10-29 "close it back down at 9:15 ET").
-# - 2018-12-05: "abbreviated session, closing after overnight trading at 8:30 a.m. Central Time";
-#   options expiring 12-05 moved to 12-04 (CME Group press release, 2018-12-02).
-# - 2025-01-09: "U.S. equity markets will be open until 8:30 a.m. CT"; equity options expiring
-#   01-09 moved to 01-08 (CME Group announcement, mondovisione.com 2024-12-30).
-CME_SPECIAL_SESSIONS: dict[date, time | None] = {
-    date(2004, 6, 11): time(9, 0),
-    date(2007, 1, 2): None,
-    date(2012, 10, 29): time(9, 15),
-    date(2012, 10, 30): time(9, 15),
-    date(2018, 12, 5): time(9, 30),
-    date(2025, 1, 9): time(9, 30),
-}
-_CME_FULL_CLOSURE_NAMES = ("New Year's Day", "Good Friday", "Christmas Day")
 
 
 # ----------------------------------------------------------------------------- validation
-def _check_date(d: object, name: str = "d") -> date:
+def check_date(d: object, name: str = "d") -> date:
     """Return d if it is a datetime.date (not a datetime) inside the supported range."""
     if isinstance(d, datetime) or not isinstance(d, date):
         raise TypeError(f"{name} must be a datetime.date (not a datetime), got {d!r}")
@@ -215,7 +174,7 @@ def is_nth_weekday_session(d: date, weekday: int, n: int) -> bool:
     d falls in the first days of a month, with the previous month's rule too. Raises TypeError
     for a non-date d, ValueError for a bad weekday or n or a d outside the supported range.
     """
-    _check_date(d)
+    check_date(d)
     _check_weekday_n(weekday, n)
     candidates = [(d.year, d.month)]
     if d.day <= 7 and (d.year, d.month) != (FIRST_YEAR, 1):
@@ -258,7 +217,7 @@ def _add_observed(holidays: dict[date, str], actual: date, name: str) -> None:
 
 
 @cache
-def _rule_holidays(year: int) -> dict[date, str]:
+def rule_holidays(year: int) -> dict[date, str]:
     """NYSE full-day holidays of a year from the rules (special closures excluded)."""
     holidays: dict[date, str] = {}
     new_year = date(year, 1, 1)
@@ -280,7 +239,7 @@ def _rule_holidays(year: int) -> dict[date, str]:
 
 
 @cache
-def _early_closes(year: int) -> frozenset[date]:
+def early_closes(year: int) -> frozenset[date]:
     closes = {nth_weekday(year, 11, THURSDAY, 4) + timedelta(days=1)}
     closes.update(d for d in SPECIAL_EARLY_CLOSES if d.year == year)
     july3 = date(year, 7, 3)
@@ -299,13 +258,13 @@ def nyse_holidays(year: int) -> dict[date, str]:
     """
     if not FIRST_YEAR <= require_int(year, "year") <= LAST_YEAR:
         raise ValueError(f"year={year} is outside the supported range {FIRST_YEAR}..{LAST_YEAR}")
-    result = dict(_rule_holidays(year))
+    result = dict(rule_holidays(year))
     result.update({d: name for d, name in SPECIAL_CLOSURES.items() if d.year == year})
     return dict(sorted(result.items()))
 
 
 def _is_session_unchecked(d: date) -> bool:
-    return d.weekday() < SATURDAY and d not in _rule_holidays(d.year) and d not in SPECIAL_CLOSURES
+    return d.weekday() < SATURDAY and d not in rule_holidays(d.year) and d not in SPECIAL_CLOSURES
 
 
 @lru_cache(maxsize=1)
@@ -316,19 +275,19 @@ def _all_sessions() -> tuple[date, ...]:
 
 def is_nyse_session(d: date) -> bool:
     """True when the NYSE holds a regular or early-close session on d. Raises ValueError on bad d."""
-    return _is_session_unchecked(_check_date(d))
+    return _is_session_unchecked(check_date(d))
 
 
 def is_half_day(d: date) -> bool:
     """True when d is an NYSE early-close (13:00 ET) session. Raises ValueError on bad d."""
-    _check_date(d)
-    return d in _early_closes(d.year) and _is_session_unchecked(d)
+    check_date(d)
+    return d in early_closes(d.year) and _is_session_unchecked(d)
 
 
 def nyse_sessions(start: date, end: date) -> list[date]:
     """NYSE sessions from start to end, both inclusive, ascending (empty when end < start)."""
-    _check_date(start, "start")
-    _check_date(end, "end")
+    check_date(start, "start")
+    check_date(end, "end")
     sessions = _all_sessions()
     return list(sessions[bisect.bisect_left(sessions, start): bisect.bisect_right(sessions, end)])
 
@@ -336,7 +295,7 @@ def nyse_sessions(start: date, end: date) -> list[date]:
 def next_session(d: date) -> date:
     """The first NYSE session strictly after d. Raises ValueError past the supported range."""
     sessions = _all_sessions()
-    i = bisect.bisect_right(sessions, _check_date(d))
+    i = bisect.bisect_right(sessions, check_date(d))
     if i >= len(sessions):
         raise ValueError(f"no session after d={d} inside the supported range")
     return sessions[i]
@@ -345,7 +304,7 @@ def next_session(d: date) -> date:
 def previous_session(d: date) -> date:
     """The last NYSE session strictly before d. Raises ValueError before the supported range."""
     sessions = _all_sessions()
-    i = bisect.bisect_left(sessions, _check_date(d))
+    i = bisect.bisect_left(sessions, check_date(d))
     if i == 0:
         raise ValueError(f"no session before d={d} inside the supported range")
     return sessions[i - 1]
@@ -361,7 +320,7 @@ def add_sessions(d: date, n: int) -> date:
     A non-session d counts from its position: add_sessions(saturday, 1) is the next Monday session.
     Raises ValueError for n=0 on a non-session, or when the result leaves the supported range.
     """
-    _check_date(d)
+    check_date(d)
     require_int(n, "n")
     sessions = _all_sessions()
     if n == 0:
@@ -380,8 +339,8 @@ def sessions_between(a: date, b: date) -> int:
     sessions_between(d, add_sessions(d, n)) == n for a session d.
     """
     sessions = _all_sessions()
-    ia = bisect.bisect_right(sessions, _check_date(a, "a"))
-    ib = bisect.bisect_right(sessions, _check_date(b, "b"))
+    ia = bisect.bisect_right(sessions, check_date(a, "a"))
+    ib = bisect.bisect_right(sessions, check_date(b, "b"))
     return ib - ia
 
 
@@ -430,45 +389,3 @@ def is_nyse_open(dt: datetime) -> bool:
         return False
     open_dt, close_dt = session_open_close(d)
     return open_dt <= et < close_dt
-
-
-# ----------------------------------------------------------------------------- CME
-def is_cme_trading_date(d: date) -> bool:
-    """True when d is a CME trading (settlement) date: a weekday that is neither an NYSE rule
-    holiday nor a CME special day (2004-06-11, 2007-01-02, 2012-10-29/30, 2018-12-05, 2025-01-09).
-
-    Raises ValueError on bad d.
-    """
-    _check_date(d)
-    return d.weekday() < SATURDAY and d not in _rule_holidays(d.year) and d not in CME_SPECIAL_SESSIONS
-
-
-def _cme_close(d: date) -> time | None:
-    """Close time of CME on calendar day d (None when no session ends on d)."""
-    if d.weekday() >= SATURDAY:
-        return None
-    if d in CME_SPECIAL_SESSIONS:
-        return CME_SPECIAL_SESSIONS[d]
-    name = _rule_holidays(d.year).get(d)
-    if name is None:
-        return CME_EARLY_CLOSE if d in _early_closes(d.year) else CME_CLOSE
-    if name.startswith(_CME_FULL_CLOSURE_NAMES):
-        return None
-    return CME_HOLIDAY_CLOSE
-
-
-def cme_is_open(dt: datetime) -> bool:
-    """True when CME Globex equity-index futures trade at dt (aware; see the module notes).
-
-    Sunday-Friday 18:00 ET (previous day) to 17:00 ET with a daily 17:00-18:00 halt, early
-    halts on NYSE half days (13:15) and holidays (13:00), shut on New Year's Day, Good Friday and
-    Christmas; `CME_SPECIAL_SESSIONS` on the special closure days. Raises ValueError for a naive datetime.
-    """
-    et = to_eastern(dt)
-    d, t = et.date(), et.time()
-    if not FIRST_DATE <= d <= LAST_DATE - timedelta(days=1):
-        return False
-    if t >= CME_REOPEN:
-        return _cme_close(d + timedelta(days=1)) is not None
-    close = _cme_close(d)
-    return close is not None and t < close

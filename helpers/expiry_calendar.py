@@ -23,7 +23,7 @@ the next 8 Mar/Jun/Sep/Dec, the next 3 Januaries and Decembers, the next 4 quart
 LEAN SPX chains of 2015-12-22/23 and the LEAN SPY/SPXW/ES samples. Where real listings were
 uncertain the horizons are conservative (fewer expiries rather than expiries that did not
 exist). Not modelled: weeklies on CL/GC, CME PM quarterlies, non-standard/adjusted roots.
-CME special days (exchange_calendar.CME_SPECIAL_SESSIONS) are not business days, so an
+CME special days (cme_calendar.CME_SPECIAL_SESSIONS) are not business days, so an
 expiry on 2018-12-05 or 2025-01-09 moves to the day before, as CME announced.
 
 Series start dates (sources; "assumed" where only the month or year could be found):
@@ -81,6 +81,7 @@ from functools import lru_cache
 
 from config.constants import option_ticker_roots, product_spec
 from helpers import exchange_calendar as xc
+from helpers.cme_calendar import is_cme_trading_date
 
 ALL_MONTHS = tuple(range(1, 13))
 QUARTER_MONTHS = (3, 6, 9, 12)
@@ -272,7 +273,7 @@ def _check_date(d: object, name: str) -> date:
 
 
 def _is_business(root: str, d: date) -> bool:
-    return xc.is_cme_trading_date(d) if root in CME_ROOTS else xc.is_nyse_session(d)
+    return is_cme_trading_date(d) if root in CME_ROOTS else xc.is_nyse_session(d)
 
 
 def _step(root: str, d: date, direction: int) -> date:

@@ -32,12 +32,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import NormalDist
 
-from config.advanced_parameters import ADVANCED_SECTIONS
 from config.constants import product_spec, underlying_of
 from config.loader import FrameworkConfig
-from helpers.exchange_calendar import is_cme_trading_date, is_nyse_session
-from strategies.ipmcc import EMA_HISTORY_MULTIPLE
-from strategies.vix_spike import EXPIRY_SEARCH_DAYS, SPREAD_ROOT
+from helpers.cme_calendar import is_cme_trading_date
+from helpers.exchange_calendar import is_nyse_session
+from strategies.registry import SPECS
 
 INDEX_ROOTS = frozenset({"SPX", "VIX"})
 # Equity index futures are always subscribed, micro and full size (SPEC: full size from $75k).
@@ -48,13 +47,6 @@ FUTURES_LISTING_DAYS = 95
 BAND_FLOOR_DAYS = 7  # strike bands stop narrowing below this many days to expiry
 EDGE_DELTA = 0.05  # a window's band edges hold this put and call delta at every DTE
 _Z = NormalDist().inv_cdf(1.0 - EDGE_DELTA)
-
-# Strategy keys (strategies/*.py `key`) -> the config section naming their product.
-STRATEGY_SECTIONS = {
-    "friday_0dte": "zero_dte", "lt112": "lt112", "futures_strangle": "futures_strangle",
-    "leap_put_ladder": "leap_ladder", "ipmcc": "ipmcc", "vix_spike": "vix_spike",
-    **{key: key for key in ADVANCED_SECTIONS},  # an advanced strategy's section is its key
-}
 
 
 @dataclass(frozen=True)
@@ -128,14 +120,9 @@ class SubscriptionPlan:
 
 
 def strategy_products(config: FrameworkConfig) -> dict[str, str]:
-    """Option root each enabled strategy trades. Spike deployment: SPY, or /MES with
-    `vix_spike_use_futures` (/ES from $75,000; full-size roots get the micro root's windows)."""
-    products = {}
-    for key, section in STRATEGY_SECTIONS.items():
-        params = getattr(config, section)
-        if params.enabled:
-            products[key] = ("MES" if params.use_futures else SPREAD_ROOT) if section == "vix_spike" else params.product
-    return products
+    """Option root each enabled strategy trades first, as it declares it (the spike deployment:
+    SPY, or /MES with `vix_spike_use_futures`; full-size roots get the micro root's windows)."""
+    return {spec.key: spec.product(spec.parameters(config)) for spec in SPECS if spec.parameters(config).enabled}
 
 
 def option_windows(config: FrameworkConfig) -> dict[str, tuple[ChainWindow, ...]]:
@@ -152,30 +139,11 @@ def option_windows(config: FrameworkConfig) -> dict[str, tuple[ChainWindow, ...]
         if window not in windows:  # LT112 lists /ES itself and through /MES
             windows.append(window)
 
-    z, lt, fs = config.zero_dte, config.lt112, config.futures_strangle
-    leap, ip, spike = config.leap_ladder, config.ipmcc, config.vix_spike
-    if z.enabled:
-        add(z.product, ChainWindow(0, 1, 0.90, 1.10))
-    if lt.enabled:
-        for root in lt.product_list:
-            add(root, ChainWindow(lt.exit_dte, lt.accept_dte_max, 0.65, 1.10))
-    if fs.enabled:
-        for root in fs.product_list:
-            add(root, ChainWindow(fs.exit_dte, fs.accept_dte_max, 0.65, 1.25))
-    if leap.enabled:
-        add(leap.product, ChainWindow(leap.roll_dte, leap.dte_max, 0.55, 1.10))
-    if ip.enabled:
-        add(ip.product, ChainWindow(ip.leap_roll_dte, ip.leap_dte_max, 0.55, 1.10))
-        add(ip.product, ChainWindow(0, ip.short_call_dte + 7, 0.90, 1.10))
-    if spike.enabled:
-        root = strategy_products(config)["vix_spike"]
-        target = spike.futures_dte if spike.use_futures else spike.target_dte
-        add(root, ChainWindow(spike.exit_dte, target + EXPIRY_SEARCH_DAYS, 0.60, 1.05))
-    for section in ADVANCED_SECTIONS:
-        params = getattr(config, section)
+    for spec in SPECS:
+        params = spec.parameters(config)
         if params.enabled:
-            wanted = params.option_window()
-            add(params.product, ChainWindow(wanted.min_dte, wanted.max_dte, wanted.low, wanted.high))
+            for root, wanted in spec.option_windows(params):
+                add(root, ChainWindow(wanted.min_dte, wanted.max_dte, wanted.low, wanted.high))
     for root in list(found):
         full_size = product_spec(root).micro_of
         if full_size is not None:
@@ -185,10 +153,9 @@ def option_windows(config: FrameworkConfig) -> dict[str, tuple[ChainWindow, ...]
 
 
 def warmup_sessions(config: FrameworkConfig) -> int:
-    """Sessions of daily history the strategies look back over: the 52-week high, IV rank and the
-    IPMCC's EMA history (a multiple of the slow EMA, so the seed fades out), plus a margin."""
-    return max(config.lt112.high_lookback_sessions, config.futures_strangle.iv_rank_lookback_sessions,
-               EMA_HISTORY_MULTIPLE * config.ipmcc.ema_slow, 30) + 5
+    """Sessions of daily history the strategies look back over, as they declare it (the 52-week
+    high, IV rank, the IPMCC's EMA history), at least 30, plus a margin of 5."""
+    return max([spec.history_sessions(spec.parameters(config)) for spec in SPECS] + [30]) + 5
 
 
 def plan_subscriptions(config: FrameworkConfig) -> SubscriptionPlan:

@@ -1,10 +1,13 @@
 """The portfolio limit checks of the risk gate (SPEC sections 1, 2 and 4), one small function each.
 
-Every check has the signature `(intent, account, config) -> RiskDecision`: APPROVE with the
-intent's quantity, RESIZE to a smaller quantity, or DENY with a stable reason code. The gate
+Every check has the signature `(intent, account, config, policies) -> RiskDecision`: APPROVE with
+the intent's quantity, RESIZE to a smaller quantity, or DENY with a stable reason code. `policies`
+holds each strategy's risk policy by key (declared beside the strategy, config/strategy_spec.py);
+a strategy without one is unknown and opens nothing. The gate
 (risk/risk_gate.py) runs them in order on opening intents only, so none of them looks at closing
 orders. The size multipliers (drawdown tier, regime, intraday spike) are the sizer's job; the
-gate only enforces limits.
+gate only enforces limits. The sizing limits (per-trade risk, per-position cap, buying power, spike
+budget, contract cap) are those of core/limits.py, which the sizer uses too (`order_limits`).
 
 Interpretations (documented here, relied on by the tests):
 
@@ -13,11 +16,11 @@ Interpretations (documented here, relied on by the tests):
   judge the position's other groups and expiries without it).
 * Buying power: margin_used + the order's margin <= min(phase cap, regime cap, 1 - reserve) x
   net liquidation, i.e. the 20% reserve means total use never exceeds 80%. In EXTREME the regime
-  cap is replaced by the spike budget (which only "vix_spike" may use).
+  cap is replaced by the spike budget (which only the spike deployment may use).
 * Per-position cap: the position's margin (existing margin for an add, plus the order's) <= the
-  strategy's `buying_power_cap` x net liquidation; for the LEAP put ladder the cap is per rung
-  (the order alone); "vix_spike" is bounded by the spike budget instead; strategies without a
-  parameter section (the advanced ones) have no per-position cap yet.
+  strategy's `buying_power_cap` x net liquidation; for a strategy whose position holds rungs (the
+  LEAP put ladders) the cap is per rung (the order alone); the spike deployment is bounded by the
+  spike budget instead (RiskPolicy.position_cap).
 * Contract cap: the order's quantity (units of its structure) <= `risk_phase1_max_contracts` in
   phase 1, else `risk_max_contracts`. Adds are capped per order: an add either completes the
   unit (the IPMCC's weekly call) or is a rung that the ladder caps itself.
@@ -26,37 +29,20 @@ Interpretations (documented here, relied on by the tests):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
-from config.advanced_parameters import ADVANCED_SECTIONS
 from config.constants import PRODUCTS, REGIME_TABLE, Regime
 from config.loader import FrameworkConfig
+from config.strategy_spec import PositionCap, RiskPolicy
+from core.limits import Limits, account_limits, units_within
 from core.types import AccountSnapshot, OpenPositionSummary, OrderIntent, RiskDecision, Verdict
 from risk.account_phases import FULL_SIZE_FUTURES_ROOTS, futures_size_allowed, phase_rule
 from risk.breakers import reached
 from risk.correlation_groups import group_headroom
 
-Check = Callable[[OrderIntent, AccountSnapshot, FrameworkConfig], RiskDecision]
+Policies = Mapping[str, RiskPolicy]
+Check = Callable[[OrderIntent, AccountSnapshot, FrameworkConfig, Policies], RiskDecision]
 
-SPIKE_STRATEGY = "vix_spike"
-STRANGLE_STRATEGY = "futures_strangle"
-LADDER_STRATEGY = "leap_put_ladder"
-
-# The core strategies open positions from phase 1; an advanced one from its `min_phase` parameter
-# (SPEC sections 1 and 6; its parameter section is its key).
-CORE_STRATEGIES = frozenset({"friday_0dte", "lt112", "futures_strangle", "leap_put_ladder", "ipmcc", "vix_spike"})
-
-# Strategy key -> configuration section holding its per-position `buying_power_cap`.
-POSITION_CAP_SECTION: dict[str, str] = {
-    "friday_0dte": "zero_dte", "lt112": "lt112", "futures_strangle": "futures_strangle",
-    "leap_put_ladder": "leap_ladder", "ipmcc": "ipmcc", **{key: key for key in ADVANCED_SECTIONS},
-}
-# Strategies whose one position holds rungs: the cap applies to each rung, not the whole position.
-PER_RUNG_CAP_STRATEGIES = frozenset({LADDER_STRATEGY, "short_leap_put"})
-
-MONEY_TOLERANCE = 1e-6  # USD
-UNBOUNDED_UNITS = 1e9  # a budget admitting this many units does not limit the quantity
-NO_STRANGLE_REGIMES = frozenset({Regime.EXTREMELY_LOW, Regime.HIGH, Regime.EXTREME})
 _REGIME_CAP = {rule.regime: rule.max_buying_power for rule in REGIME_TABLE}
 
 
@@ -68,27 +54,6 @@ def approve(intent: OrderIntent) -> RiskDecision:
 def deny(reason: str, detail: str) -> RiskDecision:
     """Refuse the intent with a stable reason code and a human-readable detail."""
     return RiskDecision(Verdict.DENY, 0, reason, detail)
-
-
-def max_units(budget: float, per_unit: float) -> int | None:
-    """Largest n >= 0 with n * per_unit <= budget + MONEY_TOLERANCE, in USD.
-
-    0 when the budget is already overdrawn (even for a zero per-unit amount: nothing new opens
-    beyond a limit that is already broken). None means no practical bound (per_unit is 0, or more
-    than UNBOUNDED_UNITS units fit). The tolerance (a millionth of a dollar) keeps floating-point
-    noise such as 3 * 0.1 > 0.3 from costing a unit.
-    """
-    limit = budget + MONEY_TOLERANCE
-    if limit < 0:
-        return 0
-    if per_unit <= 0 or limit / per_unit >= UNBOUNDED_UNITS:
-        return None
-    n = math.floor(limit / per_unit)
-    if n * per_unit > limit:
-        n -= 1
-    elif (n + 1) * per_unit <= limit:
-        n += 1
-    return n
 
 
 def limit_quantity(intent: OrderIntent, allowed: int | None, reason: str, detail: str) -> RiskDecision:
@@ -111,11 +76,33 @@ def existing_position(intent: OrderIntent, account: AccountSnapshot) -> OpenPosi
     return None
 
 
+def order_limits(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig,
+                 policies: Policies) -> Limits:
+    """The limits (core/limits.py) on `intent` as sent from `account`.
+
+    In EXTREME the regime row has no cap of its own (new risk is bounded by the spike budget). An
+    add counts the margin its position holds against a whole-position cap, not against a rung's.
+    """
+    regime = Regime(account.regime)
+    policy = policies.get(intent.strategy)
+    cap_kind = None if policy is None else policy.position_cap
+    capped = cap_kind in (PositionCap.POSITION, PositionCap.RUNG)
+    existing = existing_position(intent, account)
+    held = existing.margin if existing is not None and cap_kind == PositionCap.POSITION else 0.0
+    return account_limits(
+        account, config.risk, quantity=intent.quantity, phase_buying_power=phase_rule(account.phase).max_buying_power,
+        regime_buying_power=1.0 if regime == Regime.EXTREME else _REGIME_CAP[regime],
+        buying_power_cap=getattr(config, intent.strategy).buying_power_cap if capped else None,
+        deployment_budget=account.spike_budget_remaining if policy is not None and policy.spike_deployment else None,
+        position_margin=held)
+
+
 def _finite(value: float) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def check_account_valid(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig) -> RiskDecision:
+def check_account_valid(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig,
+                        policies: Policies) -> RiskDecision:
     """Deny new risk when the account snapshot itself is unusable ("account_invalid")."""
     problems = []
     if not (_finite(account.net_liquidation) and account.net_liquidation > 0):
@@ -136,7 +123,8 @@ def check_account_valid(intent: OrderIntent, account: AccountSnapshot, config: F
     return deny("account_invalid", "; ".join(problems)) if problems else approve(intent)
 
 
-def check_entries_paused(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig) -> RiskDecision:
+def check_entries_paused(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig,
+                         policies: Policies) -> RiskDecision:
     """Deny while a post-liquidation pause lasts (through `entries_paused_until`, inclusive)."""
     until = account.entries_paused_until
     if until is not None and account.time.date() <= until:
@@ -144,12 +132,14 @@ def check_entries_paused(intent: OrderIntent, account: AccountSnapshot, config: 
     return approve(intent)
 
 
-def check_vix_usable(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig) -> RiskDecision:
+def check_vix_usable(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig,
+                     policies: Policies) -> RiskDecision:
     """Deny new risk when the VIX is missing, stale or invalid."""
     return approve(intent) if account.vix_usable else deny("vix_unusable", "VIX missing, stale or invalid")
 
 
-def check_drawdown(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig) -> RiskDecision:
+def check_drawdown(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig,
+                   policies: Policies) -> RiskDecision:
     """Deny at or beyond the drawdown stop tier (15% below the high-water mark)."""
     limit = config.risk.drawdown_stop
     if reached(account.drawdown, limit):
@@ -157,7 +147,8 @@ def check_drawdown(intent: OrderIntent, account: AccountSnapshot, config: Framew
     return approve(intent)
 
 
-def check_daily_loss(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig) -> RiskDecision:
+def check_daily_loss(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig,
+                     policies: Policies) -> RiskDecision:
     """Deny when the loss since the day's start reaches the daily limit (5%)."""
     limit = config.risk.daily_loss_limit
     if reached(account.daily_loss, limit):
@@ -165,7 +156,8 @@ def check_daily_loss(intent: OrderIntent, account: AccountSnapshot, config: Fram
     return approve(intent)
 
 
-def check_losing_streak(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig) -> RiskDecision:
+def check_losing_streak(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig,
+                        policies: Policies) -> RiskDecision:
     """Deny after `risk_max_consecutive_losses` losing closes in a row today."""
     limit = config.risk.max_consecutive_losses
     if account.losing_streak_today >= limit:
@@ -173,41 +165,44 @@ def check_losing_streak(intent: OrderIntent, account: AccountSnapshot, config: F
     return approve(intent)
 
 
-def check_regime(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig) -> RiskDecision:
-    """EXTREME: only the spike deployment; EXTREMELY_LOW, HIGH, EXTREME: no futures strangles."""
+def check_regime(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig,
+                 policies: Policies) -> RiskDecision:
+    """EXTREME: only the spike deployment; a strategy refusing the regime (RiskPolicy.refusal): nothing."""
     regime = Regime(account.regime)
-    if regime == Regime.EXTREME and intent.strategy != SPIKE_STRATEGY:
-        return deny("regime_extreme", f"regime EXTREME admits only {SPIKE_STRATEGY}")
-    if regime in NO_STRANGLE_REGIMES and intent.strategy == STRANGLE_STRATEGY:
-        return deny("regime_no_strangles", f"no futures strangles in regime {regime.value}")
+    policy = policies.get(intent.strategy)
+    if regime == Regime.EXTREME and not (policy is not None and policy.spike_deployment):
+        admitted = ", ".join(key for key, admitted_policy in policies.items() if admitted_policy.spike_deployment)
+        return deny("regime_extreme", f"regime EXTREME admits only {admitted}")
+    refusal = None if policy is None else policy.refusal
+    if refusal is not None and regime in refusal.regimes:
+        return deny(refusal.reason, f"no {refusal.what} in regime {regime.value}")
     return approve(intent)
 
 
-def check_spike_budget(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig) -> RiskDecision:
+def check_spike_budget(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig,
+                       policies: Policies) -> RiskDecision:
     """The spike deployment's margin must fit the remaining spike budget (resize down)."""
-    if intent.strategy != SPIKE_STRATEGY:
+    budget = order_limits(intent, account, config, policies).deployment_budget
+    if budget is None:
         return approve(intent)
-    budget = account.spike_budget_remaining
-    return limit_quantity(intent, max_units(budget, intent.margin_per_unit), "spike_budget",
+    return limit_quantity(intent, units_within(budget, intent.margin_per_unit), "spike_budget",
                           f"margin {intent.margin_per_unit:,.2f}/unit, spike budget left {budget:,.2f}")
 
 
-def check_strategy_unlocked(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig) -> RiskDecision:
+def check_strategy_unlocked(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig,
+                            policies: Policies) -> RiskDecision:
     """Deny strategies that are unknown or not unlocked in the account's phase."""
-    if intent.strategy in CORE_STRATEGIES:
-        unlock: int | None = 1
-    elif intent.strategy in ADVANCED_SECTIONS:
-        unlock = getattr(config, intent.strategy).min_phase
-    else:
-        unlock = None
-    if unlock is None:
+    policy = policies.get(intent.strategy)
+    if policy is None:
         return deny("strategy_locked", f"unknown strategy {intent.strategy!r}")
+    unlock = policy.unlock_phase(getattr(config, intent.strategy))
     if account.phase < unlock:
         return deny("strategy_locked", f"{intent.strategy} unlocks in phase {unlock}, account is in {account.phase}")
     return approve(intent)
 
 
-def check_product_unlocked(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig) -> RiskDecision:
+def check_product_unlocked(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig,
+                           policies: Policies) -> RiskDecision:
     """Deny unknown products and full-size futures (ES, NQ, CL, GC) below $75,000."""
     for root in sorted(intent.roots):
         if root.upper() not in PRODUCTS:
@@ -218,7 +213,8 @@ def check_product_unlocked(intent: OrderIntent, account: AccountSnapshot, config
     return approve(intent)
 
 
-def check_phase_positions(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig) -> RiskDecision:
+def check_phase_positions(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig,
+                          policies: Policies) -> RiskDecision:
     """A new position must fit the phase's maximum; phase 1 allows one position per strategy."""
     if existing_position(intent, account) is not None:
         return approve(intent)
@@ -231,13 +227,15 @@ def check_phase_positions(intent: OrderIntent, account: AccountSnapshot, config:
     return approve(intent)
 
 
-def check_contract_cap(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig) -> RiskDecision:
+def check_contract_cap(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig,
+                       policies: Policies) -> RiskDecision:
     """The order's quantity must not exceed the phase's contract (spread unit) cap (resize down)."""
-    cap = config.risk.phase1_max_contracts if account.phase == 1 else config.risk.max_contracts
+    cap = order_limits(intent, account, config, policies).contract_cap
     return limit_quantity(intent, cap, "contract_cap", f"phase {account.phase} allows {cap} units per order")
 
 
-def check_correlation_groups(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig) -> RiskDecision:
+def check_correlation_groups(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig,
+                             policies: Policies) -> RiskDecision:
     """Group limits and "never two positions in the same group with the same expiry"."""
     existing = existing_position(intent, account)
     expiries = {leg.contract.expiry for leg in intent.legs if leg.contract.expiry is not None}
@@ -246,45 +244,33 @@ def check_correlation_groups(intent: OrderIntent, account: AccountSnapshot, conf
     return approve(intent) if result.allowed else deny(result.reason, result.detail)
 
 
-def check_per_trade_risk(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig) -> RiskDecision:
+def check_per_trade_risk(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig,
+                         policies: Policies) -> RiskDecision:
     """Loss at the stop of the order <= `risk_per_trade_risk` x net liquidation (resize down)."""
-    budget = config.risk.per_trade_risk * account.net_liquidation
-    return limit_quantity(intent, max_units(budget, intent.max_loss_per_unit), "per_trade_risk",
+    budget = order_limits(intent, account, config, policies).risk_budget
+    return limit_quantity(intent, units_within(budget, intent.max_loss_per_unit), "per_trade_risk",
                           f"max loss {intent.max_loss_per_unit:,.2f}/unit, budget {budget:,.2f}")
 
 
-def check_per_position_cap(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig) -> RiskDecision:
+def check_per_position_cap(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig,
+                           policies: Policies) -> RiskDecision:
     """The position's margin <= its strategy's buying-power cap x net liquidation (resize down)."""
-    section = POSITION_CAP_SECTION.get(intent.strategy)
-    if section is None:
+    limits = order_limits(intent, account, config, policies)
+    if limits.position_budget is None or limits.position_room is None:
         return approve(intent)
-    cap = getattr(config, section).buying_power_cap * account.net_liquidation
-    existing = existing_position(intent, account)
-    already = existing.margin if existing is not None and intent.strategy not in PER_RUNG_CAP_STRATEGIES else 0.0
-    return limit_quantity(intent, max_units(cap - already, intent.margin_per_unit), "per_position_cap",
-                          f"{intent.strategy}: margin {intent.margin_per_unit:,.2f}/unit + {already:,.2f} held, "
-                          f"cap {cap:,.2f}")
+    return limit_quantity(intent, units_within(limits.position_room, intent.margin_per_unit), "per_position_cap",
+                          f"{intent.strategy}: margin {intent.margin_per_unit:,.2f}/unit + "
+                          f"{limits.position_margin:,.2f} held, cap {limits.position_budget:,.2f}")
 
 
-def buying_power_cap_fraction(account: AccountSnapshot, config: FrameworkConfig) -> float:
-    """min(phase cap, regime cap, 1 - reserve) as a fraction of net liquidation.
-
-    In EXTREME the regime row has no cap of its own (new risk is bounded by the spike budget).
-    """
-    fractions = [phase_rule(account.phase).max_buying_power, 1.0 - config.risk.buying_power_reserve]
-    regime = Regime(account.regime)
-    if regime != Regime.EXTREME:
-        fractions.append(_REGIME_CAP[regime])
-    return min(fractions)
-
-
-def check_buying_power(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig) -> RiskDecision:
+def check_buying_power(intent: OrderIntent, account: AccountSnapshot, config: FrameworkConfig,
+                       policies: Policies) -> RiskDecision:
     """margin_used + the order's margin <= the buying-power cap x net liquidation (resize down)."""
-    fraction = buying_power_cap_fraction(account, config)
-    limit = fraction * account.net_liquidation
-    return limit_quantity(intent, max_units(limit - account.margin_used, intent.margin_per_unit), "buying_power",
+    limits = order_limits(intent, account, config, policies)
+    fraction = limits.cap_fraction
+    return limit_quantity(intent, units_within(limits.headroom, intent.margin_per_unit), "buying_power",
                           f"margin {intent.margin_per_unit:,.2f}/unit, in use {account.margin_used:,.2f}, "
-                          f"cap {fraction:.0%} = {limit:,.2f}")
+                          f"cap {fraction:.0%} = {fraction * account.net_liquidation:,.2f}")
 
 
 # The order the gate runs them in: account state first, then what is allowed, then sizes.

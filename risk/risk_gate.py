@@ -38,7 +38,7 @@ from functools import reduce
 
 from config.loader import FrameworkConfig
 from core.types import AccountSnapshot, ContractKind, Leg, OrderIntent, RiskDecision, Verdict
-from risk.risk_checks import OPENING_CHECKS, approve, deny
+from risk.risk_checks import OPENING_CHECKS, Policies, approve, deny
 
 
 def _is_finite_number(value: object) -> bool:
@@ -150,10 +150,18 @@ class RiskGate:
 
     Args:
         config: the framework configuration (risk parameters and per-strategy caps).
+        policies: each strategy's risk policy by key (strategies/registry.py `risk_policies`); an
+            intent of a strategy without one is denied.
     """
 
-    def __init__(self, config: FrameworkConfig) -> None:
+    def __init__(self, config: FrameworkConfig, policies: Policies) -> None:
         self._config = config
+        self.policies = policies
+
+    def spike_deployment(self, strategy: str) -> bool:
+        """Whether `strategy` is the spike deployment (sized against the spike budget)."""
+        policy = self.policies.get(strategy)
+        return policy is not None and policy.spike_deployment
 
     def evaluate(self, intent: OrderIntent, account: AccountSnapshot) -> RiskDecision:
         """Judge `intent` against `account`; never raises for a malformed intent (it is denied)."""
@@ -165,7 +173,7 @@ class RiskGate:
         current = intent
         resize_reason, resize_details = "", []
         for check in OPENING_CHECKS:
-            decision = check(current, account, self._config)
+            decision = check(current, account, self._config, self.policies)
             if decision.verdict == Verdict.DENY:
                 return decision
             if decision.verdict == Verdict.RESIZE and decision.quantity < current.quantity:

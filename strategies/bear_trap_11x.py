@@ -17,6 +17,8 @@ every size and is what the distance stop is there to avoid).
 """
 from __future__ import annotations
 
+from config.advanced_parameters import weekly_entry_window
+from config.strategy_spec import OptionWindow, RiskPolicy, StrategySpec
 from core.types import PUT, OrderIntent, Position
 from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal, close_intent
@@ -29,11 +31,20 @@ from strategies.structures import (
     product_points,
 )
 
+# What the rest of the framework knows about this strategy (config/strategy_spec.py); it opens
+# positions from its `min_phase` parameter on.
+SPEC = StrategySpec(
+    key="bear_trap_11x",
+    entry_windows=weekly_entry_window,
+    option_windows=lambda p: ((p.product, OptionWindow(p.exit_dte, p.dte_max, 0.70, 1.05)),),
+    risk=RiskPolicy(min_phase=None),
+)
+
 
 class BearTrap11x(AdvancedStrategy):
     """1-1-2 puts with the long put at the money, in high VIX, managed like LT112."""
 
-    key = "bear_trap_11x"
+    key = SPEC.key
     exits = frozenset({"time_exit", "distance_stop", "profit_target", "stop_loss"})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:

@@ -24,10 +24,21 @@ from __future__ import annotations
 
 import dataclasses
 
+from config.advanced_parameters import weekly_entry_window
+from config.strategy_spec import OptionWindow, RiskPolicy, StrategySpec
 from core.types import CALL, PUT, OrderIntent, Position
 from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal
 from strategies.structures import ExitRules, LegRule, managed_exit, multiplier_of
+
+# What the rest of the framework knows about this strategy (config/strategy_spec.py); it opens
+# positions from its `min_phase` parameter on.
+SPEC = StrategySpec(
+    key="box_spread",
+    entry_windows=weekly_entry_window,
+    option_windows=lambda p: ((p.product, OptionWindow(p.exit_dte, p.dte_max, 0.80, 1.25)),),
+    risk=RiskPolicy(min_phase=None),
+)
 
 DAYS_PER_YEAR = 365.0
 # risk/margin.estimate_margin pairs the legs of one expiry into a single defined-risk group and
@@ -45,7 +56,7 @@ def implied_rate(width: float, price: float, years: float) -> float:
 class BoxSpread(AdvancedStrategy):
     """Short SPX box (-C K1, +C K2, -P K2, +P K1) while its implied rate is below `max_rate`."""
 
-    key = "box_spread"
+    key = SPEC.key
     exits = frozenset({"time_exit"})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:

@@ -12,16 +12,27 @@ structure is entered inside 21 DTE, so the 21-DTE rule of the other strategies c
 """
 from __future__ import annotations
 
+from config.advanced_parameters import weekly_entry_window
+from config.strategy_spec import OptionWindow, RiskPolicy, StrategySpec
 from core.types import PUT, OrderIntent, Position
 from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal
 from strategies.structures import ExitRules, LegRule, managed_exit, product_points
 
+# What the rest of the framework knows about this strategy (config/strategy_spec.py); it opens
+# positions from its `min_phase` parameter on.
+SPEC = StrategySpec(
+    key="broken_wing_butterfly",
+    entry_windows=weekly_entry_window,
+    option_windows=lambda p: ((p.product, OptionWindow(p.exit_dte, p.dte_max, 0.80, 1.05)),),
+    risk=RiskPolicy(min_phase=None),
+)
+
 
 class BrokenWingButterfly(AdvancedStrategy):
     """+1 put near wing above, -2 puts at the body, +1 put far wing below, for a credit."""
 
-    key = "broken_wing_butterfly"
+    key = SPEC.key
     exits = frozenset({"profit_target", "time_exit"})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:

@@ -20,11 +20,22 @@ leg); it is remembered in `memory` and copied into the position's notes.
 """
 from __future__ import annotations
 
+from config.advanced_parameters import weekly_entry_window
+from config.strategy_spec import OptionWindow, RiskPolicy, StrategySpec
 from core.types import CALL, OrderIntent, Position
 from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal, close_intent
 from strategies.defensive import short_contracts
 from strategies.structures import DteWindow, ExitRules, LegRule, managed_exit
+
+# What the rest of the framework knows about this strategy (config/strategy_spec.py); it opens
+# positions from its `min_phase` parameter on.
+SPEC = StrategySpec(
+    key="diagonal_calendar",
+    entry_windows=weekly_entry_window,
+    option_windows=lambda p: ((p.product, OptionWindow(p.exit_dte, p.long_dte + p.dte_slack, 0.85, 1.20)),),
+    risk=RiskPolicy(min_phase=None),
+)
 
 NOTE = "short_entry_mid"
 
@@ -32,7 +43,7 @@ NOTE = "short_entry_mid"
 class DiagonalCalendar(AdvancedStrategy):
     """Long ~60 DTE 30-delta option, short the ~30 DTE one at or beyond its strike, for a debit."""
 
-    key = "diagonal_calendar"
+    key = SPEC.key
     exits = frozenset({"time_exit", "vix_exit", "profit_target", "stop_loss", "short_profit_target"})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:

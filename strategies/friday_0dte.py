@@ -12,12 +12,20 @@ from datetime import date
 
 from config.constants import product_spec
 from config.loader import FrameworkConfig
+from config.strategy_spec import EntryWindow, OptionWindow, StrategySpec
 from core.types import CALL, PUT, Leg, OrderIntent, Position, Purpose
 from core.unified_position_sizer import KellyInputs
 from helpers.economic_calendar import is_major_event_day
 from strategies.base import DecisionContext, Proposal, Strategy, make_intent
 from strategies.chain_tools import mid_net, row_at_width, row_by_delta, unit_costs
 from strategies.structures import ExitRules, managed_exit
+
+# What the rest of the framework knows about this strategy (config/strategy_spec.py).
+SPEC = StrategySpec(
+    key="friday_0dte",
+    entry_windows=lambda p: (EntryWindow("friday", p.entry_time, "entry_time"),),
+    option_windows=lambda p: ((p.product, OptionWindow(0, 1, 0.90, 1.10)),),
+)
 
 FRIDAY = 4
 # Wing width is given in SPY points; products quoted on the index scale use a wider wing.
@@ -27,12 +35,12 @@ WING_SCALE = {"SPY": 1.0, "SPXW": 3.0, "ES": 3.0, "MES": 3.0}
 class FridayZeroDte(Strategy):
     """Friday 0DTE iron condor / trend-fade credit spread."""
 
-    key = "friday_0dte"
+    key = SPEC.key
     exits = frozenset({"profit_target", "stop_loss", "time_exit"})
 
     def __init__(self, config: FrameworkConfig) -> None:
         super().__init__(config)
-        self.params = config.zero_dte
+        self.params = config.friday_0dte
 
     def may_open_on(self, day: date) -> bool:
         return bool(self.params.enabled) and day.weekday() == FRIDAY

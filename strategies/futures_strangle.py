@@ -35,6 +35,7 @@ import numpy as np
 
 from config.constants import Regime, product_spec
 from config.loader import FrameworkConfig
+from config.strategy_spec import EntryWindow, OptionWindow, RegimeRefusal, RiskPolicy, StrategySpec
 from core.types import CALL, PUT, ChainSnapshot, Contract, Leg, OrderIntent, Position, Purpose
 from core.unified_position_sizer import KellyInputs
 from helpers.exchange_calendar import TUESDAY, is_nth_weekday_session
@@ -51,8 +52,19 @@ from strategies.defensive import (
 )
 from strategies.product_choice import choose_product
 
-REALISED_VOL_SESSIONS = 20  # the IV-rank proxy of roots without a volatility index
+# What the rest of the framework knows about this strategy (config/strategy_spec.py). The window
+# opens every Tuesday: the strategy checks which Tuesday of the month it is.
 NO_ENTRY_REGIMES = frozenset({Regime.EXTREMELY_LOW, Regime.HIGH, Regime.EXTREME})
+SPEC = StrategySpec(
+    key="futures_strangle",
+    entry_windows=lambda p: (EntryWindow("tuesday", p.entry_start, "entry_start"),),
+    option_windows=lambda p: tuple((root, OptionWindow(p.exit_dte, p.accept_dte_max, 0.65, 1.25))
+                                   for root in p.product_list),
+    risk=RiskPolicy(refusal=RegimeRefusal(NO_ENTRY_REGIMES, "regime_no_strangles", "futures strangles")),
+    history_sessions=lambda p: int(p.iv_rank_lookback_sessions),
+)
+
+REALISED_VOL_SESSIONS = 20  # the IV-rank proxy of roots without a volatility index
 CLOSE_REGIMES = frozenset({Regime.HIGH, Regime.EXTREME})
 
 
@@ -86,7 +98,7 @@ def realised_vols(closes: np.ndarray, window: int) -> np.ndarray | None:
 class FuturesStrangle(Strategy):
     """Short futures-options strangle with the 25/30-delta stops and a one-time untested roll."""
 
-    key = "futures_strangle"
+    key = SPEC.key
     exits = frozenset({"regime_exit", "time_exit", "profit_target", "stop_loss", "delta_stop", "roll"})
 
     def __init__(self, config: FrameworkConfig) -> None:

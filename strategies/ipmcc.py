@@ -49,6 +49,7 @@ import numpy as np
 from config.constants import product_spec
 from config.loader import FrameworkConfig
 from config.strategy_parameters import parse_hhmm
+from config.strategy_spec import EntryWindow, OptionWindow, StrategySpec
 from core.types import CALL, ChainSnapshot, Contract, ContractKind, Leg, OrderIntent, Position, Purpose
 from core.unified_position_sizer import KellyInputs
 from helpers.exchange_calendar import FRIDAY
@@ -65,6 +66,19 @@ from strategies.base import (
 from strategies.chain_tools import pick_expiry, row_by_delta, row_by_strike, unit_costs
 from strategies.defensive import LeapDefence, leap_defence, leap_drawdown
 from strategies.product_choice import unit_problem
+
+# What the rest of the framework knows about this strategy (config/strategy_spec.py): the LEAP is
+# looked for every session, the short call on Fridays; shares delivered by any assignment become an
+# IPMCC position (covered calls are written on them).
+SPEC = StrategySpec(
+    key="ipmcc",
+    entry_windows=lambda p: (EntryWindow(None, p.leap_entry_time, "leap_entry_time"),
+                             EntryWindow("friday", p.short_call_time, "short_call_time")),
+    option_windows=lambda p: ((p.product, OptionWindow(p.leap_roll_dte, p.leap_dte_max, 0.55, 1.10)),
+                              (p.product, OptionWindow(0, p.short_call_dte + 7, 0.90, 1.10))),
+    history_sessions=lambda p: EMA_HISTORY_MULTIPLE * int(p.ema_slow),
+    takes_assigned_shares=True,
+)
 
 EMA_HISTORY_MULTIPLE = 3  # daily bars requested: this many times ema_slow (the EMA seed fades out)
 ADJUSTED_ON = "short_call_proposed_on"  # position note: the day a short call was last proposed
@@ -112,7 +126,7 @@ def short_call_strike(strikes: np.ndarray, underlying: float, itm_steps: int, be
 class Ipmcc(Strategy):
     """LEAP call (or assigned shares) plus weekly short calls, as one position."""
 
-    key = "ipmcc"
+    key = SPEC.key
     exits = frozenset({"leap_stop", "leap_roll", "short_call_expiry", "short_call_target", "shares_over_cap"})
 
     def __init__(self, config: FrameworkConfig) -> None:

@@ -14,6 +14,8 @@ at expiry large, so the stop is the risk the sizer sees per unit.
 """
 from __future__ import annotations
 
+from config.advanced_parameters import weekly_entry_window
+from config.strategy_spec import OptionWindow, RiskPolicy, StrategySpec
 from core.types import CALL, PUT, OrderIntent, Position
 from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal
@@ -25,11 +27,20 @@ from strategies.structures import (
     product_points,
 )
 
+# What the rest of the framework knows about this strategy (config/strategy_spec.py); it opens
+# positions from its `min_phase` parameter on.
+SPEC = StrategySpec(
+    key="jade_lizard",
+    entry_windows=weekly_entry_window,
+    option_windows=lambda p: ((p.product, OptionWindow(p.exit_dte, p.dte_max, 0.75, 1.15)),),
+    risk=RiskPolicy(min_phase=None),
+)
+
 
 class JadeLizard(AdvancedStrategy):
     """Short put + short call spread whose total credit covers the call spread's width."""
 
-    key = "jade_lizard"
+    key = SPEC.key
     exits = frozenset({"time_exit", "profit_target", "stop_loss"})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:

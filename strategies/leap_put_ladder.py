@@ -30,6 +30,7 @@ import numpy as np
 
 from config.constants import product_spec
 from config.loader import FrameworkConfig
+from config.strategy_spec import EntryWindow, OptionWindow, PositionCap, RiskPolicy, StrategySpec
 from core.types import PUT, ChainSnapshot, Contract, Leg, OrderIntent, Position, Purpose, contract_multiplier
 from strategies.base import (
     DecisionContext,
@@ -39,6 +40,14 @@ from strategies.base import (
     make_intent,
 )
 
+# What the rest of the framework knows about this strategy (config/strategy_spec.py).
+SPEC = StrategySpec(
+    key="leap_put_ladder",
+    entry_windows=lambda p: (EntryWindow("monday", p.entry_time, "entry_time"),),
+    option_windows=lambda p: ((p.product, OptionWindow(p.roll_dte, p.dte_max, 0.55, 1.10)),),
+    risk=RiskPolicy(position_cap=PositionCap.RUNG),
+)
+
 RUNG_TAG = "LEAP put rung"
 LEFT_TO_EXPIRE = "left_to_expire"  # ladder note: rungs at the roll DTE with no bid, left to expire
 
@@ -46,13 +55,13 @@ LEFT_TO_EXPIRE = "left_to_expire"  # ladder note: rungs at the roll DTE with no 
 class LeapPutLadder(Strategy):
     """LEAP put ladder (a hedge: sized by its cost budget, no Kelly prior, no stop)."""
 
-    key = "leap_put_ladder"
+    key = SPEC.key
     exits = frozenset({"profit_target", "itm_exit", "roll"})
     holds_to_expiry = True
 
     def __init__(self, config: FrameworkConfig) -> None:
         super().__init__(config)
-        self.params = config.leap_ladder
+        self.params = config.leap_put_ladder
 
     def is_entry_window(self, ctx: DecisionContext) -> bool:
         p = self.params

@@ -30,6 +30,7 @@ from datetime import date
 import numpy as np
 
 from config.loader import FrameworkConfig
+from config.strategy_spec import EntryWindow, OptionWindow, StrategySpec
 from core.types import PUT, ChainSnapshot, Contract, Leg, OrderIntent, Position, Purpose, contract_multiplier
 from core.unified_position_sizer import KellyInputs
 from helpers.exchange_calendar import WEDNESDAY, is_nth_weekday_session
@@ -45,6 +46,15 @@ from strategies.chain_tools import mid_net, pick_expiry, row_at_width, row_by_st
 from strategies.defensive import dte_exit_due, short_contracts
 from strategies.product_choice import choose_product
 
+# What the rest of the framework knows about this strategy (config/strategy_spec.py).
+SPEC = StrategySpec(
+    key="lt112",
+    entry_windows=lambda p: (EntryWindow("wednesday", p.entry_start, "entry_start"),),
+    option_windows=lambda p: tuple((root, OptionWindow(p.exit_dte, p.accept_dte_max, 0.65, 1.10))
+                                   for root in p.product_list),
+    history_sessions=lambda p: int(p.high_lookback_sessions),
+)
+
 # The spread width is given in SPY points. QQQ and IWM use the same points (their strikes are 1
 # point apart too); /ES and /MES quote the S&P 500 on the index scale (about 10 x SPY), so the
 # same shape needs 10 x the points.
@@ -54,7 +64,7 @@ WIDTH_SCALE = {"SPY": 1.0, "QQQ": 1.0, "IWM": 1.0, "ES": 10.0, "MES": 10.0}
 class Lt112(Strategy):
     """LT112 1-1-2 put structure (long put, short put below it, two naked puts further out)."""
 
-    key = "lt112"
+    key = SPEC.key
     exits = frozenset({"time_exit", "distance_stop", "stop_loss", "naked_profit_target", "profit_target"})
 
     def __init__(self, config: FrameworkConfig) -> None:

@@ -15,6 +15,8 @@ Management, first reached wins:
 """
 from __future__ import annotations
 
+from config.advanced_parameters import weekly_entry_window
+from config.strategy_spec import OptionWindow, RiskPolicy, StrategySpec
 from core.types import PUT, Leg, OrderIntent, Position, Purpose
 from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal, make_intent
@@ -27,11 +29,20 @@ from strategies.structures import (
     product_points,
 )
 
+# What the rest of the framework knows about this strategy (config/strategy_spec.py); it opens
+# positions from its `min_phase` parameter on.
+SPEC = StrategySpec(
+    key="put_ratio_spread",
+    entry_windows=weekly_entry_window,
+    option_windows=lambda p: ((p.product, OptionWindow(p.exit_dte, p.dte_max, 0.70, 1.05)),),
+    risk=RiskPolicy(min_phase=None),
+)
+
 
 class PutRatioSpread(AdvancedStrategy):
     """1x2 put ratio spread for a credit; the naked extra short is bought back at 30 delta."""
 
-    key = "put_ratio_spread"
+    key = SPEC.key
     exits = frozenset({"time_exit", "delta_stop", "profit_target", "stop_loss", "naked_delta"})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:

@@ -19,16 +19,27 @@ from __future__ import annotations
 
 import numpy as np
 
+from config.advanced_parameters import weekly_entry_window
+from config.strategy_spec import OptionWindow, PositionCap, RiskPolicy, StrategySpec
 from core.types import PUT, Contract, OrderIntent, Position
 from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal, close_intent
 from strategies.structures import DteWindow, LegRule, build_structure, multiplier_of
 
+# What the rest of the framework knows about this strategy (config/strategy_spec.py); it opens
+# positions from its `min_phase` parameter on.
+SPEC = StrategySpec(
+    key="short_leap_put",
+    entry_windows=weekly_entry_window,
+    option_windows=lambda p: ((p.product, OptionWindow(p.roll_dte, p.dte_max, 0.55, 1.05)),),
+    risk=RiskPolicy(min_phase=None, position_cap=PositionCap.RUNG),
+)
+
 
 class ShortLeapPut(AdvancedStrategy):
     """Short LEAP puts sold weekly as rungs of one position, each managed on its own credit."""
 
-    key = "short_leap_put"
+    key = SPEC.key
     exits = frozenset({"roll", "profit_target", "stop_loss"})
 
     def propose(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:

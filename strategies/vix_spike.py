@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 
 from config.constants import Regime
 from config.loader import FrameworkConfig
+from config.strategy_spec import OptionWindow, PositionCap, RiskPolicy, StrategySpec
 from core.types import PUT, ChainSnapshot, Leg, OrderIntent, Position, Purpose, contract_multiplier
 from core.unified_position_sizer import KellyInputs
 from helpers.exchange_calendar import is_nyse_open
@@ -30,6 +31,18 @@ from strategies.base import (
 from strategies.chain_tools import mid_net, pick_expiry, row_at_width, row_by_delta, unit_costs
 from strategies.structures import ExitRules, managed_exit
 
+# What the rest of the framework knows about this strategy (config/strategy_spec.py). No entry
+# window: it may enter in any regular-hours minute of an EXTREME regime, bounded by the spike budget.
+# With `use_futures` it trades /MES (/ES from $75,000), else SPY put spreads.
+SPEC = StrategySpec(
+    key="vix_spike",
+    option_windows=lambda p: (("MES", OptionWindow(p.exit_dte, p.futures_dte + EXPIRY_SEARCH_DAYS, 0.60, 1.05))
+                              if p.use_futures else
+                              (SPREAD_ROOT, OptionWindow(p.exit_dte, p.target_dte + EXPIRY_SEARCH_DAYS, 0.60, 1.05)),),
+    risk=RiskPolicy(position_cap=PositionCap.SPIKE_BUDGET),
+    product=lambda p: "MES" if p.use_futures else SPREAD_ROOT,
+)
+
 SPREAD_ROOT = "SPY"
 ATTEMPT_INTERVAL = timedelta(minutes=30)
 # Expiries searched around the target: from just past the exit DTE to this many days beyond it.
@@ -39,7 +52,7 @@ EXPIRY_SEARCH_DAYS = 30
 class VixSpikeDeployment(Strategy):
     """Spike deployment into SPY put credit spreads (or /MES, /ES short puts) in an EXTREME regime."""
 
-    key = "vix_spike"
+    key = SPEC.key
     exits = frozenset({"profit_target", "stop_loss", "time_exit"})
 
     def __init__(self, config: FrameworkConfig) -> None:

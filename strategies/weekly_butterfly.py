@@ -16,6 +16,8 @@ from __future__ import annotations
 import dataclasses
 import math
 
+from config.advanced_parameters import weekly_entry_window
+from config.strategy_spec import OptionWindow, RiskPolicy, StrategySpec
 from core.types import CALL, OrderIntent, Position
 from strategies.advanced import AdvancedStrategy
 from strategies.base import DecisionContext, Proposal
@@ -25,11 +27,20 @@ from strategies.structures import (
     product_points,
 )
 
+# What the rest of the framework knows about this strategy (config/strategy_spec.py); it opens
+# positions from its `min_phase` parameter on.
+SPEC = StrategySpec(
+    key="weekly_butterfly",
+    entry_windows=weekly_entry_window,
+    option_windows=lambda p: ((p.product, OptionWindow(0, p.dte_max, 0.93, 1.07)),),
+    risk=RiskPolicy(min_phase=None),
+)
+
 
 class WeeklyButterfly(AdvancedStrategy):
     """Long call butterfly for the next weekly expiry, sized by a debit budget."""
 
-    key = "weekly_butterfly"
+    key = SPEC.key
     exits = frozenset()  # held to expiry
     holds_to_expiry = True
 

@@ -6,21 +6,18 @@ price along a straight line in time that reaches the natural price at 80% of the
 worst price its entry rule allows); at the time-out it is cancelled. On a
 one-cent-wide market this is the classic one-tick ladder; on a wide market (a LEAP, a volatile
 open) it still reaches the natural price before giving up, whatever the engine's clock cadence.
-`work_orders` runs the ladder and the time-outs of the trading system's working orders once a minute.
+The order router (core/engine/order_routing.py) runs the ladder and the time-outs once a minute.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from config.constants import product_spec
 from core.prices import round_to_tick
-from core.types import OrderIntent, Purpose
-
-if TYPE_CHECKING:
-    from core.engine.trading_system import TradingSystem
+from core.types import OrderIntent
 
 LADDER_SHARE_OF_TIMEOUT = 0.8  # the limit reaches the natural price at this share of the time-out
 
@@ -98,25 +95,3 @@ def timeout_reason(order: WorkingOrder) -> str:
     if bound is not None and order.limit_price >= bound and (natural is None or bound < natural):
         return f"not filled inside its rule's price bound {bound:g}"
     return "not filled in time"
-
-
-def work_orders(system: TradingSystem, now: datetime) -> None:
-    """One minute of the trading system's working orders: cancel those past their time-out (journaled
-    with `timeout_reason`; an entry is remembered in `timed_out_entries`), step the others' limits."""
-    for order in list(system.orders.values()):
-        if order.cancel_requested:
-            continue
-        if timed_out(order, now):
-            order.cancel_requested = True
-            if order.intent.purpose == Purpose.OPEN:
-                system.timed_out_entries.add(order.order_id)
-            system.journal.record(now, "order", f"order {timeout_reason(order)}; cancelling",
-                                  strategy=order.intent.strategy, order_id=order.order_id, limit=order.limit_price,
-                                  price_bound=order.intent.price_bound)
-            system.broker.cancel(order.order_id)
-            continue
-        improved = next_limit(order, now, system.config.order.step_seconds)
-        if improved is not None:
-            order.limit_price = improved
-            order.last_step = now
-            system.broker.update_limit(order.order_id, improved)

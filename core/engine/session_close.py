@@ -10,16 +10,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from config.strategy_parameters import OrderParameters, parse_hhmm
+from core.engine.desk import Desk
 from core.engine.order_manager import WorkingOrder
+from core.engine.order_routing import OrderRouter
 from core.types import OrderEvent, OrderIntent, OrderStatus, Position, Purpose
 from helpers.exchange_calendar import eastern_datetime, session_open_close
 from strategies.base import DecisionContext, Strategy, close_intent
-
-if TYPE_CHECKING:
-    from core.engine.trading_system import TradingSystem
 
 RESEND_NOTE = "close_resend"  # position note: a close that expired unfilled at the close, re-sent at the open
 EXPIRY_EXIT = "expiry_day_exit"
@@ -58,35 +56,35 @@ def expiry_day_exit(strategy: Strategy, position: Position, ctx: DecisionContext
     return [intent] if intent is not None else []
 
 
-def note_expired_close(system: TradingSystem, order: WorkingOrder, event: OrderEvent) -> None:
+def note_expired_close(desk: Desk, order: WorkingOrder, event: OrderEvent) -> None:
     """When `event` cancels a DAY order that expired unfilled at the close (`expired_at_close`):
     journal it, and note a close on its position for `resend_closes` at the next session's open."""
     now = event.time
     if event.status != OrderStatus.CANCELLED or not expired_at_close(order, now):
         return
     intent = order.intent
-    system.journal.record(now, "order", f"{intent.purpose.value} order expired unfilled at the close: {intent.reason}",
+    desk.journal.record(now, "order", f"{intent.purpose.value} order expired unfilled at the close: {intent.reason}",
                           strategy=intent.strategy, order_id=order.order_id, limit=order.limit_price)
-    position = system.book.get(intent.position_id or "")
+    position = desk.state.book.get(intent.position_id or "")
     if intent.purpose == Purpose.CLOSE and position is not None:
         position.notes[RESEND_NOTE] = {"reason": intent.reason, "contracts": [leg.contract.key for leg in intent.legs]}
 
 
-def resend_closes(system: TradingSystem, now: datetime) -> None:
+def resend_closes(desk: Desk, router: OrderRouter, now: datetime) -> None:
     """Re-send the closes noted by `note_expired_close` (at the first minute the strategy has no
     working order), for the contracts still held; journaled."""
-    for position in system.book.all_open():
+    for position in desk.state.book.all_open():
         note = position.notes.get(RESEND_NOTE)
-        if note is None or system.has_working_order(position.strategy):
+        if note is None or desk.state.has_working_order(position.strategy):
             continue
         del position.notes[RESEND_NOTE]
         keys = set(note["contracts"])
         held = [c for c, _ in position.contracts() if c.key in keys]
-        intent = close_intent(system._context(now), position, note["reason"], held) if held else None
+        intent = close_intent(desk.context(now), position, note["reason"], held) if held else None
         if intent is None:
-            system.journal.record(now, "info", f"close of {position.position_id} not re-sent: nothing of it is "
+            desk.journal.record(now, "info", f"close of {position.position_id} not re-sent: nothing of it is "
                                   "held or quoted now", strategy=position.strategy, reason=note["reason"])
             continue
-        system.journal.record(now, "order", f"close re-sent at the open ({note['reason']}): the order expired "
+        desk.journal.record(now, "order", f"close re-sent at the open ({note['reason']}): the order expired "
                               "unfilled at the last close", strategy=position.strategy, position_id=position.position_id)
-        system._route(intent, now, system.account_snapshot(now))
+        router.route(intent, now, desk.account_snapshot(now))

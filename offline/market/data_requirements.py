@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from config.constants import PRODUCTS, ProductKind, product_spec
-from config.loader import PREFIXES, FrameworkConfig
+from config.loader import FrameworkConfig
 from helpers.expiry_calendar import PRODUCTS as EXPIRY_PRODUCTS
+from strategies.registry import SPECS
 
 ALWAYS_NEEDED = ("daily/SPY.csv", "daily/VIX_cboe.csv", "rates/DGS3MO_daily.csv")
 # option root -> the futures series it quotes off (daily/<ROOT>_front_month.csv), for the futures
@@ -39,25 +40,11 @@ def product_file(product: str) -> str:
 
 
 def strategy_products(config: FrameworkConfig) -> dict[str, tuple[str, ...]]:
-    """Strategy key -> the products it trades with this configuration (enabled strategies only)."""
-    products: dict[str, tuple[str, ...]] = {}
-    for section, prefix in _strategy_sections(config).items():
-        parameters = getattr(config, section)
-        if not parameters.enabled:
-            continue
-        if hasattr(parameters, "product_list"):  # a list in order of preference (LT112, futures strangle)
-            products[prefix] = tuple(parameters.product_list)
-        elif section == "vix_spike":
-            products[prefix] = ("MES",) if parameters.use_futures else ("SPY",)
-        else:
-            products[prefix] = (parameters.product,)
-    return products
-
-
-def _strategy_sections(config: FrameworkConfig) -> dict[str, str]:
-    """Section name -> strategy key, for the sections that are strategies (they have `enabled`)."""
-    return {name: PREFIXES.get(name, name) for name in vars(config)
-            if hasattr(getattr(config, name), "enabled")}
+    """Strategy key -> the products it trades with this configuration, as it declares them (enabled
+    strategies only, in the order of the configuration's sections)."""
+    specs = {spec.key: spec for spec in SPECS}
+    return {name: specs[name].roots(section) for name, section in vars(config).items()
+            if name in specs and section.enabled}
 
 
 def required_files(config: FrameworkConfig) -> dict[str, tuple[str, ...]]:

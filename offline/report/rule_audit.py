@@ -110,7 +110,7 @@ def _rule_widths(strategy: str, product: str, config: FrameworkConfig) -> dict[s
         return abs(value - rule) <= tolerance + 1e-9
 
     if strategy == "friday_0dte":
-        wing = config.zero_dte.wing_width * WING_SCALE.get(product, 1.0)
+        wing = config.friday_0dte.wing_width * WING_SCALE.get(product, 1.0)
         return {right: (lambda w, wing=wing: all(near(x, wing) for x in w)) for right in ("put", "call")}
     if strategy == "vix_spike" and product == "SPY":
         return {"put": lambda w: all(near(x, config.vix_spike.spread_width) for x in w)}

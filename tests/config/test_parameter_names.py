@@ -26,7 +26,7 @@ def test_strategy_parameters_carry_the_strategy_key():
 
 def test_old_names_still_work_and_get_a_note():
     config = load_config({"zero_dte_vix_min": "25", "leap_ladder_max_rungs": "3"})
-    assert config.zero_dte.vix_min == 25.0 and config.leap_ladder.max_rungs == 3
+    assert config.friday_0dte.vix_min == 25.0 and config.leap_put_ladder.max_rungs == 3
     assert RENAMED["zero_dte_vix_min"] == "friday_0dte_vix_min"
     assert deprecation_notes(["zero_dte_vix_min", "lt112_product"]) == [
         "parameter zero_dte_vix_min is now called friday_0dte_vix_min (the old name still works for now)"]

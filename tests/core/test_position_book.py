@@ -27,7 +27,7 @@ def fill(price: float, minutes: int) -> OrderEvent:
 
 def test_lifecycle_from_pending_entry_to_closed(tmp_path):
     journal = Journal()
-    book = PositionBook(journal, FileStore(tmp_path), "backtest/t")
+    book = PositionBook(journal, FileStore(tmp_path), "backtest/t", "ipmcc")
     position = book.open_pending("P1", intent(Purpose.OPEN), NOW, Regime.ELEVATED, 1, None)
     assert book.lifecycles["P1"].state == PositionState.PENDING_ENTRY and position.state == "pending_entry"
     book.book_fill(intent(Purpose.OPEN, position_id="P1"), fill(-1.0, 1))
@@ -45,7 +45,7 @@ def test_lifecycle_from_pending_entry_to_closed(tmp_path):
 
 def test_cancelled_exit_returns_to_open_and_an_illegal_pair_is_journaled(tmp_path):
     journal = Journal()
-    book = PositionBook(journal, FileStore(tmp_path), "backtest/t")
+    book = PositionBook(journal, FileStore(tmp_path), "backtest/t", "ipmcc")
     position = book.open_pending("P1", intent(Purpose.OPEN), NOW, Regime.ELEVATED, 1, None)
     book.book_fill(intent(Purpose.OPEN, position_id="P1"), fill(-1.0, 1))
     book.finish_order(intent(Purpose.OPEN, position_id="P1"), 1, NOW, lambda p, pnl: None, OrderStatus.FILLED)
@@ -59,10 +59,10 @@ def test_cancelled_exit_returns_to_open_and_an_illegal_pair_is_journaled(tmp_pat
 
 
 def test_lifecycles_survive_persistence(tmp_path):
-    book = PositionBook(Journal(), FileStore(tmp_path), "backtest/t")
+    book = PositionBook(Journal(), FileStore(tmp_path), "backtest/t", "ipmcc")
     position = book.open_pending("P1", intent(Purpose.OPEN), NOW, Regime.ELEVATED, 1, None)
     book.book_fill(intent(Purpose.OPEN, position_id="P1"), fill(-1.0, 1))
     book.finish_order(intent(Purpose.OPEN, position_id="P1"), 1, NOW, lambda p, pnl: None, OrderStatus.FILLED)
-    restored = PositionBook.from_dict(book.to_dict(), Journal(), FileStore(tmp_path), "backtest/t")
+    restored = PositionBook.from_dict(book.to_dict(), Journal(), FileStore(tmp_path), "backtest/t", "ipmcc")
     assert restored.lifecycles["P1"].state == PositionState.OPEN
     assert restored.to_dict() == book.to_dict() and position.state == "open"

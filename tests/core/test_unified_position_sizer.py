@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import fields
 from typing import Any
 
 import pytest
@@ -10,8 +11,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from config.loader import load_config
+from core.limits import MONEY_TOLERANCE, Limits
 from core.unified_position_sizer import (
     KellyInputs,
+    SizingResult,
     TradeStatistics,
     full_kelly,
     kelly_fraction,
@@ -19,6 +22,13 @@ from core.unified_position_sizer import (
 )
 
 CONFIG = load_config({})
+LIMIT_FIELDS = {f.name for f in fields(Limits)}
+
+
+def size(**inputs: Any) -> SizingResult:
+    """size_position with the fields of Limits and its own arguments given side by side."""
+    limits = Limits(**{name: value for name, value in inputs.items() if name in LIMIT_FIELDS})
+    return size_position(limits, **{name: value for name, value in inputs.items() if name not in LIMIT_FIELDS})
 
 
 def prior_of(section: Any) -> KellyInputs:
@@ -26,7 +36,7 @@ def prior_of(section: Any) -> KellyInputs:
 
 
 @pytest.mark.parametrize(("section", "expected"), [
-    ("zero_dte", 0.10),  # b = 0.25: 0.25 * (0.88 * 0.25 - 0.12) / 0.25
+    ("friday_0dte", 0.10),  # b = 0.25: 0.25 * (0.88 * 0.25 - 0.12) / 0.25
     ("lt112", 0.0625),  # b = 0.5: 0.25 * (0.375 - 0.25) / 0.5
     ("futures_strangle", 0.04),  # b = 0.5: 0.25 * (0.36 - 0.28) / 0.5
     ("ipmcc", 0.25 * (0.80 * 0.9 - 0.20) / 0.9),  # 0.14444
@@ -68,7 +78,7 @@ def test_trade_statistics_normalise_and_average() -> None:
 
 
 def test_prior_until_min_trades_then_blend() -> None:
-    prior = prior_of(CONFIG.zero_dte)
+    prior = prior_of(CONFIG.friday_0dte)
     stats = TradeStatistics()
     for _ in range(27):
         stats.record(0.5)
@@ -86,7 +96,7 @@ def test_prior_until_min_trades_then_blend() -> None:
 
 
 def test_no_realised_losses_keeps_the_prior_average_loss() -> None:
-    prior = prior_of(CONFIG.zero_dte)
+    prior = prior_of(CONFIG.friday_0dte)
     stats = TradeStatistics()
     for _ in range(30):
         stats.record(0.5)
@@ -95,7 +105,7 @@ def test_no_realised_losses_keeps_the_prior_average_loss() -> None:
 
 
 def test_negative_realised_kelly_stops_the_strategy() -> None:
-    prior = prior_of(CONFIG.zero_dte)
+    prior = prior_of(CONFIG.friday_0dte)
     stats = TradeStatistics()
     for _ in range(24):
         stats.record(0.5)
@@ -104,7 +114,7 @@ def test_negative_realised_kelly_stops_the_strategy() -> None:
     assert stats.mean_result() == pytest.approx(-0.1) and stats.stopped(30)
     inputs = stats.kelly_inputs(prior, 30)
     assert inputs == KellyInputs(0.8, 0.5, 2.5) and kelly_fraction(inputs) == 0.0
-    result = size_position(**{**ZERO_DTE, "kelly": inputs})
+    result = size(**{**ZERO_DTE, "kelly": inputs})
     assert (result.quantity, result.reason) == (0, "kelly_non_positive")
     restored = TradeStatistics.from_dict(json.loads(json.dumps(stats.to_dict())))
     assert restored.kelly_inputs(prior, 30) == inputs and restored.stopped(30)
@@ -147,10 +157,15 @@ ZERO_DTE: dict[str, Any] = {
     # spike deployment: regime cap replaced by the budget; 1000 / 400 = 2
     ({"max_loss_per_unit": 200.0, "margin_per_unit": 400.0, "regime_buying_power": 1.0, "buying_power_cap": 0.2,
       "contract_cap": 10, "deployment_budget": 1_000.0}, 2, "buying_power", {"buying_power_room": 1_000.0}),
+    # no per-position cap (the spike deployment's): headroom and the budget bound it; 1000 / 400 = 2
+    ({"max_loss_per_unit": 200.0, "margin_per_unit": 400.0, "regime_buying_power": 1.0, "buying_power_cap": None,
+      "contract_cap": 10, "deployment_budget": 1_000.0}, 2, "buying_power", {"buying_power_room": 1_000.0}),
+    # an add: margin the position already holds counts against its cap: 2100 - 1300 = 800 -> 0 units
+    ({"position_margin": 1_300.0}, 0, "buying_power", {"buying_power_room": 800.0}),
 ])
 def test_size_position_table(changes: dict[str, Any], quantity: int, reason: str,
                              components: dict[str, Any]) -> None:
-    result = size_position(**{**ZERO_DTE, **changes})
+    result = size(**{**ZERO_DTE, **changes})
     assert (result.quantity, result.reason) == (quantity, reason)
     for name, value in components.items():
         assert result.components[name] == pytest.approx(value), name
@@ -158,7 +173,7 @@ def test_size_position_table(changes: dict[str, Any], quantity: int, reason: str
 
 
 def test_vanishing_per_unit_amounts_do_not_overflow() -> None:
-    result = size_position(**{**ZERO_DTE, "max_loss_per_unit": 1e-308, "margin_per_unit": 5e-324,
+    result = size(**{**ZERO_DTE, "max_loss_per_unit": 1e-308, "margin_per_unit": 5e-324,
                               "contract_cap": 3})
     assert (result.quantity, result.reason) == (3, "contract_cap")
     assert result.components["risk_budget"] == 10**12
@@ -166,7 +181,7 @@ def test_vanishing_per_unit_amounts_do_not_overflow() -> None:
 
 def test_hedge_without_kelly_is_sized_by_its_budgets() -> None:
     # a LEAP put rung costing $600 (the loss is the premium): 600/600 = 1; 0.035 * 30000 / 600 = 1
-    result = size_position(**{**ZERO_DTE, "kelly": None, "max_loss_per_unit": 600.0, "margin_per_unit": 600.0,
+    result = size(**{**ZERO_DTE, "kelly": None, "max_loss_per_unit": 600.0, "margin_per_unit": 600.0,
                               "buying_power_cap": 0.035, "kelly_fraction": float("nan")})
     assert (result.quantity, result.reason) == (1, "risk_budget")
     assert "kelly_ceiling" not in result.components and result.components["kelly_f"] is None
@@ -181,7 +196,7 @@ def test_hedge_without_kelly_is_sized_by_its_budgets() -> None:
     ("regime_multiplier", 1.5), ("drawdown_multiplier", None),
     ("deployment_budget", float("nan")), ("net_liquidation", "30000")])
 def test_bad_inputs_never_trade(name: str, bad: object) -> None:
-    result = size_position(**{**ZERO_DTE, name: bad})
+    result = size(**{**ZERO_DTE, name: bad})
     assert (result.quantity, result.reason) == (0, f"bad_input:{name}")
 
 
@@ -212,7 +227,7 @@ INPUTS = sizing_inputs()
 @settings(max_examples=1000, deadline=None)
 @given(INPUTS)
 def test_result_never_exceeds_any_component_or_the_risk_budget(inputs: dict[str, Any]) -> None:
-    result = size_position(**inputs)
+    result = size(**inputs)
     assert isinstance(result.quantity, int) and result.quantity >= 0
     f = kelly_fraction(inputs["kelly"], inputs["kelly_fraction"])
     if f <= 0:
@@ -223,7 +238,7 @@ def test_result_never_exceeds_any_component_or_the_risk_budget(inputs: dict[str,
         assert result.quantity <= c[name], name
     assert result.quantity == min(c[name] for name in ("risk_budget", "buying_power", "kelly_ceiling", "contract_cap"))
     net_liq, scale = inputs["net_liquidation"], inputs["regime_multiplier"] * inputs["drawdown_multiplier"]
-    tolerance = 1e-9 * inputs["max_loss_per_unit"] + 1e-9
+    tolerance = 1e-9 * inputs["max_loss_per_unit"] + MONEY_TOLERANCE
     assert result.quantity * inputs["max_loss_per_unit"] <= scale * inputs["per_trade_risk"] * net_liq + tolerance
     assert result.quantity * inputs["max_loss_per_unit"] <= scale * f * net_liq + tolerance
     if result.quantity > 0:
@@ -232,7 +247,7 @@ def test_result_never_exceeds_any_component_or_the_risk_budget(inputs: dict[str,
                    - inputs["margin_used"])
         if inputs["deployment_budget"] is not None:
             room = min(room, inputs["deployment_budget"])
-        assert result.quantity * inputs["margin_per_unit"] <= scale * room + 1e-9 * inputs["margin_per_unit"] + 1e-9
+        assert result.quantity * inputs["margin_per_unit"] <= scale * room + 1e-9 * inputs["margin_per_unit"] + MONEY_TOLERANCE
     # the multipliers never make a position larger, and a scale of 1 is the unscaled minimum
     assert result.quantity <= c["base"]
     if scale == 1.0:
@@ -245,7 +260,7 @@ def test_result_never_exceeds_any_component_or_the_risk_budget(inputs: dict[str,
 def test_zero_or_negative_edge_never_trades(net_liq: float, max_loss: float, p: float, share: float,
                                             loss: float) -> None:
     win = share * (1 - p) * loss / p if p > 0 else 1.0  # p*win - q*loss <= 0 (== 0 when share is 1)
-    result = size_position(**{**ZERO_DTE, "net_liquidation": net_liq, "max_loss_per_unit": max_loss,
+    result = size(**{**ZERO_DTE, "net_liquidation": net_liq, "max_loss_per_unit": max_loss,
                               "margin_per_unit": max_loss, "contract_cap": 1000,
                               "kelly": KellyInputs(p, win, loss)})
     assert result.quantity == 0
@@ -264,6 +279,7 @@ NON_NEGATIVE = ["margin_per_unit", "margin_used", "regime_buying_power", "reserv
 @given(INPUTS, st.sampled_from(REQUIRED_POSITIVE + NON_NEGATIVE), BAD_VALUES)
 def test_bad_inputs_never_yield_a_trade(inputs: dict[str, Any], name: str, bad: object) -> None:
     assume(not (name in NON_NEGATIVE and bad == 0.0))  # zero is a valid value there (binding, not bad)
-    result = size_position(**{**inputs, name: bad})
+    assume(not (name == "buying_power_cap" and bad is None))  # None: no per-position cap (the spike deployment)
+    result = size(**{**inputs, name: bad})
     assert result.quantity == 0
     assert result.reason == f"bad_input:{name}"

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 import exchange_calendars as xcals
 import pytest
 
+from helpers import cme_calendar
 from helpers import exchange_calendar as xc
 
 D = date.fromisoformat
@@ -54,7 +55,7 @@ def test_nyse_early_closes_equal_the_oracle(xnys: xcals.ExchangeCalendar) -> Non
 def test_cme_sessions_equal_the_oracle(cmes: xcals.ExchangeCalendar) -> None:
     """A CMES session on a weekday <=> CME equity Globex trades at 08:00 ET that day."""
     theirs = {ts.date() for ts in cmes.sessions}
-    at_eight = {d for d in _weekdays() if xc.cme_is_open(datetime(d.year, d.month, d.day, 8, tzinfo=xc.EASTERN))}
+    at_eight = {d for d in _weekdays() if cme_calendar.cme_is_open(datetime(d.year, d.month, d.day, 8, tzinfo=xc.EASTERN))}
     assert at_eight - theirs == CMES_MISSING_SESSIONS
     assert theirs - at_eight == set()
 
@@ -68,12 +69,12 @@ def test_cme_early_closes_match_the_oracle(cmes: xcals.ExchangeCalendar) -> None
     """
     theirs = {ts.date() for ts in cmes.early_closes}
     ours = {d for d in _weekdays()
-            if xc.cme_is_open(datetime(d.year, d.month, d.day, 8, tzinfo=xc.EASTERN))
-            and not xc.cme_is_open(datetime(d.year, d.month, d.day, 16, 30, tzinfo=xc.EASTERN))}
+            if cme_calendar.cme_is_open(datetime(d.year, d.month, d.day, 8, tzinfo=xc.EASTERN))
+            and not cme_calendar.cme_is_open(datetime(d.year, d.month, d.day, 16, 30, tzinfo=xc.EASTERN))}
     assert theirs - ours == set()
     extra = ours - theirs
     july3 = {d for d in extra if (d.month, d.day) == (7, 3) and xc.is_half_day(d)}
     juneteenth = {d for d in extra if xc.nyse_holidays(d.year).get(d, "").startswith("Juneteenth")}
     assert len(july3) == 13 and len(juneteenth) == 5
-    special = set(xc.CME_SPECIAL_SESSIONS) - {D("2007-01-02")} | set(xc.SPECIAL_EARLY_CLOSES)
+    special = set(cme_calendar.CME_SPECIAL_SESSIONS) - {D("2007-01-02")} | set(xc.SPECIAL_EARLY_CLOSES)
     assert extra - july3 - juneteenth == special

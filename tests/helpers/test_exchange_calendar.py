@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers import cme_calendar
 from helpers import exchange_calendar as xc
 from helpers.exchange_calendar import FRIDAY, MONDAY, TUESDAY, WEDNESDAY
 
@@ -264,7 +265,7 @@ def test_is_nyse_open() -> None:
     ("2024-06-19", False), ("2024-03-30", False), ("2024-03-28", True),
 ])
 def test_cme_trading_dates(day: str, expected: bool) -> None:
-    assert xc.is_cme_trading_date(D(day)) is expected
+    assert cme_calendar.is_cme_trading_date(D(day)) is expected
 
 
 @pytest.mark.parametrize("stamp, expected", [
@@ -285,5 +286,5 @@ def test_cme_trading_dates(day: str, expected: bool) -> None:
 ])
 def test_cme_is_open(stamp: str, expected: bool) -> None:
     dt = datetime.fromisoformat(stamp).replace(tzinfo=ET)
-    assert xc.cme_is_open(dt) is expected
-    assert xc.cme_is_open(dt.astimezone(UTC)) is expected
+    assert cme_calendar.cme_is_open(dt) is expected
+    assert cme_calendar.cme_is_open(dt.astimezone(UTC)) is expected

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers import cme_calendar
 from helpers import exchange_calendar as xc
 from helpers import expiry_calendar as ex
 
@@ -133,7 +134,7 @@ def test_spy_expires_every_session_once_daily_expiries_exist() -> None:
 @settings(max_examples=60, deadline=None)
 @given(st.sampled_from(ex.PRODUCTS), st.dates(D("2015-01-02"), D("2034-06-01")))
 def test_expiries_fall_on_business_days(root: str, start: date) -> None:
-    check = xc.is_cme_trading_date if root in ex.CME_ROOTS else xc.is_nyse_session
+    check = cme_calendar.is_cme_trading_date if root in ex.CME_ROOTS else xc.is_nyse_session
     for d in ex.expiries_between(root, start, start + timedelta(days=200)):
         assert check(d), (root, d)
 

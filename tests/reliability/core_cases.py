@@ -37,7 +37,6 @@ from core.types import (
 )
 from offline.broker.faults import BrokerFaults
 from offline.broker.simulated_broker import BrokerSettings
-from risk.risk_gate import RiskGate
 from tests.reliability.case import CaseContext, CaseFailed, ReliabilityCase, expect
 from tests.reliability.scripted_system import ScriptedSystem
 
@@ -261,7 +260,7 @@ def _gate_denies(intent: OrderIntent, reason: str) -> Callable[[CaseContext], st
         system = ScriptedSystem()
         system.start_session()
         system.minute(system.at(10, 0))
-        decision = RiskGate(system.config).evaluate(intent, system.system.account_snapshot(system.at(10, 0)))
+        decision = system.system.gate.evaluate(intent, system.system.account_snapshot(system.at(10, 0)))
         expect(decision.verdict == Verdict.DENY and decision.reason.startswith(reason),
                f"gate answered {decision.verdict.value} ({decision.reason})")
         return f"denied: {decision.reason} ({decision.detail})"

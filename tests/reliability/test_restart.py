@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from core.engine.system_persistence import SCHEMA_VERSION
+from core.engine.system_state import SCHEMA_VERSION
 from helpers.exchange_calendar import EASTERN
 from offline.broker.faults import BrokerFaults
 from offline.replay.restart import (

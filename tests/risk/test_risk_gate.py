@@ -20,14 +20,15 @@ from core.types import (
     RiskDecision,
     Verdict,
 )
-from risk.risk_checks import buying_power_cap_fraction, max_units
+from risk.risk_checks import order_limits
 from risk.risk_gate import RiskGate
+from strategies.registry import risk_policies
 
 NOW = datetime(2024, 3, 8, 10, 30, tzinfo=ZoneInfo("America/New_York"))
 TODAY = NOW.date()
 LT112_EXPIRY = date(2024, 6, 28)
 CONFIG = load_config()
-GATE = RiskGate(CONFIG)
+GATE = RiskGate(CONFIG, risk_policies())
 
 
 def make_account(**changes: object) -> AccountSnapshot:
@@ -240,7 +241,7 @@ def test_strategy_unlocks_by_phase() -> None:
     # the unlock phase is the strategy's min_phase parameter
     diagonal = replace(lizard, strategy="diagonal_calendar")
     assert_decision(GATE.evaluate(diagonal, phase2), Verdict.DENY, "strategy_locked", 0)
-    assert RiskGate(load_config({"diagonal_calendar_min_phase": "2"})).evaluate(diagonal, phase2).verdict == Verdict.APPROVE
+    assert RiskGate(load_config({"diagonal_calendar_min_phase": "2"}), risk_policies()).evaluate(diagonal, phase2).verdict == Verdict.APPROVE
 
 
 def test_full_size_futures_need_75k() -> None:
@@ -333,7 +334,8 @@ def test_per_position_cap() -> None:
     (4, "HIGH", 0.40), (4, "EXTREMELY_LOW", 0.45), (4, "EXTREME", 0.80), (3, "EXTREME", 0.75),
 ])
 def test_buying_power_cap_fraction(phase: int, regime: str, fraction: float) -> None:
-    assert buying_power_cap_fraction(make_account(phase=phase, regime=regime), CONFIG) == pytest.approx(fraction)
+    account = make_account(phase=phase, regime=regime)
+    assert order_limits(make_intent(), account, CONFIG, risk_policies()).cap_fraction == pytest.approx(fraction)
 
 
 def test_buying_power_headroom() -> None:
@@ -348,14 +350,3 @@ def test_buying_power_headroom() -> None:
     decision = GATE.evaluate(make_intent(quantity=8, margin=900.0, max_loss=100.0), big)
     assert_decision(decision, Verdict.RESIZE, "buying_power", 5)
     assert "per_position_cap" in decision.detail
-
-
-def test_max_units_is_exact_at_the_boundary() -> None:
-    assert max_units(2_100.0, 700.0) == 3
-    assert 3 * 0.1 > 0.3  # floating point: 0.30000000000000004; still three units fit
-    assert max_units(0.3, 0.1) == 3
-    assert max_units(0.3 - 1e-5, 0.1) == 2
-    assert max_units(-1.0, 5.0) == 0
-    assert max_units(-1.0, 0.0) == 0  # an overdrawn budget admits nothing, even at no cost
-    assert max_units(100.0, 0.0) is None
-    assert max_units(100.0, 1e-300) is None

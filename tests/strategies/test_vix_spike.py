@@ -12,6 +12,7 @@ from config.loader import load_config
 from core.types import PUT, Purpose, Verdict
 from risk.risk_checks import check_spike_budget
 from strategies.base import position_pnl
+from strategies.registry import risk_policies
 from strategies.vix_spike import VixSpikeDeployment
 from tests.strategies.kit import context, eastern, filled_position, scripted_market
 
@@ -98,7 +99,7 @@ def test_budget_respected_by_the_precheck_and_the_gate():
     _, proposal = propose(ctx)
     intent = proposal.intent
     assert intent.margin_per_unit < 1_000.0
-    decision = check_spike_budget(intent, ctx.account, load_config())
+    decision = check_spike_budget(intent, ctx.account, load_config(), risk_policies())
     assert decision.verdict == Verdict.RESIZE
     assert decision.quantity == int(1_000.0 // intent.margin_per_unit)
     assert decision.quantity * intent.margin_per_unit <= 1_000.0

@@ -1,0 +1,81 @@
+"""The trading system's state owns its document: save, restore (or a clear refusal), and the trading
+system's parts follow what a restore put back."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from config.loader import load_config
+from core.engine.system_state import SCHEMA_VERSION, SystemState
+from core.engine.trading_system import TradingSystem
+from offline.replay.file_store import FileStore
+from reporting.journal import Journal
+from strategies.friday_0dte import FridayZeroDte
+from tests.core.test_trading_system import run_friday
+from tests.reliability.scripted_system import MemoryStore
+from tests.strategies.kit import eastern, scripted_market
+
+PREFIX = "backtest/state"
+
+
+def fresh_state(store: MemoryStore) -> SystemState:
+    config = load_config()
+    return SystemState(config, {"friday_0dte": FridayZeroDte(config)}, Journal(), store, PREFIX, 30_000.0)
+
+
+def test_saved_state_comes_back_whole():
+    store = MemoryStore()
+    state = fresh_state(store)
+    assert state.restore() is False  # nothing saved yet
+    assert [state.next_id("I"), state.next_id("P")] == ["I000001", "P000002"]
+    state.strategies["friday_0dte"].memory["attempted"] = "2024-08-09"
+    state.skips_journaled["friday_0dte"] = "outside the entry window"
+    state.save()
+    restored = fresh_state(store)
+    assert restored.restore() is True
+    assert restored.to_dict() == state.to_dict()
+    assert restored.next_id("I") == "I000003"
+    assert restored.strategies["friday_0dte"].memory == {"attempted": "2024-08-09"}
+
+
+def test_another_schema_or_a_malformed_document_is_refused():
+    store = MemoryStore()
+    fresh_state(store).save()
+    document = json.loads(store.documents[f"{PREFIX}/system"])
+    store.documents[f"{PREFIX}/system"] = json.dumps({**document, "schema": SCHEMA_VERSION + 1})
+    with pytest.raises(ValueError, match=f"has schema {SCHEMA_VERSION + 1}; this version reads schema 1"):
+        fresh_state(store).restore()
+    del document["book"]
+    store.documents[f"{PREFIX}/system"] = json.dumps(document)
+    with pytest.raises(ValueError, match="backtest/state/system is malformed: 'book'"):
+        fresh_state(store).restore()
+
+
+def test_the_system_parts_follow_a_restore(tmp_path):
+    """A restore replaces the book, the VIX manager, the breakers and the phase: what the engines and
+    reports read through the trading system is the restored state."""
+    system, broker = run_friday(tmp_path)
+    config = load_config()
+    market = scripted_market(eastern(2024, 8, 12), spy=530.0, vix=25.0)
+    fresh = TradingSystem(config, [FridayZeroDte(config)], market, broker, FileStore(tmp_path), Journal(),
+                          "backtest/test", 30_000.0)
+    assert fresh.book.trades == [] and fresh.vix.regime is None
+    assert fresh.restore()
+    assert fresh.book is fresh.state.book and len(fresh.book.trades) == 1
+    assert fresh.book.trades == system.book.trades
+    assert fresh.vix.regime == system.vix.regime is not None
+    assert (fresh.breakers.high_water_mark, fresh.phases.phase) == (system.breakers.high_water_mark,
+                                                                    system.phases.phase)
+
+
+def test_the_broker_and_the_bad_data_roots_set_from_outside_reach_the_roles(tmp_path):
+    """A resumed offline run rebuilds its broker and sets it on the trading system; the offline engine
+    sets the day's bad-data roots: both reach the parts the roles share."""
+    system, broker = run_friday(tmp_path)
+    replacement = object()
+    system.broker = replacement  # type: ignore[assignment]
+    assert system.desk.broker is replacement and system.broker is replacement
+    system.broker = broker
+    system.bad_data_roots = {"SPY": "test"}
+    assert system.desk.bad_data_roots == {"SPY": "test"}
