@@ -24,11 +24,10 @@ GOAL_MICROSECONDS = 20.0
 
 def prepared_algorithm() -> tuple[Any, Any]:
     """An initialized main.TomKingFramework on the fakes and a realistic slice (fake types)."""
-    from tests.lean_adapter import fakes
+    from tests.lean_standin.scripted_algorithm import FakeLean, install
 
-    fakes.install()
+    install()
     import main
-    from tests.lean_adapter.fake_algorithm import FakeLean
     from tests.lean_adapter.scenario import bsm_chain
 
     lean = FakeLean(start=datetime(2024, 8, 2, 10, 0))

@@ -92,15 +92,16 @@ SINGLE_POSITION_GROUPS = frozenset({"C2", "D2"})
 EQUITY_INDEX_GROUPS = frozenset({"A1", "A2"})  # limited together per phase: risk_index_limit_phase1..4
 
 # --- Products (SPEC section 8) ------------------------------------------------------------------
+# The one product table: every fact about a product root (contract, exchange, what its options are
+# written on, which market-data series prices it, the exchange's option ticker, micro/full pairs).
 
 
 class ProductKind(str, Enum):
-    EQUITY = "equity"  # shares or ETF units
+    """What kind of options a product root has."""
+
     EQUITY_OPTION = "equity_option"  # options on shares/ETFs (American, physical delivery)
-    INDEX = "index"  # cash index (not tradable itself)
     INDEX_OPTION = "index_option"  # cash-settled European index options
-    FUTURE = "future"
-    FUTURE_OPTION = "future_option"
+    FUTURE_OPTION = "future_option"  # options on a future
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ class ProductSpec:
     """Contract facts for one underlying root (options on it share the multiplier)."""
 
     root: str
+    kind: ProductKind
     option_multiplier: float  # USD per 1.00 of option price per contract
     future_multiplier: float  # USD per 1.00 of futures price (0 when there is no future)
     tick_size: float  # option price tick
@@ -117,6 +119,12 @@ class ProductSpec:
     option_model: str  # "bsm" (spot underlying) or "black76" (futures underlying)
     asset_class: str  # "equity_index", "equity", "commodity", "rates"
     broad_based_index: bool  # Reg-T 15%/10% rule instead of 20%/10%
+    underlying: str  # what the options are written on: "SPX" for SPXW, the root itself otherwise
+    price_series: str  # the market-data series that prices the underlying ("ES" for MES, "SPX" for XSP)
+    price_scale: float = 1.0  # underlying price = price_series x price_scale (0.1 for XSP)
+    option_ticker: str | None = None  # the exchange's ticker of the options when not the root ("OG" on GC)
+    dividend_source: str | None = None  # the ETF whose distributions give the dividend yield (None: no dividends)
+    future_months: tuple[int, ...] = ()  # the future's listed contract months (1-12); () without a future
     micro_of: str | None = None  # full-size root for micro contracts
     volatility_index: str | None = None  # e.g. "VIX" for SPY/SPX/ES
 
@@ -132,46 +140,58 @@ class ProductSpec:
         return self.exercise_style == "american" and self.option_model == "bsm"
 
 
-def _etf(root: str, vol_index: str | None = None, asset_class: str = "equity_index") -> ProductSpec:
-    return ProductSpec(root, 100.0, 0.0, 0.01, "american", "physical", "NYSE", "bsm", asset_class,
-                       False, None, vol_index)
+def _etf(root: str, vol_index: str | None = None, asset_class: str = "equity_index",
+         pays_dividends: bool = True) -> ProductSpec:
+    return ProductSpec(root, ProductKind.EQUITY_OPTION, 100.0, 0.0, 0.01, "american", "physical", "NYSE", "bsm",
+                       asset_class, False, root, root, dividend_source=root if pays_dividends else None,
+                       volatility_index=vol_index)
 
 
-def _index(root: str, vol_index: str | None = "VIX") -> ProductSpec:
-    return ProductSpec(root, 100.0, 0.0, 0.05, "european", "cash", "NYSE", "bsm", "equity_index",
-                       True, None, vol_index)
+def _index(root: str, underlying: str, price_scale: float = 1.0) -> ProductSpec:
+    # The market data has one S&P 500 series: the SPX index (the Mini-SPX index XSP is a tenth of it);
+    # the index's dividend yield is SPY's (the ETF holds the index and passes on its dividends).
+    return ProductSpec(root, ProductKind.INDEX_OPTION, 100.0, 0.0, 0.05, "european", "cash", "NYSE", "bsm",
+                       "equity_index", True, underlying, "SPX", price_scale, dividend_source="SPY",
+                       volatility_index="VIX")
 
 
-def _future(root: str, multiplier: float, tick: float, asset_class: str, micro_of: str | None = None,
-            vol_index: str | None = None) -> ProductSpec:
+def _future(root: str, multiplier: float, tick: float, asset_class: str, months: tuple[int, ...],
+            micro_of: str | None = None, vol_index: str | None = None, option_ticker: str | None = None) -> ProductSpec:
     # The offline engine settles futures options to intrinsic value in cash at expiry: weekly and
     # end-of-month equity-index options are cash-settled; a quarterly option exercises into the
     # future, valued at the same settlement price, so the P&L is the same. LEAN delivers the future
-    # for every futures option (lean_adapter/delivery.py closes it at once).
-    return ProductSpec(root, multiplier, multiplier, tick, "american", "cash", "CME", "black76",
-                       asset_class, False, micro_of, vol_index)
+    # for every futures option (lean_adapter/delivery.py closes it at once). A micro future is
+    # priced by its full-size future's series (the same index or commodity, one price).
+    return ProductSpec(root, ProductKind.FUTURE_OPTION, multiplier, multiplier, tick, "american", "cash", "CME",
+                       "black76", asset_class, False, root, micro_of or root, 1.0, option_ticker, None, months,
+                       micro_of, vol_index)
+
+
+_QUARTERLY = (3, 6, 9, 12)  # CME equity index and Treasury futures
+_MONTHLY = tuple(range(1, 13))  # NYMEX crude oil
+_EVEN_MONTHS = (2, 4, 6, 8, 10, 12)  # COMEX gold (its active months)
 
 
 PRODUCTS: dict[str, ProductSpec] = {
     "SPY": _etf("SPY", "VIX"),
     "QQQ": _etf("QQQ"),
     "IWM": _etf("IWM"),
-    "GLD": _etf("GLD", asset_class="commodity"),
+    "GLD": _etf("GLD", asset_class="commodity", pays_dividends=False),
     "TLT": _etf("TLT", asset_class="rates"),
-    "USO": _etf("USO", asset_class="commodity"),
-    "SPX": _index("SPX"),
-    "SPXW": _index("SPXW"),
-    "XSP": _index("XSP"),
-    "ES": _future("ES", 50.0, 0.25, "equity_index", vol_index="VIX"),
-    "MES": _future("MES", 5.0, 0.25, "equity_index", "ES", "VIX"),
-    "NQ": _future("NQ", 20.0, 0.25, "equity_index"),
-    "MNQ": _future("MNQ", 2.0, 0.25, "equity_index", "NQ"),
-    "CL": _future("CL", 1000.0, 0.01, "commodity"),
-    "MCL": _future("MCL", 100.0, 0.01, "commodity", "CL"),
-    "GC": _future("GC", 100.0, 0.10, "commodity"),
-    "MGC": _future("MGC", 10.0, 0.10, "commodity", "GC"),
-    "ZB": _future("ZB", 1000.0, 1.0 / 64.0, "rates"),
-    "ZN": _future("ZN", 1000.0, 1.0 / 64.0, "rates"),
+    "USO": _etf("USO", asset_class="commodity", pays_dividends=False),
+    "SPX": _index("SPX", "SPX"),
+    "SPXW": _index("SPXW", "SPX"),  # the SPX weeklies: options on the SPX index
+    "XSP": _index("XSP", "XSP", 0.1),
+    "ES": _future("ES", 50.0, 0.25, "equity_index", _QUARTERLY, vol_index="VIX"),
+    "MES": _future("MES", 5.0, 0.25, "equity_index", _QUARTERLY, "ES", "VIX"),
+    "NQ": _future("NQ", 20.0, 0.25, "equity_index", _QUARTERLY),
+    "MNQ": _future("MNQ", 2.0, 0.25, "equity_index", _QUARTERLY, "NQ"),
+    "CL": _future("CL", 1000.0, 0.01, "commodity", _MONTHLY, option_ticker="LO"),
+    "MCL": _future("MCL", 100.0, 0.01, "commodity", _MONTHLY, "CL"),
+    "GC": _future("GC", 100.0, 0.10, "commodity", _EVEN_MONTHS, option_ticker="OG"),
+    "MGC": _future("MGC", 10.0, 0.10, "commodity", _EVEN_MONTHS, "GC"),
+    "ZB": _future("ZB", 1000.0, 1.0 / 64.0, "rates", _QUARTERLY),
+    "ZN": _future("ZN", 1000.0, 1.0 / 64.0, "rates", _QUARTERLY),
 }
 
 
@@ -185,3 +205,16 @@ def product_spec(root: str) -> ProductSpec:
         return PRODUCTS[root.upper()]
     except KeyError:
         raise KeyError(f"unknown product root {root!r}; known: {', '.join(sorted(PRODUCTS))}") from None
+
+
+def underlying_of(root: str) -> str:
+    """What the price of `root` is the price of: for a product in the table, the underlying its
+    options are written on ("SPX" for "SPXW"); any other symbol (the VIX, a cash-sweep ETF) is
+    its own."""
+    spec = PRODUCTS.get(root)
+    return root if spec is None else spec.underlying
+
+
+def option_ticker_roots() -> dict[str, str]:
+    """The exchange's option tickers that differ from their product root -> the root ("OG" -> "GC")."""
+    return {spec.option_ticker: root for root, spec in PRODUCTS.items() if spec.option_ticker is not None}

@@ -79,6 +79,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+from config.constants import option_ticker_roots, product_spec
 from helpers import exchange_calendar as xc
 from helpers.cme_calendar import is_cme_trading_date
 
@@ -89,8 +90,7 @@ _EPOCH = date(2015, 1, 1)
 _GEN_END = date(xc.LAST_YEAR, 11, 30)  # generation stops here (rolls need room at the end)
 _MAX_DTE = 3650
 
-CME_ROOTS = frozenset({"ES", "MES", "NQ", "MNQ", "CL", "MCL", "GC", "MGC"})
-ALIASES = {"LO": "CL", "OG": "GC"}
+ALIASES = option_ticker_roots()  # the exchange's option tickers ("LO", "OG") -> the product root
 
 
 @dataclass(frozen=True)
@@ -250,6 +250,7 @@ _PRODUCTS["MNQ"] = _cme_equity(_MICRO_LAUNCH, 2, ((_MICRO_LAUNCH, 2), (_MICRO_DA
                                (_MICRO_DAILY, None), (_MICRO_DAILY, None), _MICRO_DAILY)
 
 PRODUCTS = tuple(sorted(_PRODUCTS))
+CME_ROOTS = frozenset(root for root in PRODUCTS if product_spec(root).calendar == "CME")
 
 
 # ----------------------------------------------------------------------------- helpers

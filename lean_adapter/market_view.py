@@ -22,14 +22,13 @@ from datetime import date, datetime, time
 import numpy as np
 from AlgorithmImports import OptionChains, OptionRight, QCAlgorithm, SecurityType, Symbol
 
-from config.constants import product_spec
+from config.constants import product_spec, underlying_of
 from core.types import CALL, ChainSnapshot, Contract, ContractKind, DailyBars, Quote, normalize_right
 from greeks.american import american_implied_volatility, american_price_and_greeks
 from greeks.pricing import black76_greeks, bsm_greeks, implied_volatility
 from helpers.exchange_calendar import EASTERN
 from lean_adapter.clock import exchange_to_eastern, to_eastern
 from lean_adapter.daily_bars import DailyBarBook
-from lean_adapter.subscription_plan import UNDERLYING_OF
 from lean_adapter.subscriptions import Subscriptions
 from lean_adapter.symbols import SymbolBook, option_root
 
@@ -74,7 +73,7 @@ class LeanMarketView:
         return to_eastern(self._algorithm.time)
 
     def price(self, root: str) -> float | None:
-        symbol = self._subscriptions.underlyings.get(UNDERLYING_OF.get(root, root))
+        symbol = self._subscriptions.underlyings.get(underlying_of(root))
         return None if symbol is None else self._security_price(symbol)
 
     def vix(self) -> tuple[float, datetime] | None:
@@ -93,10 +92,10 @@ class LeanMarketView:
         return None if bars is None else float(bars.close[-1])
 
     def daily_bars(self, root: str, count: int) -> DailyBars | None:
-        return self._bars.bars(UNDERLYING_OF.get(root, root), count, self.now().date())
+        return self._bars.bars(underlying_of(root), count, self.now().date())
 
     def session_open_price(self, root: str) -> float | None:
-        return self._session_open.get(UNDERLYING_OF.get(root, root))
+        return self._session_open.get(underlying_of(root))
 
     def quote(self, contract: Contract) -> Quote | None:
         if contract.kind == ContractKind.EQUITY:

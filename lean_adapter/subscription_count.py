@@ -26,13 +26,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from config.constants import product_spec
-from helpers.expiry_calendar import QUARTER_MONTHS
 from lean_adapter.parameters import load_lean_config
 from lean_adapter.subscription_plan import SubscriptionPlan, holds_any, plan_subscriptions, reference_day
 
-# Contract months listed by the exchanges: quarterly equity index, monthly crude, even-month gold.
-LISTED_MONTHS = {"ES": QUARTER_MONTHS, "MES": QUARTER_MONTHS, "CL": tuple(range(1, 13)), "MCL": tuple(range(1, 13)),
-                 "GC": (2, 4, 6, 8, 10, 12), "MGC": (2, 4, 6, 8, 10, 12)}
 Chain = tuple[str, date, float, list[tuple[date, float, str]]]  # root, reference day, spot, (expiry, strike, right)
 
 
@@ -98,8 +94,9 @@ def kept(plan: SubscriptionPlan, chain: Chain) -> int | None:
 
 
 def contract_months(root: str, today: date, horizon: int) -> int:
-    """Listed contract months of a future root whose month starts within `horizon` days (about)."""
-    months = LISTED_MONTHS.get(root, tuple(range(1, 13)))
+    """Listed contract months (the product table's) of a future root whose month starts within
+    `horizon` days (about)."""
+    months = product_spec(root).future_months
     end, count, year, month = today + timedelta(days=horizon), 0, today.year, today.month
     while date(year, month, 1) <= end:
         count += month in months

@@ -32,14 +32,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import NormalDist
 
-from config.constants import product_spec
+from config.constants import product_spec, underlying_of
 from config.loader import FrameworkConfig
 from helpers.cme_calendar import is_cme_trading_date
 from helpers.exchange_calendar import is_nyse_session
 from strategies.registry import SPECS
 
-# Underlying whose price stands for an option root (SPX weeklies quote off the SPX index).
-UNDERLYING_OF = {"SPXW": "SPX"}
 INDEX_ROOTS = frozenset({"SPX", "VIX"})
 # Equity index futures are always subscribed, micro and full size (SPEC: full size from $75k).
 EQUITY_INDEX_FUTURES = ("MES", "ES")
@@ -167,7 +165,7 @@ def plan_subscriptions(config: FrameworkConfig) -> SubscriptionPlan:
         KeyError: a configured product is not in the product table.
     """
     windows = option_windows(config)
-    underlyings = {UNDERLYING_OF.get(root, root) for root in windows}
+    underlyings = {underlying_of(root) for root in windows}
     equities = {"SPY"} | {r for r in underlyings if product_spec(r).calendar == "NYSE" and r not in INDEX_ROOTS}
     if config.cash.sweep:
         equities.add(config.cash.sweep_symbol)  # the T-bill ETF holding idle cash (lean_adapter/cash_sweep.py)

@@ -19,10 +19,9 @@ from AlgorithmImports import (
     Symbol,
 )
 
-from config.constants import product_spec
+from config.constants import product_spec, underlying_of
 from lean_adapter.subscription_plan import (
     INDEX_ROOTS,
-    UNDERLYING_OF,
     ChainWindow,
     SubscriptionPlan,
     holds_any,
@@ -83,7 +82,7 @@ def subscribe(algorithm: QCAlgorithm, plan: SubscriptionPlan) -> Subscriptions:
     for root, windows in sorted(plan.option_windows.items()):
         calendar = product_spec(root).calendar
         option_filter = make_option_filter(windows, calendar)
-        underlying = UNDERLYING_OF.get(root, root)
+        underlying = underlying_of(root)
         if calendar == "CME":
             algorithm.add_future_option(found.underlyings[underlying], option_filter)
         elif underlying in INDEX_ROOTS:

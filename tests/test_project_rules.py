@@ -46,9 +46,8 @@ def test_no_combo_market_orders_in_code_that_trades():
 
 
 # Strategy keys still written outside their strategy's module: the parameter sets (config/, named by
-# their section = key) and the offline rule audit and reliability cases, which name strategies.
-KEY_LITERALS_ELSEWHERE = ("config/strategy_parameters.py", "config/advanced_parameters.py", "offline/report/rule_audit.py",
-                          "offline/research/reliability_core.py", "offline/research/reliability_engine.py")
+# their section = key) and the offline rule audit, which names strategies.
+KEY_LITERALS_ELSEWHERE = ("config/strategy_parameters.py", "config/advanced_parameters.py", "offline/report/rule_audit.py")
 
 
 def key_literals(path: str, keys: set[str]) -> set[str]:

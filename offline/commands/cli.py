@@ -17,8 +17,9 @@ def command_backtest(args: argparse.Namespace) -> int:
 
 def command_sweep(args: argparse.Namespace) -> int:
     from offline.commands.backtest import parse_cash, parse_day
-    from offline.research.sweep import SweepSpec, dask_executor, parse_grid, process_pool, run_sweep
+    from offline.research.sweep import dask_executor, parse_grid, process_pool, run_sweep
     from offline.research.sweep_report import write_sweep_html
+    from offline.research.sweep_spec import SweepSpec
     from offline.research.walk_forward import parse_walk_forward, run_walk_forward
 
     if args.scheduler and args.engine != "dask":
@@ -85,18 +86,6 @@ def command_params(args: argparse.Namespace) -> int:
     for name, default, meaning in parameter_reference():
         print(f"| `{name}` | `{default}` | {meaning} |")
     return 0
-
-
-def command_reliability(args: argparse.Namespace) -> int:
-    """Run the bad-input catalogue and print its table; exit code 1 when a case fails."""
-    from offline.research.reliability import catalogue, format_table, run_catalogue
-
-    cases = catalogue()
-    if args.boundary:
-        cases = [case for case in cases if case.boundary == args.boundary]
-    results = run_catalogue(cases)
-    print(format_table(results))
-    return 0 if all(result.passed for result in results) else 1
 
 
 def command_bundle(args: argparse.Namespace) -> int:
@@ -167,10 +156,6 @@ def build_parser() -> argparse.ArgumentParser:
     journal.set_defaults(handler=command_journal)
     params = sub.add_parser("params", help="list every parameter, its default and meaning (Markdown)")
     params.set_defaults(handler=command_params)
-    reliability = sub.add_parser("reliability", help="run the bad-input catalogue and print its table")
-    reliability.add_argument("--boundary", choices=("core", "offline engine", "LEAN adapter"),
-                             help="only the cases of one boundary")
-    reliability.set_defaults(handler=command_reliability)
     bundle = sub.add_parser("bundle", help="assemble the QuantConnect cloud project")
     bundle.add_argument("--out", required=True)
     bundle.set_defaults(handler=command_bundle)

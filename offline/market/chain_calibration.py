@@ -72,12 +72,6 @@ __all__ = [
     "write_chain_csv",
 ]
 
-# Roots whose prices come from another series (and its scale): XSP is a tenth of the SPX.
-_UNDERLYING = {"SPXW": ("SPX", 1.0), "XSP": ("SPX", 0.1), "MES": ("ES", 1.0), "MNQ": ("NQ", 1.0),
-               "MCL": ("CL", 1.0), "MGC": ("GC", 1.0)}
-# Dividend yield source: the ETF itself, or SPY's yield for the S&P 500 index options.
-_DIVIDEND_TICKER = {"SPY": "SPY", "QQQ": "QQQ", "IWM": "IWM", "TLT": "TLT", "SPX": "SPY", "SPXW": "SPY",
-                    "XSP": "SPY"}
 FITTED_SURFACE_FIELDS = ("atm_ratio", "term_atm_ratio", "long_run_vol", "mean_reversion", "skew_slope",
                          "put_curvature", "call_curvature", "skew_time_exponent")
 _FIT_BOUNDS = ((0.5, 0.5, 0.05, 0.05, -1.0, -0.1, -0.1, 0.1), (1.3, 1.3, 0.5, 20.0, 0.5, 0.5, 0.5, 0.9))
@@ -125,7 +119,7 @@ def market_inputs(market: MarketData, as_of: date, root: str,
     futures) x premium. Raises ValueError for missing data, KeyError for an unknown root.
     """
     spec = product_spec(root)
-    base, scale = _UNDERLYING.get(spec.root, (spec.root, 1.0))
+    base, scale = spec.price_series, spec.price_scale
     if base == "SPX":
         spot = _spx_close(market.data_dir, as_of) * scale
     else:
@@ -139,7 +133,7 @@ def market_inputs(market: MarketData, as_of: date, root: str,
     else:
         closes = bars.close[:index + 1]
         level = realised_volatility_level(closes[1:] / closes[:-1] - 1.0, 20, surface)
-    ticker = _DIVIDEND_TICKER.get(spec.root)
+    ticker = spec.dividend_source
     q = 0.0 if ticker is None else dividend_yield(market, ticker, as_of)
     return MarketInputs(spec.root, as_of, spot, level, market.rate_on(as_of), q)
 

@@ -14,24 +14,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from config.constants import PRODUCTS, ProductKind, product_spec
 from config.loader import FrameworkConfig
+from helpers.expiry_calendar import PRODUCTS as EXPIRY_PRODUCTS
 from strategies.registry import SPECS
 
 ALWAYS_NEEDED = ("daily/SPY.csv", "daily/VIX_cboe.csv", "rates/DGS3MO_daily.csv")
-# option or futures root -> the full-size futures series it quotes off (daily/<ROOT>_front_month.csv)
-FUTURES_FOR_OPTIONS = {"MES": "ES", "ES": "ES", "MNQ": "NQ", "NQ": "NQ", "MCL": "CL", "CL": "CL",
-                       "MGC": "GC", "GC": "GC"}
+# option root -> the futures series it quotes off (daily/<ROOT>_front_month.csv), for the futures
+# products with an option expiry calendar (the ones a strategy can trade)
+FUTURES_FOR_OPTIONS = {root: PRODUCTS[root].price_series for root in EXPIRY_PRODUCTS
+                       if PRODUCTS[root].kind == ProductKind.FUTURE_OPTION}
 INDEX_FILE = "daily/SPX_index.csv.gz"
 
 
 def product_file(product: str) -> str:
-    """The daily file (relative to the data folder) an option product quotes off."""
-    root = product.strip().upper().lstrip("/")
-    if root in ("SPX", "SPXW"):
+    """The daily file (relative to the data folder) an option product quotes off.
+
+    Raises KeyError for a root not in the product table."""
+    spec = product_spec(product.strip().lstrip("/"))
+    if spec.kind == ProductKind.INDEX_OPTION:
         return INDEX_FILE
-    if root in FUTURES_FOR_OPTIONS:
-        return f"daily/{FUTURES_FOR_OPTIONS[root]}_front_month.csv"
-    return f"daily/{root}.csv"
+    if spec.kind == ProductKind.FUTURE_OPTION:
+        return f"daily/{spec.price_series}_front_month.csv"
+    return f"daily/{spec.price_series}.csv"
 
 
 def strategy_products(config: FrameworkConfig) -> dict[str, tuple[str, ...]]:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from config.constants import PRODUCTS
 from core.types import DailyBars
 from helpers.expiry_calendar import third_friday
 
@@ -103,14 +104,18 @@ def _treasury_rule(year: int, month: int, index: np.ndarray, dates: np.ndarray) 
     return int(index[-1]) - 7 if month in (3, 6, 9, 12) and _month_complete(index, dates) else None
 
 
-# root -> (last-trade-day rule, half-width of the search window in sessions)
-RULES: dict[str, tuple[Callable[[int, int, np.ndarray, np.ndarray], int | None], int]] = {
-    "ES": (_equity_index_rule, 1), "MES": (_equity_index_rule, 1),
-    "NQ": (_equity_index_rule, 1), "MNQ": (_equity_index_rule, 1),
-    "CL": (_crude_rule, 1), "MCL": (_crude_rule, 1),
-    "GC": (_gold_rule, 1), "MGC": (_gold_rule, 1),
-    "ZB": (_treasury_rule, 1), "ZN": (_treasury_rule, 1),
+# full-size root -> last-trade-day rule; a micro root uses its full-size root's (the product table)
+RULES: dict[str, Callable[[int, int, np.ndarray, np.ndarray], int | None]] = {
+    "ES": _equity_index_rule, "NQ": _equity_index_rule, "CL": _crude_rule, "GC": _gold_rule,
+    "ZB": _treasury_rule, "ZN": _treasury_rule,
 }
+ROLL_WINDOW = 1  # half-width, in sessions, of the window searched around the expected roll session
+
+
+def roll_rule(root: str) -> Callable[[int, int, np.ndarray, np.ndarray], int | None] | None:
+    """The last-trade-day rule of a futures root ("MES" has the "ES" rule); None when it has none."""
+    spec = PRODUCTS.get(root)
+    return RULES.get(spec.price_series if spec is not None else root)
 
 
 def _ratio_change(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -125,9 +130,9 @@ def expected_roll_sessions(root: str, dates: np.ndarray) -> list[int]:
     `dates` are the series' sessions (datetime64[D], ascending). Raises KeyError naming the
     root when it has no roll rule.
     """
-    if root not in RULES:
-        raise KeyError(f"no roll rule for futures root {root!r}; known: {sorted(RULES)}")
-    rule = RULES[root][0]
+    rule = roll_rule(root)
+    if rule is None:
+        raise KeyError(f"no roll rule for futures root {root!r}; known: {sorted(RULES)} and their micro roots")
     result = []
     for year, month, index in _month_sessions(dates):
         last_trade = rule(year, month, index, dates)
@@ -141,13 +146,12 @@ def detect_rolls(root: str, bars: DailyBars) -> np.ndarray:
 
     Raises KeyError naming the root when it has no roll rule.
     """
-    half_width = RULES[root][1] if root in RULES else 0
     n = len(bars.dates)
     roll = np.zeros(n, dtype=bool)
     size = np.full(n, np.nan)
     size[1:] = np.abs(_ratio_change(bars.open[1:], bars.close[:-1]))
     for expected in expected_roll_sessions(root, bars.dates):
-        lo, hi = max(expected - half_width, 1), min(expected + half_width, n - 1)
+        lo, hi = max(expected - ROLL_WINDOW, 1), min(expected + ROLL_WINDOW, n - 1)
         window = size[lo:hi + 1]
         if np.all(np.isnan(window)):
             continue
@@ -167,7 +171,7 @@ def build_futures_series(root: str, bars: DailyBars, notes: list[str]) -> Future
 
     Appends to `notes` when the root has no roll rule (no rolls are then flagged).
     """
-    if root in RULES:
+    if roll_rule(root) is not None:
         roll = detect_rolls(root, bars)
     else:
         roll = np.zeros(len(bars.dates), dtype=bool)

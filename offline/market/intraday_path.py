@@ -1,4 +1,5 @@
-"""Intraday price paths: real SPY minute bars where they exist, modelled paths elsewhere.
+"""Modelled intraday price paths (offline/market/session_prices.py uses the real SPY minute bars
+where they exist and these paths elsewhere).
 
 A modelled path is one price per minute of the NYSE session (09:30 .. close - 1 minute: 390
 prices, 210 on half days), index i being the price at 09:30 + i minutes. It passes exactly
@@ -33,14 +34,10 @@ import itertools
 import math
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from helpers.exchange_calendar import session_open_close
-
-if TYPE_CHECKING:
-    from offline.market.market_data import MarketData
 
 SESSION_OPEN_MINUTE = 9 * 60 + 30  # minutes after midnight (US/Eastern)
 MIN_MINUTES = 4
@@ -195,38 +192,3 @@ def vix_path(day: date, open_: float, high: float, low: float, close: float, und
     sigma = (high - low) / (2.0 * math.sqrt(n))
     own = _bridge(anchors, rng.normal(0.0, _VIX_OWN_NOISE * sigma, n))
     return _finish(own - scale * wiggle, anchors, low, high)
-
-
-def session_path(market: MarketData, symbol: str, day: date) -> IntradayPath:
-    """Per-minute prices of `symbol` ("SPY", another ETF, "SPX", "VIX" or a futures root) on `day`.
-
-    SPY uses the real minute bars when the market has them (bar closes, a missing minute
-    carrying the last price); every other case is modelled from the daily bar. VIX moves
-    against SPY's path of the same day; SPX is SPY's path scaled to end at SPX's daily close. Raises ValueError when the day has no daily bar for
-    `symbol` (for VIX: SPEC section 2, no new entries that day) or is not an NYSE session.
-    """
-    if symbol == "SPY" and day in market.minute_bars:
-        bars = market.minute_bars[day]
-        prices = np.full(session_minutes(day), np.nan)
-        prices[bars.minute] = bars.close
-        if np.isnan(prices[0]):
-            prices[0] = bars.open[0]
-        filled_index = np.maximum.accumulate(np.where(np.isnan(prices), 0, np.arange(len(prices))))
-        return IntradayPath(day, prices[filled_index], True)
-    bar = _daily_bar(market, symbol, day)
-    if symbol == "SPX":  # the index moves with SPY minute by minute, scaled to close at its own close
-        spy = session_path(market, "SPY", day).prices
-        return IntradayPath(day, spy * (bar[3] / float(spy[-1])), False)
-    if symbol == "VIX":
-        underlying = session_path(market, "SPY", day).prices
-        return IntradayPath(day, vix_path(day, *bar, underlying), False)
-    return IntradayPath(day, minute_path(day, *bar, seed_key=symbol), False)
-
-
-def _daily_bar(market: MarketData, symbol: str, day: date) -> tuple[float, float, float, float]:
-    bars = market.bars(symbol)
-    index = int(np.searchsorted(bars.dates, np.datetime64(day, "D")))
-    if index >= len(bars.dates) or bars.dates[index] != np.datetime64(day, "D"):
-        raise ValueError(f"no daily {symbol} bar on {day}")
-    return (float(bars.open[index]), float(bars.high[index]), float(bars.low[index]),
-            float(bars.close[index]))

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from config.constants import product_spec
+from config.constants import product_spec, underlying_of
 from core.types import ChainSnapshot, Contract, ContractKind, DailyBars, Quote
 from helpers.exchange_calendar import EASTERN
 from offline.market.chain_model import ChainModel
@@ -24,7 +24,6 @@ from offline.market.volatility_surface import VolatilityTerm
 
 DailyBarsSource = Callable[[str, int], DailyBars | None]
 QUOTE_CACHE_SIZE = 16384  # quotes kept (every input in the key); cleared when full
-UNDERLYING_ROOTS = {"SPXW": "SPX"}  # options on SPXW quote off SPX; everything else off its own root
 
 
 @dataclass
@@ -61,7 +60,7 @@ class ModelledMarketView:
         return self.state.now
 
     def price(self, root: str) -> float | None:
-        return self.state.prices.get(UNDERLYING_ROOTS.get(root, root))
+        return self.state.prices.get(_underlying(root))
 
     def vix(self) -> tuple[float, datetime] | None:
         if self.state.vix is None or self.state.vix_time is None:
@@ -72,7 +71,7 @@ class ModelledMarketView:
         return self.state.vix_previous_close
 
     def session_open_price(self, root: str) -> float | None:
-        return self.state.session_open.get(UNDERLYING_ROOTS.get(root, root))
+        return self.state.session_open.get(_underlying(root))
 
     def daily_bars(self, root: str, count: int) -> DailyBars | None:
         return self._daily_bars(root, count) if self._daily_bars else None
@@ -223,7 +222,7 @@ class ModelledMarketView:
 
     def _inputs_from(self, root: str, prices: dict[str, float], vix: float | None) -> tuple[float, float, float] | None:
         """`_inputs` for the given underlying prices and VIX (the day's rate, yields and vol indexes)."""
-        underlying = UNDERLYING_ROOTS.get(root, root)
+        underlying = _underlying(root)
         spot = prices.get(underlying)
         if spot is None or not math.isfinite(spot) or spot <= 0:
             return None
@@ -239,6 +238,9 @@ def _eastern_naive_text(moment: datetime) -> str:
     """ISO text of a time as naive US/Eastern wall clock (what the chain model's clock uses)."""
     local = moment.astimezone(EASTERN).replace(tzinfo=None) if moment.tzinfo is not None else moment
     return local.isoformat()
+
+
+_underlying = cache(underlying_of)  # config.constants.underlying_of, looked up once per root
 
 
 @cache

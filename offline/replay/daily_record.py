@@ -23,6 +23,7 @@ from config.constants import product_spec
 from core.engine.trading_system import TradingSystem
 from core.types import ContractKind, contract_multiplier
 from greeks.portfolio_greeks import OptionLeg, portfolio_greeks
+from offline.market.data_requirements import FUTURES_FOR_OPTIONS
 from offline.market.market_data import MarketData
 from offline.market.market_view import ModelledMarketView
 from risk.account_phases import phase_rule
@@ -34,8 +35,6 @@ BETA_SESSIONS = 252
 def underlying_returns(market: MarketData, root: str, day: date) -> np.ndarray | None:
     """Simple daily returns of `root`'s underlying over the BETA_SESSIONS sessions before `day`
     (futures without roll gaps), aligned on the dates SPY also has; None when unknown."""
-    from offline.replay.runner import FUTURES_FOR_OPTIONS
-
     series = FUTURES_FOR_OPTIONS.get(root, root)
     if series in market.futures:
         bars, returns = market.futures[series].bars, market.futures[series].returns

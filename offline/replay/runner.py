@@ -29,9 +29,9 @@ from offline.broker.faults import BrokerFaults
 from offline.broker.simulated_broker import BrokerSettings, SimulatedBroker
 from offline.market.chain_model import ChainModel
 from offline.market.data_requirements import FUTURES_FOR_OPTIONS
-from offline.market.intraday_path import session_path
 from offline.market.market_data import MarketData, dividend_yield
 from offline.market.market_view import MarketState, ModelledMarketView
+from offline.market.session_prices import session_path
 from offline.market.volatility_surface import TERM_INDICES, realised_volatility_level
 from offline.replay.daily_record import DailyRecorder
 from offline.replay.file_store import FileStore

@@ -26,31 +26,17 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from config.loader import PARAMETERS, RENAMED, load_config, unknown_parameter_message
+from offline.research.sweep_report import write_sweep_html
+from offline.research.sweep_spec import FIGURES, SweepSpec
 
-FIGURES = ("total_return", "cagr", "sharpe", "max_drawdown", "trades", "win_rate")
 MANIFEST = "sweep.json"
 RUNS = "runs"
 ROW_FILE = "row.json"
-
-
-@dataclass(frozen=True)
-class SweepSpec:
-    """What a sweep runs: the data, the window, the starting cash and the grid (name -> values)."""
-
-    data_dir: str
-    start: str
-    end: str
-    cash: str
-    grid: dict[str, tuple[str, ...]] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"data_dir": self.data_dir, "start": self.start, "end": self.end, "cash": self.cash,
-                "grid": {name: list(values) for name, values in self.grid.items()}}
 
 
 @dataclass(frozen=True)
@@ -207,7 +193,6 @@ def run_sweep(spec: SweepSpec, out: Path, workers: int, executor: Executor = pro
                f"({time.perf_counter() - started:.1f} s)")
     rows = [json.loads((Path(task.run_dir) / ROW_FILE).read_text(encoding="ascii")) for task in tasks]
     write_csv(out / "sweep.csv", list(spec.grid), rows)
-    from offline.research.sweep_report import write_sweep_html
     write_sweep_html(out / "sweep.html", spec, rows)
     return rows
 

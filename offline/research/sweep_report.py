@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from offline.research.sweep import FIGURES, SweepSpec
+from offline.research.sweep_spec import FIGURES, SweepSpec
 
 PERCENT = frozenset({"total_return", "cagr", "max_drawdown", "win_rate", "test_total_return", "test_max_drawdown",
                      "fit_total_return", "fit_cagr"})

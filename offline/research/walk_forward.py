@@ -17,7 +17,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from offline.research.sweep import Executor, SweepSpec, process_pool, run_sweep
+from offline.research.sweep import Executor, process_pool, run_sweep
+from offline.research.sweep_spec import SweepSpec
 
 METRICS = ("sharpe", "total_return", "cagr")
 

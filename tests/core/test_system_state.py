@@ -10,10 +10,10 @@ from config.loader import load_config
 from core.engine.system_state import SCHEMA_VERSION, SystemState
 from core.engine.trading_system import TradingSystem
 from offline.replay.file_store import FileStore
-from offline.replay.scripted_system import MemoryStore
 from reporting.journal import Journal
 from strategies.friday_0dte import FridayZeroDte
 from tests.core.test_trading_system import run_friday
+from tests.reliability.scripted_system import MemoryStore
 from tests.strategies.kit import eastern, scripted_market
 
 PREFIX = "backtest/state"

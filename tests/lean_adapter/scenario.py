@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import csv
 import gzip
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
 
 from greeks.pricing import bsm_price_and_greeks
-from tests.lean_adapter import fakes as f
-from tests.lean_adapter.fake_algorithm import option_symbol
+from tests.lean_standin import scripted as f
+from tests.lean_standin.scripted_algorithm import option_symbol
 
 RATE = 0.05
 
@@ -26,8 +26,9 @@ def daily_bars(shared_data: Path, file: str, symbol: f.Symbol, first: date, last
         for row in csv.DictReader(handle):
             day = date.fromisoformat(row["date"])
             if first <= day <= last and row.get("nyse_session", "1") == "1":
-                bars.append(f.TradeBar(symbol, datetime.combine(day, time()), float(row["open"]), float(row["high"]),
-                                       float(row["low"]), float(row["close"])))
+                start = datetime.combine(day, time())
+                bars.append(f.TradeBar(symbol, start, start + timedelta(days=1), float(row["open"]),
+                                       float(row["high"]), float(row["low"]), float(row["close"])))
     return bars
 
 

@@ -28,8 +28,8 @@ from lean_adapter.subscription_count import main as subscription_count_main
 from lean_adapter.subscription_plan import EDGE_DELTA, ChainWindow, option_windows, plan_subscriptions
 from reporting.journal import Journal
 from strategies.registry import build_strategies
-from tests.lean_adapter import fakes as f
-from tests.lean_adapter.fake_algorithm import equity_symbol, option_symbol
+from tests.lean_standin import scripted as f
+from tests.lean_standin.scripted_algorithm import equity_symbol, option_symbol
 
 NOW = datetime(2024, 8, 2, 10, 30, tzinfo=EASTERN)
 REPO = Path(__file__).resolve().parents[2]
@@ -103,7 +103,7 @@ def test_mode_prefixes_keep_backtests_away_from_live_state() -> None:
         backtest.save("live/project-7/system", {"x": 1})
     with pytest.raises(ValueError, match="unsafe"):
         backtest.save("backtest/project-7/../live", {"x": 1})
-    assert store.fake_data == {}
+    assert store.standin_data == {}
 
 
 @pytest.mark.parametrize("key", ["backtest/project-7/position/P:1", "backtest/project-7/a.b.c",
@@ -118,13 +118,13 @@ def test_keys_outside_leans_key_rule_are_refused_by_the_adapter(key: str) -> Non
         adapter.save(key, {"x": 1})
     for good in ("backtest/project-7/system", "backtest/project-7/position/P000012-S3"):
         adapter.save(good, {"x": 1})  # the fake store applies LEAN's rule to every key it saves
-    assert sorted(store.fake_data) == ["backtest/project-7/position/P000012-S3", "backtest/project-7/system"]
+    assert sorted(store.standin_data) == ["backtest/project-7/position/P000012-S3", "backtest/project-7/system"]
 
 
 def test_a_refused_save_is_reported_once_kept_and_written_when_room_is_made() -> None:
     """Over its file-count limit LocalObjectStore.save returns False (LocalObjectStore.cs:377-437):
     the adapter reports it, keeps trading, and writes the newest documents once the store has room."""
-    store = f.ObjectStore(fake_max_files=2)
+    store = f.ObjectStore(max_files=2)
     store.save("other/a", "{}")
     reports: list[str] = []
     adapter = ObjectStoreAdapter(store, "live/project-7", reports.append)
@@ -147,7 +147,7 @@ def test_clear_deletes_only_this_runs_prefix() -> None:
     adapter.save("backtest/project-7/system", {})
     adapter.save("backtest/project-7/position/P1", {})
     assert adapter.clear() == 2
-    assert sorted(store.fake_data) == ["backtest/project-70/system", "live/project-7/system"]
+    assert sorted(store.standin_data) == ["backtest/project-70/system", "live/project-7/system"]
 
 
 def _no_report(message: str) -> None:
@@ -158,12 +158,12 @@ def test_store_round_trips_strict_json_and_rejects_nan() -> None:
     store = f.ObjectStore()
     live = ObjectStoreAdapter(store, "live/project-7", _no_report)
     live.save("live/project-7/system", {"schema": 1, "value": 2.5, "items": [1, "a"]})
-    assert json.loads(store.fake_data["live/project-7/system"]) == {"schema": 1, "value": 2.5, "items": [1, "a"]}
+    assert json.loads(store.standin_data["live/project-7/system"]) == {"schema": 1, "value": 2.5, "items": [1, "a"]}
     assert live.load("live/project-7/system") == {"schema": 1, "value": 2.5, "items": [1, "a"]}
     assert live.load("live/project-7/missing") is None
     with pytest.raises(ValueError):
         live.save("live/project-7/bad", {"value": float("nan")})
-    store.fake_data["live/project-7/broken"] = "{not json"
+    store.standin_data["live/project-7/broken"] = "{not json"
     with pytest.raises(ValueError, match="not valid JSON"):
         live.load("live/project-7/broken")
     assert live.keys() == ["live/project-7/broken", "live/project-7/system"]

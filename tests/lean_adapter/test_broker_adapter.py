@@ -12,8 +12,8 @@ from lean_adapter.broker import LeanBroker, check_intent
 from lean_adapter.clock import to_eastern
 from lean_adapter.order_events import ComboTracker, EventRelay, assignment_from_event
 from lean_adapter.symbols import SymbolBook, contract_from_symbol
-from tests.lean_adapter import fakes as f
-from tests.lean_adapter.fake_algorithm import (
+from tests.lean_standin import scripted as f
+from tests.lean_standin.scripted_algorithm import (
     FakeLean,
     QCAlgorithm,
     equity_symbol,
@@ -50,7 +50,7 @@ class Harness(QCAlgorithm):
 
     def contract(self, strike: float, right: str, bid: float, ask: float) -> Contract:
         symbol = option_symbol(self.spy, "SPY", EXPIRY, strike, right)
-        self.lean.set_chain(f.Symbol("?SPY", f.SecurityIdentifier("SPY", f.SecurityType.OPTION), self.spy, True), 530.0,
+        self.lean.set_chain(f.Symbol("?SPY", f.SecurityIdentifier("SPY", f.SecurityType.OPTION, "usa"), self.spy, True), 530.0,
                             [f.OptionContract(symbol, bid, ask)])
         contract = self.symbols.remember(symbol)
         assert contract is not None
@@ -199,27 +199,27 @@ def test_account_figures_come_from_the_portfolio(harness: Harness) -> None:
 
 def test_assignments_translate_to_core_assignment_events(harness: Harness) -> None:
     put = option_symbol(harness.spy, "SPY", EXPIRY, 520.0, PUT)
-    early = assignment_from_event(f.OrderEvent(99, put, NOW, f.OrderStatus.FILLED, 0.0, 1, is_assignment=True),
+    early = assignment_from_event(f.order_event(99, put, NOW, f.OrderStatus.FILLED, 0.0, 1, is_assignment=True),
                                   515.0, to_eastern(datetime(2024, 8, 8, 16, 0)))
     assert early is not None
     assert (early.quantity, early.underlying_quantity, early.cash, early.reason) == (-1, 100, -52_000.0,
                                                                                        "early_assignment")
     call = option_symbol(index_symbol("SPX"), "SPXW", EXPIRY, 5300.0, CALL)
-    settled = assignment_from_event(f.OrderEvent(98, call, NOW, f.OrderStatus.FILLED, 0.0, -1, is_in_the_money=True),
+    settled = assignment_from_event(f.order_event(98, call, NOW, f.OrderStatus.FILLED, 0.0, -1, is_in_the_money=True),
                                     5310.0, to_eastern(NOW))
     assert settled is not None
     assert (settled.contract.root, settled.underlying_quantity, settled.cash, settled.reason) == (
         "SPXW", 0, pytest.approx(1_000.0), "cash_settlement")
-    worthless = assignment_from_event(f.OrderEvent(97, put, NOW, f.OrderStatus.FILLED, 0.0, 1), 530.0, to_eastern(NOW))
+    worthless = assignment_from_event(f.order_event(97, put, NOW, f.OrderStatus.FILLED, 0.0, 1), 530.0, to_eastern(NOW))
     assert worthless is not None and (worthless.cash, worthless.reason) == (0.0, "expired_worthless")
-    assert assignment_from_event(f.OrderEvent(96, harness.spy, NOW, f.OrderStatus.FILLED, 530.0, 100),
+    assert assignment_from_event(f.order_event(96, harness.spy, NOW, f.OrderStatus.FILLED, 530.0, 100),
                                  None, to_eastern(NOW)) is None
 
 
 def test_symbols_translate_by_underlying_root() -> None:
-    future = f.Symbol("ES 240920", f.SecurityIdentifier("ES", f.SecurityType.FUTURE, datetime(2024, 9, 20)))
+    future = f.Symbol("ES 240920", f.SecurityIdentifier("ES", f.SecurityType.FUTURE, "cme", datetime(2024, 9, 20)))
     gold_option = f.Symbol("OG 240827C02500000", f.SecurityIdentifier(
-        "OG", f.SecurityType.FUTURE_OPTION, datetime(2024, 8, 27), 2500.0, f.OptionRight.CALL), future)
+        "OG", f.SecurityType.FUTURE_OPTION, "cme", datetime(2024, 8, 27), 2500.0, f.OptionRight.CALL), future)
     contract = contract_from_symbol(gold_option)
     assert contract == Contract("ES", ContractKind.OPTION, date(2024, 8, 27), 2500.0, CALL)
     assert contract_from_symbol(future) == Contract("ES", ContractKind.FUTURE, date(2024, 9, 20))

@@ -7,9 +7,9 @@ import pytest
 from core.types import PUT, Leg
 from lean_adapter.broker import LeanBroker, entry_need
 from lean_adapter.cash_sweep import LeanCashSweep
-from tests.lean_adapter import fakes as f
-from tests.lean_adapter.fake_algorithm import equity_symbol
 from tests.lean_adapter.test_broker_adapter import Harness, intent
+from tests.lean_standin import scripted as f
+from tests.lean_standin.scripted_algorithm import equity_symbol
 
 
 class SweepHarness(Harness):

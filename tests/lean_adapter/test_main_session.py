@@ -21,9 +21,15 @@ from lean_adapter.delivery import DeliveredFutures
 from lean_adapter.parameters import project_parameters
 from lean_adapter.subscription_plan import ChainWindow, SubscriptionPlan, plan_subscriptions
 from lean_adapter.subscriptions import subscribe
-from tests.lean_adapter import fakes as f
-from tests.lean_adapter.fake_algorithm import FakeAccount, FakeLean, QCAlgorithm, future_symbol, option_symbol
 from tests.lean_adapter.scenario import bsm_chain, daily_bars, spy_minutes
+from tests.lean_standin import scripted as f
+from tests.lean_standin.scripted_algorithm import (
+    FakeAccount,
+    FakeLean,
+    QCAlgorithm,
+    future_symbol,
+    option_symbol,
+)
 
 FRIDAY = date(2024, 8, 2)  # VIX closed 23.39 (above the 22 minimum); no FOMC or CPI release
 VIX_LEVEL = 23.5
@@ -107,10 +113,10 @@ def test_initialize_subscribes_schedules_and_sets_the_tastytrade_model(shared_da
         assert (future.options["mapping"], future.options["normalization"]) == (
             f.DataMappingMode.OPEN_INTEREST, f.DataNormalizationMode.RAW)
         # contracts up to the longest /ES option window (130 days) plus a quarterly cycle, not 850 days
-        assert future.security.fake_expiry_days == (0, 130 + 95)
+        assert future.security.standin_expiry_days == (0, 130 + 95)
         assert ("future_option", f"?{root}") in found
     # every session: start, minute cycle, end; windows: 0DTE, LT112, strangle, ladder, IPMCC x2, 8 advanced
-    assert len(lean.schedule.fake_events) == 3 + 6 + 8
+    assert len(lean.schedule.standin_events) == 3 + 6 + 8
 
 
 def test_option_filter_keeps_0dte_112dte_and_leaps_with_5_delta_strikes(shared_data: Path) -> None:
@@ -123,12 +129,12 @@ def test_option_filter_keeps_0dte_112dte_and_leaps_with_5_delta_strikes(shared_d
         for strike in np.arange(250.0, 800.0, 5.0):
             for right in ("call", "put"):
                 expiry = (today + timedelta(days=dte)).date()
-                rows.append(f.OptionUniverse(option_symbol(session.spy, "SPY", expiry, float(strike), right), today, 0))
-    universe = f.OptionFilterUniverse(rows, f.BaseData(session.spy, today, spot), today)
-    kept = option.fake_filter(universe)
-    assert kept.fake_weeklys
+                rows.append(f.OptionUniverse(option_symbol(session.spy, "SPY", expiry, float(strike), right), today, today, 0))
+    universe = f.OptionFilterUniverse(rows, f.BaseData(session.spy, today, today, spot), today)
+    kept = option.standin_filter(universe)
+    assert kept.standin_weeklys
     by_dte: dict[int, list[float]] = {}
-    for row in kept.fake_rows:
+    for row in kept:
         by_dte.setdefault((row.symbol.id.date.date() - today.date()).days, []).append(row.symbol.id.strike_price)
     assert set(by_dte) == {0, 1, 5, 45, 112, 200, 400, 700}  # 800 DTE is beyond every window
     assert min(by_dte[0]) >= 0.90 * spot and max(by_dte[0]) <= 1.10 * spot
@@ -157,10 +163,11 @@ def test_the_option_filter_counts_days_from_leans_reference_day(selection: datet
     found = subscribe(algorithm, plan)
     spy = found.underlyings["SPY"]
     option = next(s.security for s in lean.subscriptions if s.kind == "option")
-    rows = [f.OptionUniverse(option_symbol(spy, "SPY", trading_day + timedelta(days=days), 535.0, "put"), selection, 0)
+    rows = [f.OptionUniverse(option_symbol(spy, "SPY", trading_day + timedelta(days=days), 535.0, "put"), selection, selection,
+                            0)
             for days in range(4)]
-    kept = option.fake_filter(f.OptionFilterUniverse(rows, f.BaseData(spy, selection, 535.0), selection))
-    assert sorted(row.symbol.id.date.date() for row in kept.fake_rows) == [trading_day,
+    kept = option.standin_filter(f.OptionFilterUniverse(rows, f.BaseData(spy, selection, selection, 535.0), selection))
+    assert sorted(row.symbol.id.date.date() for row in kept) == [trading_day,
                                                                              trading_day + timedelta(days=1)]
 
 
@@ -189,7 +196,7 @@ def test_scripted_session_entry_fill_restart_and_exit(shared_data: Path) -> None
     assert system.open_position_count() == 1
     position = system.book.all_open()[0]
     assert position.entry_cash == pytest.approx(-net * 100)  # credit received for one unit
-    assert any("entry" in subject for _, subject, _ in first.lean.notify.fake_sent)
+    assert any("entry" in subject for _, subject, _ in first.lean.notify.standin_sent)
     first.run("10:32", "10:45")
 
     # restart: a new algorithm instance on the same ObjectStore and brokerage account
@@ -208,7 +215,7 @@ def test_scripted_session_entry_fill_restart_and_exit(shared_data: Path) -> None
     assert restarted.open_position_count() == 0
     exits = second.kinds("exit")
     assert len(exits) == 1 and exits[0]["position_id"] == position.position_id
-    filled = {t.fake_group[0].order_id: t.fake_group for t in second.lean.tickets.values()
+    filled = {t.standin_group[0].order_id: t.standin_group for t in second.lean.tickets.values()
               if t.status == f.OrderStatus.FILLED}
     assert len(filled) == 1, "one closing order, filled once"
     closing = next(iter(filled.values()))
@@ -231,7 +238,7 @@ def test_a_live_restart_cancels_orders_left_working_and_does_not_enter_twice(sha
     second = Session(shared_data, store, account)
     second.lean.tickets = dict(first.lean.tickets)  # the brokerage still holds the working order
     for ticket in second.lean.tickets.values():
-        ticket.fake_lean = second.lean
+        ticket.standin_lean = second.lean
     second.lean.next_order_id = first.lean.next_order_id
     second.warm_up()
     second.run("10:31", "10:40")
@@ -316,7 +323,7 @@ def test_expiry_events_from_lean_close_the_position_and_margin_calls_pass_throug
     session.lean.time = _at("16:00")
     for number, ticket in enumerate(combo, 900):  # LEAN expires every leg worthless (no fill price)
         holding = session.lean.account.holdings.pop(ticket.symbol)
-        session.algorithm.on_order_event(f.OrderEvent(number, ticket.symbol, session.lean.time, f.OrderStatus.FILLED,
+        session.algorithm.on_order_event(f.order_event(number, ticket.symbol, session.lean.time, f.OrderStatus.FILLED,
                                                       0.0, -holding.quantity))
     system = session.algorithm._system
     assert system.open_position_count() == 0
@@ -343,7 +350,7 @@ def test_scheduled_events_read_the_chain_of_their_own_minute(shared_data: Path) 
         quoted = next(c for c in listed if c.strike == 535.0 and c.right == f.OptionRight.CALL)
         seen.append((session.lean.time, float(chain.bid[row]), quoted.bid_price))
 
-    session.lean.schedule.on(("every_day", session.spy), ("every", timedelta(minutes=1)), probe)
+    session.lean.schedule.on(f.DateRules().every_day(session.spy), f.TimeRules().every(timedelta(minutes=1)), probe)
     session.run("09:31", "09:40")
     assert len(seen) == 10
     assert len({bid for _, bid, _ in seen}) > 1, "the modelled quotes move from minute to minute"
@@ -381,7 +388,8 @@ def test_an_order_event_on_another_thread_never_runs_inside_the_core_with_a_sche
     brokerage = threading.Thread(target=session.lean.fill, args=(combo,))
     brokerage.start()
     assert booking.wait(10)
-    minute_cycle = next(callback for _, rule, callback in session.lean.schedule.fake_events if rule[0] == "every")
+    minute_cycle = next(event.standin_callback for event in session.lean.schedule.standin_events
+                        if event.standin_time_rule.name == f"Every {timedelta(minutes=1)}")
     realtime = threading.Thread(target=minute_cycle)
     realtime.start()
     realtime.join(0.3)
@@ -450,16 +458,16 @@ def test_a_delivered_future_left_unfilled_is_offered_again() -> None:
     es = future_symbol("ES", date(2024, 9, 20))
     lean.securities._items[es] = f.Future(es, 0.0, 50.0)
     lean.account.holdings[es] = f.SecurityHolding(es, -2)
-    desk.receive(f.OrderEvent(5, es, lean.time, f.OrderStatus.FILLED, 5500.0, -2))
+    desk.receive(f.order_event(5, es, lean.time, f.OrderStatus.FILLED, 5500.0, -2))
     assert lean.tickets == {}  # no quote yet
     lean.securities[es].bid_price, lean.securities[es].ask_price = 5400.0, 5400.25
     desk.close_all()
     (ticket,) = lean.tickets.values()
     assert (ticket.quantity, lean.limits[ticket.order_id]) == (2, 5400.25)  # short: bought back at the ask
-    assert desk.owns(ticket.order_id) and not desk.is_delivery(f.OrderEvent(ticket.order_id, es, lean.time,
+    assert desk.owns(ticket.order_id) and not desk.is_delivery(f.order_event(ticket.order_id, es, lean.time,
                                                                              f.OrderStatus.FILLED, 5400.25, 2))
     ticket.status = f.OrderStatus.CANCELED
-    desk.on_event(f.OrderEvent(ticket.order_id, es, lean.time, f.OrderStatus.CANCELED))
+    desk.on_event(f.order_event(ticket.order_id, es, lean.time, f.OrderStatus.CANCELED))
     desk.close_all()
     assert len(lean.open_groups()) == 1 and len(lean.tickets) == 2
 

@@ -14,8 +14,9 @@ from lean_adapter.daily_bars import DailyBarBook
 from lean_adapter.market_view import LeanMarketView
 from lean_adapter.subscriptions import Subscriptions
 from lean_adapter.symbols import SymbolBook
-from tests.lean_adapter import fakes as f
-from tests.lean_adapter.fake_algorithm import (
+from tests.lean_adapter.scenario import RATE, bsm_chain
+from tests.lean_standin import scripted as f
+from tests.lean_standin.scripted_algorithm import (
     FakeLean,
     QCAlgorithm,
     canonical_option,
@@ -23,7 +24,6 @@ from tests.lean_adapter.fake_algorithm import (
     index_symbol,
     option_symbol,
 )
-from tests.lean_adapter.scenario import RATE, bsm_chain
 
 NOW = datetime(2024, 8, 2, 10, 30)
 TODAY = NOW.date()

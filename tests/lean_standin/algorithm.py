@@ -36,7 +36,7 @@ class QCAlgorithm:
     date_rules = property(lambda self: api.DateRules())
     time_rules = property(lambda self: api.TimeRules())
     notify = property(lambda self: self.standin_engine.notify)
-    history = property(lambda self: api.History(self.standin_engine))
+    history = property(lambda self: api.History(self.standin_engine.daily_history))
     risk_free_interest_rate_model = property(lambda self: api.InterestRateProvider(self.standin_engine.rate_of))
 
     # settings
@@ -58,8 +58,8 @@ class QCAlgorithm:
                             ) -> None:
         self.standin_engine.settings["brokerage"] = (brokerage, account_type)
 
-    def set_warm_up(self, period: timedelta, resolution: api.Resolution | None = None) -> None:
-        self.standin_engine.settings["warm_up"] = (period, resolution)
+    def set_warm_up(self, time_span: timedelta, resolution: api.Resolution) -> None:
+        self.standin_engine.settings["warm_up"] = (time_span, resolution)
 
     def get_parameter(self, name: str, default_value: str | None = None) -> str | None:
         return self.standin_engine.parameters.get(name, default_value)
@@ -134,7 +134,7 @@ class QCAlgorithm:
         self.standin_engine.log("ERROR " + message)
 
 
-# Every name the module exports, with the stub class it stands for (test_names_match_stubs.py).
+# Every name the module exports, with the stub class it stands for (test_matches_stubs.py).
 EXPORTED: dict[str, tuple[Any, str]] = {
     "QCAlgorithm": (QCAlgorithm, "QuantConnect.Algorithm.QCAlgorithm"),
     "Resolution": (api.Resolution, "QuantConnect.Resolution"),

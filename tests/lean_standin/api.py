@@ -1,107 +1,109 @@
 """LEAN's Python object model as the algorithm sees it (names and values from quantconnect-stubs;
-behaviour from LEAN's source, cited where it matters). The engine behind it is `engine.py`.
+behaviour from LEAN's source, cited where it matters). The engine behind it is `engine.py`, seen
+through the EnginePort protocol (this module does not import the engine).
 
 Members only the stand-in uses start with `standin_`; every other public name is checked against
-the stubs by test_names_match_stubs.py.
+the stubs by test_matches_stubs.py.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from enum import IntEnum
-from typing import TYPE_CHECKING, Any
+from typing import Protocol
 
 import numpy as np
 
 from greeks.pricing import bsm_greeks, implied_volatility
 
-# LEAN's enum values and plain value classes, shared with the adapter fakes (re-exported here)
-from tests.lean_adapter.fakes import (  # noqa: F401
+# LEAN's enums and plain value types, shared by the scripted stand-in and the engine (re-exported here)
+from tests.lean_standin.lean_types import (  # noqa: F401
     AccountType,
+    ArgumentException,
+    Bar,
+    BaseData,
+    BrokerageName,
     CashAmount,
+    DataDictionary,
+    DataMappingMode,
+    DataNormalizationMode,
+    DateRule,
+    DateRules,
     DayOfWeek,
     Greeks,
+    History,
+    InterestRateProvider,
     Leg,
+    NotificationManager,
+    ObjectStore,
+    OptionChain,
+    OptionChains,
+    OptionFilterUniverse,
     OptionRight,
+    OptionUniverse,
+    OrderDirection,
+    OrderEvent,
     OrderFee,
     OrderProperties,
+    OrderResponse,
     OrderStatus,
+    QuoteBar,
+    QuoteBars,
     Resolution,
+    ScheduledEvent,
+    ScheduleManager,
+    SecurityIdentifier,
+    SecurityManager,
     SecurityType,
+    Slice,
+    SubmitOrderRequest,
+    Symbol,
     TimeInForce,
+    TimeRule,
+    TimeRules,
+    TimeZones,
+    TradeBar,
+    TradeBars,
+    TypedHistory,
     UpdateOrderFields,
 )
-from tests.lean_standin import rules
 from tests.lean_standin.market_hours import MarketHoursEntry, is_date_open, market_close
 
-if TYPE_CHECKING:
-    from tests.lean_standin.engine import Engine
+
+class EnginePort(Protocol):
+    """What the object model asks of the engine behind it (engine.Engine is the one)."""
+
+    cash: float
+    securities: SecurityManager
+    tickets: dict[int, OrderTicket]
+
+    def local_time(self, entry: MarketHoursEntry) -> datetime: ...
+
+    @property
+    def utc_time(self) -> datetime: ...
+
+    def margin_used(self) -> float: ...
+
+    def update_order(self, ticket: OrderTicket, fields: UpdateOrderFields) -> OrderResponse: ...
+
+    def cancel_order(self, ticket: OrderTicket) -> OrderResponse: ...
 
 
 # --- enums (values as in the stubs) ------------------------------------------------------------
 
-class DataNormalizationMode(IntEnum):
-    RAW, ADJUSTED, SPLIT_ADJUSTED, TOTAL_RETURN, FORWARD_PANAMA_CANAL, BACKWARDS_PANAMA_CANAL = range(6)
 
 
-class DataMappingMode(IntEnum):
-    LAST_TRADING_DAY, FIRST_DAY_MONTH, OPEN_INTEREST, OPEN_INTEREST_ANNUAL = range(4)
 
 
-class BrokerageName(IntEnum):
-    DEFAULT = 0
-    TASTYTRADE = 37
 
 
-class OrderDirection(IntEnum):
-    BUY, SELL, HOLD = range(3)
 
 
-class TimeZones:
-    NEW_YORK = "America/New_York"
-    CHICAGO = "America/Chicago"
-    UTC = "UTC"
 
 
 # --- symbols ---------------------------------------------------------------------------------
 
-class SecurityIdentifier:
-    def __init__(self, symbol: str, security_type: SecurityType, market: str, date: datetime | None = None,
-                 strike_price: float = 0.0, option_right: OptionRight = OptionRight.CALL) -> None:
-        self.symbol, self.security_type, self.market = symbol, security_type, market
-        self.date = date or datetime(2050, 12, 31)
-        self.strike_price, self.option_right = strike_price, option_right
 
 
-class Symbol:
-    """Equal by identity of the instrument (type, market, ticker, expiry, strike, right)."""
-
-    def __init__(self, value: str, identifier: SecurityIdentifier, underlying: Symbol | None = None,
-                 canonical: bool = False) -> None:
-        self.value = value
-        self.id = identifier
-        self.security_type = identifier.security_type
-        self.underlying = underlying
-        self.has_underlying = underlying is not None
-        self._canonical = canonical
-        self._key = (identifier.security_type, identifier.market, identifier.symbol, identifier.date,
-                     identifier.strike_price, identifier.option_right, canonical,
-                     underlying._key if underlying is not None else None)
-
-    def is_canonical(self) -> bool:
-        return self._canonical
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Symbol) and other._key == self._key
-
-    def __hash__(self) -> int:
-        return hash(self._key)
-
-    def __str__(self) -> str:
-        return self.value
-
-    def __repr__(self) -> str:
-        return f"Symbol({self.value})"
 
 
 def option_symbol(underlying: Symbol, root: str, expiry: date, strike: float, right: OptionRight) -> Symbol:
@@ -114,78 +116,20 @@ def option_symbol(underlying: Symbol, root: str, expiry: date, strike: float, ri
 
 # --- data ------------------------------------------------------------------------------------
 
-class BaseData:
-    def __init__(self, symbol: Symbol | None, time: datetime, end_time: datetime, value: float) -> None:
-        self.symbol, self.time, self.end_time = symbol, time, end_time
-        self.value = self.price = value
 
 
-class TradeBar(BaseData):
-    def __init__(self, symbol: Symbol, time: datetime, end_time: datetime, open: float, high: float, low: float,
-                 close: float, volume: float = 0.0) -> None:
-        super().__init__(symbol, time, end_time, close)
-        self.open, self.high, self.low, self.close, self.volume = open, high, low, close, volume
-        self.period = end_time - time
 
 
-class Bar:
-    def __init__(self, open: float, high: float, low: float, close: float) -> None:
-        self.open, self.high, self.low, self.close = open, high, low, close
 
 
-class QuoteBar(BaseData):
-    def __init__(self, symbol: Symbol, time: datetime, end_time: datetime, bid: Bar, ask: Bar) -> None:
-        super().__init__(symbol, time, end_time, (bid.close + ask.close) / 2)
-        self.bid, self.ask = bid, ask
-        self.close = self.value
 
 
-class DataDictionary:
-    def __init__(self, items: dict[Symbol, Any] | None = None) -> None:
-        self._items: dict[Symbol, Any] = dict(items or {})
-
-    def get(self, key: Symbol, default_value: Any = None) -> Any:
-        return self._items.get(key, default_value)
-
-    def items(self) -> list[tuple[Symbol, Any]]:
-        return list(self._items.items())
-
-    def values(self) -> list[Any]:
-        return list(self._items.values())
-
-    def keys(self) -> list[Symbol]:
-        return list(self._items)
-
-    def contains_key(self, key: Symbol) -> bool:
-        return key in self._items
-
-    def __getitem__(self, key: Symbol) -> Any:
-        return self._items[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._items
-
-    def __iter__(self) -> Iterator[Symbol]:
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    @property
-    def count(self) -> int:
-        return len(self._items)
 
 
-class TradeBars(DataDictionary):
-    pass
 
 
-class QuoteBars(DataDictionary):
-    pass
 
 
-class OptionChains(DataDictionary):
-    pass
 
 
 class OptionContract:
@@ -269,69 +213,12 @@ class ModelBatch:
                                                                    ("delta", "gamma", "vega", "theta", "rho"))))
 
 
-class OptionChain:
-    def __init__(self, canonical: Symbol, underlying: BaseData | None, contracts: list[OptionContract]) -> None:
-        self.standin_canonical = canonical
-        self.underlying = underlying
-        self._contracts = contracts
-
-    def __iter__(self) -> Iterator[OptionContract]:
-        return iter(self._contracts)
-
-    def __len__(self) -> int:
-        return len(self._contracts)
 
 
-class Slice:
-    def __init__(self, time: datetime, bars: TradeBars | None = None, quote_bars: QuoteBars | None = None,
-                 option_chains: OptionChains | None = None) -> None:
-        self.time = time
-        self.bars = bars or TradeBars()
-        self.quote_bars = quote_bars or QuoteBars()
-        self.option_chains = option_chains or OptionChains()
-
-    @property
-    def has_data(self) -> bool:
-        return bool(len(self.bars) or len(self.quote_bars) or len(self.option_chains))
-
-    def get(self, symbol: Symbol) -> Any:
-        return self.bars.get(symbol) or self.quote_bars.get(symbol)
 
 
-class OptionUniverse(BaseData):
-    """One contract of the daily option universe file (what a filter's `contracts` selector gets)."""
 
 
-class OptionFilterUniverse:
-    """The filter's view of one selection: `local_time` is the selection time (the previous
-    trading day's file end, `rules.universe_selection_time`); `expiration` counts days from the
-    adjusted reference date (`rules.expiration_reference_date`)."""
-
-    def __init__(self, rows: list[OptionUniverse], underlying: BaseData, local_time: datetime) -> None:
-        self.underlying, self.local_time = underlying, local_time
-        self._rows = list(rows)
-
-    def include_weeklys(self) -> OptionFilterUniverse:
-        return self  # weeklies are in by default (ContractSecurityFilterUniverse.cs:225-236)
-
-    def expiration(self, min_expiry_days: int, max_expiry_days: int) -> OptionFilterUniverse:
-        reference = rules.expiration_reference_date(self.local_time)
-        self._rows = [r for r in self._rows if r.symbol is not None
-                      and min_expiry_days <= (r.symbol.id.date.date() - reference).days <= max_expiry_days]
-        return self
-
-    def contracts(self, contracts: Any) -> OptionFilterUniverse:
-        chosen = contracts(list(self._rows)) if callable(contracts) else contracts
-        self._rows = [row if isinstance(row, OptionUniverse) else OptionUniverse(row, self.local_time,
-                                                                                 self.local_time, 0.0)
-                      for row in chosen]
-        return self
-
-    def __iter__(self) -> Iterator[OptionUniverse]:
-        return iter(self._rows)
-
-    def standin_symbols(self) -> list[Symbol]:
-        return [row.symbol for row in self._rows if row.symbol is not None]
 
 
 # --- securities ------------------------------------------------------------------------------
@@ -354,7 +241,7 @@ class SecurityExchangeHours:
     def is_date_open(self, local_date_time: datetime, extended_market_hours: bool = False) -> bool:
         return is_date_open(local_date_time.date())
 
-    def is_open(self, local_date_time: datetime, extended_market_hours: bool = False) -> bool:
+    def is_open(self, local_date_time: datetime, extended_market_hours: bool) -> bool:
         """Inside the regular "market" segment (exchange time)."""
         day = local_date_time.date()
         if not is_date_open(day):
@@ -382,7 +269,7 @@ class SecurityExchange:
 
     @property
     def exchange_open(self) -> bool:
-        return self.hours.is_open(self._local_time())
+        return self.hours.is_open(self._local_time(), False)
 
 
 class SecurityHolding:
@@ -417,7 +304,7 @@ class SecurityHolding:
 
 
 class Security:
-    def __init__(self, symbol: Symbol, entry: MarketHoursEntry, engine: Engine, multiplier: float = 1.0) -> None:
+    def __init__(self, symbol: Symbol, entry: MarketHoursEntry, engine: EnginePort, multiplier: float = 1.0) -> None:
         self.symbol = symbol
         self.exchange = SecurityExchange(entry, lambda: engine.local_time(entry))
         self.standin_entry = entry
@@ -462,7 +349,7 @@ class Index(Security):
 
 
 class Option(Security):
-    def __init__(self, symbol: Symbol, entry: MarketHoursEntry, engine: Engine, multiplier: float = 100.0) -> None:
+    def __init__(self, symbol: Symbol, entry: MarketHoursEntry, engine: EnginePort, multiplier: float = 100.0) -> None:
         super().__init__(symbol, entry, engine, multiplier)
         self.standin_filter: Callable[[OptionFilterUniverse], OptionFilterUniverse] | None = None
         self.underlying: Security | None = None
@@ -480,15 +367,13 @@ class Future(Security):
         self.standin_expiry_days = (min_expiry_days, max_expiry_days)
 
 
-class SecurityManager(DataDictionary):
-    pass
 
 
 class SecurityPortfolioManager:
     """`Values` holds one holding per security, held or not
     (`Lean:Common/Securities/SecurityPortfolioManager.cs:254,272-277`)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: EnginePort) -> None:
         self._engine = engine
 
     def values(self) -> list[SecurityHolding]:
@@ -520,35 +405,12 @@ class SecurityPortfolioManager:
 
 # --- orders ----------------------------------------------------------------------------------
 
-class OrderEvent:
-    def __init__(self, order_id: int, symbol: Symbol, utc_time: datetime, status: OrderStatus,
-                 direction: OrderDirection, fill_price: float, fill_quantity: float, order_fee: OrderFee,
-                 message: str = "") -> None:
-        self.order_id, self.symbol, self.utc_time, self.status = order_id, symbol, utc_time, status
-        self.direction, self.fill_price, self.fill_quantity = direction, fill_price, fill_quantity
-        self.order_fee, self.message = order_fee, message
-        self.is_assignment = self.is_in_the_money = False
-
-    def __repr__(self) -> str:
-        return (f"OrderEvent({self.order_id} {self.symbol.value} {self.status.name} {self.fill_quantity:g}"
-                f"@{self.fill_price:g})")
 
 
 
 
-class OrderResponse:
-    def __init__(self, order_id: int, is_success: bool, error_message: str = "") -> None:
-        self.order_id, self.is_success, self.error_message = order_id, is_success, error_message
-        self.is_error = not is_success
 
 
-class SubmitOrderRequest:
-    """An order request: the one behind a ticket (with LEAN's response to it), or one LEAN
-    proposes itself (margin calls)."""
-
-    def __init__(self, order_id: int = 0, tag: str = "", response: OrderResponse | None = None) -> None:
-        self.order_id, self.tag = order_id, tag
-        self.response = response or OrderResponse(order_id, True)
 
 
 INVALID_ORDER_ID = -10  # OrderResponseErrorCode.UnableToFindOrder, the id of a ticket refused before submission
@@ -558,7 +420,7 @@ class OrderTicket:
     """A leg's ticket. Refused by the pre-order checks it has id -10 and status Invalid, and no
     order exists (`Lean:Common/Orders/OrderTicket.cs:648-652`)."""
 
-    def __init__(self, engine: Engine, order_id: int, symbol: Symbol, quantity: int, tag: str,
+    def __init__(self, engine: EnginePort, order_id: int, symbol: Symbol, quantity: int, tag: str,
                  status: OrderStatus = OrderStatus.NEW, error: str = "") -> None:
         self._engine = engine
         self.order_id, self.symbol, self.quantity, self.tag = order_id, symbol, quantity, tag
@@ -587,7 +449,7 @@ class OrderTicket:
 
 
 class SecurityTransactionManager:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: EnginePort) -> None:
         self._engine = engine
 
     def get_open_order_tickets(self, filter: Callable[[OrderTicket], bool] | None = None) -> list[OrderTicket]:
@@ -597,173 +459,29 @@ class SecurityTransactionManager:
 
 # --- object store ----------------------------------------------------------------------------
 
-class ArgumentException(ValueError):
-    """System.ArgumentException as Python sees it."""
 
 
-class ObjectStore:
-    """LEAN's local object store rules: keys must match `rules.OBJECT_STORE_KEY`
-    (else ArgumentException, `Lean:Engine/Storage/LocalObjectStore.cs:329-332`); a save over the
-    size or file-count limit returns False (`:377-437`). Limits default to the project's
-    lean.json (50 MB, 10,000 files; read by `Lean:Queues/JobQueue.cs:148-149`)."""
-
-    def __init__(self, max_bytes: int = 50 * 1024 * 1024, max_files: int = 10_000) -> None:
-        self.standin_data: dict[str, str] = {}
-        self._limits = (max_bytes, max_files)
-
-    def _check(self, key: str) -> None:
-        if not rules.valid_object_store_key(key):
-            raise ArgumentException(f"ObjectStore: invalid key {key!r}")
-
-    def save(self, key: str, text: str) -> bool:
-        self._check(key)
-        sizes = {name: len(value.encode()) for name, value in self.standin_data.items()}
-        if not rules.within_storage_limit(sizes, key, len(text.encode()), *self._limits):
-            return False
-        self.standin_data[key] = text
-        return True
-
-    def read(self, key: str) -> str:
-        self._check(key)
-        if key not in self.standin_data:
-            raise KeyError(f"ObjectStore: no data for key {key!r}")
-        return self.standin_data[key]
-
-    def contains_key(self, key: str) -> bool:
-        self._check(key)
-        return key in self.standin_data
-
-    def delete(self, key: str) -> bool:
-        self._check(key)
-        return self.standin_data.pop(key, None) is not None
-
-    @property
-    def keys(self) -> list[str]:
-        return list(self.standin_data)
 
 
 # --- scheduling, notifications, history -------------------------------------------------------
 
-class DateRule:
-    def __init__(self, name: str, accepts: Callable[[date], bool]) -> None:
-        self.name, self.standin_accepts = name, accepts
 
 
-class TimeRule:
-    def __init__(self, name: str, times: Callable[[date], list[datetime]]) -> None:
-        self.name, self.standin_times = name, times
 
 
-class DateRules:
-    def every_day(self, symbol: Symbol | None = None) -> DateRule:
-        """Every trading day of the symbol's exchange (`Lean:Common/Scheduling/DateRules.cs`)."""
-        _us_equity_hours(symbol)
-        return DateRule(f"EveryDay {symbol}", is_date_open)
-
-    def every(self, *days: DayOfWeek) -> DateRule:
-        """Every calendar day on those weekdays, holidays included (`DateRules.cs:108-112`)."""
-        wanted = {int(d) for d in days}
-        return DateRule(f"Every {sorted(wanted)}", lambda day: (day.isoweekday() % 7) in wanted)
 
 
-def _us_equity_hours(symbol: Symbol | None) -> None:
-    """The stand-in's date and market-time rules know the US equity session only (09:30-16:00
-    New York, NYSE dates); LEAN follows each symbol's own exchange hours, so any other anchor is
-    refused rather than answered with equity hours."""
-    if symbol is not None and symbol.security_type != SecurityType.EQUITY:
-        raise NotImplementedError(f"the stand-in schedules on US equity hours only, not {symbol}")
 
 
-class TimeRules:
-    """Times in the algorithm's zone (New York here): `at` and `every` are clock times; the
-    market rules follow the symbol's regular session (`Lean:Common/Scheduling/TimeRules.cs`)."""
-
-    def at(self, hour: int, minute: int, second: int = 0) -> TimeRule:
-        return TimeRule(f"At {hour:02d}:{minute:02d}",
-                        lambda day: [datetime.combine(day, datetime.min.time()).replace(hour=hour, minute=minute,
-                                                                                         second=second)])
-
-    def every(self, interval: timedelta) -> TimeRule:
-        def times(day: date) -> list[datetime]:
-            start = datetime.combine(day, datetime.min.time())
-            steps = int(timedelta(days=1) / interval)
-            return [start + i * interval for i in range(steps)]
-
-        return TimeRule(f"Every {interval}", times)
-
-    def after_market_open(self, symbol: Symbol, minutes_after_open: float = 0,
-                          extended_market_open: bool = False) -> TimeRule:
-        _us_equity_hours(symbol)
-
-        def times(day: date) -> list[datetime]:
-            if not is_date_open(day):
-                return []
-            return [datetime.combine(day, datetime.min.time()) + timedelta(hours=9, minutes=30 + minutes_after_open)]
-
-        return TimeRule(f"AfterMarketOpen {symbol}", times)
-
-    def after_market_close(self, symbol: Symbol, minutes_after_close: float = 0,
-                           extended_market_close: bool = False) -> TimeRule:
-        _us_equity_hours(symbol)
-
-        def times(day: date) -> list[datetime]:
-            if not is_date_open(day):
-                return []
-            return [market_close(day) + timedelta(minutes=minutes_after_close)]
-
-        return TimeRule(f"AfterMarketClose {symbol}", times)
 
 
-class ScheduledEvent:
-    def __init__(self, date_rule: DateRule, time_rule: TimeRule, callback: Callable[[], None]) -> None:
-        self._date_rule, self._time_rule, self.standin_callback = date_rule, time_rule, callback
-
-    def standin_times(self, day: date) -> list[datetime]:
-        return self._time_rule.standin_times(day) if self._date_rule.standin_accepts(day) else []
 
 
-class ScheduleManager:
-    def __init__(self) -> None:
-        self.standin_events: list[ScheduledEvent] = []
-
-    def on(self, date_rule: DateRule, time_rule: TimeRule, callback: Callable[[], None]) -> ScheduledEvent:
-        event = ScheduledEvent(date_rule, time_rule, callback)
-        self.standin_events.append(event)
-        return event
 
 
-class NotificationManager:
-    def __init__(self) -> None:
-        self.standin_sent: list[tuple[str, str, str]] = []
-
-    def email(self, address: str, subject: str, message: str, data: str = "", headers: Any = None) -> bool:
-        self.standin_sent.append((address, subject, message))
-        return True
-
-    def telegram(self, id: str, message: str, token: str | None = None) -> bool:
-        self.standin_sent.append((id, "", message))
-        return True
 
 
-class InterestRateProvider:
-    def __init__(self, rate: Callable[[date], float]) -> None:
-        self._rate = rate
-
-    def get_interest_rate(self, date: datetime) -> float:
-        return self._rate(date.date())
 
 
-class TypedHistory:
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-
-    def __call__(self, symbol: Symbol, periods: int, resolution: Resolution | None = None) -> list[TradeBar]:
-        return self._engine.daily_history(symbol, periods)
 
 
-class History:
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-
-    def __getitem__(self, type: type) -> TypedHistory:
-        return TypedHistory(self._engine)

@@ -270,7 +270,7 @@ class Engine:
         for symbol, (kind, ticker, entry) in self._minute_kind.items():
             hours = self.securities[symbol].exchange.hours
             rows = [r for r in read_minute(self.data_root, kind, ticker, day, entry)
-                    if hours.is_open(r.time) and hours.is_open(r.end_time - timedelta(microseconds=1))]
+                    if hours.is_open(r.time, False) and hours.is_open(r.end_time - timedelta(microseconds=1), False)]
             self._minute[symbol] = {self._algo_time(symbol, r.end_time): r for r in rows}
 
     def _select_universes(self, day: date) -> None:

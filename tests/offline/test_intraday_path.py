@@ -19,10 +19,10 @@ from offline.market.intraday_path import (
     VOLATILITY_PROFILE,
     minute_path,
     session_minutes,
-    session_path,
     vix_path,
 )
 from offline.market.market_data import MarketData, load_market_data
+from offline.market.session_prices import session_path
 
 SESSIONS = nyse_sessions(date(2023, 1, 1), date(2024, 12, 31))
 

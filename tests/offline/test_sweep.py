@@ -17,7 +17,6 @@ from offline.report.outputs import build_summary
 from offline.research.sweep import (
     ROW_FILE,
     RUNS,
-    SweepSpec,
     Task,
     combination_id,
     combinations,
@@ -26,6 +25,7 @@ from offline.research.sweep import (
     run_sweep,
     run_task,
 )
+from offline.research.sweep_spec import SweepSpec
 from offline.research.walk_forward import parse_walk_forward, run_walk_forward, windows
 
 START, END = "2024-01-02", "2024-04-01"

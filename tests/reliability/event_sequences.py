@@ -36,9 +36,9 @@ from core.types import (
     RiskDecision,
 )
 from helpers.exchange_calendar import session_open_close
-from offline.replay.scripted_system import MemoryStore
 from reporting.journal import Journal
 from strategies.base import DecisionContext, Proposal, Strategy, close_intent
+from tests.reliability.scripted_system import MemoryStore
 from tests.risk.test_risk_gate import TODAY
 from tests.risk.test_risk_gate_properties import EXPIRIES, SCALE, shape_legs
 

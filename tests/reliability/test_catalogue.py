@@ -1,20 +1,19 @@
-"""The bad-input catalogue: every case is a test, and the `tomking reliability` table lists them."""
+"""The bad-input catalogue: every case is a test, and `python -m tests.reliability.catalogue` prints their table."""
 from __future__ import annotations
 
 import pytest
 
-from offline.commands.cli import main
-from offline.research.reliability import (
+from tests.reliability import catalogue as catalogue_module
+from tests.reliability.case import (
     BOUNDARIES,
     CaseContext,
     CaseFailed,
     CaseResult,
     ReliabilityCase,
-    catalogue,
     format_table,
-    register_cases,
     run_case,
 )
+from tests.reliability.catalogue import catalogue, main, register_cases
 
 CASES = catalogue()
 
@@ -63,9 +62,7 @@ def test_failures_and_crashes_are_reported_not_hidden(context: CaseContext) -> N
 
 
 def test_registered_providers_extend_the_catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
-    from offline.research import reliability
-
-    monkeypatch.setattr(reliability, "_EXTRA_PROVIDERS", [])
+    monkeypatch.setattr(catalogue_module, "_EXTRA_PROVIDERS", [])
     extra = ReliabilityCase("adapter case", "LEAN adapter", "i", "e", _failing)
     register_cases(lambda: [extra])
     assert catalogue()[-1] is extra
@@ -75,13 +72,11 @@ def test_registered_providers_extend_the_catalogue(monkeypatch: pytest.MonkeyPat
 
 
 def test_command_prints_the_table_and_fails_on_a_failing_case(capsys, monkeypatch: pytest.MonkeyPatch) -> None:
-    from offline.research import reliability
-
-    assert main(["reliability", "--boundary", "core"]) == 0
+    assert main(["--boundary", "core"]) == 0
     out = capsys.readouterr().out
     core = [case for case in CASES if case.boundary == "core"]
     assert out.count("| pass |") == len(core) and f"{len(core)} cases ({len(core)} core)" in out
-    monkeypatch.setattr(reliability, "_EXTRA_PROVIDERS",
+    monkeypatch.setattr(catalogue_module, "_EXTRA_PROVIDERS",
                         [lambda: [ReliabilityCase("bad", "LEAN adapter", "i", "e", _failing)]])
-    assert main(["reliability", "--boundary", "LEAN adapter"]) == 1
+    assert main(["--boundary", "LEAN adapter"]) == 1
     assert "| FAIL |" in capsys.readouterr().out

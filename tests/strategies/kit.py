@@ -12,8 +12,8 @@ from core.position import Position
 from core.types import AccountSnapshot, Leg
 from core.vix_manager import regime_for
 from offline.market.market_view import MarketState, ModelledMarketView
-from offline.replay.scripted_system import REFERENCE_MODEL
 from strategies.base import DecisionContext, contract_multiplier
+from tests.reliability.scripted_system import REFERENCE_MODEL
 
 EASTERN = ZoneInfo("America/New_York")
 
@@ -28,7 +28,7 @@ def scripted_market(now: datetime, spy: float = 450.0, vix: float = 25.0, **pric
     base.update(prices)
     state = MarketState(now=now, prices=base, session_open=dict(base), vix=vix, vix_time=now,
                         vix_previous_close=vix, rate=0.045, dividend_yields={"SPY": 0.013})
-    return ModelledMarketView(state, REFERENCE_MODEL)  # fixed parameters: see offline/replay/scripted_system.py
+    return ModelledMarketView(state, REFERENCE_MODEL)  # fixed parameters: see tests/reliability/scripted_system.py
 
 
 class QuotelessMarket(ModelledMarketView):

@@ -1,18 +1,9 @@
-"""The bad-input catalogue: each case feeds one bad input where it enters and checks the outcome.
-
-A case names its boundary ("core": the trading core behind its ports and configuration; "offline
-engine": data files, the simulated broker, the runner; "LEAN adapter": what LEAN hands the
-adapter), the input, the expected outcome and a `check` that runs it and returns the observed
-outcome, raising CaseFailed when the outcome is not the expected one. `tomking reliability`
-prints the table of every case and exits non-zero when one fails; tests/reliability runs each
-case as its own test.
-
-Extension point: `register_cases(provider)` adds a function returning more cases (the LEAN
-adapter's, for example); providers run in registration order after the built-in ones.
-"""
+"""One bad-input case: where the input enters (its boundary), the input, the expected outcome and a
+`check` that runs it and returns the observed outcome, raising CaseFailed when the outcome is not the
+expected one; running a case and the Markdown table of results. The cases themselves are in
+core_cases.py and engine_cases.py, assembled by catalogue.py."""
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,35 +60,6 @@ class CaseResult:
     observed: str
 
 
-CaseProvider = Callable[[], list[ReliabilityCase]]
-_EXTRA_PROVIDERS: list[CaseProvider] = []
-
-
-def register_cases(provider: CaseProvider) -> CaseProvider:
-    """Add a provider of cases to the catalogue (usable as a decorator); returns it."""
-    _EXTRA_PROVIDERS.append(provider)
-    return provider
-
-
-def catalogue() -> list[ReliabilityCase]:
-    """Every case: the core's, the offline engine's, then the registered providers'.
-
-    Raises:
-        ValueError: two cases share a name.
-    """
-    from offline.research.reliability_core import core_cases
-    from offline.research.reliability_engine import engine_cases
-
-    cases = [*core_cases(), *engine_cases()]
-    for provider in _EXTRA_PROVIDERS:
-        cases.extend(provider())
-    names = [case.name for case in cases]
-    duplicated = sorted({name for name in names if names.count(name) > 1})
-    if duplicated:
-        raise ValueError(f"reliability cases with the same name: {duplicated}")
-    return cases
-
-
 def run_case(case: ReliabilityCase, context: CaseContext) -> CaseResult:
     """Run one case. A CaseFailed is a failed case; any other exception is a crash, which is a
     failed case too (recorded with its type and message, never hidden)."""
@@ -107,17 +69,6 @@ def run_case(case: ReliabilityCase, context: CaseContext) -> CaseResult:
         return CaseResult(case, False, f"FAILED: {failure}")
     except Exception as error:  # noqa: BLE001 - a crash is the outcome this case reports
         return CaseResult(case, False, f"CRASHED: {type(error).__name__}: {error}")
-
-
-def run_catalogue(cases: list[ReliabilityCase] | None = None, scratch: Path | None = None) -> list[CaseResult]:
-    """Run cases (default: the whole catalogue) in a scratch folder (default: a temporary one)."""
-    chosen = catalogue() if cases is None else cases
-    if scratch is not None:
-        context = CaseContext(Path(scratch))
-        return [run_case(case, context) for case in chosen]
-    with tempfile.TemporaryDirectory(prefix="tomking-reliability-") as folder:
-        context = CaseContext(Path(folder))
-        return [run_case(case, context) for case in chosen]
 
 
 def format_table(results: list[CaseResult]) -> str:

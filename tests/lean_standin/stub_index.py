@@ -2,7 +2,7 @@
 
 Parses the stub files with `ast` (they are never imported) and answers: which class a name exported
 by `AlgorithmImports` is, which members a class has (its own and inherited), and the parameter
-lists of every overload of a method. Used by test_fakes_match_stubs.py.
+lists of every overload of a method. Used by test_matches_stubs.py.
 """
 from __future__ import annotations
 

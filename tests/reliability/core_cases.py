@@ -1,7 +1,7 @@
 """Bad-input cases at the core boundary: what the trading core receives through its ports
-(MarketView, broker events) and its configuration. See offline/research/reliability.py.
+(MarketView, broker events) and its configuration. See tests/reliability/catalogue.py.
 
-Market inputs run two scenarios on offline/replay/scripted_system.py (the real core and strategies on
+Market inputs run two scenarios on tests/reliability/scripted_system.py (the real core and strategies on
 a scripted Friday, SPY 530, VIX 24, on which the Friday 0DTE condor enters at 10:30):
 
 - entry: the bad input from 10:25 to 10:40 covers the entry window: no opening order may go out,
@@ -37,8 +37,8 @@ from core.types import (
 )
 from offline.broker.faults import BrokerFaults
 from offline.broker.simulated_broker import BrokerSettings
-from offline.replay.scripted_system import ScriptedSystem
-from offline.research.reliability import CaseContext, CaseFailed, ReliabilityCase, expect
+from tests.reliability.case import CaseContext, CaseFailed, ReliabilityCase, expect
+from tests.reliability.scripted_system import ScriptedSystem
 
 STOP_SPY = 518.0  # SPY level at which the scripted condor (short put 526) is past its stop
 Restore = Callable[[], None]

@@ -7,27 +7,30 @@ that share an ObjectStore and a FakeAccount model a restart.
 """
 from __future__ import annotations
 
+import sys
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from helpers.exchange_calendar import EASTERN, is_nyse_session, session_open_close
-from tests.lean_adapter import fakes as f
+from helpers.exchange_calendar import EASTERN
+from tests.lean_standin import scripted as f
 
 
 def equity_symbol(ticker: str) -> f.Symbol:
-    return f.Symbol(ticker, f.SecurityIdentifier(ticker, f.SecurityType.EQUITY))
+    return f.Symbol(ticker, f.SecurityIdentifier(ticker, f.SecurityType.EQUITY, "usa"))
 
 
 def index_symbol(ticker: str) -> f.Symbol:
-    return f.Symbol(ticker, f.SecurityIdentifier(ticker, f.SecurityType.INDEX))
+    return f.Symbol(ticker, f.SecurityIdentifier(ticker, f.SecurityType.INDEX, "usa"))
 
 
 def future_symbol(root: str, expiry: date | None = None) -> f.Symbol:
     """The continuous (canonical) future, or one contract month when `expiry` is given."""
-    identifier = f.SecurityIdentifier(root, f.SecurityType.FUTURE, datetime.combine(expiry, time()) if expiry else None)
+    identifier = f.SecurityIdentifier(root, f.SecurityType.FUTURE, "cme",
+                                      datetime.combine(expiry, time()) if expiry else None)
     return f.Symbol(f"/{root}" if expiry is None else f"{root} {expiry:%y%m%d}", identifier, canonical=expiry is None)
 
 
@@ -37,7 +40,8 @@ def option_symbol(underlying: f.Symbol, root: str, expiry: date, strike: float, 
     kind = {f.SecurityType.EQUITY: f.SecurityType.OPTION, f.SecurityType.INDEX: f.SecurityType.INDEX_OPTION,
             f.SecurityType.FUTURE: f.SecurityType.FUTURE_OPTION}[underlying.security_type]
     option_right = f.OptionRight.CALL if right.lower().startswith("c") else f.OptionRight.PUT
-    identifier = f.SecurityIdentifier(root, kind, datetime.combine(expiry, time()), strike, option_right)
+    identifier = f.SecurityIdentifier(root, kind, underlying.id.market, datetime.combine(expiry, time()), strike,
+                                      option_right)
     value = f"{root} {expiry:%y%m%d}{'C' if option_right == f.OptionRight.CALL else 'P'}{round(strike * 1000):08d}"
     return f.Symbol(value, identifier, underlying)
 
@@ -45,7 +49,8 @@ def option_symbol(underlying: f.Symbol, root: str, expiry: date, strike: float, 
 def canonical_option(underlying: f.Symbol, root: str) -> f.Symbol:
     kind = {f.SecurityType.EQUITY: f.SecurityType.OPTION, f.SecurityType.INDEX: f.SecurityType.INDEX_OPTION,
             f.SecurityType.FUTURE: f.SecurityType.FUTURE_OPTION}[underlying.security_type]
-    return f.Symbol(f"?{root}", f.SecurityIdentifier(root, kind), underlying, canonical=True)
+    return f.Symbol(f"?{root}", f.SecurityIdentifier(root, kind, underlying.id.market), underlying,
+                    canonical=True)
 
 
 @dataclass
@@ -100,7 +105,7 @@ class FakeLean:
         self.slice: f.Slice | None = None  # the algorithm's current_slice (None before the first step)
 
     def attach(self, algorithm: Any) -> Any:
-        algorithm.fake_lean = self
+        algorithm.standin_lean = self
         self.algorithm = algorithm
         for symbol in self.account.holdings:
             if not self.securities.contains_key(symbol):
@@ -114,21 +119,21 @@ class FakeLean:
         self.subscriptions.append(Subscription(kind, symbol, security, options))
         return security
 
-    def fake_history(self, symbol: f.Symbol, periods: int) -> list[f.TradeBar]:
+    def standin_history(self, symbol: f.Symbol, periods: int) -> list[f.TradeBar]:
         bars = [b for b in self.daily.get(symbol, []) if b.time.date() < self.time.date()]
         return bars[-periods:] if periods > 0 else []
 
-    def fake_portfolio_value(self) -> float:
+    def standin_portfolio_value(self) -> float:
         total = self.account.cash
         for holding in self.account.holdings.values():
             security = self.securities.get(holding.symbol)
             if security is not None:
                 mid = (security.bid_price + security.ask_price) / 2 or security.price
-                total += holding.quantity * mid * security.fake_multiplier
+                total += holding.quantity * mid * security.standin_multiplier
         return total
 
     @property
-    def fake_margin_used(self) -> float:
+    def standin_margin_used(self) -> float:
         return self.margin_used
 
     # --- market data ------------------------------------------------------------------------
@@ -138,7 +143,8 @@ class FakeLean:
         security.price = security.close = security.bid_price = security.ask_price = price
         if open_ is not None:
             security.open = open_
-        security.fake_last = f.BaseData(symbol, self.exchange_time(security), price)
+        stamp = self.exchange_time(security)
+        security.standin_last = f.BaseData(symbol, stamp, stamp, price)
 
     def exchange_time(self, security: f.Security) -> datetime:
         """The clock (naive New York, the algorithm's zone) in `security`'s exchange time zone,
@@ -149,37 +155,20 @@ class FakeLean:
     def set_chain(self, canonical: f.Symbol, underlying_price: float, contracts: list[f.OptionContract],
                   multiplier: float = 100.0) -> None:
         """The option chain of `canonical` from now on; each contract becomes a security."""
-        self.chains[canonical] = f.OptionChain(f.BaseData(canonical.underlying, self.time, underlying_price), contracts)
+        self.chains[canonical] = f.OptionChain(canonical, f.BaseData(canonical.underlying, self.time, self.time, underlying_price),
+                                                contracts)
         for contract in contracts:
             security = self.securities.get(contract.symbol) or f.Security(contract.symbol, 0.0, multiplier)
             security.bid_price, security.ask_price = contract.bid_price, contract.ask_price
             security.price = (contract.bid_price + contract.ask_price) / 2
-            security.fake_multiplier = multiplier
+            security.standin_multiplier = multiplier
             self.securities._items[contract.symbol] = security
 
     def current_slice(self, bars: f.TradeBars | None = None) -> f.Slice:
         """The slice of the current minute: the chains set so far, and `bars`."""
-        return f.Slice(self.time, f.OptionChains(dict(self.chains)), bars)
+        return f.Slice(self.time, bars, option_chains=f.OptionChains(dict(self.chains)))
 
     # --- the clock --------------------------------------------------------------------------
-
-    def _due(self, date_rule: tuple[str, Any], time_rule: tuple[str, Any], moment: datetime) -> bool:
-        day = moment.date()
-        kind, value = date_rule
-        if kind == "every_day" and not is_nyse_session(day):
-            return False
-        if kind == "every" and (day.isoweekday() % 7) != int(value):
-            return False  # every such weekday, exchange holidays included (Lean Common/Scheduling/DateRules.cs:108-112)
-        rule, argument = time_rule
-        if rule == "at":
-            return (moment.hour, moment.minute) == argument
-        if rule == "every":
-            return moment.second == 0 and (moment.hour * 60 + moment.minute) % int(argument.total_seconds() // 60) == 0
-        if not is_nyse_session(day):
-            return False
-        opening, closing = session_open_close(day)
-        anchor = opening if rule == "after_open" else closing
-        return moment == (anchor + timedelta(minutes=argument)).replace(tzinfo=None)
 
     def minute(self, moment: datetime, data: bool = True) -> None:
         """Advance to `moment` in LEAN's order (Lean Engine/AlgorithmManager.cs at 24863901): the
@@ -190,9 +179,9 @@ class FakeLean:
         new = self.current_slice() if data else None
         if new is not None:
             self.slice = new
-        for date_rule, time_rule, callback in list(self.schedule.fake_events):
-            if self._due(date_rule, time_rule, moment):
-                callback()
+        for event in list(self.schedule.standin_events):
+            if moment in event.standin_times(moment.date()):
+                event.standin_callback()
         if new is not None:
             self.algorithm.on_data(new)
 
@@ -214,9 +203,9 @@ class FakeLean:
             self.time = datetime.combine(day, time(16, 0))
             bars = {s: b for s in symbols for b in self.daily.get(s, []) if b.time.date() == day}
             self.slice = self.current_slice(f.TradeBars(bars))
-            for date_rule, time_rule, callback in list(self.schedule.fake_events):
-                if date_rule[0] == "every_day" and is_nyse_session(day):
-                    callback()
+            for event in list(self.schedule.standin_events):  # the every-trading-day events, once a day
+                if event.standin_date_rule.name.startswith("EveryDay") and event.standin_date_rule.standin_accepts(day):
+                    event.standin_callback()
             self.algorithm.on_data(self.slice)
         self.warming_up = False
 
@@ -231,7 +220,7 @@ class FakeLean:
             # OrderResponseErrorCode.UnableToFindOrder) and no order event is ever raised.
             refused = f.OrderTicket(-10, legs[0][0], legs[0][1] * quantity, limit, tag, self)
             refused.status = f.OrderStatus.INVALID
-            refused.fake_response = f.OrderResponse(-10, False, self.refuse_next)
+            refused.standin_response = f.OrderResponse(-10, False, self.refuse_next)
             self.refuse_next = None
             return [refused]
         group: list[f.OrderTicket] = []
@@ -245,26 +234,26 @@ class FakeLean:
         self.reject_next = False
         for ticket in group:  # LEAN reports the submission while the order call is still running
             ticket.status = status
-            self.algorithm.on_order_event(f.OrderEvent(ticket.order_id, ticket.symbol, self.time, status,
+            self.algorithm.on_order_event(f.order_event(ticket.order_id, ticket.symbol, self.time, status,
                                                        message="rejected by the fake brokerage" if status == f.OrderStatus.INVALID else ""))
         return group
 
     def open_groups(self) -> list[list[f.OrderTicket]]:
         seen, groups = set(), []
         for ticket in self.tickets.values():
-            if ticket.status in (f.OrderStatus.SUBMITTED, f.OrderStatus.PARTIALLY_FILLED) and id(ticket.fake_group) not in seen:
-                seen.add(id(ticket.fake_group))
-                groups.append(ticket.fake_group)
+            if ticket.status in (f.OrderStatus.SUBMITTED, f.OrderStatus.PARTIALLY_FILLED) and id(ticket.standin_group) not in seen:
+                seen.add(id(ticket.standin_group))
+                groups.append(ticket.standin_group)
         return groups
 
-    def fake_update(self, ticket: f.OrderTicket, fields: f.UpdateOrderFields) -> f.OrderResponse:
+    def standin_update(self, ticket: f.OrderTicket, fields: f.UpdateOrderFields) -> f.OrderResponse:
         if ticket.status not in (f.OrderStatus.SUBMITTED, f.OrderStatus.PARTIALLY_FILLED):
             return f.OrderResponse(ticket.order_id, False, "order is closed")
         assert fields.limit_price is not None and fields.limit_price != 0, "LEAN would reject a zero limit"
-        self.limits[ticket.fake_group[0].order_id] = fields.limit_price
+        self.limits[ticket.standin_group[0].order_id] = fields.limit_price
         return f.OrderResponse(ticket.order_id, True)
 
-    def fake_cancel(self, ticket: f.OrderTicket) -> f.OrderResponse:
+    def standin_cancel(self, ticket: f.OrderTicket) -> f.OrderResponse:
         """A cancel request cancels the ticket's whole group. Backtest: BacktestingBrokerage.CancelOrder
         cancels every order of the group and raises a Canceled event for each during the call
         (Lean Brokerages/Backtesting/BacktestingBrokerage.cs:192-228). Live: the request is
@@ -276,7 +265,7 @@ class FakeLean:
         if ticket.status not in (f.OrderStatus.SUBMITTED, f.OrderStatus.PARTIALLY_FILLED):
             return f.OrderResponse(ticket.order_id, False, "order is closed")
         self.cancel_requests.append(ticket.order_id)
-        group = ticket.fake_group
+        group = ticket.standin_group
         if any(leg in self.cancelling for leg in group):
             self.logs.append(f"ERROR Brokerage failed to cancel order {ticket.order_id}")
         if self.live_mode:
@@ -285,7 +274,7 @@ class FakeLean:
             return f.OrderResponse(ticket.order_id, True)
         for leg in group:
             leg.status = f.OrderStatus.CANCELED
-            self.algorithm.on_order_event(f.OrderEvent(leg.order_id, leg.symbol, self.time, f.OrderStatus.CANCELED))
+            self.algorithm.on_order_event(f.order_event(leg.order_id, leg.symbol, self.time, f.OrderStatus.CANCELED))
         return f.OrderResponse(ticket.order_id, True)
 
     def deliver_cancels(self) -> None:
@@ -293,7 +282,7 @@ class FakeLean:
         cancelling, self.cancelling = self.cancelling, []
         for leg in cancelling:
             leg.status = f.OrderStatus.CANCELED
-            self.algorithm.on_order_event(f.OrderEvent(leg.order_id, leg.symbol, self.time, f.OrderStatus.CANCELED))
+            self.algorithm.on_order_event(f.order_event(leg.order_id, leg.symbol, self.time, f.OrderStatus.CANCELED))
 
     def exercise(self, option: f.Symbol, underlying_price: float) -> None:
         """LEAN's exercise, assignment or expiry of a held option, as DefaultExerciseModel reports it
@@ -309,7 +298,7 @@ class FakeLean:
         call = option.id.option_right == f.OptionRight.CALL
         strike = option.id.strike_price
         in_the_money = underlying_price > strike if call else underlying_price < strike
-        self.algorithm.on_order_event(f.OrderEvent(order_id, option, self.time, f.OrderStatus.FILLED, 0.0, order_quantity,
+        self.algorithm.on_order_event(f.order_event(order_id, option, self.time, f.OrderStatus.FILLED, 0.0, order_quantity,
                                                    is_assignment=in_the_money and holding.quantity < 0,
                                                    is_in_the_money=in_the_money))
         if not in_the_money or option.security_type == f.SecurityType.INDEX_OPTION:
@@ -320,7 +309,7 @@ class FakeLean:
         underlying.quantity += delivered
         if option.security_type == f.SecurityType.OPTION:
             self.account.cash -= delivered * strike
-        self.algorithm.on_order_event(f.OrderEvent(order_id, option.underlying, self.time, f.OrderStatus.FILLED, strike,
+        self.algorithm.on_order_event(f.order_event(order_id, option.underlying, self.time, f.OrderStatus.FILLED, strike,
                                                    delivered, is_in_the_money=True))
 
     def fill(self, group: list[f.OrderTicket], units: int | None = None) -> float:
@@ -370,8 +359,8 @@ class FakeLean:
             if holding.quantity == 0:
                 del self.account.holdings[ticket.symbol]
             fee = self.account.fee_per_contract * abs(filled)
-            self.account.cash -= filled * price * self.securities[ticket.symbol].fake_multiplier + fee
-            self.algorithm.on_order_event(f.OrderEvent(ticket.order_id, ticket.symbol, self.time, ticket.status,
+            self.account.cash -= filled * price * self.securities[ticket.symbol].standin_multiplier + fee
+            self.algorithm.on_order_event(f.order_event(ticket.order_id, ticket.symbol, self.time, ticket.status,
                                                        price, filled, fee))
 
 
@@ -385,71 +374,71 @@ def _units(group: list[f.OrderTicket]) -> int:
 
 
 class QCAlgorithm:
-    """The fake algorithm base: LEAN's members used by main.py, served by `fake_lean`."""
+    """The fake algorithm base: LEAN's members used by main.py, served by `standin_lean`."""
 
-    fake_lean: FakeLean
+    standin_lean: FakeLean
 
     # properties
-    time = property(lambda self: self.fake_lean.time)
-    live_mode = property(lambda self: self.fake_lean.live_mode)
-    is_warming_up = property(lambda self: self.fake_lean.warming_up)
-    algorithm_id = property(lambda self: self.fake_lean.algorithm_id)
-    project_id = property(lambda self: self.fake_lean.project_id)
-    portfolio = property(lambda self: self.fake_lean.portfolio)
-    securities = property(lambda self: self.fake_lean.securities)
-    transactions = property(lambda self: f.SecurityTransactionManager(self.fake_lean))
-    default_order_properties = property(lambda self: self.fake_lean.order_properties)
-    object_store = property(lambda self: self.fake_lean.store)
-    current_slice = property(lambda self: self.fake_lean.slice)
-    schedule = property(lambda self: self.fake_lean.schedule)
+    time = property(lambda self: self.standin_lean.time)
+    live_mode = property(lambda self: self.standin_lean.live_mode)
+    is_warming_up = property(lambda self: self.standin_lean.warming_up)
+    algorithm_id = property(lambda self: self.standin_lean.algorithm_id)
+    project_id = property(lambda self: self.standin_lean.project_id)
+    portfolio = property(lambda self: self.standin_lean.portfolio)
+    securities = property(lambda self: self.standin_lean.securities)
+    transactions = property(lambda self: f.SecurityTransactionManager(self.standin_lean))
+    default_order_properties = property(lambda self: self.standin_lean.order_properties)
+    object_store = property(lambda self: self.standin_lean.store)
+    current_slice = property(lambda self: self.standin_lean.slice)
+    schedule = property(lambda self: self.standin_lean.schedule)
     date_rules = property(lambda self: f.DateRules())
     time_rules = property(lambda self: f.TimeRules())
-    notify = property(lambda self: self.fake_lean.notify)
-    history = property(lambda self: f.History(self.fake_lean))
-    risk_free_interest_rate_model = property(lambda self: f.InterestRateProvider())
+    notify = property(lambda self: self.standin_lean.notify)
+    history = property(lambda self: f.History(self.standin_lean.standin_history))
+    risk_free_interest_rate_model = property(lambda self: f.InterestRateProvider(lambda day: 0.05))
 
     # settings
     def set_start_date(self, start: date) -> None:
-        self.fake_lean.settings["start"] = start
+        self.standin_lean.settings["start"] = start
 
     def set_end_date(self, end: date) -> None:
-        self.fake_lean.settings["end"] = end
+        self.standin_lean.settings["end"] = end
 
     def set_cash(self, starting_cash: float) -> None:
-        self.fake_lean.settings["cash"] = starting_cash
+        self.standin_lean.settings["cash"] = starting_cash
 
     def set_time_zone(self, time_zone: str) -> None:
-        self.fake_lean.settings["time_zone"] = time_zone
+        self.standin_lean.settings["time_zone"] = time_zone
 
     def set_brokerage_model(self, brokerage: f.BrokerageName, account_type: f.AccountType = f.AccountType.MARGIN) -> None:
-        self.fake_lean.settings["brokerage"] = (brokerage, account_type)
+        self.standin_lean.settings["brokerage"] = (brokerage, account_type)
 
     def set_warm_up(self, time_span: timedelta, resolution: f.Resolution) -> None:
-        self.fake_lean.settings["warm_up"] = (time_span, resolution)
+        self.standin_lean.settings["warm_up"] = (time_span, resolution)
 
     def get_parameter(self, name: str, default_value: str | None = None) -> str | None:
-        return self.fake_lean.parameters.get(name, default_value)
+        return self.standin_lean.parameters.get(name, default_value)
 
     # subscriptions
     def add_equity(self, ticker: str, resolution: f.Resolution | None = None, market: str | None = None,
                    fill_forward: bool = True, leverage: float = 0.0, extended_market_hours: bool = False,
                    data_normalization_mode: f.DataNormalizationMode | None = None) -> f.Equity:
         symbol = equity_symbol(ticker)
-        return self.fake_lean.subscribe("equity", symbol, f.Equity(symbol), resolution=resolution,
+        return self.standin_lean.subscribe("equity", symbol, f.Equity(symbol), resolution=resolution,
                                         normalization=data_normalization_mode)
 
     def add_index(self, ticker: str, resolution: f.Resolution | None = None) -> f.Index:
         symbol = index_symbol(ticker)
-        return self.fake_lean.subscribe("index", symbol, f.Index(symbol), resolution=resolution)
+        return self.standin_lean.subscribe("index", symbol, f.Index(symbol), resolution=resolution)
 
     def add_option(self, underlying: f.Symbol, resolution: f.Resolution | None = None) -> f.Option:
         symbol = canonical_option(underlying, underlying.value)
-        return self.fake_lean.subscribe("option", symbol, f.Option(symbol), resolution=resolution)
+        return self.standin_lean.subscribe("option", symbol, f.Option(symbol), resolution=resolution)
 
     def add_index_option(self, symbol: f.Symbol, target_option: str, resolution: f.Resolution | None = None
                          ) -> f.IndexOption:
         canonical = canonical_option(symbol, target_option)
-        return self.fake_lean.subscribe("index_option", canonical, f.IndexOption(canonical), resolution=resolution)
+        return self.standin_lean.subscribe("index_option", canonical, f.IndexOption(canonical), resolution=resolution)
 
     def add_future(self, ticker: str, resolution: f.Resolution | None = None, market: str | None = None,
                    fill_forward: bool | None = None, leverage: float = 0.0, extended_market_hours: bool | None = None,
@@ -457,44 +446,70 @@ class QCAlgorithm:
                    data_normalization_mode: f.DataNormalizationMode | None = None,
                    contract_depth_offset: int = 0) -> f.Future:
         symbol = future_symbol(ticker)
-        return self.fake_lean.subscribe("future", symbol, f.Future(symbol), resolution=resolution,
+        return self.standin_lean.subscribe("future", symbol, f.Future(symbol), resolution=resolution,
                                         mapping=data_mapping_mode, normalization=data_normalization_mode,
                                         depth=contract_depth_offset)
 
     def add_future_option(self, symbol: f.Symbol, option_filter: Any = None) -> None:
-        canonical = f.Symbol(f"?{symbol.id.symbol}", f.SecurityIdentifier(symbol.id.symbol, f.SecurityType.FUTURE_OPTION),
+        canonical = f.Symbol(f"?{symbol.id.symbol}", f.SecurityIdentifier(symbol.id.symbol, f.SecurityType.FUTURE_OPTION,
+                                                                      "cme"),
                              symbol, canonical=True)
         option = f.Option(canonical)
         option.set_filter(option_filter)
-        self.fake_lean.subscribe("future_option", canonical, option)
+        self.standin_lean.subscribe("future_option", canonical, option)
 
     # orders
     def combo_limit_order(self, legs: list[f.Leg], quantity: int, limit_price: float, asynchronous: bool = False,
                           tag: str = "") -> list[f.OrderTicket]:
         assert limit_price != 0, "LEAN/Tastytrade would reject a zero combo limit"
-        return self.fake_lean.place([(leg.symbol, leg.quantity) for leg in legs], quantity, limit_price, tag)
+        return self.standin_lean.place([(leg.symbol, leg.quantity) for leg in legs], quantity, limit_price, tag)
 
     def limit_order(self, symbol: f.Symbol, quantity: int, limit_price: float, asynchronous: bool = False,
                     tag: str = "") -> f.OrderTicket:
         assert limit_price > 0, "a single-leg limit price is the (positive) option price"
         sign = 1 if quantity > 0 else -1
-        return self.fake_lean.place([(symbol, sign)], abs(quantity), limit_price, tag)[0]
+        return self.standin_lean.place([(symbol, sign)], abs(quantity), limit_price, tag)[0]
 
     # output
     def plot(self, chart: str, series: str, value: float) -> None:
-        self.fake_lean.plots.append((chart, series, value))
+        self.standin_lean.plots.append((chart, series, value))
 
     def set_runtime_statistic(self, name: str, value: str) -> None:
-        self.fake_lean.statistics[name] = value
+        self.standin_lean.statistics[name] = value
 
     def log(self, message: str) -> None:
-        self.fake_lean.logs.append(message)
+        self.standin_lean.logs.append(message)
 
     def debug(self, message: str) -> None:
-        self.fake_lean.logs.append(message)
+        self.standin_lean.logs.append(message)
 
     def error(self, message: str) -> None:
-        self.fake_lean.logs.append("ERROR " + message)
+        self.standin_lean.logs.append("ERROR " + message)
 
 
 f.STUB_CLASSES[QCAlgorithm] = "QuantConnect.Algorithm.QCAlgorithm"
+
+# Names the fake AlgorithmImports module exports: the stub names of the fakes that exist there.
+EXPORTED = ("Resolution", "DataNormalizationMode", "DataMappingMode", "BrokerageName", "AccountType", "OrderStatus",
+            "OptionRight", "SecurityType", "DayOfWeek", "TimeZones", "TimeInForce", "OrderProperties", "SecurityIdentifier",
+            "Symbol", "BaseData", "TradeBar", "TradeBars", "OptionChains", "Greeks", "OptionContract", "OptionChain",
+            "Slice", "OptionUniverse", "OptionFilterUniverse", "CashAmount", "OrderFee", "OrderEvent", "OrderResponse",
+            "SubmitOrderRequest", "UpdateOrderFields", "Leg", "OrderTicket", "Security", "Equity", "Option",
+            "IndexOption", "Future", "SecurityManager", "SecurityHolding", "SecurityPortfolioManager", "ObjectStore",
+            "SecurityTransactionManager", "DateRules", "TimeRules", "ScheduleManager", "NotificationManager",
+            "QCAlgorithm")
+
+
+def install() -> types.ModuleType:
+    """Put the fake `AlgorithmImports` module into sys.modules (idempotent) and return it."""
+    module = sys.modules.get("AlgorithmImports")
+    if module is not None and getattr(module, "FAKE", False):
+        return module
+    module = types.ModuleType("AlgorithmImports")
+    namespace = {**vars(f), "QCAlgorithm": QCAlgorithm}
+    for name in EXPORTED:
+        setattr(module, name, namespace[name])
+    module.__all__ = list(EXPORTED)  # type: ignore[attr-defined]
+    module.FAKE = True  # type: ignore[attr-defined]
+    sys.modules["AlgorithmImports"] = module
+    return module

@@ -1,5 +1,5 @@
 """Bad-input cases at the offline engine's boundary: market data files, the simulated broker, the
-runner's calendar, saved state and the command line. See offline/research/reliability.py.
+runner's calendar, saved state and the command line. See tests/reliability/catalogue.py.
 
 File cases corrupt a copy of the run's SYNTHETIC sample market (CaseContext.sample_market) and
 expect the loader to refuse it before any session runs (so no order can follow), with a
@@ -21,6 +21,7 @@ from core.types import Contract, ContractKind, Leg, OrderEvent, OrderIntent, Ord
 from helpers.exchange_calendar import EASTERN
 from offline.broker.faults import BrokerFaults
 from offline.broker.simulated_broker import SimulatedBroker
+from offline.commands.cli import main
 from offline.market.market_data import MarketDataError, load_market_data
 from offline.replay.restart import (
     CHECKPOINT_FILE,
@@ -32,7 +33,7 @@ from offline.replay.restart import (
     save_checkpoint,
 )
 from offline.replay.runner import BacktestRunner, RunResult
-from offline.research.reliability import SAMPLE_WINDOW, CaseContext, CaseFailed, ReliabilityCase, expect
+from tests.reliability.case import SAMPLE_WINDOW, CaseContext, CaseFailed, ReliabilityCase, expect
 
 Mutation = Callable[[Path], None]
 
@@ -267,8 +268,6 @@ def _older_schema(path: Path) -> None:
 
 
 def _command_line(context: CaseContext) -> str:
-    from offline.commands.cli import main
-
     errors = io.StringIO()
     with contextlib.redirect_stderr(errors):
         code = main(["backtest", "--data", str(context.sample_market()), "--out", str(context.scratch / "cli"),
