@@ -10,16 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from config.parameter_fields import check_ranges, param
-from config.strategy_parameters import WEEKDAYS, parse_hhmm
+from config.parameter_fields import WEEKDAYS, check_ranges, param, parse_hhmm, require
 from config.strategy_spec import EntryWindow
 
 EQUITY_PRODUCTS = ("SPY", "QQQ", "IWM")
-
-
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise ValueError(message)
 
 
 @dataclass(frozen=True)
@@ -46,7 +40,7 @@ class AdvancedParameters:
         check_ranges(self, self.section)
         start = parse_hhmm(self.entry_start, f"{self.section}_entry_start")
         end = parse_hhmm(self.entry_end, f"{self.section}_entry_end")
-        _require(start <= end, f"{self.section}_entry_start must not be after {self.section}_entry_end")
+        require(start <= end, f"{self.section}_entry_start must not be after {self.section}_entry_end")
         self.check()
 
     def check(self) -> None:
@@ -81,10 +75,10 @@ class PutRatioSpreadParameters(AdvancedParameters):
 
 
     def check(self) -> None:
-        _require(self.dte_min <= self.target_dte <= self.dte_max, "put_ratio_spread_target_dte must lie in its DTE range")
-        _require(self.short_delta < self.long_delta, "put_ratio_spread_short_delta must be below its long_delta")
-        _require(self.naked_delta < self.close_delta, "put_ratio_spread_naked_delta must be below its close_delta")
-        _require(self.exit_dte < self.dte_min, "put_ratio_spread_exit_dte must be below its dte_min")
+        require(self.dte_min <= self.target_dte <= self.dte_max, "put_ratio_spread_target_dte must lie in its DTE range")
+        require(self.short_delta < self.long_delta, "put_ratio_spread_short_delta must be below its long_delta")
+        require(self.naked_delta < self.close_delta, "put_ratio_spread_naked_delta must be below its close_delta")
+        require(self.exit_dte < self.dte_min, "put_ratio_spread_exit_dte must be below its dte_min")
 
 
 @dataclass(frozen=True)
@@ -109,8 +103,8 @@ class JadeLizardParameters(AdvancedParameters):
 
 
     def check(self) -> None:
-        _require(self.dte_min <= self.target_dte <= self.dte_max, "jade_lizard_target_dte must lie in its DTE range")
-        _require(self.exit_dte < self.dte_min, "jade_lizard_exit_dte must be below its dte_min")
+        require(self.dte_min <= self.target_dte <= self.dte_max, "jade_lizard_target_dte must lie in its DTE range")
+        require(self.exit_dte < self.dte_min, "jade_lizard_exit_dte must be below its dte_min")
 
 
 @dataclass(frozen=True)
@@ -140,9 +134,9 @@ class BrokenWingButterflyParameters(AdvancedParameters):
 
 
     def check(self) -> None:
-        _require(self.dte_min <= self.target_dte <= self.dte_max, "broken_wing_butterfly_target_dte must lie in its DTE range")
-        _require(self.near_wing < self.far_wing, "broken_wing_butterfly_near_wing must be below its far_wing")
-        _require(self.exit_dte < self.dte_min, "broken_wing_butterfly_exit_dte must be below its dte_min")
+        require(self.dte_min <= self.target_dte <= self.dte_max, "broken_wing_butterfly_target_dte must lie in its DTE range")
+        require(self.near_wing < self.far_wing, "broken_wing_butterfly_near_wing must be below its far_wing")
+        require(self.exit_dte < self.dte_min, "broken_wing_butterfly_exit_dte must be below its dte_min")
 
 
 @dataclass(frozen=True)
@@ -178,9 +172,9 @@ class ShortLeapPutParameters(AdvancedParameters):
 
 
     def check(self) -> None:
-        _require(self.dte_min <= self.target_dte <= self.dte_max, "short_leap_put_target_dte must lie in its DTE range")
-        _require(self.delta_min <= self.delta <= self.delta_max, "short_leap_put_delta must lie in its delta range")
-        _require(self.roll_dte < self.dte_min, "short_leap_put_roll_dte must be below its dte_min")
+        require(self.dte_min <= self.target_dte <= self.dte_max, "short_leap_put_target_dte must lie in its DTE range")
+        require(self.delta_min <= self.delta <= self.delta_max, "short_leap_put_delta must lie in its delta range")
+        require(self.roll_dte < self.dte_min, "short_leap_put_roll_dte must be below its dte_min")
 
     def max_rungs(self, phase: int) -> int:
         """Rungs allowed in `phase` (none below phase 2)."""
@@ -212,7 +206,7 @@ class WeeklyButterflyParameters(AdvancedParameters):
 
 
     def check(self) -> None:
-        _require(self.dte_min <= self.target_dte <= self.dte_max, "weekly_butterfly_target_dte must lie in its DTE range")
+        require(self.dte_min <= self.target_dte <= self.dte_max, "weekly_butterfly_target_dte must lie in its DTE range")
 
 
 @dataclass(frozen=True)
@@ -243,9 +237,9 @@ class DiagonalCalendarParameters(AdvancedParameters):
 
 
     def check(self) -> None:
-        _require(self.short_dte + self.dte_slack < self.long_dte - self.dte_slack,
+        require(self.short_dte + self.dte_slack < self.long_dte - self.dte_slack,
                  "diagonal_calendar_short_dte + dte_slack must be below long_dte - dte_slack")
-        _require(self.exit_dte < self.short_dte - self.dte_slack, "diagonal_calendar_exit_dte must be below its short DTE")
+        require(self.exit_dte < self.short_dte - self.dte_slack, "diagonal_calendar_exit_dte must be below its short DTE")
 
 
 @dataclass(frozen=True)
@@ -271,7 +265,7 @@ class BoxSpreadParameters(AdvancedParameters):
 
 
     def check(self) -> None:
-        _require(self.dte_min <= self.target_dte <= self.dte_max, "box_spread_target_dte must lie in its DTE range")
+        require(self.dte_min <= self.target_dte <= self.dte_max, "box_spread_target_dte must lie in its DTE range")
 
 
 @dataclass(frozen=True)
@@ -302,5 +296,5 @@ class BearTrapParameters(AdvancedParameters):
 
 
     def check(self) -> None:
-        _require(self.dte_min <= self.target_dte <= self.dte_max, "bear_trap_11x_target_dte must lie in its DTE range")
-        _require(self.exit_dte < self.dte_min, "bear_trap_11x_exit_dte must be below its dte_min")
+        require(self.dte_min <= self.target_dte <= self.dte_max, "bear_trap_11x_target_dte must lie in its DTE range")
+        require(self.exit_dte < self.dte_min, "bear_trap_11x_exit_dte must be below its dte_min")

@@ -2,7 +2,7 @@
 
 These are the single source of truth for SPEC sections 1, 2, 4 and 8. Tunable thresholds that a
 user may sweep (VIX_HIGH, VIX_EXTREME, phase caps, ...) have their defaults here and are exposed as
-parameters in config/strategy_parameters.py; everything else (multipliers, group membership) is a
+parameters in config/framework_parameters.py; everything else (multipliers, group membership) is a
 fact about the market and is not a parameter.
 """
 from __future__ import annotations

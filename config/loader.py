@@ -26,15 +26,12 @@ from config.advanced_parameters import (
     WeeklyButterflyParameters,
 )
 from config.backtest_config import BacktestParameters
+from config.framework_parameters import CashParameters, OrderParameters, RiskParameters, VixParameters
 from config.strategy_parameters import (
-    CashParameters,
     FuturesStrangleParameters,
     IpmccParameters,
     LeapLadderParameters,
     Lt112Parameters,
-    OrderParameters,
-    RiskParameters,
-    VixParameters,
     VixSpikeParameters,
     ZeroDteParameters,
 )

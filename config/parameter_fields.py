@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import Field, field, fields
+from datetime import time
 from typing import Any
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 
 
 def param(default: Any, low: float | None = None, high: float | None = None, doc: str = "",
@@ -37,3 +40,18 @@ def check_value(f: Field[Any], name: str, value: Any) -> None:
         raise ValueError(f"parameter {name}={value} is below its minimum {low}")
     if high is not None and value > high:
         raise ValueError(f"parameter {name}={value} is above its maximum {high}")
+
+
+def parse_hhmm(text: str, name: str) -> time:
+    """Parse "HH:MM" (24h, US/Eastern) or raise ValueError naming the parameter."""
+    try:
+        hours, minutes = (int(part) for part in text.split(":"))
+        return time(hours, minutes)
+    except (ValueError, AttributeError):
+        raise ValueError(f"parameter {name}={text!r} is not a time of day HH:MM") from None
+
+
+def require(condition: bool, message: str) -> None:
+    """Raise ValueError(message) unless `condition` (a rule between parameters)."""
+    if not condition:
+        raise ValueError(message)

@@ -1,4 +1,5 @@
-"""Frozen, validated parameter sets for the risk system and every strategy (SPEC sections 1-9).
+"""Frozen, validated parameter sets of the six core strategies (SPEC sections 5-8; the framework's own sets are in
+config.framework_parameters, the advanced strategies' in config.advanced_parameters).
 
 A parameter's public name is `<section prefix>_<field>`, e.g. `friday_0dte_vix_min`; the same name is
 used in LEAN's config.json parameters and in the offline engine's `--set name=value`.
@@ -7,125 +8,13 @@ Fractions are of net liquidation unless stated; deltas are absolute values; time
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time
 from typing import ClassVar
 
-from config.constants import VIX_EXTREME, VIX_HIGH
-from config.parameter_fields import check_ranges, param
+from config.parameter_fields import check_ranges, param, parse_hhmm, require
 
 PRODUCT_CHOICES_INDEX = ("SPY", "QQQ", "IWM", "SPXW", "MES", "ES")
 FUTURES_STRANGLE_ROOTS = ("MES", "ES", "MCL", "MGC", "CL", "GC")
 LT112_ROOTS = ("SPY", "QQQ", "IWM", "MES", "ES")
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
-
-
-def parse_hhmm(text: str, name: str) -> time:
-    """Parse "HH:MM" (24h, US/Eastern) or raise ValueError naming the parameter."""
-    try:
-        hours, minutes = (int(part) for part in text.split(":"))
-        return time(hours, minutes)
-    except (ValueError, AttributeError):
-        raise ValueError(f"parameter {name}={text!r} is not a time of day HH:MM") from None
-
-
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise ValueError(message)
-
-
-@dataclass(frozen=True)
-class RiskParameters:
-    """Account phases, buying power, sizing and breakers (SPEC sections 1, 3, 4)."""
-
-    phase_hysteresis: float = param(0.05, 0.0, 0.5, "fraction past a phase boundary before the phase changes")
-    buying_power_reserve: float = param(0.20, 0.0, 0.9, "buying power never used by new positions")
-    per_trade_risk: float = param(0.02, 0.001, 0.2, "max loss at the stop per trade, fraction of net liq")
-    kelly_fraction: float = param(0.25, 0.01, 1.0, "fraction of full Kelly (quarter Kelly)")
-    kelly_min_trades: int = param(30, 1, 1000, "closed trades before realised statistics replace priors")
-    drawdown_halve: float = param(0.10, 0.01, 0.9, "drawdown from high-water mark that halves new sizes")
-    drawdown_stop: float = param(0.15, 0.01, 0.9, "drawdown that stops new positions")
-    drawdown_liquidate: float = param(0.20, 0.01, 0.95, "drawdown that closes everything")
-    drawdown_pause_sessions: int = param(10, 0, 100, "sessions without new entries after liquidation")
-    daily_loss_limit: float = param(0.05, 0.001, 0.5, "loss from the day's start that stops new positions")
-    max_consecutive_losses: int = param(3, 1, 20, "losing closes in a row that stop new positions for the day")
-    group_limit: int = param(2, 1, 10, "positions per correlation group in phases 1-3")
-    group_limit_phase4: int = param(3, 1, 10, "positions per correlation group in phase 4")
-    # SPEC section 4: A1 and A2 together 3, 4, 6, 8 in phases 1-4, so the equity index slots grow with the
-    # phase's position count (3, 6, 10, 15); the per-group limits still apply.
-    index_limit_phase1: int = param(3, 1, 50, "positions in groups A1 and A2 together in phase 1")
-    index_limit_phase2: int = param(4, 1, 50, "positions in groups A1 and A2 together in phase 2")
-    index_limit_phase3: int = param(6, 1, 50, "positions in groups A1 and A2 together in phase 3")
-    index_limit_phase4: int = param(8, 1, 50, "positions in groups A1 and A2 together in phase 4")
-    phase1_max_contracts: int = param(1, 1, 100, "contracts (or spread units) per position in phase 1")
-    max_contracts: int = param(10, 1, 1000, "contracts per position in later phases")
-    recovery_timeout_minutes: int = param(30, 1, 1440, "time-out of ENTERING/EXITING/ERROR states")
-    max_errors_per_session: int = param(3, 1, 100, "errors in one session that suspend a strategy")
-    management_interval_minutes: int = param(5, 1, 60, "minutes between management checks")
-
-    def __post_init__(self) -> None:
-        check_ranges(self, "risk")
-        _require(self.drawdown_halve < self.drawdown_stop < self.drawdown_liquidate,
-                 "parameters risk_drawdown_halve < risk_drawdown_stop < risk_drawdown_liquidate must hold")
-
-    def index_limit(self, phase: int) -> int:
-        """Positions allowed in groups A1 and A2 together in `phase` (1-4).
-
-        Raises:
-            ValueError: `phase` is not 1-4.
-        """
-        if phase not in (1, 2, 3, 4):
-            raise ValueError(f"phase must be 1-4, got {phase!r}")
-        return int(getattr(self, f"index_limit_phase{phase}"))
-
-
-@dataclass(frozen=True)
-class CashParameters:
-    """Idle cash in T-bills (risk/cash_sweep.py): interest offline, a T-bill ETF on LEAN."""
-
-    sweep: bool = param(True, doc="cash no position needs, above the reserve, earns the 3-month T-bill rate")
-    sweep_symbol: str = param("BIL", doc="T-bill ETF holding the swept cash on LEAN (SGOV exists from 2020)",
-                              choices=("BIL", "SGOV"))
-
-    def __post_init__(self) -> None:
-        check_ranges(self, "cash")
-
-
-@dataclass(frozen=True)
-class VixParameters:
-    """VIX regimes, staleness, intraday spike and the spike-deployment budget (SPEC section 2)."""
-
-    high: float = param(VIX_HIGH, 10.0, 100.0, "VIX at or above which the regime is HIGH")
-    extreme: float = param(VIX_EXTREME, 10.0, 150.0, "VIX at or above which the regime is EXTREME")
-    stale_minutes: int = param(5, 1, 120, "VIX older than this in regular hours blocks new entries")
-    regime_band: float = param(0.5, 0.0, 5.0, "VIX points below a regime's lower bound before it is left downward")
-    intraday_spike: float = param(0.50, 0.05, 5.0, "rise from the previous close that halves new sizes")
-    spike_budget_fraction: float = param(0.20, 0.0, 1.0, "spike deployment budget, fraction of net liq")
-    spike_budget_min: float = param(5_000.0, 0.0, 1e7, "spike deployment budget floor (USD)")
-    spike_budget_max: float = param(50_000.0, 0.0, 1e8, "spike deployment budget ceiling (USD)")
-
-    def __post_init__(self) -> None:
-        check_ranges(self, "vix")
-        _require(25.0 < self.high < self.extreme, "parameters 25 < vix_high < vix_extreme must hold")
-        _require(self.spike_budget_min <= self.spike_budget_max,
-                 "parameter vix_spike_budget_min must not exceed vix_spike_budget_max")
-
-
-@dataclass(frozen=True)
-class OrderParameters:
-    """Combo limit pricing ladder (SPEC section 9)."""
-
-    step_seconds: int = param(30, 5, 300, "seconds between price improvements")
-    timeout_minutes: int = param(5, 1, 60, "give up on an order after this long")
-    zero_dte_timeout_minutes: int = param(3, 1, 60, "give-up time for 0DTE orders")
-    entry_retries: int = param(1, 0, 10, "times a day an entry order that timed out unfilled is tried again in "
-                               "its window, re-priced from fresh quotes")
-    expiry_close_deadline: str = param("15:30", doc="close positions expiring today before this time")
-    width_tolerance: float = param(0.0, 0.0, 50.0, "a wing or spread width the listed strikes cannot give "
-                                   "exactly may be off by this many points (product points); 0: skip")
-
-    def __post_init__(self) -> None:
-        check_ranges(self, "order")
-        parse_hhmm(self.expiry_close_deadline, "order_expiry_close_deadline")
 
 
 @dataclass(frozen=True)
@@ -157,12 +46,12 @@ class ZeroDteParameters:
 
     def __post_init__(self) -> None:
         check_ranges(self, "friday_0dte")
-        _require(self.short_delta < self.max_short_delta, "friday_0dte_short_delta must be below friday_0dte_max_short_delta")
-        _require(self.vix_min < self.vix_max, "friday_0dte_vix_min must be below friday_0dte_vix_max")
-        _require(self.profit_target < self.stop_loss, "friday_0dte_profit_target must be below friday_0dte_stop_loss")
+        require(self.short_delta < self.max_short_delta, "friday_0dte_short_delta must be below friday_0dte_max_short_delta")
+        require(self.vix_min < self.vix_max, "friday_0dte_vix_min must be below friday_0dte_vix_max")
+        require(self.profit_target < self.stop_loss, "friday_0dte_profit_target must be below friday_0dte_stop_loss")
         times = [parse_hhmm(getattr(self, n), f"friday_0dte_{n}")
                  for n in ("entry_time", "entry_deadline", "exit_time", "hard_exit_time")]
-        _require(times == sorted(times), "friday_0dte times must be ordered: entry <= deadline <= exit <= hard exit")
+        require(times == sorted(times), "friday_0dte times must be ordered: entry <= deadline <= exit <= hard exit")
 
 
 class ProductList:
@@ -182,7 +71,7 @@ class ProductList:
     def check_products(self, name: str, allowed: tuple[str, ...]) -> None:
         """Raise ValueError naming the parameter unless `products` lists distinct roots of `allowed`."""
         roots = self.product_list
-        _require(all(root in allowed for root in roots) and len(set(roots)) == len(roots),
+        require(all(root in allowed for root in roots) and len(set(roots)) == len(roots),
                  f"{name}={self.products!r} must list distinct roots of {', '.join(allowed)}")
 
 
@@ -230,11 +119,11 @@ class Lt112Parameters(ProductList):
     def __post_init__(self) -> None:
         check_ranges(self, "lt112")
         self.check_products("lt112_products", LT112_ROOTS)
-        _require(self.accept_dte_min <= self.target_dte_min <= self.target_dte_max <= self.accept_dte_max,
+        require(self.accept_dte_min <= self.target_dte_min <= self.target_dte_max <= self.accept_dte_max,
                  "lt112 DTE ranges must nest: accept_dte_min <= target_dte_min <= target_dte_max <= accept_dte_max")
-        _require(self.long_put_otm < self.naked_put_otm, "lt112_long_put_otm must be below lt112_naked_put_otm")
-        _require(self.exit_dte < self.accept_dte_min, "lt112_exit_dte must be below lt112_accept_dte_min")
-        _require(parse_hhmm(self.entry_start, "lt112_entry_start") <= parse_hhmm(self.entry_end, "lt112_entry_end"),
+        require(self.long_put_otm < self.naked_put_otm, "lt112_long_put_otm must be below lt112_naked_put_otm")
+        require(self.exit_dte < self.accept_dte_min, "lt112_exit_dte must be below lt112_accept_dte_min")
+        require(parse_hhmm(self.entry_start, "lt112_entry_start") <= parse_hhmm(self.entry_end, "lt112_entry_end"),
                  "lt112_entry_start must not be after lt112_entry_end")
 
 
@@ -271,11 +160,11 @@ class FuturesStrangleParameters(ProductList):
     def __post_init__(self) -> None:
         check_ranges(self, "futures_strangle")
         self.check_products("futures_strangle_products", FUTURES_STRANGLE_ROOTS)
-        _require(self.accept_dte_min <= self.target_dte <= self.accept_dte_max,
+        require(self.accept_dte_min <= self.target_dte <= self.accept_dte_max,
                  "futures_strangle_target_dte must lie in the accepted DTE range")
-        _require(self.tested_delta_side <= self.tested_delta_all,
+        require(self.tested_delta_side <= self.tested_delta_all,
                  "futures_strangle_tested_delta_side must not exceed futures_strangle_tested_delta_all")
-        _require(max(self.put_delta, self.call_delta) < self.untested_roll_delta < self.tested_delta_side,
+        require(max(self.put_delta, self.call_delta) < self.untested_roll_delta < self.tested_delta_side,
                  "futures_strangle deltas must order: entry deltas < untested_roll_delta < tested_delta_side")
 
 
@@ -306,11 +195,11 @@ class LeapLadderParameters:
 
     def __post_init__(self) -> None:
         check_ranges(self, "leap_put_ladder")
-        _require(self.dte_min < self.dte_max, "leap_put_ladder_dte_min must be below leap_put_ladder_dte_max")
-        _require(self.roll_dte < self.dte_min, "leap_put_ladder_roll_dte must be below leap_put_ladder_dte_min")
-        _require(self.strike_min_fraction <= self.strike_max_fraction,
+        require(self.dte_min < self.dte_max, "leap_put_ladder_dte_min must be below leap_put_ladder_dte_max")
+        require(self.roll_dte < self.dte_min, "leap_put_ladder_roll_dte must be below leap_put_ladder_dte_min")
+        require(self.strike_min_fraction <= self.strike_max_fraction,
                  "leap_put_ladder_strike_min_fraction must not exceed leap_put_ladder_strike_max_fraction")
-        _require(self.rung_cost_min <= self.rung_cost_max,
+        require(self.rung_cost_min <= self.rung_cost_max,
                  "leap_put_ladder_rung_cost_min must not exceed leap_put_ladder_rung_cost_max")
 
 
@@ -347,12 +236,12 @@ class IpmccParameters:
 
     def __post_init__(self) -> None:
         check_ranges(self, "ipmcc")
-        _require(self.leap_dte_min <= self.leap_target_dte <= self.leap_dte_max,
+        require(self.leap_dte_min <= self.leap_target_dte <= self.leap_dte_max,
                  "ipmcc_leap_target_dte must lie in the LEAP DTE range")
-        _require(self.ema_fast < self.ema_slow, "ipmcc_ema_fast must be below ipmcc_ema_slow")
-        _require(self.deeper_itm_drawdown < self.below_strike_drawdown < self.leap_stop,
+        require(self.ema_fast < self.ema_slow, "ipmcc_ema_fast must be below ipmcc_ema_slow")
+        require(self.deeper_itm_drawdown < self.below_strike_drawdown < self.leap_stop,
                  "ipmcc drawdowns must order: deeper_itm < below_strike < leap_stop")
-        _require(self.leap_roll_dte < self.leap_dte_min, "ipmcc_leap_roll_dte must be below ipmcc_leap_dte_min")
+        require(self.leap_roll_dte < self.leap_dte_min, "ipmcc_leap_roll_dte must be below ipmcc_leap_dte_min")
 
 
 @dataclass(frozen=True)
@@ -375,4 +264,4 @@ class VixSpikeParameters:
 
     def __post_init__(self) -> None:
         check_ranges(self, "vix_spike")
-        _require(self.exit_dte < self.target_dte, "vix_spike_exit_dte must be below vix_spike_target_dte")
+        require(self.exit_dte < self.target_dte, "vix_spike_exit_dte must be below vix_spike_target_dte")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from config.strategy_parameters import RiskParameters
+from config.framework_parameters import RiskParameters
 from core.types import AccountSnapshot
 
 MONEY_TOLERANCE = 1e-6  # USD

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from enum import Enum
 from typing import Any
 
-from config.strategy_parameters import RiskParameters
+from config.framework_parameters import RiskParameters
 from core.state_machine import ByPositions, StateMachine, Table
 
 

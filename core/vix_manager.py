@@ -18,7 +18,7 @@ from itertools import pairwise
 from typing import Any
 
 from config.constants import REGIME_TABLE, VIX_VALID_MAX, VIX_VALID_MIN, Regime, RegimeRule
-from config.strategy_parameters import VixParameters
+from config.framework_parameters import VixParameters
 
 SCHEMA_VERSION = 1
 SPIKE_SIZE_FACTOR = 0.5  # an intraday spike halves new sizes for the day

@@ -16,7 +16,7 @@ from datetime import timedelta
 from AlgorithmImports import DayOfWeek, QCAlgorithm, Symbol
 
 from config.loader import FrameworkConfig
-from config.strategy_parameters import parse_hhmm
+from config.parameter_fields import parse_hhmm
 from strategies.registry import SPECS
 
 WEEKDAYS = {"monday": DayOfWeek.MONDAY, "tuesday": DayOfWeek.TUESDAY, "wednesday": DayOfWeek.WEDNESDAY,

@@ -19,7 +19,7 @@ import math
 from datetime import date, datetime
 from typing import Any
 
-from config.strategy_parameters import RiskParameters
+from config.framework_parameters import RiskParameters
 from core.types import fraction_below
 
 BREAKER_SCHEMA_VERSION = 1

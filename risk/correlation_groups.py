@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from config.constants import CORRELATION_GROUPS, EQUITY_INDEX_GROUPS, SINGLE_POSITION_GROUPS
-from config.strategy_parameters import RiskParameters
+from config.framework_parameters import RiskParameters
 from core.types import OpenPositionSummary
 
 UNKNOWN_GROUP_PREFIX = "root:"

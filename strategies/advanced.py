@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from config.loader import FrameworkConfig
-from config.strategy_parameters import WEEKDAYS
+from config.parameter_fields import WEEKDAYS
 from core.position import Position
 from core.types import ChainSnapshot
 from strategies.base import DecisionContext, Proposal

@@ -48,7 +48,7 @@ import numpy as np
 
 from config.constants import product_spec
 from config.loader import FrameworkConfig
-from config.strategy_parameters import parse_hhmm
+from config.parameter_fields import parse_hhmm
 from config.strategy_spec import EntryWindow, OptionWindow, StrategySpec
 from core.exit_reasons import ExitReason
 from core.position import Position

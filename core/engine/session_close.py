@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from config.strategy_parameters import OrderParameters, parse_hhmm
+from config.framework_parameters import OrderParameters
+from config.parameter_fields import parse_hhmm
 from core.engine.desk import Desk
 from core.engine.order_manager import WorkingOrder
 from core.engine.order_routing import OrderRouter

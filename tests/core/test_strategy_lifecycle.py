@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from config.strategy_parameters import RiskParameters
+from config.framework_parameters import RiskParameters
 from core.position_lifecycle import POSITION_TRANSITIONS
 from core.state_machine import ByPositions, IllegalTransition, table_targets
 from core.strategy_lifecycle import (

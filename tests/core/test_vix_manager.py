@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from config.constants import REGIME_TABLE, Regime
-from config.strategy_parameters import VixParameters
+from config.framework_parameters import VixParameters
 from core.vix_manager import (
     RegimeChange,
     VixManager,

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from config.strategy_parameters import RiskParameters
+from config.framework_parameters import RiskParameters
 from risk.breakers import BreakerState
 
 RISK = RiskParameters()
