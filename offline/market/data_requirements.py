@@ -16,7 +16,7 @@ from pathlib import Path
 
 from config.constants import PRODUCTS, ProductKind, product_spec
 from config.loader import FrameworkConfig
-from helpers.expiry_calendar import PRODUCTS as EXPIRY_PRODUCTS
+from helpers.expiry_series import PRODUCTS as EXPIRY_PRODUCTS
 from strategies.registry import SPECS
 
 ALWAYS_NEEDED = ("daily/SPY.csv", "daily/VIX_cboe.csv", "rates/DGS3MO_daily.csv")

@@ -9,7 +9,7 @@ import pytest
 
 from config.constants import PRODUCTS, ProductKind, option_ticker_roots, product_spec, underlying_of
 from config.strategy_parameters import FUTURES_STRANGLE_ROOTS, LT112_ROOTS, PRODUCT_CHOICES_INDEX
-from helpers.expiry_calendar import ALIASES, CME_ROOTS
+from helpers.expiry_series import ALIASES, CME_ROOTS
 from offline.market.data_requirements import FUTURES_FOR_OPTIONS, INDEX_FILE, product_file
 from offline.market.futures_roll import RULES, roll_rule
 

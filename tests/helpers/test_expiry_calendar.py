@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from helpers import cme_calendar
 from helpers import exchange_calendar as xc
 from helpers import expiry_calendar as ex
+from helpers import expiry_series as series
 
 D = date.fromisoformat
 
@@ -132,16 +133,16 @@ def test_spy_expires_every_session_once_daily_expiries_exist() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.sampled_from(ex.PRODUCTS), st.dates(D("2015-01-02"), D("2034-06-01")))
+@given(st.sampled_from(series.PRODUCTS), st.dates(D("2015-01-02"), D("2034-06-01")))
 def test_expiries_fall_on_business_days(root: str, start: date) -> None:
-    check = cme_calendar.is_cme_trading_date if root in ex.CME_ROOTS else xc.is_nyse_session
+    check = cme_calendar.is_cme_trading_date if root in series.CME_ROOTS else xc.is_nyse_session
     for d in ex.expiries_between(root, start, start + timedelta(days=200)):
         assert check(d), (root, d)
 
 
 # ----------------------------------------------------------------------------- listings
 @settings(max_examples=80, deadline=None)
-@given(st.sampled_from(ex.PRODUCTS), st.dates(D("2015-01-02"), D("2033-01-01")), st.integers(0, 800))
+@given(st.sampled_from(series.PRODUCTS), st.dates(D("2015-01-02"), D("2033-01-01")), st.integers(0, 800))
 def test_listed_expiries_are_sorted_existing_and_in_range(root: str, as_of: date, max_dte: int) -> None:
     listed = ex.listed_expiries(root, as_of, max_dte)
     assert listed == sorted(set(listed))
@@ -242,10 +243,10 @@ def test_expiry_counts_per_year() -> None:
 
 @pytest.mark.parametrize(("root", "first"), [("MES", date(2020, 8, 31)), ("/mnq", date(2020, 8, 31)),
                                              ("MCL", date(2022, 6, 6)), ("MGC", date(2023, 10, 2)),
-                                             ("ES", ex.FIRST_DATE), ("SPY", ex.FIRST_DATE), ("CL", ex.FIRST_DATE)])
+                                             ("ES", series.FIRST_DATE), ("SPY", series.FIRST_DATE), ("CL", series.FIRST_DATE)])
 def test_options_listing_dates(root: str, first: date) -> None:
     assert ex.options_listed_from(root) == first
     # nothing is listed before that day, something on it
-    if first > ex.FIRST_DATE:
+    if first > series.FIRST_DATE:
         assert ex.listed_expiries(root, first - timedelta(days=1), 400) == []
         assert ex.listed_expiries(root, first, 400) != []
