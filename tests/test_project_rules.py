@@ -5,6 +5,7 @@ import ast
 import inspect
 import re
 import subprocess
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 from strategies.registry import SPECS, STRATEGY_CLASSES
@@ -73,3 +74,104 @@ def test_each_strategy_key_is_written_only_in_its_module_and_the_registry():
     assert found == {}
     # the allowance is not stale: each file listed still writes a key
     assert [path for path in KEY_LITERALS_ELSEWHERE if not key_literals(path, keys)] == []
+# The layers, bottom to top (README "Architecture"): a module imports only from its own layer or a lower
+# one. A module belongs to the layer of the longest prefix that names it.
+LAYERS = (
+    ("helpers", "greeks", "config"),                 # pure functions, parameters, product facts
+    ("core", "reporting"),                           # values, ports, ledgers, books, state machines, sizer
+    ("risk",),                                       # the risk checks and the margin model
+    ("strategies",),                                 # the strategies' interface and the strategies
+    ("core.engine",),                                # the trading system
+    ("lean_adapter", "offline", "main"),             # the two hosts: LEAN and the offline engine
+)
+PRODUCT = ("helpers", "greeks", "config", "core", "reporting", "risk", "strategies", "lean_adapter", "offline")
+MODULE_BYTES_LIMIT = 24_000   # QuantConnect's per-file limit is 32,000: room to grow on the LEAN side
+MODULE_LINES_LIMIT = 400
+
+
+def module_files(packages: tuple[str, ...]) -> dict[str, Path]:
+    files = {"main": REPO_ROOT / "main.py"} if "main" in packages else {}
+    for package in packages:
+        for path in sorted((REPO_ROOT / package).rglob("*.py")) if package != "main" else ():
+            parts = path.relative_to(REPO_ROOT).with_suffix("").parts
+            files[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return files
+
+
+def imported_modules(path: Path, name: str, known: set[str]) -> set[str]:
+    """The modules of `known` that `path` (module `name`) imports, wherever the import statement stands:
+    module level, inside functions (run-time imports) or under TYPE_CHECKING; relative imports resolved."""
+    found = set()
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, *([base] if base else [])])
+            targets = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+        else:
+            continue
+        for target in targets:
+            while target and target not in known:
+                target = target.rpartition(".")[0]
+            if target and target != name:
+                found.add(target)
+    return found
+
+
+def import_graph(packages: tuple[str, ...]) -> dict[str, set[str]]:
+    """Module -> the modules of `packages` it imports."""
+    files = module_files(packages)
+    return {name: imported_modules(path, name, set(files)) for name, path in files.items()}
+
+
+def import_circle(graph: dict[str, set[str]]) -> list[str]:
+    """One import circle of `graph` as a path back to its start, or [] when there is none."""
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError as error:
+        return list(error.args[1])
+    return []
+
+
+def layer_of(module: str) -> int:
+    prefixes = [(len(prefix), index) for index, layer in enumerate(LAYERS) for prefix in layer
+                if module == prefix or module.startswith(prefix + ".")]
+    assert prefixes, f"{module} is in no layer"
+    return max(prefixes)[1]
+
+
+def test_no_module_imports_from_a_higher_layer():
+    graph = import_graph((*PRODUCT, "main"))
+    assert len(graph) > 140 and "core.engine.trading_system" in graph["main"]
+    upward = sorted(f"{module} -> {target}" for module, targets in graph.items() for target in targets
+                    if layer_of(target) > layer_of(module))
+    assert upward == []
+
+
+def test_the_layer_check_sees_an_upward_import():
+    assert layer_of("core.engine.order_routing") > layer_of("strategies.base") > layer_of("core.types")
+    assert layer_of("core.position_book") < layer_of("risk.risk_gate") < layer_of("offline.replay.runner")
+
+
+def test_no_import_circles_in_the_product_and_the_tests():
+    assert import_circle(import_graph((*PRODUCT, "main", "tests", "benchmarks"))) == []
+
+
+def test_the_circle_check_sees_run_time_imports_and_finds_a_circle():
+    graph = import_graph(("offline",))
+    assert "offline.commands.backtest" in graph["offline.commands.cli"]  # imported inside a function
+    assert "offline.research.sweep_report" in graph["offline.research.sweep"]
+    assert import_circle({**graph, "offline.research.sweep_spec": {"offline.research.sweep"}}) != []
+
+
+def test_modules_are_small():
+    """No module over 400 lines; every LEAN-side file at most 24,000 bytes."""
+    too_long = [f for f in tracked_python_files() if not f.startswith("tests/")
+                and len((REPO_ROOT / f).read_text().splitlines()) > MODULE_LINES_LIMIT]
+    too_big = [f for f in tracked_python_files() if not f.startswith(LEAN_OUTSIDE)
+               and len((REPO_ROOT / f).read_bytes()) > MODULE_BYTES_LIMIT]
+    assert (too_long, too_big) == ([], [])
