@@ -22,7 +22,7 @@ import math
 from dataclasses import dataclass
 
 from config.framework_parameters import RiskParameters
-from core.types import AccountSnapshot
+from core.account import AccountSnapshot
 
 MONEY_TOLERANCE = 1e-6  # USD
 UNBOUNDED_UNITS = 1e9  # a budget admitting this many units does not limit the quantity

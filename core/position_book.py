@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from config.constants import Regime
+from core.account import OpenPositionSummary
 from core.exit_reasons import ExitReason
 from core.leg_ledger import leg_fills, record_fill, record_trade
 from core.ports import Store
@@ -23,7 +24,6 @@ from core.types import (
     Contract,
     ContractKind,
     Leg,
-    OpenPositionSummary,
     OrderEvent,
     OrderIntent,
     OrderStatus,

@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable, Iterable
 
 from config.constants import Regime
-from core.types import AccountSnapshot
+from core.account import AccountSnapshot
 
 MAX_SERIES = 30
 REGIME_LEVELS = {regime.value: level for level, regime in enumerate(Regime)}  # 0 calmest .. 6 EXTREME

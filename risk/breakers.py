@@ -20,7 +20,7 @@ from datetime import date, datetime
 from typing import Any
 
 from config.framework_parameters import RiskParameters
-from core.types import fraction_below
+from core.account import fraction_below
 
 BREAKER_SCHEMA_VERSION = 1
 BOUNDARY_TOLERANCE = 1e-9

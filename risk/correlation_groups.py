@@ -17,7 +17,7 @@ from datetime import date
 
 from config.constants import CORRELATION_GROUPS, EQUITY_INDEX_GROUPS, SINGLE_POSITION_GROUPS
 from config.framework_parameters import RiskParameters
-from core.types import OpenPositionSummary
+from core.account import OpenPositionSummary
 
 UNKNOWN_GROUP_PREFIX = "root:"
 

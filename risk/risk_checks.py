@@ -34,8 +34,9 @@ from collections.abc import Callable, Mapping
 from config.constants import PRODUCTS, REGIME_TABLE, Regime
 from config.loader import FrameworkConfig
 from config.strategy_spec import PositionCap, RiskPolicy
+from core.account import AccountSnapshot, OpenPositionSummary
 from core.limits import Limits, account_limits, units_within
-from core.types import AccountSnapshot, OpenPositionSummary, OrderIntent, RiskDecision, Verdict
+from core.types import OrderIntent, RiskDecision, Verdict
 from risk.account_phases import FULL_SIZE_FUTURES_ROOTS, futures_size_allowed, phase_rule
 from risk.breakers import reached
 from risk.correlation_groups import group_headroom

@@ -37,7 +37,8 @@ import math
 from functools import reduce
 
 from config.loader import FrameworkConfig
-from core.types import AccountSnapshot, ContractKind, Leg, OrderIntent, RiskDecision, Verdict
+from core.account import AccountSnapshot
+from core.types import ContractKind, Leg, OrderIntent, RiskDecision, Verdict
 from risk.risk_checks import OPENING_CHECKS, Policies, approve, deny
 
 

@@ -16,11 +16,12 @@ from typing import Any, Protocol
 
 from config.constants import Regime, product_spec
 from config.loader import FrameworkConfig
+from core.account import AccountSnapshot
 from core.exit_reasons import SYSTEM, ExitReason
 from core.ports import MarketView
 from core.position import Position
 from core.prices import floor_to_tick, round_to_tick
-from core.types import AccountSnapshot, Contract, Leg, OrderIntent, Purpose, contract_multiplier
+from core.types import Contract, Leg, OrderIntent, Purpose, contract_multiplier
 from core.unified_position_sizer import KellyInputs
 
 

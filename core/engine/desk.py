@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from config.loader import FrameworkConfig
+from core.account import AccountSnapshot
 from core.engine.system_state import SystemState
 from core.ports import Broker, MarketView
 from core.strategy_lifecycle import StrategyEvent
-from core.types import AccountSnapshot, Contract, Quote
+from core.types import Contract, Quote
 from helpers.exchange_calendar import add_sessions
 from reporting.journal import Journal
 from risk.risk_gate import RiskGate

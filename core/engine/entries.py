@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from core.account import AccountSnapshot
 from core.engine.desk import STRATEGY_FAULTS, Desk
 from core.engine.order_routing import OrderRouter
 from core.strategy_lifecycle import StrategyEvent, StrategyState
-from core.types import AccountSnapshot
 from strategies.base import Strategy
 
 ENTRY_STATES = frozenset((StrategyState.IDLE, StrategyState.MANAGING))  # states that look for entries

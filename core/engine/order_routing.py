@@ -16,13 +16,14 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from core.account import AccountSnapshot
 from core.engine.desk import Desk
 from core.engine.order_manager import WorkingOrder, next_limit, timed_out, timeout_reason
 from core.exit_reasons import ExitReason
 from core.limits import account_limits
 from core.position_lifecycle import PositionEvent
 from core.strategy_lifecycle import StrategyEvent
-from core.types import AccountSnapshot, ContractKind, OrderIntent, Purpose, Verdict
+from core.types import ContractKind, OrderIntent, Purpose, Verdict
 from core.unified_position_sizer import SizingResult, size_position
 from risk.account_phases import phase_rule
 from strategies.base import Proposal

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 from config.loader import FrameworkConfig
+from core.account import AccountSnapshot
 from core.engine.desk import Desk
 from core.engine.entries import Entries
 from core.engine.fills import Fills
@@ -31,7 +32,7 @@ from core.exit_reasons import ExitReason
 from core.ports import Broker, MarketView, Store
 from core.position_book import PositionBook
 from core.strategy_lifecycle import RECOVERY_ACTIONS, StrategyEvent, StrategyStateMachine
-from core.types import AccountSnapshot, OrderEvent, Purpose
+from core.types import OrderEvent, Purpose
 from core.vix_manager import VixManager
 from reporting.journal import Journal
 from risk.account_phases import PhaseTracker

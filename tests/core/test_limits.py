@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from config.loader import load_config
+from core.account import AccountSnapshot
 from core.limits import Limits, account_limits, contract_cap, units_within
-from core.types import AccountSnapshot
 
 RISK = load_config().risk
 ACCOUNT = AccountSnapshot(time=datetime(2024, 3, 8, 10, 30, tzinfo=ZoneInfo("America/New_York")),

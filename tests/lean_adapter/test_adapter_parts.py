@@ -13,7 +13,8 @@ import pytest
 from scipy.optimize import brentq
 
 from config.loader import load_config
-from core.types import AccountSnapshot, OpenPositionSummary, OrderStatus
+from core.account import AccountSnapshot, OpenPositionSummary
+from core.types import OrderStatus
 from greeks.pricing import bsm_greeks
 from helpers.exchange_calendar import EASTERN
 from lean_adapter.charts import MAX_SERIES, ChartBook, plot_session, runtime_statistics

@@ -19,11 +19,11 @@ from typing import Any
 from hypothesis import strategies as st
 
 from config.loader import load_config
+from core.account import AccountSnapshot
 from core.engine.trading_system import TradingSystem
 from core.exit_reasons import ExitReason
 from core.position import Position
 from core.types import (
-    AccountSnapshot,
     AssignmentEvent,
     ChainSnapshot,
     Contract,

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from config.framework_parameters import RiskParameters
-from core.types import OpenPositionSummary
+from core.account import OpenPositionSummary
 from risk.correlation_groups import group_headroom, group_limit, group_of
 
 RISK = RiskParameters()

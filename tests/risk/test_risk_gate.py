@@ -9,17 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from config.loader import load_config
-from core.types import (
-    AccountSnapshot,
-    Contract,
-    ContractKind,
-    Leg,
-    OpenPositionSummary,
-    OrderIntent,
-    Purpose,
-    RiskDecision,
-    Verdict,
-)
+from core.account import AccountSnapshot, OpenPositionSummary
+from core.types import Contract, ContractKind, Leg, OrderIntent, Purpose, RiskDecision, Verdict
 from risk.risk_checks import order_limits
 from risk.risk_gate import RiskGate
 from strategies.registry import risk_policies

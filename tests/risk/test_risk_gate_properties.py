@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from config.constants import CORRELATION_GROUPS
-from core.types import AccountSnapshot, Leg, OpenPositionSummary, OrderIntent, Purpose, Verdict
+from core.account import AccountSnapshot, OpenPositionSummary
+from core.types import Leg, OrderIntent, Purpose, Verdict
 from tests.risk.test_risk_gate import CONFIG, GATE, NOW, TODAY, make_account, make_intent, opt
 
 TOLERANCE = 1e-6  # USD, as the gate's MONEY_TOLERANCE

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 from config.constants import Regime
 from config.loader import FrameworkConfig, load_config
+from core.account import AccountSnapshot
 from core.position import Position
-from core.types import AccountSnapshot, Leg
+from core.types import Leg
 from core.vix_manager import regime_for
 from offline.market.market_view import MarketState, ModelledMarketView
 from strategies.base import DecisionContext, contract_multiplier
