@@ -37,9 +37,29 @@ from core.engine.session_close import expiry_day_close_start
 from core.types import Contract, ContractKind, contract_multiplier
 from strategies.base import SYSTEM_EXITS
 from strategies.box_spread import DAYS_PER_YEAR, implied_rate
+from strategies.box_spread import SPEC as BOX_SPREAD_SPEC
+from strategies.broken_wing_butterfly import SPEC as BROKEN_WING_BUTTERFLY_SPEC
+from strategies.friday_0dte import SPEC as FRIDAY_0DTE_SPEC
 from strategies.friday_0dte import wing_points
+from strategies.jade_lizard import SPEC as JADE_LIZARD_SPEC
+from strategies.leap_put_ladder import SPEC as LEAP_PUT_LADDER_SPEC
+from strategies.lt112 import SPEC as LT112_SPEC
+from strategies.put_ratio_spread import SPEC as PUT_RATIO_SPREAD_SPEC
 from strategies.registry import build_strategies
 from strategies.structures import product_points
+from strategies.vix_spike import SPEC as VIX_SPIKE_SPEC
+from strategies.weekly_butterfly import SPEC as WEEKLY_BUTTERFLY_SPEC
+
+# The strategies whose rules the audit checks, by their declared keys.
+FRIDAY_0DTE = FRIDAY_0DTE_SPEC.key
+LT112 = LT112_SPEC.key
+VIX_SPIKE = VIX_SPIKE_SPEC.key
+BROKEN_WING_BUTTERFLY = BROKEN_WING_BUTTERFLY_SPEC.key
+PUT_RATIO_SPREAD = PUT_RATIO_SPREAD_SPEC.key
+JADE_LIZARD = JADE_LIZARD_SPEC.key
+BOX_SPREAD = BOX_SPREAD_SPEC.key
+WEEKLY_BUTTERFLY = WEEKLY_BUTTERFLY_SPEC.key
+LEAP_PUT_LADDER = LEAP_PUT_LADDER_SPEC.key
 
 CHECKS = ("price_bound", "width", "exit", "overnight", "expiry_close", "ipmcc_time", "pnl_row", "ladder_expiry")
 BROKER_EXITS = frozenset({"expired_worthless", "cash_settlement", "expiry_exercise", "early_assignment",
@@ -81,16 +101,16 @@ def price_bound_problem(row: Row, config: FrameworkConfig) -> str | None:
     """Why the row's entry price is outside its rule's price bound, or None."""
     strategy, price = row["strategy"], float(row["entry_price"])
     product = row["product"]
-    if strategy in ("friday_0dte", "lt112", "vix_spike"):  # credit structures
+    if strategy in (FRIDAY_0DTE, LT112, VIX_SPIKE):  # credit structures
         return f"a debit of {price:g}, not a credit" if price >= 0 else None
-    if strategy in ("broken_wing_butterfly", "put_ratio_spread"):
+    if strategy in (BROKEN_WING_BUTTERFLY, PUT_RATIO_SPREAD):
         minimum = product_points(getattr(config, strategy).min_credit, product)
         return f"credit {-price:g} below {minimum:g}" if -price < minimum - 1e-9 else None
-    if strategy == "jade_lizard":
+    if strategy == JADE_LIZARD:
         calls = _strikes(row, "call")
         width = calls[-1] - calls[0] if len(calls) > 1 else 0.0
         return f"credit {-price:g} below the call width {width:g}" if -price < width - 1e-9 else None
-    if strategy == "box_spread":
+    if strategy == BOX_SPREAD:
         calls = _strikes(row, "call")
         expiry = row_legs(row)[0][1].expiry
         assert expiry is not None
@@ -108,25 +128,25 @@ def _rule_widths(strategy: str, product: str, config: FrameworkConfig) -> dict[s
     def near(value: float, rule: float) -> bool:
         return abs(value - rule) <= tolerance + 1e-9
 
-    if strategy == "friday_0dte":
+    if strategy == FRIDAY_0DTE:
         wing = wing_points(config.friday_0dte.wing_width, product)
         return {right: (lambda w, wing=wing: all(near(x, wing) for x in w)) for right in ("put", "call")}
-    if strategy == "vix_spike" and product == "SPY":
+    if strategy == VIX_SPIKE and product == "SPY":
         return {"put": lambda w: all(near(x, config.vix_spike.spread_width) for x in w)}
-    if strategy == "lt112":
+    if strategy == LT112:
         width = product_points(config.lt112.spread_width, product)
         return {"put": lambda w: bool(w) and near(w[-1], width)}  # long put and the short just below it
-    if strategy == "broken_wing_butterfly":
+    if strategy == BROKEN_WING_BUTTERFLY:
         p = config.broken_wing_butterfly
         near_wing, far_wing = product_points(p.near_wing, product), product_points(p.far_wing, product)
         return {"put": lambda w: len(w) == 2 and near(w[0], far_wing) and near(w[1], near_wing)}
-    if strategy == "weekly_butterfly":
+    if strategy == WEEKLY_BUTTERFLY:
         wing = product_points(config.weekly_butterfly.wing_width, product, reference="SPX")
         return {"call": lambda w: len(w) == 2 and all(near(x, wing) for x in w)}
-    if strategy == "jade_lizard":
+    if strategy == JADE_LIZARD:
         width = product_points(config.jade_lizard.call_width, product)
         return {"call": lambda w: all(near(x, width) for x in w)}
-    if strategy == "box_spread":
+    if strategy == BOX_SPREAD:
         return {right: (lambda w: all(near(x, config.box_spread.width) for x in w)) for right in ("put", "call")}
     return {}
 
@@ -180,13 +200,13 @@ def journal_problems(records: Iterable[Mapping[str, Any]], config: FrameworkConf
                 minutes = when.hour * 60 + when.minute - (start_h * 60 + start_m)
                 if when.weekday() != 4 or not 0 <= minutes < window:
                     problems["ipmcc_time"].append(f"{when.isoformat()}: {message}")
-            if record.get("strategy") == "leap_put_ladder":
+            if record.get("strategy") == LEAP_PUT_LADDER:
                 ladder_orders.append(message)
         elif kind == "fill" and record.get("position_id") in working:
             sent = datetime.fromisoformat(working[record["position_id"]]["time"])
             if sent.date() != when.date():
                 problems["overnight"].append(f"sent {sent.isoformat()}, filled {when.isoformat()}: {record['message']}")
-        elif kind == "assignment" and record.get("strategy") == "leap_put_ladder" \
+        elif kind == "assignment" and record.get("strategy") == LEAP_PUT_LADDER \
                 and record["message"].startswith("expired_worthless"):
             expired_rungs.append((record["time"], record["message"].split(": ", 1)[1].rsplit(" x", 1)[0]))
     for when_text, key in expired_rungs:
