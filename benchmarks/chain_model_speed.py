@@ -15,7 +15,8 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from offline.market.chain_model import EASTERN, ChainModel
+from helpers.exchange_calendar import EASTERN
+from offline.market.chain_model import ChainModel
 
 AS_OF = datetime(2024, 8, 5, 10, 30, tzinfo=EASTERN)
 

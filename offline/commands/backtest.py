@@ -17,8 +17,8 @@ from typing import Any, Self
 
 from config.loader import deprecation_notes, load_config
 from helpers.exchange_calendar import EASTERN
+from offline.market.data_files import MarketDataError
 from offline.market.data_requirements import missing_data, missing_data_error
-from offline.market.market_data import MarketDataError
 
 DEFAULT_OUT = Path("results/seed")
 

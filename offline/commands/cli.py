@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from offline.market.market_data import MarketDataError
+from offline.market.data_files import MarketDataError
 
 
 def command_backtest(args: argparse.Namespace) -> int:

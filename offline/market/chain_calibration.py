@@ -35,17 +35,17 @@ import pandas as pd
 from scipy.optimize import least_squares
 
 from config.constants import REGIME_TABLE, product_spec
-from offline.market.chain_model import (
+from helpers.exchange_calendar import EASTERN
+from offline.market.chain_model import ChainModel
+from offline.market.expiry_time import EXPIRY_CLOSE
+from offline.market.market_data import MarketData, dividend_yield, index_on, load_market_data
+from offline.market.quote_spreads import (
     DEFAULT_SPREADS,
-    EASTERN,
-    EXPIRY_CLOSE,
     INDEX_SPREAD_ROOTS,
     INDEX_SPREADS,
-    ChainModel,
     SpreadParameters,
     spread_width,
 )
-from offline.market.market_data import MarketData, dividend_yield, index_on, load_market_data
 from offline.market.real_quotes import TERM_COLUMNS, carry_forward, load_real_quotes
 from offline.market.volatility_surface import (
     DEFAULT_SURFACE,

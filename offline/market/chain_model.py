@@ -7,10 +7,11 @@ no per-contract Python loop).
 
 Model, row by row:
 * Expiries: helpers.expiry_calendar.listed_expiries (the product's real listing calendar).
-* Time: calendar time from `as_of` to the expiry's close at 16:00 US/Eastern (SPY, SPXW and the
-  CME equity options are PM-settled; the few AM-settled series - SPX monthlies, CME quarterlies
-  settled at the open - are treated the same, a difference of 6.5 hours), in years of 365 days,
-  measured on the US/Eastern wall clock. Expiries whose close is not after `as_of` are excluded.
+* Time (offline.market.expiry_time): calendar time from `as_of` to the expiry's close at 16:00
+  US/Eastern (SPY, SPXW and the CME equity options are PM-settled; the few AM-settled series -
+  SPX monthlies, CME quarterlies settled at the open - are treated the same, a difference of 6.5
+  hours), in years of 365 days, measured on the US/Eastern wall clock. Expiries whose close
+  is not after `as_of` are excluded.
 * Forward: S exp((r - q) T) for "bsm" products (spot underlying, continuous dividend yield q);
   for "black76" products the underlying price is the futures price itself (one futures price
   for all expiries: the carry between contract months is ignored).
@@ -22,18 +23,18 @@ Model, row by row:
   futures options from greeks.pricing (Black-76, European: the early-exercise premium of an
   option on a futures contract is ignored). Delta is the model delta (spot delta for bsm, the
   discounted futures delta for black76).
-* Bid/ask around the model price: spread = max(tick, (base_ticks * tick + price_fraction *
-  price) * (1 + time_widening * T) * exp(delta_slope * (d - 0.25)) * (level / 0.20) **
-  vix_exponent), d = min(|delta|, 1 - |delta|) the out-of-the-money-equivalent delta and level the
-  30-day volatility level (VIX / 100); bid rounded down and ask up to the product's tick
+* Bid/ask around the model price (offline.market.quote_spreads): spread = max(tick,
+  (base_ticks * tick + price_fraction * price) * (1 + time_widening * T) * exp(delta_slope *
+  (d - 0.25)) * (level / 0.20) ** vix_exponent), d = min(|delta|, 1 - |delta|) the
+  out-of-the-money-equivalent delta and level the 30-day volatility level (VIX / 100); bid rounded down and ask up to the product's tick
   (config.constants), bid >= 0 and ask >= bid + tick. The price is lifted where the spread
   would put the bid below the intrinsic value (spot or futures price against the strike), so no
   quote is ever below it. Two parameter sets, fitted to the real quotes by
   offline.market.chain_calibration.fit_spread_parameters: DEFAULT_SPREADS (SPY; used for the ETF and
   futures options) and INDEX_SPREADS (SPX/SPXW/XSP cash-index options, from the SPX 2019 chains).
-* Strikes on the product's grid (STRIKE_GRIDS): fine steps within `fine_range_fraction` of the
-  underlying price, coarse steps beyond, one long-dated step for expiries past
-  `long_dated_dte` days; covering `put_range_sd` ATM standard deviations (sigma_atm sqrt(T))
+* Strikes on the product's grid (offline.market.strike_grid.STRIKE_GRIDS): fine steps within
+  `fine_range_fraction` of the underlying price, coarse steps beyond, one long-dated step for
+  expiries past `long_dated_dte` days; covering `put_range_sd` ATM standard deviations (sigma_atm sqrt(T))
   in log-moneyness below the forward and `call_range_sd` above it, and at least
   `min_range_fraction` on each side. With the skew the put IV 4 ATM standard deviations out
   is about twice the ATM IV (delta near 2%) and the call IV 3 out about 0.8 times it (delta
@@ -42,9 +43,8 @@ Model, row by row:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
-from datetime import datetime, time
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 
@@ -52,7 +52,17 @@ from config.constants import ProductSpec, product_spec
 from core.types import CALL, ChainSnapshot, Contract, ContractKind, normalize_right
 from greeks.american import american_price_and_delta
 from greeks.pricing import price_and_delta
+from helpers.exchange_calendar import EASTERN
 from helpers.expiry_calendar import listed_expiries
+from offline.market.expiry_time import SECONDS_PER_YEAR, eastern_naive, years_to_expiry
+from offline.market.quote_spreads import (
+    DEFAULT_SPREADS,
+    INDEX_SPREAD_ROOTS,
+    INDEX_SPREADS,
+    SpreadParameters,
+    spread_width,
+)
+from offline.market.strike_grid import STRIKE_GRIDS
 from offline.market.volatility_surface import (
     DEFAULT_SURFACE,
     SurfaceParameters,
@@ -61,120 +71,7 @@ from offline.market.volatility_surface import (
     implied_volatility_surface,
 )
 
-__all__ = [
-    "DEFAULT_SPREADS",
-    "EASTERN",
-    "EXPIRY_CLOSE",
-    "INDEX_SPREADS",
-    "STRIKE_GRIDS",
-    "ChainModel",
-    "ContractQuotes",
-    "SpreadParameters",
-    "StrikeGrid",
-    "forward_prices",
-    "spread_width",
-    "years_to_expiry",
-]
-
-EASTERN = ZoneInfo("America/New_York")
-EXPIRY_CLOSE = time(16, 0)
-SECONDS_PER_YEAR = 365.0 * 86400.0
-
-
-def _check_fields(obj: object, positive: tuple[str, ...], non_negative: tuple[str, ...]) -> None:
-    name = type(obj).__name__
-    for item in fields(obj):  # type: ignore[arg-type]
-        value = getattr(obj, item.name)
-        if not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ValueError(f"{name}.{item.name} must be a finite number, got {value!r}")
-        if item.name in positive and value <= 0:
-            raise ValueError(f"{name}.{item.name} must be > 0, got {value!r}")
-        if item.name in non_negative and value < 0:
-            raise ValueError(f"{name}.{item.name} must be >= 0, got {value!r}")
-
-
-@dataclass(frozen=True)
-class StrikeGrid:
-    """Listed strike spacing of one product (price units of the underlying; dte in days).
-
-    Raises ValueError for a non-positive step or fraction.
-    """
-
-    fine_step: float
-    coarse_step: float
-    fine_range_fraction: float
-    long_dated_step: float
-    long_dated_dte: int
-
-    def __post_init__(self) -> None:
-        _check_fields(self, ("fine_step", "coarse_step", "fine_range_fraction", "long_dated_step",
-                             "long_dated_dte"), ())
-
-
-def _grid(fine: float, coarse: float, fine_range: float, long_step: float | None = None,
-          long_dte: int = 270) -> StrikeGrid:
-    return StrikeGrid(fine, coarse, fine_range, long_step if long_step is not None else coarse, long_dte)
-
-
-# Strike spacing by root (approximations of the exchanges' listing rules, documented here):
-# SPY/QQQ/IWM $1 near the money, $5 farther out and for LEAPs (> 270 DTE); SPX/SPXW 5 points
-# near, 25 far; XSP $1/$5; ES/MES 5 points near, 25 far, 50 beyond a year; NQ 10/50; CL 0.50/1.00;
-# GC 5/10; ZB 0.5/1 and ZN 0.25/0.5 points; GLD/TLT $1/$5 and USO $0.50/$1.
-STRIKE_GRIDS: dict[str, StrikeGrid] = {
-    "SPY": _grid(1.0, 5.0, 0.15), "QQQ": _grid(1.0, 5.0, 0.15), "IWM": _grid(1.0, 5.0, 0.15),
-    "GLD": _grid(1.0, 5.0, 0.15), "TLT": _grid(1.0, 5.0, 0.15), "USO": _grid(0.5, 1.0, 0.15),
-    "SPX": _grid(5.0, 25.0, 0.15), "SPXW": _grid(5.0, 25.0, 0.15), "XSP": _grid(1.0, 5.0, 0.15),
-    "ES": _grid(5.0, 25.0, 0.10, 50.0, 365), "MES": _grid(5.0, 25.0, 0.10, 50.0, 365),
-    "NQ": _grid(10.0, 50.0, 0.10, 100.0, 365), "MNQ": _grid(10.0, 50.0, 0.10, 100.0, 365),
-    "CL": _grid(0.5, 1.0, 0.15, 1.0, 365), "MCL": _grid(0.5, 1.0, 0.15, 1.0, 365),
-    "GC": _grid(5.0, 10.0, 0.10, 10.0, 365), "MGC": _grid(5.0, 10.0, 0.10, 10.0, 365),
-    "ZB": _grid(0.5, 1.0, 0.05, 1.0, 365), "ZN": _grid(0.25, 0.5, 0.05, 0.5, 365),
-}
-
-
-@dataclass(frozen=True)
-class SpreadParameters:
-    """Bid/ask spread model (see the module docstring): full spread = (base_ticks x tick +
-    price_fraction x option price) x (1 + time_widening x years to expiry) x exp(delta_slope x
-    (d - 0.25)) x (level / 0.20) ** vix_exponent, at least one tick.
-
-    Raises ValueError for a non-finite value, or a negative base_ticks, price_fraction or
-    time_widening.
-    """
-
-    base_ticks: float = 1.92
-    price_fraction: float = 0.00425
-    time_widening: float = 2.04
-    delta_slope: float = 0.0
-    vix_exponent: float = 0.0
-
-    def __post_init__(self) -> None:
-        _check_fields(self, (), ("base_ticks", "price_fraction", "time_widening"))
-
-
-# Fitted by offline.market.chain_calibration.fit_spread_parameters (`python -m offline.market.chain_calibration
-# --fit`) on the in-sample quotes: DEFAULT_SPREADS on the SPY quotes (used for every product
-# without its own set; no real futures-option quotes were available to check them), INDEX_SPREADS
-# on the SPX 2019 chains (SPX, SPXW, XSP).
-DEFAULT_SPREADS = SpreadParameters(base_ticks=0.196, price_fraction=0.000261, time_widening=25.6, delta_slope=0.642,
-                                   vix_exponent=2.05)
-INDEX_SPREADS = SpreadParameters(base_ticks=3.4, price_fraction=0.00866, time_widening=0.775, delta_slope=-0.497,
-                                 vix_exponent=0.741)
-INDEX_SPREAD_ROOTS = frozenset({"SPX", "SPXW", "XSP"})
-
-
-def spread_width(params: SpreadParameters, tick: float | np.ndarray, price: np.ndarray, years: np.ndarray,
-                 abs_delta: np.ndarray | float = 0.25, level: np.ndarray | float = 0.20) -> np.ndarray:
-    """Model bid/ask spread (price units, floored at one tick, before rounding) of options worth
-    `price` with `years` to expiry and absolute delta `abs_delta`, at the 30-day volatility level
-    `level` (fraction), on a product whose option tick is `tick`."""
-    d = np.asarray(abs_delta, dtype=float)
-    d = np.minimum(d, 1.0 - d)
-    spread = ((params.base_ticks * np.asarray(tick) + params.price_fraction * np.asarray(price, dtype=float))
-              * (1.0 + params.time_widening * np.asarray(years, dtype=float))
-              * np.exp(params.delta_slope * (d - 0.25))
-              * np.power(np.asarray(level, dtype=float) / 0.20, params.vix_exponent))
-    return np.maximum(spread, tick)
+__all__ = ["ChainModel", "ContractQuotes", "forward_prices"]
 
 
 @dataclass(frozen=True)
@@ -194,28 +91,6 @@ class ContractQuotes:
     forward: np.ndarray
 
 
-def _eastern_naive(as_of: datetime) -> datetime:
-    if not isinstance(as_of, datetime):
-        raise TypeError(f"as_of must be a datetime (US/Eastern), got {as_of!r}")
-    if as_of.tzinfo is None:
-        return as_of
-    return as_of.astimezone(EASTERN).replace(tzinfo=None)
-
-
-def years_to_expiry(as_of: datetime | np.ndarray, expiries: np.ndarray) -> np.ndarray:
-    """Years (365-day) from `as_of` to each expiry's 16:00 US/Eastern close; negative once past.
-
-    as_of: datetime, timezone-aware or naive US/Eastern, or a datetime64 array of naive US/Eastern
-    times (one per expiry). expiries: datetime64[D] array (or dates).
-    Raises TypeError if as_of is not a datetime or an array.
-    """
-    close_seconds = (np.asarray(expiries, dtype="datetime64[D]").astype("datetime64[s]").astype(np.int64)
-                     + EXPIRY_CLOSE.hour * 3600 + EXPIRY_CLOSE.minute * 60)
-    if isinstance(as_of, np.ndarray):
-        now_seconds = as_of.astype("datetime64[s]").astype(np.int64)
-    else:
-        now_seconds = np.datetime64(_eastern_naive(as_of), "s").astype(np.int64)
-    return (close_seconds - now_seconds) / SECONDS_PER_YEAR
 
 
 def forward_prices(spec: ProductSpec, underlying_price: float, rate: float, dividend_yield: float,
@@ -400,7 +275,7 @@ class ChainModel:
             raise ValueError(f"need 0 <= min_dte <= max_dte, got {min_dte}, {max_dte}")
         spec = product_spec(root)
         _check_market(underlying_price, vol_index, rate, dividend_yield)
-        local = _eastern_naive(as_of_datetime)
+        local = eastern_naive(as_of_datetime)
         today = local.date()
         expiries = np.array([d for d in listed_expiries(spec.root, today, max_dte)
                              if (d - today).days >= min_dte], dtype="datetime64[D]")

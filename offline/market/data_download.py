@@ -32,7 +32,8 @@ import numpy as np
 import pandas as pd
 
 from helpers.exchange_calendar import FIRST_DATE, LAST_DATE, is_nyse_session
-from offline.market.market_data import MarketDataError, load_market_data
+from offline.market.data_files import MarketDataError
+from offline.market.market_data import load_market_data
 
 Fetch = Callable[[str], bytes]
 DEFAULT_SYMBOLS = ("SPY", "QQQ", "IWM", "GLD", "TLT")

@@ -39,7 +39,7 @@ import pandas as pd
 from scipy.special import ndtr
 
 from greeks.pricing import implied_volatility
-from offline.market import market_data
+from offline.market import daily_files, data_files, market_data
 from offline.market.market_data import MarketData, dividend_yield, load_market_data
 from offline.market.volatility_surface import TERM_INDICES
 
@@ -60,8 +60,8 @@ def _cache_key(data_dir: Path) -> str:
     """Changes with any data file (name, size, time) and with the code that builds the table."""
     files = sorted((data_dir / "options").rglob("*.csv*")) + sorted((data_dir / "daily").glob("*.csv*"))
     text = "".join(f"{p.name}:{p.stat().st_size}:{int(p.stat().st_mtime)};" for p in files)
-    code = "".join(Path(module.__file__).read_text() for module in (sys.modules[__name__], market_data)
-                   if module.__file__)
+    modules = (sys.modules[__name__], market_data, data_files, daily_files)
+    code = "".join(Path(module.__file__).read_text() for module in modules if module.__file__)
     return hashlib.sha256((text + code).encode()).hexdigest()[:16]
 
 

@@ -17,7 +17,6 @@ import pytest
 
 from offline.market.chain_calibration import (
     FITTED_SURFACE_FIELDS,
-    INDEX_SPREAD_ROOTS,
     bucket_report,
     day_report,
     fit_spread_parameters,
@@ -29,8 +28,8 @@ from offline.market.chain_calibration import (
     term_elasticities,
     write_chain_csv,
 )
-from offline.market.chain_model import DEFAULT_SPREADS, INDEX_SPREADS
 from offline.market.market_data import load_market_data
+from offline.market.quote_spreads import DEFAULT_SPREADS, INDEX_SPREAD_ROOTS, INDEX_SPREADS
 from offline.market.real_quotes import load_real_quotes
 from offline.market.volatility_surface import DEFAULT_SURFACE, TERM_ELASTICITIES, TERM_INDICES
 

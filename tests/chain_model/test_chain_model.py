@@ -13,16 +13,11 @@ from config.constants import product_spec
 from core.types import Contract, ContractKind
 from greeks.american import american_price
 from greeks.pricing import black76_price_and_greeks, bsm_price
-from helpers.exchange_calendar import is_nyse_session
-from offline.market.chain_model import (
-    DEFAULT_SPREADS,
-    EASTERN,
-    INDEX_SPREADS,
-    STRIKE_GRIDS,
-    ChainModel,
-    spread_width,
-    years_to_expiry,
-)
+from helpers.exchange_calendar import EASTERN, is_nyse_session
+from offline.market.chain_model import ChainModel
+from offline.market.expiry_time import years_to_expiry
+from offline.market.quote_spreads import DEFAULT_SPREADS, INDEX_SPREADS, spread_width
+from offline.market.strike_grid import STRIKE_GRIDS
 from offline.market.volatility_surface import implied_volatility_surface
 
 MODEL = ChainModel()

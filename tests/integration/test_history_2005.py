@@ -15,7 +15,8 @@ import pytest
 from config.loader import load_config
 from helpers import exchange_calendar as xc
 from helpers import expiry_calendar as ex
-from offline.market.market_data import MarketDataError, load_market_data
+from offline.market.data_files import MarketDataError
+from offline.market.market_data import load_market_data
 from offline.market.sample_market import write_sample_market
 from offline.replay.runner import BacktestRunner
 from offline.report.outputs import build_summary

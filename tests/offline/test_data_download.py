@@ -23,7 +23,8 @@ from offline.market.data_download import (
     parse_fred,
     parse_yahoo_chart,
 )
-from offline.market.market_data import MarketDataError, load_market_data
+from offline.market.data_files import MarketDataError
+from offline.market.market_data import load_market_data
 
 RECORDED = Path(__file__).parent / "recorded"
 START, END = date(2024, 7, 1), date(2024, 8, 9)

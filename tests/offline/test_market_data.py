@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from offline.market.market_data import MarketData, MarketDataError, load_market_data
+from offline.market.data_files import MarketDataError
+from offline.market.market_data import MarketData, load_market_data
 
 START, END = date(2023, 1, 1), date(2025, 1, 1)
 # Days where the real minute bars' high/low differ from the Yahoo daily bar by more than a cent:

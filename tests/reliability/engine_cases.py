@@ -22,7 +22,8 @@ from helpers.exchange_calendar import EASTERN
 from offline.broker.faults import BrokerFaults
 from offline.broker.simulated_broker import SimulatedBroker
 from offline.commands.cli import main
-from offline.market.market_data import MarketDataError, load_market_data
+from offline.market.data_files import MarketDataError
+from offline.market.market_data import load_market_data
 from offline.replay.restart import (
     CHECKPOINT_FILE,
     CHECKPOINT_SCHEMA,

@@ -20,8 +20,9 @@ from core.engine.trading_system import TradingSystem
 from core.types import DailyBars, OrderIntent
 from helpers.exchange_calendar import EASTERN, session_open_close
 from offline.broker.simulated_broker import BrokerSettings, SimulatedBroker
-from offline.market.chain_model import ChainModel, SpreadParameters
+from offline.market.chain_model import ChainModel
 from offline.market.market_view import MarketState, ModelledMarketView
+from offline.market.quote_spreads import SpreadParameters
 from offline.market.volatility_surface import SurfaceParameters
 from reporting.journal import Journal
 from strategies.registry import build_strategies
