@@ -22,13 +22,13 @@ from offline.market.chain_calibration import (
     fit_spread_parameters,
     fit_surface_parameters,
     in_sample,
-    market_inputs,
     model_iv,
     overall,
     term_elasticities,
     write_chain_csv,
 )
 from offline.market.market_data import load_market_data
+from offline.market.market_inputs import market_inputs
 from offline.market.quote_spreads import DEFAULT_SPREADS, INDEX_SPREAD_ROOTS, INDEX_SPREADS
 from offline.market.real_quotes import load_real_quotes
 from offline.market.volatility_surface import DEFAULT_SURFACE, TERM_ELASTICITIES, TERM_INDICES
