@@ -92,11 +92,12 @@ class RegimeChange:
     vix: float
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self._document)
+        return dict(self.document)
 
     @cached_property
-    def _document(self) -> dict[str, Any]:
-        """The JSON document, built once (a change never changes; the manager is saved often)."""
+    def document(self) -> dict[str, Any]:
+        """The JSON document, built once and shared: read it, never change it (a change never
+        changes; the manager is saved often)."""
         return {"time": self.time.isoformat(), "from": self.old.value if self.old else None,
                 "to": self.new.value, "vix": self.vix}
 
@@ -116,6 +117,11 @@ class DataProblem:
     detail: str
 
     def to_dict(self) -> dict[str, Any]:
+        return dict(self.document)
+
+    @cached_property
+    def document(self) -> dict[str, Any]:
+        """The JSON document, built once and shared: read it, never change it."""
         return {"time": self.time.isoformat(), "kind": self.kind, "detail": self.detail}
 
     @staticmethod
@@ -153,6 +159,9 @@ class VixManager:
         self.history: list[RegimeChange] = []
         self.problems: list[DataProblem] = []
         self.problem_opened: DataProblem | None = None  # set by each update: a new occurrence, else None
+        # the documents of the append-only lists above, each entry's built once (see _documents)
+        self._history_documents: list[dict[str, Any]] = []
+        self._problem_documents: list[dict[str, Any]] = []
 
     # --- updates -------------------------------------------------------------------------------
 
@@ -358,8 +367,8 @@ class VixManager:
                 "days": {regime.value: count for regime, count in self._days.items()},
                 "episode": {"open": self._episode_open, "budget": self._episode_budget,
                             "spent": self._episode_spent},
-                "history": [change.to_dict() for change in self.history],
-                "problems": [problem.to_dict() for problem in self.problems]}
+                "history": _documents(self.history, self._history_documents),
+                "problems": _documents(self.problems, self._problem_documents)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], vix_params: VixParameters | None = None) -> VixManager:
@@ -391,3 +400,12 @@ class VixManager:
         manager.history = [RegimeChange.from_dict(item) for item in data.get("history", [])]
         manager.problems = [DataProblem.from_dict(item) for item in data.get("problems", [])]
         return manager
+
+
+def _documents(entries: list[RegimeChange] | list[DataProblem], documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The documents of the append-only `entries`, as a new list: `documents` (the cache) keeps those
+    already built and gains only the entries added since (rebuilt whole if `entries` was shortened)."""
+    if len(documents) > len(entries):
+        documents.clear()
+    documents.extend(entry.document for entry in entries[len(documents):])
+    return list(documents)
