@@ -23,6 +23,7 @@ from config.strategy_parameters import VixParameters
 SCHEMA_VERSION = 1
 SPIKE_SIZE_FACTOR = 0.5  # an intraday spike halves new sizes for the day
 REGIME_ORDER: dict[Regime, int] = {rule.regime: index for index, rule in enumerate(REGIME_TABLE)}
+_NO_TIME = timedelta(0)
 
 
 def regime_table(vix_params: VixParameters) -> tuple[RegimeRule, ...]:
@@ -145,6 +146,10 @@ class VixManager:
         self.params = vix_params if vix_params is not None else VixParameters()
         self.table = regime_table(self.params)
         self._rules = {rule.regime: rule for rule in self.table}
+        # each regime's VIX range [lower bound, next row's lower bound): the table's answer without a search
+        uppers = [rule.lower_bound for rule in self.table[1:]] + [math.inf]
+        self._ranges = {rule.regime: (rule.lower_bound, upper) for rule, upper in zip(self.table, uppers)}
+        self._stale_after = timedelta(minutes=self.params.stale_minutes)
         self._regime: Regime | None = None
         self._value: float | None = None
         self._value_time: datetime | None = None
@@ -215,8 +220,12 @@ class VixManager:
         """The table's regime for `value`, except that the current regime is only left downward once
         VIX is `regime_band` points below its lower bound (upward moves take effect at once, so
         VIX 30.00 is HIGH and 35.00 EXTREME as the table says; the band only damps flicker)."""
-        regime = _rule_for(value, self.table).regime
         current = self._regime
+        if current is not None:
+            lower, upper = self._ranges[current]
+            if lower <= value < upper:
+                return current
+        regime = _rule_for(value, self.table).regime
         damped = (current is not None and REGIME_ORDER[regime] < REGIME_ORDER[current]
                   and value >= self._rules[current].lower_bound - self.params.regime_band)
         return current if damped and current is not None else regime
@@ -253,9 +262,9 @@ class VixManager:
         if not valid_vix(self._value):
             return ("vix_invalid", f"latest VIX value is not a finite number in [{VIX_VALID_MIN:g}, {VIX_VALID_MAX:g}]")
         age = now - self._value_time
-        if age < timedelta(0):
+        if age < _NO_TIME:
             return ("vix_time_in_future", f"VIX observed at {self._value_time.isoformat()} after now")
-        if age > timedelta(minutes=self.params.stale_minutes):
+        if age > self._stale_after:
             return ("vix_stale", f"latest VIX is {age} old (limit {self.params.stale_minutes} minutes)")
         return None
 

@@ -266,3 +266,24 @@ def test_the_saved_history_keeps_each_entry_and_gains_only_new_ones() -> None:
     manager.history.clear()
     assert manager.to_dict()["history"] == []
 
+
+def test_a_long_random_walk_follows_the_table_and_the_band() -> None:
+    """Minute by minute over a random VIX path crossing every bound: the regime is the table's row,
+    except that a regime is left downward only `regime_band` points below its lower bound."""
+    params = VixParameters(stale_minutes=10)
+    manager = VixManager(params)
+    bounds = {rule.regime: rule.lower_bound for rule in regime_table(params)}
+    order = list(bounds)
+    swings = 27.0 - 17.0 * np.cos(np.linspace(0.0, 6.0 * np.pi, 3_000))  # 10 to 44 and back, three times
+    path = swings + np.random.default_rng(7).normal(0.0, 0.6, swings.size)
+    expected: Regime | None = None
+    start = datetime(2024, 8, 5, 9, 30, tzinfo=ET)
+    for minute, value in enumerate(path):
+        now = start + timedelta(minutes=minute)
+        manager.update(now, float(value), now)
+        table = regime_for(float(value), params)
+        held = expected is not None and order.index(table) < order.index(expected) \
+            and value >= bounds[expected] - params.regime_band
+        expected = expected if held else table
+        assert manager.regime == expected, (minute, value)
+    assert len({change.new for change in manager.history}) == len(Regime)
