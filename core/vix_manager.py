@@ -23,6 +23,7 @@ from config.framework_parameters import VixParameters
 SCHEMA_VERSION = 1
 SPIKE_SIZE_FACTOR = 0.5  # an intraday spike halves new sizes for the day
 REGIME_ORDER: dict[Regime, int] = {rule.regime: index for index, rule in enumerate(REGIME_TABLE)}
+_NO_TIME = timedelta(0)
 
 
 def regime_table(vix_params: VixParameters) -> tuple[RegimeRule, ...]:
@@ -92,11 +93,12 @@ class RegimeChange:
     vix: float
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self._document)
+        return dict(self.document)
 
     @cached_property
-    def _document(self) -> dict[str, Any]:
-        """The JSON document, built once (a change never changes; the manager is saved often)."""
+    def document(self) -> dict[str, Any]:
+        """The JSON document, built once and shared: read it, never change it (a change never
+        changes; the manager is saved often)."""
         return {"time": self.time.isoformat(), "from": self.old.value if self.old else None,
                 "to": self.new.value, "vix": self.vix}
 
@@ -116,6 +118,11 @@ class DataProblem:
     detail: str
 
     def to_dict(self) -> dict[str, Any]:
+        return dict(self.document)
+
+    @cached_property
+    def document(self) -> dict[str, Any]:
+        """The JSON document, built once and shared: read it, never change it."""
         return {"time": self.time.isoformat(), "kind": self.kind, "detail": self.detail}
 
     @staticmethod
@@ -139,6 +146,10 @@ class VixManager:
         self.params = vix_params if vix_params is not None else VixParameters()
         self.table = regime_table(self.params)
         self._rules = {rule.regime: rule for rule in self.table}
+        # each regime's VIX range [lower bound, next row's lower bound): the table's answer without a search
+        uppers = [rule.lower_bound for rule in self.table[1:]] + [math.inf]
+        self._ranges = {rule.regime: (rule.lower_bound, upper) for rule, upper in zip(self.table, uppers)}
+        self._stale_after = timedelta(minutes=self.params.stale_minutes)
         self._regime: Regime | None = None
         self._value: float | None = None
         self._value_time: datetime | None = None
@@ -153,6 +164,9 @@ class VixManager:
         self.history: list[RegimeChange] = []
         self.problems: list[DataProblem] = []
         self.problem_opened: DataProblem | None = None  # set by each update: a new occurrence, else None
+        # the documents of the append-only lists above, each entry's built once (see _documents)
+        self._history_documents: list[dict[str, Any]] = []
+        self._problem_documents: list[dict[str, Any]] = []
 
     # --- updates -------------------------------------------------------------------------------
 
@@ -206,8 +220,12 @@ class VixManager:
         """The table's regime for `value`, except that the current regime is only left downward once
         VIX is `regime_band` points below its lower bound (upward moves take effect at once, so
         VIX 30.00 is HIGH and 35.00 EXTREME as the table says; the band only damps flicker)."""
-        regime = _rule_for(value, self.table).regime
         current = self._regime
+        if current is not None:
+            lower, upper = self._ranges[current]
+            if lower <= value < upper:
+                return current
+        regime = _rule_for(value, self.table).regime
         damped = (current is not None and REGIME_ORDER[regime] < REGIME_ORDER[current]
                   and value >= self._rules[current].lower_bound - self.params.regime_band)
         return current if damped and current is not None else regime
@@ -244,9 +262,9 @@ class VixManager:
         if not valid_vix(self._value):
             return ("vix_invalid", f"latest VIX value is not a finite number in [{VIX_VALID_MIN:g}, {VIX_VALID_MAX:g}]")
         age = now - self._value_time
-        if age < timedelta(0):
+        if age < _NO_TIME:
             return ("vix_time_in_future", f"VIX observed at {self._value_time.isoformat()} after now")
-        if age > timedelta(minutes=self.params.stale_minutes):
+        if age > self._stale_after:
             return ("vix_stale", f"latest VIX is {age} old (limit {self.params.stale_minutes} minutes)")
         return None
 
@@ -358,8 +376,8 @@ class VixManager:
                 "days": {regime.value: count for regime, count in self._days.items()},
                 "episode": {"open": self._episode_open, "budget": self._episode_budget,
                             "spent": self._episode_spent},
-                "history": [change.to_dict() for change in self.history],
-                "problems": [problem.to_dict() for problem in self.problems]}
+                "history": _documents(self.history, self._history_documents),
+                "problems": _documents(self.problems, self._problem_documents)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], vix_params: VixParameters | None = None) -> VixManager:
@@ -391,3 +409,12 @@ class VixManager:
         manager.history = [RegimeChange.from_dict(item) for item in data.get("history", [])]
         manager.problems = [DataProblem.from_dict(item) for item in data.get("problems", [])]
         return manager
+
+
+def _documents(entries: list[RegimeChange] | list[DataProblem], documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The documents of the append-only `entries`, as a new list: `documents` (the cache) keeps those
+    already built and gains only the entries added since (rebuilt whole if `entries` was shortened)."""
+    if len(documents) > len(entries):
+        documents.clear()
+    documents.extend(entry.document for entry in entries[len(documents):])
+    return list(documents)

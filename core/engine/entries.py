@@ -9,7 +9,7 @@ from core.account import AccountSnapshot
 from core.engine.desk import STRATEGY_FAULTS, Desk
 from core.engine.order_routing import OrderRouter
 from core.strategy_lifecycle import StrategyEvent, StrategyState
-from strategies.base import Strategy
+from strategies.base import DecisionContext, Strategy
 
 ENTRY_STATES = frozenset((StrategyState.IDLE, StrategyState.MANAGING))  # states that look for entries
 
@@ -31,13 +31,16 @@ class Entries:
                 self.desk.journal.record(now, "info", f"no new positions today: {reason}", reason=reason)
             return
         account: AccountSnapshot | None = None
-        bare = self.desk.context(now)
+        bare: DecisionContext | None = None  # made for the first strategy that gets as far as its window
         # strategies with a working order; an order sent below belongs to the strategy being visited
         busy = {order.intent.strategy for order in state.orders.values()} if state.orders else set()
         for key, strategy in self._may_open(now):
             if state.machines[key].state not in ENTRY_STATES:
                 continue
-            if key in busy or not strategy.is_entry_window(bare):
+            if key in busy:
+                continue
+            bare = bare or self.desk.context(now)
+            if not strategy.is_entry_window(bare):
                 continue
             account = account or self.desk.account_snapshot(now)
             strategy.last_skip_reason = ""

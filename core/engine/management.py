@@ -21,13 +21,17 @@ class Management:
         self.router = router
 
     def manage_all(self, now: datetime) -> None:
+        """Manage the open positions of each strategy that has no working order and is not in ERROR
+        or SUSPENDED. Who holds what and who has an order change only when an order goes out, so
+        they are worked out once, and again after each order sent."""
         state = self.desk.state
         ctx = self.desk.context(now)  # the account snapshot is taken only when a decision needs it
+        held, busy = self._held_and_busy()
         for key, strategy in state.strategies.items():
-            if state.has_working_order(key) or state.machines[key].state in (StrategyState.ERROR,
-                                                                            StrategyState.SUSPENDED):
+            if key not in held or key in busy or state.machines[key].state in (StrategyState.ERROR,
+                                                                              StrategyState.SUSPENDED):
                 continue
-            for position in state.book.open_positions(key):
+            for position in held[key]:
                 try:
                     submitted = self.manage_position(strategy, position, now, ctx)
                 except STRATEGY_FAULTS as error:
@@ -35,7 +39,17 @@ class Management:
                     break
                 if submitted:
                     ctx = self.desk.context(now)
+                    held, busy = self._held_and_busy()
                     break
+
+    def _held_and_busy(self) -> tuple[dict[str, list[Position]], set[str]]:
+        """The open positions of each strategy (book order, as PositionBook.open_positions gives them)
+        and the strategies with a working order."""
+        state = self.desk.state
+        held: dict[str, list[Position]] = {}
+        for position in state.book.all_open():
+            held.setdefault(position.strategy, []).append(position)
+        return held, {order.intent.strategy for order in state.orders.values()}
 
     def manage_position(self, strategy: Strategy, position: Position, now: datetime,
                         ctx: DecisionContext) -> bool:

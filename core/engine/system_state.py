@@ -7,6 +7,7 @@ The same document is written to LEAN's ObjectStore and to the offline engine's f
 """
 from __future__ import annotations
 
+import pickle
 from datetime import datetime
 from typing import Any
 
@@ -49,6 +50,7 @@ class SystemState:
         self.last_management: datetime | None = None
         self.skips_journaled: dict[str, str] = {}
         self.fill_events: dict[str, list[str]] = {}  # order id -> fills booked (repeats are ignored)
+        self._saved: bytes | None = None  # the document last saved by this object, pickled
 
     # --- bookkeeping ------------------------------------------------------------------------
 
@@ -80,8 +82,19 @@ class SystemState:
     # --- the document -----------------------------------------------------------------------
 
     def save(self) -> None:
-        """Persist the document under the mode-prefixed key."""
-        self.store.save(f"{self.key_prefix}/system", self.to_dict())
+        """Persist the document under the mode-prefixed key, unless it is exactly the one this object
+        saved last (nothing changed since): then the store already holds it and nothing is encoded.
+
+        The comparison is on the document's pickle, an exact copy of it (types included: 1 and 1.0
+        differ) that is cheaper than its JSON: a document that changed always differs from the last
+        one (the same document with its values shared differently may differ too, and is saved).
+        """
+        document = self.to_dict()
+        snapshot = pickle.dumps(document, pickle.HIGHEST_PROTOCOL)
+        if snapshot == self._saved:
+            return
+        self.store.save(f"{self.key_prefix}/system", document)
+        self._saved = snapshot
 
     def restore(self) -> bool:
         """Load the document saved under the key prefix; False when there is none.

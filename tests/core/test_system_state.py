@@ -79,3 +79,63 @@ def test_the_broker_and_the_bad_data_roots_set_from_outside_reach_the_roles(tmp_
     system.broker = broker
     system.bad_data_roots = {"SPY": "test"}
     assert system.desk.bad_data_roots == {"SPY": "test"}
+
+
+class CountingStore(MemoryStore):
+    """A memory store that counts the documents it is given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.saves = 0
+
+    def save(self, key: str, document: dict) -> None:
+        self.saves += 1
+        super().save(key, document)
+
+
+def test_a_save_after_no_change_writes_nothing():
+    store = CountingStore()
+    state = fresh_state(store)
+    state.save()
+    state.save()
+    state.save()
+    assert store.saves == 1
+    # another object (a restart) has not saved anything yet: its first save writes
+    restarted = fresh_state(store)
+    assert restarted.restore() is True
+    restarted.save()
+    assert store.saves == 2
+
+
+def test_every_change_is_saved_even_in_place_and_of_type_only():
+    """Changes made in place in the live containers the document reads (strategy memory, nested;
+    skips; fill events), counters, the VIX manager and a value's type alone: each save writes, and
+    what it wrote restores to the state as it is."""
+    store = CountingStore()
+    state = fresh_state(store)
+    memory = state.strategies["friday_0dte"].memory
+    memory["roll"] = {"legs": [1, 2]}
+    state.save()
+    changes = [
+        lambda: memory["roll"]["legs"].append(3),  # nested, in place
+        lambda: memory.__setitem__("count", 1),
+        lambda: memory.__setitem__("count", 1.0),  # equal value, other type: other JSON
+        lambda: state.skips_journaled.__setitem__("*", "daily loss limit"),
+        lambda: state.fill_events.setdefault("O1", []).append("fill-1"),
+        lambda: state.fill_events["O1"].append("fill-2"),  # a list already saved, in place
+        lambda: state.next_id("I"),
+        lambda: state.vix.update(eastern(2024, 8, 12, 9, 31), 25.0, eastern(2024, 8, 12, 9, 31)),
+        lambda: state.vix.update(eastern(2024, 8, 12, 9, 32), 31.0, eastern(2024, 8, 12, 9, 32)),
+    ]
+    for number, change in enumerate(changes, start=2):
+        change()
+        state.save()
+        assert store.saves == number
+        restored = fresh_state(MemoryStore())
+        restored.store.documents = dict(store.documents)
+        assert restored.restore() is True
+        assert json.dumps(restored.to_dict(), sort_keys=True) == json.dumps(state.to_dict(), sort_keys=True)
+    assert json.loads(store.documents[f"{PREFIX}/system"])["memory"]["friday_0dte"] == {
+        "roll": {"legs": [1, 2, 3]}, "count": 1.0}
+    state.save()
+    assert store.saves == len(changes) + 1

@@ -243,3 +243,47 @@ def test_regime_band_damps_downward_flicker_only() -> None:
         seen.append(manager.regime)
     assert seen == [Regime.LOW, Regime.LOW, Regime.LOW, Regime.LOW, Regime.EXTREMELY_LOW, Regime.LOW,
                     Regime.VOLATILE, Regime.HIGH, Regime.HIGH, Regime.VOLATILE]
+
+
+def test_the_saved_history_keeps_each_entry_and_gains_only_new_ones() -> None:
+    """The document's regime history and data problems follow the lists as they grow, also after a
+    restore, and a document handed out is the caller's (changing it changes nothing saved later)."""
+    manager = VixManager(VixParameters(stale_minutes=10))
+    manager.on_session_start(DAY, previous_close=20.0)
+    manager.update(at(9, 30), 16.0, at(9, 30))
+    first = manager.to_dict()
+    first["history"].append({"to": "nothing"})
+    manager.update(at(9, 31), 31.0, at(9, 31))
+    manager.update(at(9, 45), None, None)  # stale: a data problem
+    document = manager.to_dict()
+    assert document["history"] == [change.to_dict() for change in manager.history]
+    assert [item["to"] for item in document["history"]] == ["NORMAL", "HIGH"]
+    assert document["problems"] == [problem.to_dict() for problem in manager.problems]
+    assert [item["kind"] for item in document["problems"]] == ["vix_stale"]
+    restored = VixManager.from_dict(json.loads(json.dumps(document)), VixParameters(stale_minutes=10))
+    restored.update(at(9, 46), 36.0, at(9, 46))
+    assert [item["to"] for item in restored.to_dict()["history"]] == ["NORMAL", "HIGH", "EXTREME"]
+    manager.history.clear()
+    assert manager.to_dict()["history"] == []
+
+
+def test_a_long_random_walk_follows_the_table_and_the_band() -> None:
+    """Minute by minute over a random VIX path crossing every bound: the regime is the table's row,
+    except that a regime is left downward only `regime_band` points below its lower bound."""
+    params = VixParameters(stale_minutes=10)
+    manager = VixManager(params)
+    bounds = {rule.regime: rule.lower_bound for rule in regime_table(params)}
+    order = list(bounds)
+    swings = 27.0 - 17.0 * np.cos(np.linspace(0.0, 6.0 * np.pi, 3_000))  # 10 to 44 and back, three times
+    path = swings + np.random.default_rng(7).normal(0.0, 0.6, swings.size)
+    expected: Regime | None = None
+    start = datetime(2024, 8, 5, 9, 30, tzinfo=ET)
+    for minute, value in enumerate(path):
+        now = start + timedelta(minutes=minute)
+        manager.update(now, float(value), now)
+        table = regime_for(float(value), params)
+        held = expected is not None and order.index(table) < order.index(expected) \
+            and value >= bounds[expected] - params.regime_band
+        expected = expected if held else table
+        assert manager.regime == expected, (minute, value)
+    assert len({change.new for change in manager.history}) == len(Regime)
