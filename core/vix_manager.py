@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
-from functools import cached_property
 from itertools import pairwise
 from typing import Any
 
 from config.constants import REGIME_TABLE, VIX_VALID_MAX, VIX_VALID_MIN, Regime, RegimeRule
 from config.framework_parameters import VixParameters
+from core.vix_history import DataProblem, RegimeChange, documents_of
 
 SCHEMA_VERSION = 1
 SPIKE_SIZE_FACTOR = 0.5  # an intraday spike halves new sizes for the day
@@ -81,53 +81,6 @@ def valid_vix(value: object) -> bool:
         return VIX_VALID_MIN <= value <= VIX_VALID_MAX
     return (not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
             and VIX_VALID_MIN <= value <= VIX_VALID_MAX)
-
-
-@dataclass(frozen=True)
-class RegimeChange:
-    """A regime change, ready for the journal: {time, from, to, vix}."""
-
-    time: datetime
-    old: Regime | None  # None for the first regime seen
-    new: Regime
-    vix: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.document)
-
-    @cached_property
-    def document(self) -> dict[str, Any]:
-        """The JSON document, built once and shared: read it, never change it (a change never
-        changes; the manager is saved often)."""
-        return {"time": self.time.isoformat(), "from": self.old.value if self.old else None,
-                "to": self.new.value, "vix": self.vix}
-
-    @staticmethod
-    def from_dict(data: Mapping[str, Any]) -> RegimeChange:
-        previous = data.get("from")
-        return RegimeChange(datetime.fromisoformat(data["time"]), Regime(previous) if previous else None,
-                            Regime(data["to"]), float(data["vix"]))
-
-
-@dataclass(frozen=True)
-class DataProblem:
-    """The VIX became unusable: kind is vix_missing, vix_invalid, vix_stale or vix_time_in_future."""
-
-    time: datetime
-    kind: str
-    detail: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.document)
-
-    @cached_property
-    def document(self) -> dict[str, Any]:
-        """The JSON document, built once and shared: read it, never change it."""
-        return {"time": self.time.isoformat(), "kind": self.kind, "detail": self.detail}
-
-    @staticmethod
-    def from_dict(data: Mapping[str, Any]) -> DataProblem:
-        return DataProblem(datetime.fromisoformat(data["time"]), data["kind"], data["detail"])
 
 
 class VixManager:
@@ -376,8 +329,8 @@ class VixManager:
                 "days": {regime.value: count for regime, count in self._days.items()},
                 "episode": {"open": self._episode_open, "budget": self._episode_budget,
                             "spent": self._episode_spent},
-                "history": _documents(self.history, self._history_documents),
-                "problems": _documents(self.problems, self._problem_documents)}
+                "history": documents_of(self.history, self._history_documents),
+                "problems": documents_of(self.problems, self._problem_documents)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], vix_params: VixParameters | None = None) -> VixManager:
@@ -409,12 +362,3 @@ class VixManager:
         manager.history = [RegimeChange.from_dict(item) for item in data.get("history", [])]
         manager.problems = [DataProblem.from_dict(item) for item in data.get("problems", [])]
         return manager
-
-
-def _documents(entries: list[RegimeChange] | list[DataProblem], documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The documents of the append-only `entries`, as a new list: `documents` (the cache) keeps those
-    already built and gains only the entries added since (rebuilt whole if `entries` was shortened)."""
-    if len(documents) > len(entries):
-        documents.clear()
-    documents.extend(entry.document for entry in entries[len(documents):])
-    return list(documents)

@@ -1,37 +1,21 @@
 """Simulated Tastytrade broker of the offline engine (implements core.ports.Broker).
 
-ORDERS. Single-leg limit or combo limit orders of at most 4 distinct, unexpired contracts on one
-root and one multiplier, a positive integer quantity and a finite non-zero net limit per unit
-(debit +, credit -); no opening sell of a same-day expiry in the session's last 30 minutes.
-Anything else, and an opening order whose margin exceeds the buying power, gets a REJECTED event.
+ORDERS. Limit and combo limit orders; what is rejected before an order works: offline/broker/
+order_checks.py; an opening order whose margin exceeds the buying power is rejected too (REJECTED event).
 Accepted orders get a SUBMITTED event (at the intent's `created` time); only `process(now)`, called
 every simulated minute, fills them. Events are delivered by flush_events(), which every runner step
 (process, settle_expiries, ...) calls first and last, never from inside submit or cancel.
 settle_expiries(day, ...) first ends the session's DAY orders: every order still working is cancelled
 at the close ("day order expired at the close"; none works overnight), then settles expiries.
 
-FILL RULE (setting `fill_fraction`, default 0.5), per unit with the legs' signed ratios:
-    mid = sum(ratio x leg mid); natural = sum(ratio x (ask for a buy leg, bid for a sell leg))
-    fill point = mid + fill_fraction x (natural - mid)   (+ worse_fill_ticks x tick, a fault)
-An order fills whole at its limit when limit >= fill point (signed prices: paying more or
-receiving less is more generous); a limit beyond the natural price fills at the natural price.
-The fill reports each leg's price (`leg_prices`): every leg the same share of the way from its mid
-toward its own natural side (ask for a buy, bid for a sell), the share that makes the legs add up
-to the net fill price; so each leg price lies within its bid and ask.
-No fill while a leg lacks a valid quote. Shares trade at the underlying price, no spread.
-
-FEES (USD per contract, `fees`): equity and index options 1.00 to open, futures options 2.50 to
-open, both 0 to close; futures 1.25 per side; shares 0. A leg opens where it increases the absolute
-holding of its contract, closes where it reduces it. No exercise or regulatory fees.
+FILL RULE AND FEES: offline/broker/fill_rules.py.
 
 CASH AND MARKS. A fill books -fill price x units x multiplier - fees; futures are booked at full
 notional like shares (no variation margin). net_liquidation() = cash + sum(quantity x mark x
 multiplier); a mark is the latest valid quote mid (process or fill time), kept while quotes are
 missing; shares are marked at the underlying's last known price.
 
-MARGIN. margin_used() sums risk.margin.estimate_margin per root over all of its options, shares and
-futures (spreads, diagonals and covered calls offset as that module says). Futures options get the
-Black-76 volatility of their mark, floored at MIN_MARGIN_VOLATILITY. Buying power = net liq - margin.
+MARGIN: offline/broker/account_margin.py (margin_used, and the check of each opening order).
 
 SETTLEMENT. Expiry, exercise, early assignment and dividend rules (settle_expiries,
 check_early_assignment, apply_dividends): offline/broker/settlement.py. The broker books each
@@ -41,9 +25,9 @@ marked at the settlement price. Faults: offline/broker/faults.py.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from typing import Any
 
 from config.constants import product_spec
@@ -51,102 +35,22 @@ from core.types import (
     AssignmentEvent,
     Contract,
     ContractKind,
-    Leg,
     OrderEvent,
     OrderIntent,
     OrderStatus,
     Quote,
     contract_multiplier,
 )
-from greeks.pricing import DAYS_PER_YEAR, implied_volatility
-from helpers.exchange_calendar import is_nyse_session, session_open_close
-from offline.broker.faults import BrokerFaults, FaultInjector
+from offline.broker.account_margin import account_margin
+from offline.broker.faults import FaultInjector
+from offline.broker.fill_rules import EPSILON, BrokerSettings, fill_point, leg_prices, split_open_close
+from offline.broker.order_checks import order_problem
 from offline.broker.settlement import Dividends, dividend_cash, early_assignments, expiry_settlements
-from risk.margin import estimate_margin
 
 STATE_SCHEMA_VERSION = 3  # 3: order events carry leg prices
-MAX_LEGS = 4  # Tastytrade combo orders
-EXPIRY_DAY_CUTOFF = timedelta(minutes=30)  # no opening sells of same-day expiries this near the close
-MIN_MARGIN_VOLATILITY = 0.01  # floor for the implied volatility of a mark with no time value
-_EPSILON = 1e-9
 
 QuoteSource = Callable[[Contract, datetime], Quote | None]
 UnderlyingSource = Callable[[str, datetime], float | None]
-
-
-@dataclass(frozen=True)
-class FeeSchedule:
-    """Tastytrade commissions (USD per contract); closing options and shares are free. ValueError
-    for a negative or non-finite fee."""
-
-    option_open: float = 1.00  # equity, ETF and index options
-    future_option_open: float = 2.50
-    future_per_side: float = 1.25
-
-    def __post_init__(self) -> None:
-        for name, value in vars(self).items():
-            if not (math.isfinite(value) and value >= 0):
-                raise ValueError(f"fee {name} must be finite and >= 0, got {value!r}")
-
-    def fee(self, contract: Contract, opening: int, closing: int) -> float:
-        """Commission in USD for `opening` and `closing` contracts (absolute counts) of `contract`."""
-        if contract.kind == ContractKind.FUTURE:
-            return self.future_per_side * (opening + closing)
-        if contract.kind == ContractKind.EQUITY:
-            return 0.0
-        futures_option = product_spec(contract.root).future_multiplier > 0
-        return (self.future_option_open if futures_option else self.option_open) * opening
-
-
-@dataclass(frozen=True)
-class BrokerSettings:
-    """Behaviour of the simulated broker (module docstring); ValueError names a setting out of range."""
-
-    fill_fraction: float = 0.5  # 0 = fills at the mid, 1 = only at the natural price
-    fees: FeeSchedule = field(default_factory=FeeSchedule)
-    exercise_threshold: float = 0.01  # USD in the money for automatic exercise (OCC)
-    early_assignment_max_dte: int = 2
-    early_assignment_max_extrinsic: float = 0.05  # USD per share
-    rate: float = 0.04  # risk-free rate for implied volatilities in the margin estimate
-    faults: BrokerFaults = field(default_factory=BrokerFaults)
-
-    def __post_init__(self) -> None:
-        if not 0.0 <= self.fill_fraction <= 1.0:
-            raise ValueError(f"broker setting fill_fraction must be in [0, 1], got {self.fill_fraction!r}")
-        for name in ("exercise_threshold", "early_assignment_max_dte",
-                     "early_assignment_max_extrinsic", "rate"):
-            if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0):
-                raise ValueError(f"broker setting {name} must be finite and >= 0, got {getattr(self, name)!r}")
-
-
-def split_open_close(held: int, change: int) -> tuple[int, int]:
-    """(opening, closing) absolute contracts of a trade of signed `change` against a holding `held`."""
-    if held == 0 or (held > 0) == (change > 0):
-        return abs(change), 0
-    closing = min(abs(change), abs(held))
-    return abs(change) - closing, closing
-
-
-def fill_point(legs: Sequence[Leg], quotes: Sequence[Quote], fill_fraction: float) -> tuple[float, float]:
-    """(modelled fill point, natural price) of one unit, signed net prices (debit +)."""
-    mid = sum(leg.ratio * quote.mid for leg, quote in zip(legs, quotes))
-    natural = sum(leg.ratio * (quote.ask if leg.ratio > 0 else quote.bid) for leg, quote in zip(legs, quotes))
-    return mid + fill_fraction * (natural - mid), natural
-
-
-def leg_prices(legs: Sequence[Leg], quotes: Sequence[Quote], net_price: float) -> tuple[float, ...]:
-    """Price per contract of each leg making up `net_price` (signed, debit +): leg mid + share x half
-    its spread toward its natural side, one share for all legs with sum(ratio x price) = net_price.
-    Raises ValueError when the net price is off the mid while every spread is zero."""
-    half = [(quote.ask - quote.bid) / 2.0 for quote in quotes]
-    mid = sum(leg.ratio * quote.mid for leg, quote in zip(legs, quotes))
-    room = sum(abs(leg.ratio) * h for leg, h in zip(legs, half))
-    if room <= _EPSILON:
-        if abs(net_price - mid) > _EPSILON:
-            raise ValueError(f"net price {net_price!r} off the mid {mid!r} with no spread to place it in")
-        return tuple(quote.mid for quote in quotes)
-    share = (net_price - mid) / room
-    return tuple(quote.mid + (share * h if leg.ratio > 0 else -share * h) for leg, quote, h in zip(legs, quotes, half))
 
 
 @dataclass
@@ -194,7 +98,7 @@ class SimulatedBroker:
             raise TypeError(f"submit needs an OrderIntent, got {intent!r}")
         order_id = self._new_order_id()
         self._advance(intent.created)
-        problem = self._order_problem(intent) or self._margin_problem(intent)
+        problem = order_problem(intent, self._held) or self._margin_problem(intent)
         if problem is None and self._faults.chance(self.settings.faults.reject_probability):
             problem = "fault: random rejection"
         event = OrderEvent(order_id, intent.intent_id, OrderStatus.SUBMITTED, intent.created, message="accepted")
@@ -246,7 +150,7 @@ class SimulatedBroker:
         key = (self._now, tuple(sorted((k, q) for k, (_, q) in self._holdings.items())),
                tuple(sorted((k, self._marks.get(k)) for k in self._holdings)))
         if self._margin_memo is None or self._margin_memo[0] != key:
-            self._margin_memo = (key, self._margin(self._holdings, self._now, {}))
+            self._margin_memo = (key, account_margin(self._holdings, self._underlying_prices, self._marks, self._now, self.settings.rate))
         return self._margin_memo[1]
 
     def buying_power(self) -> float:
@@ -426,32 +330,6 @@ class SimulatedBroker:
     def _held(self, contract: Contract) -> int:
         return self._holdings.get(contract.key, (contract, 0))[1]
 
-    def _order_problem(self, intent: OrderIntent) -> str | None:
-        legs, now = intent.legs, intent.created
-        if not 1 <= len(legs) <= MAX_LEGS:
-            return f"{len(legs)} legs: a (combo) limit order has 1 to {MAX_LEGS} legs"
-        if not isinstance(intent.quantity, int) or intent.quantity <= 0:
-            return f"quantity must be a positive integer, got {intent.quantity!r}"
-        if not (math.isfinite(intent.limit_price) and intent.limit_price != 0):
-            return f"limit price must be finite and non-zero, got {intent.limit_price!r}"
-        if len({leg.contract.key for leg in legs}) != len(legs) or len(intent.roots) != 1:
-            return "legs must be distinct contracts on one underlying root"
-        try:
-            if len({contract_multiplier(leg.contract) for leg in legs}) != 1:
-                return "legs with different multipliers (shares and options) in one combo"
-        except KeyError as error:  # unknown root
-            return str(error.args[0])
-        day = now.date()
-        close = session_open_close(day)[1] if is_nyse_session(day) else now + timedelta(days=1)
-        cutoff = close - EXPIRY_DAY_CUTOFF
-        for leg in legs:
-            expiry, change = leg.contract.expiry, leg.ratio * intent.quantity
-            if expiry is not None and expiry < day:
-                return f"{leg.contract.key} has expired"
-            if expiry == day and now >= cutoff and change < 0 and split_open_close(self._held(leg.contract), change)[0]:
-                return f"opening sell of {leg.contract.key} after {cutoff:%H:%M} on its expiry day"
-        return None
-
     def _margin_problem(self, intent: OrderIntent) -> str | None:
         changes = [(leg.contract, leg.ratio * intent.quantity) for leg in intent.legs]
         if not any(split_open_close(self._held(c), change)[0] > 0 for c, change in changes):
@@ -464,37 +342,13 @@ class SimulatedBroker:
             marks[contract.key] = quote.mid
             after[contract.key] = (contract, self._held(contract) + change)
         after = {key: value for key, value in after.items() if value[1] != 0}
-        before = self._margin(self._holdings, intent.created, {})
-        needed = self._margin(after, intent.created, marks) - before
+        before = account_margin(self._holdings, self._underlying_prices, self._marks, intent.created, self.settings.rate)
+        needed = account_margin(after, self._underlying_prices, {**self._marks, **marks}, intent.created,
+                                self.settings.rate) - before
         available = self.net_liquidation() - before
-        if needed > available + _EPSILON:
+        if needed > available + EPSILON:
             return f"margin call avoidance: order needs {needed:.2f} USD, buying power {available:.2f} USD"
         return None
-
-    def _margin(self, holdings: dict[str, tuple[Contract, int]], now: datetime, marks: dict[str, float]) -> float:
-        by_root: dict[str, list[tuple[Contract, int]]] = {}
-        for contract, quantity in holdings.values():
-            by_root.setdefault(contract.root, []).append((contract, quantity))
-        total = 0.0
-        for root, lines in sorted(by_root.items()):
-            if root not in self._underlying_prices:
-                raise ValueError(f"margin: no price of {root} has been seen yet")
-            price = self._underlying_prices[root]
-            options = [c for c, _ in lines if c.kind == ContractKind.OPTION]
-            prices = {c.key: marks.get(c.key, self._marks.get(c.key, math.nan)) for c in options}
-            vols = {c.key: self._implied_vol(c, prices[c.key], price, now) for c in options
-                    if product_spec(root).option_model == "black76"}
-            total += estimate_margin(lines, price, prices, vols, now, rate=self.settings.rate)
-        return total
-
-    def _implied_vol(self, contract: Contract, price: float, underlying: float, now: datetime) -> float:
-        """Black-76 volatility of a mark at the T that risk.margin reprices with (whole days / 365),
-        floored at MIN_MARGIN_VOLATILITY (a mark without time value gives NaN, hence the floor)."""
-        assert contract.expiry is not None
-        years = (contract.expiry - now.date()).days / DAYS_PER_YEAR
-        vol = float(implied_volatility(price, contract.right, underlying, contract.strike, years, self.settings.rate,
-                                       model="black76"))
-        return max(MIN_MARGIN_VOLATILITY, vol)
 
     def _try_fill(self, order: _Order, now: datetime) -> None:
         legs, intent = order.intent.legs, order.intent
@@ -504,7 +358,7 @@ class SimulatedBroker:
             return
         point, natural = fill_point(legs, valid, self.settings.fill_fraction)
         point += self.settings.faults.worse_fill_ticks * product_spec(legs[0].contract.root).tick_size
-        if order.limit_price < point - _EPSILON:
+        if order.limit_price < point - EPSILON:
             return
         price = min(order.limit_price, natural)
         remaining = intent.quantity - order.filled

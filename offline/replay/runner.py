@@ -26,7 +26,8 @@ from core.engine.trading_system import TradingSystem
 from core.types import DailyBars
 from helpers.exchange_calendar import session_open_close
 from offline.broker.faults import BrokerFaults
-from offline.broker.simulated_broker import BrokerSettings, SimulatedBroker
+from offline.broker.fill_rules import BrokerSettings
+from offline.broker.simulated_broker import SimulatedBroker
 from offline.market.chain_model import ChainModel
 from offline.market.data_requirements import FUTURES_FOR_OPTIONS
 from offline.market.market_data import MarketData, dividend_yield

@@ -7,7 +7,8 @@ from datetime import date, datetime, timedelta
 
 from core.types import AssignmentEvent, Contract, ContractKind, Leg, OrderEvent, OrderIntent, Purpose, Quote
 from helpers.exchange_calendar import EASTERN
-from offline.broker.simulated_broker import BrokerSettings, SimulatedBroker
+from offline.broker.fill_rules import BrokerSettings
+from offline.broker.simulated_broker import SimulatedBroker
 
 EXPIRY = date(2024, 6, 21)
 T0 = datetime(2024, 6, 3, 10, 0, tzinfo=EASTERN)

@@ -7,7 +7,7 @@ import pytest
 
 from core.types import OrderStatus, Purpose
 from offline.broker.faults import BrokerFaults
-from offline.broker.simulated_broker import BrokerSettings
+from offline.broker.fill_rules import BrokerSettings
 from tests.broker.fakes import (
     CONDOR,
     MINUTE,

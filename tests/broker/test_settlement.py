@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import pytest
 
 from core.types import Contract, ContractKind, OrderStatus
+from offline.broker.fill_rules import BrokerSettings
 from offline.broker.settlement import dividend_cash, early_assignments, expiry_settlements, intrinsic_value
-from offline.broker.simulated_broker import BrokerSettings
 from tests.broker.fakes import EXPIRY, MINUTE, T0, Harness, at, harness, intent, option
 
 CLOSE = at(EXPIRY, 16, 0)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.types import Contract, ContractKind, Leg, OrderStatus, Purpose
-from offline.broker.simulated_broker import BrokerSettings, FeeSchedule, fill_point, split_open_close
+from offline.broker.fill_rules import BrokerSettings, FeeSchedule, fill_point, split_open_close
 from tests.broker.fakes import (
     CONDOR,
     EXPIRY,

@@ -9,7 +9,8 @@ from config.loader import load_config
 from core.engine.trading_system import TradingSystem
 from core.strategy_lifecycle import StrategyState
 from offline.broker.faults import BrokerFaults
-from offline.broker.simulated_broker import BrokerSettings, SimulatedBroker
+from offline.broker.fill_rules import BrokerSettings
+from offline.broker.simulated_broker import SimulatedBroker
 from offline.replay.file_store import FileStore
 from reporting.journal import Journal
 from strategies.friday_0dte import FridayZeroDte

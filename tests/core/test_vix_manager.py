@@ -13,14 +13,8 @@ import pytest
 
 from config.constants import REGIME_TABLE, Regime
 from config.framework_parameters import VixParameters
-from core.vix_manager import (
-    RegimeChange,
-    VixManager,
-    regime_for,
-    regime_rule,
-    regime_table,
-    spike_deployment_budget,
-)
+from core.vix_history import RegimeChange
+from core.vix_manager import VixManager, regime_for, regime_rule, regime_table, spike_deployment_budget
 
 ET = ZoneInfo("America/New_York")
 PARAMS = VixParameters()

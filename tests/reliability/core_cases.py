@@ -36,7 +36,7 @@ from core.types import (
     Verdict,
 )
 from offline.broker.faults import BrokerFaults
-from offline.broker.simulated_broker import BrokerSettings
+from offline.broker.fill_rules import BrokerSettings
 from tests.reliability.case import CaseContext, CaseFailed, ReliabilityCase, expect
 from tests.reliability.scripted_system import ScriptedSystem
 

@@ -19,7 +19,8 @@ from config.loader import FrameworkConfig, load_config
 from core.engine.trading_system import TradingSystem
 from core.types import DailyBars, OrderIntent
 from helpers.exchange_calendar import EASTERN, session_open_close
-from offline.broker.simulated_broker import BrokerSettings, SimulatedBroker
+from offline.broker.fill_rules import BrokerSettings
+from offline.broker.simulated_broker import SimulatedBroker
 from offline.market.chain_model import ChainModel
 from offline.market.market_view import MarketState, ModelledMarketView
 from offline.market.quote_spreads import SpreadParameters
