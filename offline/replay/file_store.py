@@ -2,8 +2,8 @@
 
 Keys look like LEAN ObjectStore keys ("backtest/<id>/system"); each becomes a relative path with
 ".json" appended. Writes go to a temporary file first and are renamed, so a crash never leaves a
-half-written document. A save whose text is what this store last wrote under the key, to a file
-still as it left it (same size and modification time), writes nothing: the file already holds it.
+half-written document. Every save writes; the trading system itself skips a
+save whose document did not change (core/engine/system_state.py).
 """
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ class FileStore:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
-        self._written: dict[str, tuple[str, int, int]] = {}  # key -> (text, mtime_ns, size) of the last write
 
     def _path(self, key: str) -> Path:
         if not _KEY.match(key) or ".." in key.split("/"):
@@ -30,15 +29,10 @@ class FileStore:
 
     def save(self, key: str, document: dict[str, Any]) -> None:
         path = self._path(key)
-        text = json.dumps(document, sort_keys=True, allow_nan=False)
-        last = self._written.get(key)
-        if last is not None and last[0] == text and _stamp(path) == last[1:]:
-            return
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".json.tmp")
-        temporary.write_text(text, encoding="ascii")
+        temporary.write_text(json.dumps(document, sort_keys=True, allow_nan=False), encoding="ascii")
         os.replace(temporary, path)
-        self._written[key] = (text, *_stamp(path))
 
     def load(self, key: str) -> dict[str, Any] | None:
         path = self._path(key)
@@ -52,11 +46,3 @@ class FileStore:
             raise TypeError(f"stored document {path} is not a JSON object")
         return document
 
-
-def _stamp(path: Path) -> tuple[int, int]:
-    """(modification time in ns, size) of a file; (-1, -1) when it does not exist."""
-    try:
-        status = path.stat()
-    except FileNotFoundError:
-        return -1, -1
-    return status.st_mtime_ns, status.st_size

@@ -1,4 +1,4 @@
-"""The offline store writes a document only when its text changed or its file is not as it left it."""
+"""The offline store writes every save atomically, a changed document and a file removed behind it alike."""
 from __future__ import annotations
 
 import json
@@ -21,15 +21,6 @@ def _writes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(os, "replace", counting)
     return seen
-
-
-def test_same_document_is_written_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    writes = _writes(monkeypatch)
-    store = FileStore(tmp_path)
-    store.save("backtest/run/system", {"b": [1, 2.5], "a": {"x": None}})
-    store.save("backtest/run/system", {"a": {"x": None}, "b": [1, 2.5]})  # same text (keys sorted)
-    assert len(writes) == 1
-    assert store.load("backtest/run/system") == {"a": {"x": None}, "b": [1, 2.5]}
 
 
 def test_changed_document_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
