@@ -27,7 +27,7 @@ class DataMappingMode(IntEnum):
 
 class BrokerageName(IntEnum):
     DEFAULT = 0
-    TASTYTRADE = 32  # the value in quantconnect-stubs
+    TASTYTRADE = 36  # LEAN Common/Brokerages/BrokerageName.cs:190 (GDAX = 12 at :70, then one apiece; older stubs say 32)
 
 
 class AccountType(IntEnum):
