@@ -16,6 +16,8 @@ from datetime import date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
+import numpy as np
+
 from config.constants import REGIME_TABLE, VIX_VALID_MAX, VIX_VALID_MIN, Regime, RegimeRule
 from config.framework_parameters import VixParameters
 from core.vix_history import DataProblem, RegimeChange, documents_of
@@ -205,6 +207,22 @@ class VixManager:
         self._regime = regime
         self.history.append(change)
         return change
+
+    def steady(self, readings: np.ndarray) -> np.ndarray:
+        """For each of `readings` (VIX values, each taken fresh by `update` at its own minute), whether
+        taking it would change nothing but the latest value held: a valid VIX inside the current
+        regime's band (its table range, reaching `regime_band` points below it) that is not the day's
+        first intraday spike. All False before the first regime and while the VIX is unusable (the
+        next valid reading ends the problem). An engine may skip the updates of steady readings."""
+        values = np.asarray(readings, dtype=float)
+        if self._regime is None or not self._was_usable:
+            return np.zeros(values.shape, dtype=bool)
+        lower, upper = self._ranges[self._regime]
+        steady = (values >= lower - self.params.regime_band) & (values < upper)
+        steady &= (values >= VIX_VALID_MIN) & (values <= VIX_VALID_MAX)
+        if self._previous_close is not None and not self.intraday_spike:
+            steady &= values < self._previous_close * (1.0 + self.params.intraday_spike)
+        return steady
 
     # --- questions -----------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ proposal and the exit rules).
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from config.loader import FrameworkConfig
@@ -37,6 +37,11 @@ class AdvancedStrategy(StructureStrategy[Any]):
 
     def is_entry_window(self, ctx: DecisionContext) -> bool:
         return self.in_weekly_window(ctx) and not self.attempted_today(ctx)
+
+    def next_entry_check(self, ctx: DecisionContext) -> datetime | None:
+        if not self.may_open_on(ctx.today) or self.attempted_today(ctx):
+            return None
+        return ctx.first_within(self.params.entry_start, self.params.entry_end)
 
     def propose_entry(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         self.mark_attempted(ctx)

@@ -61,6 +61,17 @@ class DecisionContext:
         """True when start <= now <= end (times of day, "HH:MM" ET)."""
         return _parse(start) <= self.now.time() <= _parse(end)
 
+    def first_at_or_after(self, hhmm: str) -> datetime:
+        """The first time from now on at which `at_or_after(hhmm)` holds: now, or `hhmm` today."""
+        at = _parse(hhmm)
+        return self.now if self.now.time() >= at else self.now.replace(hour=at.hour, minute=at.minute, second=0,
+                                                                        microsecond=0)
+
+    def first_within(self, start: str, end: str) -> datetime | None:
+        """The first time from now on at which `within(start, end)` may hold today; None once `end`
+        has passed."""
+        return None if self.now.time() > _parse(end) else self.first_at_or_after(start)
+
 
 @lru_cache(maxsize=256)
 def _parse(hhmm: str) -> time:
@@ -181,6 +192,13 @@ class Strategy(ABC):
     def is_entry_window(self, ctx: DecisionContext) -> bool:
         """True inside the strategy's schedule window (used to drive ANALYZING and journaling)."""
         return False
+
+    def next_entry_check(self, ctx: DecisionContext) -> datetime | None:
+        """The first time from `ctx.now` on at which `is_entry_window` may hold if nothing changes in
+        between (no order, fill, regime change or new session); None: not again this session. Before
+        it the trading system need not ask (TradingSystem.next_wake). An answer may be early, never
+        late. By default ctx.now: ask at every minute."""
+        return ctx.now
 
 
 def declared(strategy: Strategy, intents: list[OrderIntent]) -> list[OrderIntent]:

@@ -8,7 +8,7 @@ credit, or 15:00 whatever happens.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from config.loader import FrameworkConfig
 from config.strategy_parameters import ZeroDteParameters
@@ -64,6 +64,11 @@ class FridayZeroDte(StructureStrategy[ZeroDteParameters]):
         p = self.params
         return (self.may_open_on(ctx.today) and ctx.within(p.entry_time, p.entry_deadline)
                 and not self.attempted_today(ctx))
+
+    def next_entry_check(self, ctx: DecisionContext) -> datetime | None:
+        if not self.may_open_on(ctx.today) or self.attempted_today(ctx):
+            return None
+        return ctx.first_within(self.params.entry_time, self.params.entry_deadline)
 
     def propose_entry(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params

@@ -28,7 +28,7 @@ Management, first match wins (every call):
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import numpy as np
 
@@ -96,6 +96,12 @@ class FuturesStrangle(StructureStrategy[FuturesStrangleParameters]):
         return (ctx.within(p.entry_start, p.entry_end)
                 and not (tried.get("day") == ctx.today_text and tried.get("all"))
                 and self.may_open_on(ctx.today))
+
+    def next_entry_check(self, ctx: DecisionContext) -> datetime | None:
+        tried = self.memory.get("tried", {})
+        if (tried.get("day") == ctx.today_text and tried.get("all")) or not self.may_open_on(ctx.today):
+            return None
+        return ctx.first_within(self.params.entry_start, self.params.entry_end)
 
     def products(self, ctx: DecisionContext) -> list[tuple[str, ...]]:
         """Per root to trade now (the first listed in phase 1, each listed one later), the products

@@ -105,6 +105,11 @@ class Ipmcc(Strategy):
             return False
         return True
 
+    def next_entry_check(self, ctx: DecisionContext) -> datetime | None:
+        if not self.params.enabled or self.attempted_today(ctx):
+            return None
+        return ctx.first_at_or_after(self.params.leap_entry_time)
+
     def _waiting(self, ctx: DecisionContext) -> bool:
         """True while a LEAP it could not afford waits for the re-ask day or a higher net liquidation."""
         unaffordable = self.memory.get("unaffordable")

@@ -24,7 +24,7 @@ No stop: a rung is a hedge.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import numpy as np
 
@@ -69,6 +69,12 @@ class LeapPutLadder(Strategy):
         if not p.enabled or not ctx.at_or_after(p.entry_time) or self.attempted_today(ctx):
             return False
         return ctx.today.weekday() == 0 or bool(self.memory.get("roll_pending"))
+
+    def next_entry_check(self, ctx: DecisionContext) -> datetime | None:
+        p = self.params
+        if not p.enabled or self.attempted_today(ctx) or not (ctx.today.weekday() == 0 or self.memory.get("roll_pending")):
+            return None
+        return ctx.first_at_or_after(p.entry_time)
 
     def propose_entry(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params

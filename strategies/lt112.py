@@ -25,7 +25,7 @@ combo, not per leg): the entry order carries it and the position keeps it (terms
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import numpy as np
 
@@ -76,6 +76,11 @@ class Lt112(StructureStrategy[Lt112Parameters]):
         if not p.first_wednesday_only:
             return wednesday
         return is_nth_weekday_session(ctx.today, WEDNESDAY, 1) or (wednesday and self._stacking(ctx))
+
+    def next_entry_check(self, ctx: DecisionContext) -> datetime | None:
+        if not self.may_open_on(ctx.today) or self.attempted_today(ctx):
+            return None
+        return ctx.first_within(self.params.entry_start, self.params.entry_end)  # stacking: asked then
 
     def _stacking(self, ctx: DecisionContext) -> bool:
         """True from `stack_from_phase` on: further Wednesdays add positions (SPEC section 5)."""

@@ -62,6 +62,12 @@ class VixSpikeDeployment(Strategy):
         last = self.memory.get("last_attempt")
         return last is None or ctx.now - datetime.fromisoformat(last) >= ATTEMPT_INTERVAL
 
+    def next_entry_check(self, ctx: DecisionContext) -> datetime | None:
+        if not self.params.enabled or ctx.regime != Regime.EXTREME:
+            return None  # a regime change is an event: the trading system asks again then
+        last = self.memory.get("last_attempt")
+        return ctx.now if last is None else max(ctx.now, datetime.fromisoformat(last) + ATTEMPT_INTERVAL)
+
     def propose_entry(self, ctx: DecisionContext, positions: list[Position]) -> Proposal | None:
         p = self.params
         self.memory["last_attempt"] = ctx.now.isoformat()

@@ -57,6 +57,23 @@ class Entries:
             if self.router.route(proposal.intent, now, account, proposal):
                 account = None
 
+    def next_check(self, at: datetime) -> datetime | None:
+        """The first time from `at` on at which `seek` may do anything if nothing changes in between
+        (no order, fill, regime change, management round or new session); None: not again today. While
+        no order works: the journal line of a breaker's refusal, else the earliest entry check of the
+        strategies that may open today and are idle or managing (Strategy.next_entry_check)."""
+        state = self.desk.state
+        allowed, reason = state.breakers.new_entries_allowed()
+        if not allowed:
+            return at if state.skips_journaled.get("*") != reason else None
+        day, openers = self._openers
+        if day != at.date():
+            return at  # today's openers are worked out (and journaled) by the first seek
+        ctx = self.desk.context(at)
+        checks = [check for key, strategy in openers if state.machines[key].state in ENTRY_STATES
+                  and (check := strategy.next_entry_check(ctx)) is not None]
+        return min(checks, default=None)
+
     def _may_open(self, now: datetime) -> list[tuple[str, Strategy]]:
         """The strategies whose entry window can open today (Strategy.may_open_on) in the account's
         phase (it changes only at a close), worked out once a session; those the phase keeps out

@@ -15,7 +15,7 @@ The cycle is here; its roles are in their own modules: the state and its documen
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from config.loader import FrameworkConfig
@@ -40,6 +40,8 @@ from risk.breakers import BreakerState
 from risk.risk_gate import RiskGate
 from strategies.base import Strategy, close_intent
 from strategies.registry import risk_policies
+
+ONE_MINUTE = timedelta(minutes=1)
 
 
 class TradingSystem:
@@ -156,6 +158,22 @@ class TradingSystem:
             self.management.manage_all(now)
         if state.vix.regime is not None:
             self.entries.seek(now)
+
+    def next_wake(self, now: datetime) -> datetime:
+        """The first minute after `now` at which `on_minute` may change anything, provided every VIX
+        reading until then is steady (VixManager.steady) and no broker report arrives: the next
+        minute while an order works, a close waits to be re-sent or a strategy waits for recovery;
+        else the next management round or the first entry check (Entries.next_check). An engine may
+        skip the minutes before it (the offline replay does; LEAN calls every minute)."""
+        state = self.state
+        step = now + ONE_MINUTE
+        if state.orders or any(m.state in RECOVERY_ACTIONS for m in state.machines.values()) \
+                or any(p.terms.resend_close is not None for p in state.book.all_open()):
+            return step
+        interval = timedelta(minutes=self.config.risk.management_interval_minutes)
+        wake = step if state.last_management is None else max(step, state.last_management + interval)
+        entry = self.entries.next_check(step) if state.vix.regime is not None else None
+        return wake if entry is None else min(wake, max(step, entry))
 
     def _update_regime(self, now: datetime) -> None:
         vix = self.state.vix

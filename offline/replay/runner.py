@@ -5,12 +5,19 @@ intraday paths elsewhere); option prices are MODELLED by offline/market/chain_mo
 open -> each minute (market state, broker fills, trading system cycle) -> close (early
 assignment, expiry, dividends, daily close of the trading system) -> equity point.
 
+Event-driven: of a session's minutes only those where something can happen are run: every minute
+while an order works, the broker's marks every 5 minutes (the management rounds), the entry checks
+the strategies name, the VIX readings that would change the VIX manager's state and the last
+minute (`_next_minute`). A skipped minute would have changed nothing; `every_minute=True` runs
+them all and gives the same outputs (tests/offline/test_event_driven_replay.py checks that).
+
 A run can stop before a given time and continue later (offline/replay/restart.py saves and restores
 it): `cursor` says which session and minute come next, and `run(stop_at)` processes every step
 whose time is at or before `stop_at`, then returns with `stopped` set.
 """
 from __future__ import annotations
 
+import math
 import time as wall_time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -95,8 +102,12 @@ class BacktestRunner:
     """Wires market data, the modelled market view, the simulated broker and the trading system."""
 
     def __init__(self, config: FrameworkConfig, market: MarketData, state_dir: Path,
-                 faults: BrokerFaults | None = None, progress: ProgressCallback | None = None) -> None:
+                 faults: BrokerFaults | None = None, progress: ProgressCallback | None = None,
+                 every_minute: bool = False) -> None:
+        """`every_minute`: run every minute of every session instead of only those where something
+        can happen (`_next_minute`); the outputs are the same, only slower (a check of the skipping)."""
         self.config = config
+        self.every_minute = every_minute
         self.market = market
         self.progress = progress
         self.state = MarketState(now=datetime.combine(market.start, datetime.min.time()))
@@ -237,7 +248,9 @@ class BacktestRunner:
             self._set_prices(series, vix_by_minute, 0, open_dt)
             self.state.session_open = dict(self.state.prices)
             self.system.on_session_start(day, open_dt)
-        for minute in range(self.cursor.minute, minutes):
+        vix_readings = None if paths["VIX"] is None else np.asarray(paths["VIX"], dtype=float)
+        minute = self.cursor.minute
+        while minute < minutes:
             now = open_dt + timedelta(minutes=minute)
             if stop_at is not None and now > stop_at:
                 self.cursor.minute = minute
@@ -251,6 +264,7 @@ class BacktestRunner:
                 self.broker.process(now)
             self.system.on_minute(now)
             result.max_open_positions = max(result.max_open_positions, self.system.open_position_count())
+            minute = self._next_minute(minute, minutes, open_dt, vix_readings)
         self.cursor.minute = minutes
         if stop_at is not None and close_dt > stop_at:
             return False
@@ -267,6 +281,22 @@ class BacktestRunner:
         result.regimes.append(self.system.vix.regime.value if self.system.vix.regime else "UNKNOWN")
         self.recorder.record(close_dt, self.system, self.view)
         return True
+
+    def _next_minute(self, minute: int, minutes: int, open_dt: datetime, vix_readings: np.ndarray | None) -> int:
+        """The next minute of the session that can change anything (`minutes` when none is left): the
+        next one while an order works or the session has no VIX path; else the first of the broker's
+        next mark, the trading system's next wake (TradingSystem.next_wake) and the first VIX reading
+        that is not steady (VixManager.steady). The minutes skipped would have done nothing: no
+        order, fill, mark, management round, entry check, regime or VIX-state change. The last minute
+        is always run: the close prices and marks at its prices."""
+        after = minute + 1
+        mark = min(minutes - 1, after + (-after) % BROKER_MARK_MINUTES)
+        if mark <= after or vix_readings is None or self.every_minute or self.broker.open_order_ids():
+            return after
+        wake = self.system.next_wake(open_dt + timedelta(minutes=minute))
+        target = min(mark, max(after, math.ceil((wake - open_dt).total_seconds() / 60.0)))
+        steady = self.system.vix.steady(vix_readings[after:target])
+        return target if steady.all() else after + int(np.argmin(steady))
 
     def _sweep_interest(self, day: date) -> None:
         """Credit the T-bill interest the swept cash earned since the previous session's close, at

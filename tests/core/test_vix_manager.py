@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from config.constants import REGIME_TABLE, Regime
 from config.framework_parameters import VixParameters
@@ -281,3 +283,41 @@ def test_a_long_random_walk_follows_the_table_and_the_band() -> None:
         expected = expected if held else table
         assert manager.regime == expected, (minute, value)
     assert len({change.new for change in manager.history}) == len(Regime)
+
+
+def _without_latest_value(document: dict[str, object]) -> dict[str, object]:
+    return {key: value for key, value in document.items() if key not in ("value", "value_valid", "value_time")}
+
+
+@settings(max_examples=300, deadline=None)
+@given(previous_close=st.one_of(st.none(), st.floats(9.0, 60.0)),
+       setup=st.lists(st.one_of(st.floats(4.0, 90.0), st.just(float("nan"))), min_size=0, max_size=6),
+       reading=st.one_of(st.floats(0.0, 200.0), st.just(float("nan")), st.just(float("inf"))))
+def test_a_steady_reading_changes_nothing_but_the_latest_value(previous_close: float | None, setup: list[float],
+                                                              reading: float) -> None:
+    """VixManager.steady says which readings an engine may skip: taking a steady one through `update`
+    changes no regime, problem, spike, episode or count, only the latest value held."""
+    manager = VixManager(PARAMS)
+    manager.on_session_start(DAY, previous_close=previous_close)
+    for minute, value in enumerate(setup):
+        manager.update(at(10, minute), value, at(10, minute))
+    steady = bool(manager.steady(np.array([reading]))[0])
+    before = _without_latest_value(manager.to_dict())
+    change = manager.update(at(11, 0), reading, at(11, 0))
+    if steady:
+        assert change is None and manager.problem_opened is None
+        assert _without_latest_value(manager.to_dict()) == before
+
+
+def test_steady_readings_stop_at_the_band_the_spike_and_bad_values() -> None:
+    manager = VixManager(PARAMS)  # regime band 0.5 points, intraday spike +50%
+    manager.on_session_start(DAY, previous_close=16.5)  # the spike level is 24.75
+    readings = np.array([21.0, 19.6, 19.5, 24.7, 24.75, 25.0, 19.49, float("nan"), 4.0])
+    assert manager.steady(readings).tolist() == [False] * 9  # no regime yet
+    manager.update(at(9, 30), 21.0, at(9, 30))
+    assert manager.regime == Regime.ELEVATED  # [20, 25), left downward below 19.5
+    assert manager.steady(readings).tolist() == [True, True, True, True, False, False, False, False, False]
+    assert manager.update(at(9, 31), 24.9, at(9, 31)) is None and manager.intraday_spike
+    assert manager.steady(np.array([24.9, 25.0])).tolist() == [True, False]  # the day's spike is taken
+    manager.update(at(9, 32), float("nan"), at(9, 32))  # unusable: the next valid reading changes that
+    assert not manager.steady(np.array([21.0]))[0]
