@@ -10,13 +10,11 @@ in each regime. Nothing else in the repository may hold regime bounds, caps or m
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
-
-import numpy as np
 
 from config.constants import REGIME_TABLE, VIX_VALID_MAX, VIX_VALID_MIN, Regime, RegimeRule
 from config.framework_parameters import VixParameters
@@ -208,21 +206,22 @@ class VixManager:
         self.history.append(change)
         return change
 
-    def steady(self, readings: np.ndarray) -> np.ndarray:
-        """For each of `readings` (VIX values, each taken fresh by `update` at its own minute), whether
-        taking it would change nothing but the latest value held: a valid VIX inside the current
-        regime's band (its table range, reaching `regime_band` points below it) that is not the day's
-        first intraday spike. All False before the first regime and while the VIX is unusable (the
-        next valid reading ends the problem). An engine may skip the updates of steady readings."""
-        values = np.asarray(readings, dtype=float)
+    def steady_count(self, readings: Sequence[float]) -> int:
+        """How many of `readings` (VIX values, each to be taken fresh by `update` at its own minute),
+        from the first on, would change nothing but the latest value held: valid VIX values inside the
+        current regime's band (its table range, reaching `regime_band` points below it) that are not
+        the day's first intraday spike. 0 before the first regime and while the VIX is unusable (the
+        next valid reading ends the problem). An engine may skip the updates of those readings."""
         if self._regime is None or not self._was_usable:
-            return np.zeros(values.shape, dtype=bool)
+            return 0
         lower, upper = self._ranges[self._regime]
-        steady = (values >= lower - self.params.regime_band) & (values < upper)
-        steady &= (values >= VIX_VALID_MIN) & (values <= VIX_VALID_MAX)
-        if self._previous_close is not None and not self.intraday_spike:
-            steady &= values < self._previous_close * (1.0 + self.params.intraday_spike)
-        return steady
+        low = max(lower - self.params.regime_band, VIX_VALID_MIN)
+        high = min(upper, math.inf if self.intraday_spike or self._previous_close is None
+                   else self._previous_close * (1.0 + self.params.intraday_spike))
+        for count, value in enumerate(readings):
+            if not (low <= value < high and value <= VIX_VALID_MAX):
+                return count
+        return len(readings)
 
     # --- questions -----------------------------------------------------------------------------
 

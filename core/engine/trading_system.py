@@ -161,7 +161,7 @@ class TradingSystem:
 
     def next_wake(self, now: datetime) -> datetime:
         """The first minute after `now` at which `on_minute` may change anything, provided every VIX
-        reading until then is steady (VixManager.steady) and no broker report arrives: the next
+        reading until then is steady (VixManager.steady_count) and no broker report arrives: the next
         minute while an order works, a close waits to be re-sent or a strategy waits for recovery;
         else the next management round or the first entry check (Entries.next_check). An engine may
         skip the minutes before it (the offline replay does; LEAN calls every minute)."""

@@ -248,7 +248,6 @@ class BacktestRunner:
             self._set_prices(series, vix_by_minute, 0, open_dt)
             self.state.session_open = dict(self.state.prices)
             self.system.on_session_start(day, open_dt)
-        vix_readings = None if paths["VIX"] is None else np.asarray(paths["VIX"], dtype=float)
         minute = self.cursor.minute
         while minute < minutes:
             now = open_dt + timedelta(minutes=minute)
@@ -264,7 +263,7 @@ class BacktestRunner:
                 self.broker.process(now)
             self.system.on_minute(now)
             result.max_open_positions = max(result.max_open_positions, self.system.open_position_count())
-            minute = self._next_minute(minute, minutes, open_dt, vix_readings)
+            minute = self._next_minute(minute, minutes, open_dt, vix_by_minute)
         self.cursor.minute = minutes
         if stop_at is not None and close_dt > stop_at:
             return False
@@ -282,11 +281,11 @@ class BacktestRunner:
         self.recorder.record(close_dt, self.system, self.view)
         return True
 
-    def _next_minute(self, minute: int, minutes: int, open_dt: datetime, vix_readings: np.ndarray | None) -> int:
+    def _next_minute(self, minute: int, minutes: int, open_dt: datetime, vix_readings: list[float] | None) -> int:
         """The next minute of the session that can change anything (`minutes` when none is left): the
         next one while an order works or the session has no VIX path; else the first of the broker's
         next mark, the trading system's next wake (TradingSystem.next_wake) and the first VIX reading
-        that is not steady (VixManager.steady). The minutes skipped would have done nothing: no
+        that is not steady (VixManager.steady_count). The minutes skipped would have done nothing: no
         order, fill, mark, management round, entry check, regime or VIX-state change. The last minute
         is always run: the close prices and marks at its prices."""
         after = minute + 1
@@ -295,8 +294,7 @@ class BacktestRunner:
             return after
         wake = self.system.next_wake(open_dt + timedelta(minutes=minute))
         target = min(mark, max(after, math.ceil((wake - open_dt).total_seconds() / 60.0)))
-        steady = self.system.vix.steady(vix_readings[after:target])
-        return target if steady.all() else after + int(np.argmin(steady))
+        return after + self.system.vix.steady_count(vix_readings[after:target])
 
     def _sweep_interest(self, day: date) -> None:
         """Credit the T-bill interest the swept cash earned since the previous session's close, at

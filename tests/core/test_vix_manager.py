@@ -295,13 +295,13 @@ def _without_latest_value(document: dict[str, object]) -> dict[str, object]:
        reading=st.one_of(st.floats(0.0, 200.0), st.just(float("nan")), st.just(float("inf"))))
 def test_a_steady_reading_changes_nothing_but_the_latest_value(previous_close: float | None, setup: list[float],
                                                               reading: float) -> None:
-    """VixManager.steady says which readings an engine may skip: taking a steady one through `update`
-    changes no regime, problem, spike, episode or count, only the latest value held."""
+    """VixManager.steady_count says which readings an engine may skip: taking a steady one through
+    `update` changes no regime, problem, spike, episode or count, only the latest value held."""
     manager = VixManager(PARAMS)
     manager.on_session_start(DAY, previous_close=previous_close)
     for minute, value in enumerate(setup):
         manager.update(at(10, minute), value, at(10, minute))
-    steady = bool(manager.steady(np.array([reading]))[0])
+    steady = manager.steady_count([reading]) == 1
     before = _without_latest_value(manager.to_dict())
     change = manager.update(at(11, 0), reading, at(11, 0))
     if steady:
@@ -312,12 +312,17 @@ def test_a_steady_reading_changes_nothing_but_the_latest_value(previous_close: f
 def test_steady_readings_stop_at_the_band_the_spike_and_bad_values() -> None:
     manager = VixManager(PARAMS)  # regime band 0.5 points, intraday spike +50%
     manager.on_session_start(DAY, previous_close=16.5)  # the spike level is 24.75
-    readings = np.array([21.0, 19.6, 19.5, 24.7, 24.75, 25.0, 19.49, float("nan"), 4.0])
-    assert manager.steady(readings).tolist() == [False] * 9  # no regime yet
+
+    def steady(*readings: float) -> list[bool]:
+        return [manager.steady_count([value]) == 1 for value in readings]
+
+    readings = (21.0, 19.6, 19.5, 24.7, 24.75, 25.0, 19.49, float("nan"), 4.0)
+    assert steady(*readings) == [False] * 9  # no regime yet
     manager.update(at(9, 30), 21.0, at(9, 30))
     assert manager.regime == Regime.ELEVATED  # [20, 25), left downward below 19.5
-    assert manager.steady(readings).tolist() == [True, True, True, True, False, False, False, False, False]
+    assert steady(*readings) == [True, True, True, True, False, False, False, False, False]
+    assert manager.steady_count([21.0, 22.0, 25.0, 21.0]) == 2  # counted from the first on
     assert manager.update(at(9, 31), 24.9, at(9, 31)) is None and manager.intraday_spike
-    assert manager.steady(np.array([24.9, 25.0])).tolist() == [True, False]  # the day's spike is taken
+    assert steady(24.9, 25.0) == [True, False]  # the day's spike is taken
     manager.update(at(9, 32), float("nan"), at(9, 32))  # unusable: the next valid reading changes that
-    assert not manager.steady(np.array([21.0]))[0]
+    assert steady(21.0) == [False]
