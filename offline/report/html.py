@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Mapping, Sequence
+from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from offline.report.overview import (
     warnings_section,
 )
 from offline.report.sections import (
+    Chart,
     daily_charts,
     data_issues_section,
     drawdown_table,
@@ -31,6 +33,7 @@ from offline.report.sections import (
     pnl_histogram,
     returns_table,
 )
+from offline.report.workers import render_all
 from reporting.statistics import drawdown_series
 from reporting.trade_log import check_trade_rows
 
@@ -81,7 +84,7 @@ def render_html_report(summary: Mapping[str, Any], equity: tuple[Iterable[Any], 
                        baselines: Mapping[str, Iterable[float]] | None = None,
                        title: str = "Tom King framework: offline backtest",
                        daily: Sequence[Mapping[str, Any]] = (),
-                       open_positions: Sequence[Mapping[str, Any]] = ()) -> str:
+                       open_positions: Sequence[Mapping[str, Any]] = (), pool: Pool | None = None) -> str:
     """The report as HTML text (see `write_html_report` for the arguments).
 
     Raises:
@@ -91,7 +94,7 @@ def render_html_report(summary: Mapping[str, Any], equity: tuple[Iterable[Any], 
     equity_dates, equity_values = list(equity[0]), [float(value) for value in equity[1]]
     drawdown_values = drawdown_series(equity_values) if drawdown is None else list(drawdown)
     vix_dates, vix_values = list(vix[0]), list(vix[1])
-    parts = [
+    parts: list[str | Chart] = [
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">',
         f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>",
         f"<h1>{html.escape(title)}</h1>",
@@ -99,22 +102,24 @@ def render_html_report(summary: Mapping[str, Any], equity: tuple[Iterable[Any], 
         f'<div class="banner {source_class}">{html.escape(source_text)}</div>',
         warnings_section(summary),
         verdict_section(summary, daily),
-        image_block("Equity against the baselines", equity_png(equity_dates, equity_values, baselines)),
+        ("Equity against the baselines", equity_png, (equity_dates, equity_values, baselines)),
         strategy_table(summary),
-        image_block("P&L per strategy (closed trades, after fees)", strategy_pnl_png(strategy_pnl)),
+        ("P&L per strategy (closed trades, after fees)", strategy_pnl_png, (strategy_pnl,)),
         run_section(summary),
         returns_table(equity_dates, equity_values),
-        image_block("Drawdown", drawdown_png(equity_dates, drawdown_values)),
+        ("Drawdown", drawdown_png, (equity_dates, drawdown_values)),
         drawdown_table(equity_dates, equity_values),
-        image_block("VIX with regime bands", vix_regime_png(vix_dates, vix_values, regimes)),
-        daily_charts(daily),
+        ("VIX with regime bands", vix_regime_png, (vix_dates, vix_values, regimes)),
+        *daily_charts(daily),
         pnl_histogram(trades),
         data_issues_section(summary),
         trades_section(check_trade_rows(trades), open_positions),
         summary_reference(summary),
         "</body>\n</html>\n",
     ]
-    return "\n".join(parts)
+    charts = [part for part in parts if isinstance(part, tuple)]
+    pngs = iter(render_all([(function, args) for _, function, args in charts], pool))
+    return "\n".join(part if isinstance(part, str) else image_block(part[0], next(pngs)) for part in parts)
 
 
 def write_html_report(path: str | Path, summary: Mapping[str, Any],
@@ -124,7 +129,7 @@ def write_html_report(path: str | Path, summary: Mapping[str, Any],
                       baselines: Mapping[str, Iterable[float]] | None = None,
                       title: str = "Tom King framework: offline backtest",
                       daily: Sequence[Mapping[str, Any]] = (),
-                      open_positions: Sequence[Mapping[str, Any]] = ()) -> Path:
+                      open_positions: Sequence[Mapping[str, Any]] = (), pool: Pool | None = None) -> Path:
     """Write the self-contained HTML report; returns the path written.
 
     Args:
@@ -140,13 +145,14 @@ def write_html_report(path: str | Path, summary: Mapping[str, Any],
         title: page heading.
         daily: the daily record (offline/replay/daily_record.py rows) for the charts over time.
         open_positions: the positions open at the end ({strategy, opened, legs, entry_cash}).
+        pool: worker processes that draw the charts (offline/report/workers.py), or None to draw them here.
 
     Raises:
         ValueError: as `render_html_report`.
         OSError: the file cannot be written.
     """
     text = render_html_report(summary, equity, drawdown, vix, regimes, trades, strategy_pnl, baselines, title,
-                              daily, open_positions)
+                              daily, open_positions, pool)
     target = Path(path)
     target.write_bytes(text.encode("ascii", "xmlcharrefreplace"))
     return target

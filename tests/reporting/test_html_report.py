@@ -10,7 +10,7 @@ import pytest
 
 from config.constants import Regime
 from core.types import Contract, ContractKind, Leg
-from offline.report.equity_chart import equity_png, regime_runs, vix_regime_png, write_equity_png
+from offline.report.equity_chart import equity_png, regime_runs, vix_regime_png
 from offline.report.html import (
     MODELLED_PRICES_BANNER,
     render_html_report,
@@ -133,16 +133,16 @@ def test_mismatched_series_are_refused() -> None:
         render_html_report(**inputs)
 
 
-def test_png_is_deterministic_without_software_tag(tmp_path) -> None:
+def test_png_is_deterministic_without_software_tag() -> None:
     baseline = [v * 0.99 for v in EQUITY]
-    first = write_equity_png(tmp_path / "a.png", DATES, EQUITY, baseline=baseline, title="Equity $30k").read_bytes()
-    second = write_equity_png(tmp_path / "b.png", DATES, EQUITY, baseline=baseline, title="Equity $30k").read_bytes()
+    first = equity_png(DATES, EQUITY, {"Buy and hold": baseline}, title="Equity $30k")
+    second = equity_png(DATES, EQUITY, {"Buy and hold": baseline}, title="Equity $30k")
     assert first.startswith(PNG_SIGNATURE)
     assert first == second
     assert b"Software" not in first and b"matplotlib" not in first
     assert equity_png(DATES, EQUITY) != first
     with pytest.raises(ValueError, match="baseline"):
-        write_equity_png(tmp_path / "c.png", DATES, EQUITY, baseline=baseline[:5])
+        equity_png(DATES, EQUITY, {"Buy and hold": baseline[:5]})
     with pytest.raises(ValueError, match="equity\\[2\\]"):
         equity_png(DATES[:3], [1.0, 2.0, float("nan")])
 
