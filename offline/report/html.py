@@ -10,7 +10,7 @@ the page depends on the wall clock, so identical inputs give identical bytes.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from offline.report.sections import (
     pnl_histogram,
     returns_table,
 )
-from offline.report.workers import render_all
+from offline.report.workers import later
 from reporting.statistics import drawdown_series
 from reporting.trade_log import check_trade_rows
 
@@ -77,18 +77,35 @@ def data_source_banner(summary: Mapping[str, Any]) -> tuple[str, str]:
     return key, DATA_SOURCE_BANNERS[key]
 
 
-def render_html_report(summary: Mapping[str, Any], equity: tuple[Iterable[Any], Iterable[float]],
-                       drawdown: Iterable[float] | None, vix: tuple[Iterable[Any], Iterable[float]],
-                       regimes: Sequence[Any], trades: Sequence[Mapping[str, Any]],
-                       strategy_pnl: Mapping[str, float],
-                       baselines: Mapping[str, Iterable[float]] | None = None,
-                       title: str = "Tom King framework: offline backtest",
-                       daily: Sequence[Mapping[str, Any]] = (),
-                       open_positions: Sequence[Mapping[str, Any]] = (), pool: Pool | None = None) -> str:
-    """The report as HTML text (see `write_html_report` for the arguments).
+def start_html_report(summary: Mapping[str, Any], equity: tuple[Iterable[Any], Iterable[float]],
+                      drawdown: Iterable[float] | None, vix: tuple[Iterable[Any], Iterable[float]],
+                      regimes: Sequence[Any], trades: Sequence[Mapping[str, Any]],
+                      strategy_pnl: Mapping[str, float],
+                      baselines: Mapping[str, Iterable[float]] | None = None,
+                      title: str = "Tom King framework: offline backtest",
+                      daily: Sequence[Mapping[str, Any]] = (),
+                      open_positions: Sequence[Mapping[str, Any]] = (), pool: Pool | None = None
+                      ) -> Callable[[], str]:
+    """Start the report: its charts are drawn in `pool`'s workers while the caller goes on (here and now
+    when `pool` is None); calling what is returned waits for them and gives the report as HTML text.
+
+    Args:
+        summary: statistics (reporting.statistics.summarize, plus anything else to show); must hold
+            data.source = "real" or "synthetic".
+        equity: (dates, equity in USD), one point per session.
+        drawdown: drawdown fractions (<= 0) on the equity dates, or None to compute them.
+        vix: (dates, VIX closes); regimes: the VIX regime of each of those dates.
+        trades: trade-log rows (reporting.trade_log.trade_row).
+        strategy_pnl: strategy -> P&L in USD, drawn as bars in this order.
+        baselines: label -> equity in USD on the equity dates (e.g. SPY buy and hold).
+        title: page heading.
+        daily: the daily record (offline/replay/daily_record.py rows) for the charts over time.
+        open_positions: the positions open at the end ({strategy, opened, legs, entry_cash}).
+        pool: worker processes that draw the charts (offline/report/workers.py), or None.
 
     Raises:
-        ValueError: no valid data source in the summary, mismatched or invalid series, bad trade rows.
+        ValueError: no valid data source in the summary, mismatched or invalid series, bad trade rows
+        (a chart's error when the text is asked for, if drawn in `pool`).
     """
     source_class, source_text = data_source_banner(summary)
     equity_dates, equity_values = list(equity[0]), [float(value) for value in equity[1]]
@@ -117,42 +134,23 @@ def render_html_report(summary: Mapping[str, Any], equity: tuple[Iterable[Any], 
         summary_reference(summary),
         "</body>\n</html>\n",
     ]
-    charts = [part for part in parts if isinstance(part, tuple)]
-    pngs = iter(render_all([(function, args) for _, function, args in charts], pool))
-    return "\n".join(part if isinstance(part, str) else image_block(part[0], next(pngs)) for part in parts)
+    pending = [later(pool, part[1], part[2]) for part in parts if isinstance(part, tuple)]
+
+    def finish() -> str:
+        pngs = iter([value() for value in pending])
+        return "\n".join(part if isinstance(part, str) else image_block(part[0], next(pngs)) for part in parts)
+
+    return finish
 
 
-def write_html_report(path: str | Path, summary: Mapping[str, Any],
-                      equity: tuple[Iterable[Any], Iterable[float]], drawdown: Iterable[float] | None,
-                      vix: tuple[Iterable[Any], Iterable[float]], regimes: Sequence[Any],
-                      trades: Sequence[Mapping[str, Any]], strategy_pnl: Mapping[str, float],
-                      baselines: Mapping[str, Iterable[float]] | None = None,
-                      title: str = "Tom King framework: offline backtest",
-                      daily: Sequence[Mapping[str, Any]] = (),
-                      open_positions: Sequence[Mapping[str, Any]] = (), pool: Pool | None = None) -> Path:
-    """Write the self-contained HTML report; returns the path written.
+def render_html_report(*args: Any, **kwargs: Any) -> str:
+    """The report as HTML text, its charts drawn here (arguments and errors as `start_html_report`)."""
+    return start_html_report(*args, **kwargs)()
 
-    Args:
-        path: the .html file to write.
-        summary: statistics (reporting.statistics.summarize, plus anything else to show); must hold
-            data.source = "real" or "synthetic".
-        equity: (dates, equity in USD), one point per session.
-        drawdown: drawdown fractions (<= 0) on the equity dates, or None to compute them.
-        vix: (dates, VIX closes); regimes: the VIX regime of each of those dates.
-        trades: trade-log rows (reporting.trade_log.trade_row).
-        strategy_pnl: strategy -> P&L in USD, drawn as bars in this order.
-        baselines: label -> equity in USD on the equity dates (e.g. SPY buy and hold).
-        title: page heading.
-        daily: the daily record (offline/replay/daily_record.py rows) for the charts over time.
-        open_positions: the positions open at the end ({strategy, opened, legs, entry_cash}).
-        pool: worker processes that draw the charts (offline/report/workers.py), or None to draw them here.
 
-    Raises:
-        ValueError: as `render_html_report`.
-        OSError: the file cannot be written.
-    """
-    text = render_html_report(summary, equity, drawdown, vix, regimes, trades, strategy_pnl, baselines, title,
-                              daily, open_positions, pool)
+def write_html_report(path: str | Path, report: Callable[[], str]) -> Path:
+    """Write the self-contained HTML report, `report()` (`start_html_report`'s result; it waits for the
+    charts), as ASCII; returns the path written. Raises OSError when the file cannot be written."""
     target = Path(path)
-    target.write_bytes(text.encode("ascii", "xmlcharrefreplace"))
+    target.write_bytes(report().encode("ascii", "xmlcharrefreplace"))
     return target

@@ -15,7 +15,7 @@ from offline.replay.run_record import run_record
 from offline.replay.runner import RunResult
 from offline.report.baselines import cboe_index_baselines, short_put_baseline, t_bill_baseline
 from offline.report.equity_chart import equity_png
-from offline.report.html import write_html_report
+from offline.report.html import start_html_report, write_html_report
 from offline.report.overview import BASELINE_NAMES
 from offline.report.workers import PendingBaseline, later
 from reporting.journal import json_safe
@@ -164,6 +164,11 @@ def write_outputs(result: RunResult, out_dir: Path, command: str = "", strategie
     title = "Equity (USD), SYNTHETIC sample market" if result.market.source == "synthetic" else "Equity (USD)"
     equity_chart = later(pool, equity_png, (result.equity_dates, result.equity,
                                             {"SPY buy and hold": baselines["spy_buy_and_hold"]}, title))
+    strategy_pnl = {k: float(v.get("pnl") or 0.0) for k, v in summary["strategies"].items()}
+    report = start_html_report(_report_summary(summary), (result.equity_dates, result.equity), None,
+                               (result.equity_dates, result.vix_close), result.regimes, result.system.book.trades,
+                               strategy_pnl, {BASELINE_NAMES[k]: v for k, v in baselines.items()},
+                               daily=result.daily, open_positions=open_positions(result), pool=pool)
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="ascii")
     write_trades_csv(result.system.book.trades, out_dir / "trades.csv")
     lines = ["date,equity,vix_close,regime"] + [
@@ -173,10 +178,6 @@ def write_outputs(result: RunResult, out_dir: Path, command: str = "", strategie
     (out_dir / "journal.jsonl").write_text("".join(line + "\n" for line in result.journal.to_jsonl_lines()),
                                            encoding="ascii")
     write_daily_csv(out_dir / "daily.csv", result.daily)
-    strategy_pnl = {k: float(v.get("pnl") or 0.0) for k, v in summary["strategies"].items()}
-    write_html_report(out_dir / "report.html", _report_summary(summary), (result.equity_dates, result.equity), None,
-                      (result.equity_dates, result.vix_close), result.regimes, result.system.book.trades,
-                      strategy_pnl, {BASELINE_NAMES[k]: v for k, v in baselines.items()}, daily=result.daily,
-                      open_positions=open_positions(result), pool=pool)
+    write_html_report(out_dir / "report.html", report)
     (out_dir / "equity.png").write_bytes(equity_chart())
     return summary

@@ -63,8 +63,3 @@ def start_short_put(pool: Pool, market: Any, dates: Sequence[date], cash: float,
     return PendingBaseline(tuple(dates), later(pool, short_put_baseline, (market, list(dates), cash),
                                                {"reserve": reserve}))
 
-
-def render_all(jobs: Sequence[tuple[Callable[..., bytes], tuple[Any, ...]]], pool: Pool | None) -> list[bytes]:
-    """The PNG bytes of each (chart function, arguments), in order, drawn two at a time in `pool`'s
-    workers (one after the other here when `pool` is None)."""
-    return [value() for value in [later(pool, function, args) for function, args in jobs]]

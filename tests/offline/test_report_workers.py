@@ -8,6 +8,7 @@ import os
 import signal
 import time
 from datetime import date, timedelta
+from multiprocessing.pool import Pool
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -18,13 +19,17 @@ from config.loader import load_config
 from offline.market.market_data import load_market_data
 from offline.report.equity_chart import drawdown_png, equity_png, vix_regime_png
 from offline.report.outputs import baseline_series
-from offline.report.workers import PendingBaseline, output_pool, render_all, start_short_put
+from offline.report.workers import PendingBaseline, later, output_pool, start_short_put
 
 DAYS = [date(2024, 3, 1) + timedelta(days=i) for i in range(40)]
 EQUITY = [30_000.0 + 40.0 * i - 3.0 * i * i % 250 for i in range(40)]
 JOBS = [(equity_png, (DAYS, EQUITY, {"SPY buy and hold": [30_000.0 + 25.0 * i for i in range(40)]})),
         (drawdown_png, (DAYS, [-0.001 * (i % 7) for i in range(40)])),
         (vix_regime_png, (DAYS, [14.0 + i % 9 for i in range(40)], ["LOW"] * 20 + ["ELEVATED"] * 20))]
+
+
+def render_all(jobs: list, pool: Pool | None) -> list[bytes]:
+    return [value() for value in [later(pool, function, args) for function, args in jobs]]
 
 
 def test_charts_drawn_by_the_workers_are_the_bytes_drawn_here_and_their_errors_reach_the_caller() -> None:
@@ -65,3 +70,11 @@ def test_the_short_put_from_the_workers_is_used_only_over_the_sessions_that_ran(
     # asked for over other sessions (a run that ended early): computed again over the sessions that ran
     other = baseline_series(result, PendingBaseline(tuple(sessions[:-1]), lambda: marker))[0]  # type: ignore[arg-type]
     assert other["spy_short_put_45dte"].tobytes() == here.tobytes()
+
+
+def test_the_report_drawn_by_the_workers_is_the_page_drawn_here() -> None:
+    from offline.report.html import render_html_report, start_html_report
+    from tests.reporting.test_html_report import _inputs
+
+    with output_pool() as pool:
+        assert start_html_report(**_inputs(), pool=pool)() == render_html_report(**_inputs())

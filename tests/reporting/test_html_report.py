@@ -14,6 +14,7 @@ from offline.report.equity_chart import equity_png, regime_runs, vix_regime_png
 from offline.report.html import (
     MODELLED_PRICES_BANNER,
     render_html_report,
+    start_html_report,
     write_html_report,
 )
 from reporting.statistics import summarize
@@ -92,7 +93,7 @@ def test_trade_table_rows_and_escaping() -> None:
 def test_no_external_resources_and_no_script(tmp_path) -> None:
     inputs = _inputs()
     inputs["trades"][0]["exit_reason"] = "<script>alert(1)</script> http://evil.example"
-    path = write_html_report(tmp_path / "report.html", **inputs)
+    path = write_html_report(tmp_path / "report.html", start_html_report(**inputs))
     text = path.read_bytes().decode("ascii")  # the file is pure ASCII
     lowered = _without_images(text).lower()
     assert "<script" not in lowered and "<link" not in lowered and "@import" not in lowered
@@ -107,12 +108,12 @@ def test_no_external_resources_and_no_script(tmp_path) -> None:
 
 
 def test_identical_inputs_give_identical_html_bytes(tmp_path) -> None:
-    first = write_html_report(tmp_path / "a.html", **_inputs()).read_bytes()
-    second = write_html_report(tmp_path / "b.html", **_inputs()).read_bytes()
+    first = write_html_report(tmp_path / "a.html", start_html_report(**_inputs())).read_bytes()
+    second = write_html_report(tmp_path / "b.html", start_html_report(**_inputs())).read_bytes()
     assert first == second
     changed = _inputs()
     changed["strategy_pnl"] = {"lt112": -165.0, "zero_dte": 0.0}
-    assert write_html_report(tmp_path / "c.html", **changed).read_bytes() != first
+    assert write_html_report(tmp_path / "c.html", start_html_report(**changed)).read_bytes() != first
 
 
 def test_report_without_trades() -> None:
