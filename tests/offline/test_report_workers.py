@@ -6,6 +6,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import time
 from datetime import date, timedelta
 from multiprocessing.pool import Pool
@@ -78,3 +80,16 @@ def test_the_report_drawn_by_the_workers_is_the_page_drawn_here() -> None:
 
     with output_pool() as pool:
         assert start_html_report(**_inputs(), pool=pool)() == render_html_report(**_inputs())
+
+
+def test_the_backtest_command_draws_its_charts_in_the_workers(shared_data: Path, tmp_path: Path) -> None:
+    # a fresh interpreter: the command's own process never imports matplotlib, yet writes every chart
+    code = ("import sys\nfrom offline.commands.cli import main\n"
+            f"code = main(['backtest', '--data', {str(shared_data)!r}, '--start', '2024-08-01', '--end', "
+            f"'2024-08-09', '--out', {str(tmp_path)!r}, '--quiet'])\n"
+            "print(code, 'matplotlib' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=300)
+    assert done.stdout.splitlines()[-1] == "0 False", done.stderr[-2000:]
+    report = (tmp_path / "report.html").read_text(encoding="ascii")
+    assert report.count('src="data:image/png;base64,') == 9
+    assert (tmp_path / "equity.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
