@@ -209,8 +209,8 @@ def command_backtest(args: argparse.Namespace, argv: list[str]) -> int:
         print(f"warning: {len(issues)} data issue(s), first {issues[0].file} line {issues[0].line} ({issues[0].date}): "
               f"{issues[0].problem}; no new entries on those days; every one in summary.json data_issues "
               "(--strict-data stops at the first instead)", file=sys.stderr)
-    with output_pool() as pool:  # the charts' workers, started now: they import matplotlib and compute the
-        # short put baseline on the other core while the replay runs (left, they are terminated)
+    with output_pool(args.chart_workers) as pool:  # the charts' workers, started now: they import matplotlib
+        # and compute the short put baseline on the other core while the replay runs (left, they are terminated)
         short_put = start_short_put(pool, runner.market, runner.sessions(), runner.config.backtest.cash,
                                     runner.config.risk.buying_power_reserve)
         with watch:  # a Ctrl-C while the outputs are written lets them finish

@@ -9,13 +9,16 @@ two at a time while this process writes the other files. The results are the sam
 process: the same functions run on the same (pickled) arguments.
 
 Workers ignore Ctrl-C (the main process decides what a Ctrl-C does); leaving the pool's `with` block
-terminates them, finished or not.
+terminates them, finished or not. On a machine whose cores are all busy the workers' CPU time (the
+same as in one process, plus a second matplotlib import) lengthens the replay instead:
+`tomking backtest --chart-workers 0` does everything in the main process.
 """
 from __future__ import annotations
 
 import multiprocessing
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from multiprocessing.pool import Pool
@@ -32,9 +35,17 @@ def _start_worker() -> None:
     import matplotlib.figure  # noqa: F401
 
 
-def output_pool(workers: int = WORKERS) -> Pool:
-    """A pool of `workers` processes ready to draw charts (use it as a context manager)."""
-    return multiprocessing.Pool(workers, initializer=_start_worker)
+@contextmanager
+def output_pool(workers: int = WORKERS) -> Iterator[Pool | None]:
+    """`workers` processes ready to draw charts, terminated when the block is left; None when `workers`
+    is 0 (everything is then done in this process, with the same results). ValueError if negative."""
+    if workers < 0:
+        raise ValueError(f"--chart-workers must be 0 or more, got {workers}")
+    if workers == 0:
+        yield None
+        return
+    with multiprocessing.Pool(workers, initializer=_start_worker) as pool:
+        yield pool
 
 
 def later(pool: Pool | None, function: Callable[..., Any], args: tuple[Any, ...],
@@ -55,11 +66,14 @@ class PendingBaseline:
     value: Callable[[], np.ndarray]
 
 
-def start_short_put(pool: Pool, market: Any, dates: Sequence[date], cash: float,
-                    reserve: float) -> PendingBaseline:
-    """offline.report.baselines.short_put_baseline(market, dates, cash, reserve=reserve), started in `pool`."""
+def start_short_put(pool: Pool | None, market: Any, dates: Sequence[date], cash: float,
+                    reserve: float) -> PendingBaseline | None:
+    """offline.report.baselines.short_put_baseline(market, dates, cash, reserve=reserve), started in
+    `pool`; None without a pool (the outputs then compute it when they need it)."""
     from offline.report.baselines import short_put_baseline
 
+    if pool is None:
+        return None
     return PendingBaseline(tuple(dates), later(pool, short_put_baseline, (market, list(dates), cash),
                                                {"reserve": reserve}))
 

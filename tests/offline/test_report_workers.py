@@ -3,8 +3,10 @@ reach the caller, they ignore Ctrl-C, and the short put baseline computed in the
 sessions that ran."""
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -82,14 +84,33 @@ def test_the_report_drawn_by_the_workers_is_the_page_drawn_here() -> None:
         assert start_html_report(**_inputs(), pool=pool)() == render_html_report(**_inputs())
 
 
-def test_the_backtest_command_draws_its_charts_in_the_workers(shared_data: Path, tmp_path: Path) -> None:
-    # a fresh interpreter: the command's own process never imports matplotlib, yet writes every chart
-    code = ("import sys\nfrom offline.commands.cli import main\n"
-            f"code = main(['backtest', '--data', {str(shared_data)!r}, '--start', '2024-08-01', '--end', "
-            f"'2024-08-09', '--out', {str(tmp_path)!r}, '--quiet'])\n"
-            "print(code, 'matplotlib' in sys.modules)\n")
+def _run_command(data: Path, out: Path, *options: str) -> str:
+    """`tomking backtest` over a week in a fresh interpreter: its exit code and whether it imported matplotlib."""
+    argv = ["backtest", "--data", str(data), "--start", "2024-08-01", "--end", "2024-08-09", "--out", str(out),
+            "--quiet", *options]
+    code = f"import sys\nfrom offline.commands.cli import main\nprint(main({argv!r}), 'matplotlib' in sys.modules)\n"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=300)
-    assert done.stdout.splitlines()[-1] == "0 False", done.stderr[-2000:]
-    report = (tmp_path / "report.html").read_text(encoding="ascii")
-    assert report.count('src="data:image/png;base64,') == 9
-    assert (tmp_path / "equity.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert done.stdout.strip(), done.stderr[-2000:]
+    return done.stdout.splitlines()[-1]
+
+
+def _images(out: Path) -> list[str]:
+    return re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', (out / "report.html").read_text(encoding="ascii"))
+
+
+def test_the_backtest_command_draws_its_charts_in_the_workers_or_with_none_in_its_own_process(
+        shared_data: Path, tmp_path: Path) -> None:
+    # the command's own process never imports matplotlib, yet writes every chart
+    assert _run_command(shared_data, tmp_path / "workers") == "0 False"
+    assert len(_images(tmp_path / "workers")) == 9
+    assert (tmp_path / "workers" / "equity.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    # --chart-workers 0: everything in the command's process, the same outputs
+    assert _run_command(shared_data, tmp_path / "alone", "--chart-workers", "0") == "0 True"
+    assert _images(tmp_path / "alone") == _images(tmp_path / "workers")
+    for name in ("equity.png", "trades.csv", "journal.jsonl", "daily.csv", "equity.csv"):
+        assert (tmp_path / "alone" / name).read_bytes() == (tmp_path / "workers" / name).read_bytes(), name
+    summaries = [json.loads((tmp_path / run / "summary.json").read_text()) for run in ("alone", "workers")]
+    for summary in summaries:
+        del summary["run"]["command"], summary["wall_seconds"]
+    assert summaries[0] == summaries[1]
+    assert _run_command(shared_data, tmp_path / "bad", "--chart-workers", "-1") == "2 False"
