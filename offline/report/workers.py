@@ -70,10 +70,10 @@ def start_short_put(pool: Pool | None, market: Any, dates: Sequence[date], cash:
                     reserve: float) -> PendingBaseline | None:
     """offline.report.baselines.short_put_baseline(market, dates, cash, reserve=reserve), started in
     `pool`; None without a pool (the outputs then compute it when they need it)."""
-    from offline.report.baselines import short_put_baseline
-
     if pool is None:
         return None
+    from offline.report.baselines import short_put_baseline
+
     return PendingBaseline(tuple(dates), later(pool, short_put_baseline, (market, list(dates), cash),
                                                {"reserve": reserve}))
 
