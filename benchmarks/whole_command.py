@@ -6,10 +6,12 @@ For each run (the seed run, $30,000 2023-01-01..2025-01-01; the ten-year run, $1
 2015-01-02..2024-12-31) the command runs once on this tree and once on the `--before` commit
 (extracted with `git archive` into a temporary folder, run by the same Python), one after the other,
 each in its own process. Printed per run and code: wall time of the whole process (interpreter start
-included) and where it went (loading: configuration and market data; replay; baselines; outputs:
-summary, CSV files and journal; report: report.html and equity.png; other: interpreter start and
-imports), simulated minutes per second of the replay and of the whole command, peak memory (maximum
-resident set), and the ratio before / now. The two runs' trades.csv, journal.jsonl, daily.csv and
+included) and where it went in the main process (loading: configuration and market data; replay;
+baselines; outputs: summary, CSV files and journal; report: report.html and equity.png; other:
+interpreter start and imports; work done meanwhile by the chart workers of offline/report/workers.py
+counts where the main process waits for it), simulated minutes per second of the replay and of the
+whole command, peak memory (maximum resident set of the main process, and of the largest worker), CPU
+time of all the processes, and the ratio before / now. The two runs' trades.csv, journal.jsonl, daily.csv and
 equity.csv are compared byte for byte. Prints figures; the goals are checked by reading them.
 """
 from __future__ import annotations
@@ -65,14 +67,17 @@ def child(argv: list[str]) -> int:
     _timed(outputs, "write_outputs", "outputs", spent)
     _timed(outputs, "baseline_series", "baselines", spent)
     _timed(outputs, "write_html_report", "report", spent)
-    _timed(outputs, "write_equity_png", "report", spent)
+    if hasattr(outputs, "write_equity_png"):  # equity.png drawn in this process (code before the chart workers)
+        _timed(outputs, "write_equity_png", "report", spent)
     code = cli.main(["backtest", *argv])
     spent["outputs"] -= spent.get("baselines", 0.0) + spent.get("report", 0.0)
     result = captured["replay"]
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     tree = str(Path(cli.__file__).resolve().parents[2])
     print("BENCH " + json.dumps({"code": code, "tree": tree, "phases": spent, "minutes": result.simulated_minutes,
-                                 "sessions": len(result.equity_dates), "peak_mb": peak_mb}))
+                                 "sessions": len(result.equity_dates), "peak_mb": own.ru_maxrss / 1024.0,
+                                 "worker_peak_mb": workers.ru_maxrss / 1024.0,
+                                 "cpu": sum(u.ru_utime + u.ru_stime for u in (own, workers))}))
     return code
 
 
@@ -123,7 +128,9 @@ def _print(run: str, before: str, figures: dict[str, dict[str, Any]], same: bool
         print(f"  {label:22s}{a:12.2f}{b:12.2f}{(b / a if a > 0 else float('nan')):8.2f}")
     for label, value in (("minutes/s, replay", lambda f: f["minutes"] / f["phases"]["replay"]),
                          ("minutes/s, whole", lambda f: f["minutes"] / f["wall"]),
-                         ("peak memory (MB)", lambda f: f["peak_mb"])):
+                         ("peak memory (MB)", lambda f: f["peak_mb"]),
+                         ("  of a worker (MB)", lambda f: f["worker_peak_mb"]),
+                         ("CPU time, all (s)", lambda f: f["cpu"])):
         print(f"  {label:22s}{value(now):12,.0f}{value(old):12,.0f}")
     met = now["wall"] <= GOALS[run] and now["peak_mb"] < MEMORY_GOAL_MB
     print(f"  goal: whole command <= {GOALS[run]:.0f} s, peak memory < {MEMORY_GOAL_MB:,.0f} MB: "

@@ -182,6 +182,7 @@ def command_backtest(args: argparse.Namespace, argv: list[str]) -> int:
         save_checkpoint,
     )
     from offline.report.outputs import write_outputs
+    from offline.report.workers import output_pool, start_short_put
 
     stop_at = parse_stop(args.stop_at)
     watch = InterruptWatch(not args.quiet)
@@ -208,19 +209,23 @@ def command_backtest(args: argparse.Namespace, argv: list[str]) -> int:
         print(f"warning: {len(issues)} data issue(s), first {issues[0].file} line {issues[0].line} ({issues[0].date}): "
               f"{issues[0].problem}; no new entries on those days; every one in summary.json data_issues "
               "(--strict-data stops at the first instead)", file=sys.stderr)
-    with watch:  # a Ctrl-C while the outputs are written lets them finish
-        try:
-            result = runner.run(stop_at)
-        except StopRequested:
-            runner.stopped = True
-        if runner.stopped:
-            path = save_checkpoint(runner, out_dir, settings)
-            print(f"stopped before {runner.next_step_time():%Y-%m-%d %H:%M}; state saved in {path} and "
-                  f"{out_dir / STATE_FOLDER}")
-            print(f"  finish the run with: .venv/bin/tomking backtest --resume {out_dir}")
-            return 0
-        summary = write_outputs(result, out_dir, settings.command, settings.strategies_off)
-        clear_checkpoint(out_dir)
+    with output_pool(args.chart_workers) as pool:  # the charts' workers, started now: they import matplotlib
+        # and compute the short put baseline on the other core while the replay runs (left, they are terminated)
+        short_put = start_short_put(pool, runner.market, runner.sessions(), runner.config.backtest.cash,
+                                    runner.config.risk.buying_power_reserve)
+        with watch:  # a Ctrl-C while the outputs are written lets them finish
+            try:
+                result = runner.run(stop_at)
+            except StopRequested:
+                runner.stopped = True
+            if runner.stopped:
+                path = save_checkpoint(runner, out_dir, settings)
+                print(f"stopped before {runner.next_step_time():%Y-%m-%d %H:%M}; state saved in {path} and "
+                      f"{out_dir / STATE_FOLDER}")
+                print(f"  finish the run with: .venv/bin/tomking backtest --resume {out_dir}")
+                return 0
+            summary = write_outputs(result, out_dir, settings.command, settings.strategies_off, pool, short_put)
+            clear_checkpoint(out_dir)
     _print_result(summary, out_dir)
     return 0
 

@@ -98,6 +98,7 @@ def command_bundle(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from offline.report.journal_view import KIND_CHOICES
+    from offline.report.workers import WORKERS
 
     parser = argparse.ArgumentParser(prog="tomking", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -120,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="run without a strategy whose data file is missing (it is switched off and every "
                                "output says so; default: stop naming the file)")
     backtest.add_argument("--quiet", action="store_true", help="no progress bar")
+    backtest.add_argument("--chart-workers", type=int, default=WORKERS, metavar="N",
+                          help="processes that draw the report's charts and compute the short put baseline "
+                               f"beside the replay (default {WORKERS}; 0: all in this process, the same outputs)")
     backtest.set_defaults(handler=command_backtest)
     sweep = sub.add_parser("sweep", help="run every combination of a parameter grid in parallel (resumable)")
     sweep.add_argument("--data", required=True, help="market data folder (see README)")

@@ -33,6 +33,7 @@ from strategies.chain_tools import pick_expiry, row_by_delta
 EASTERN = ZoneInfo("America/New_York")
 OPEN_FEE = 1.00
 MULTIPLIER = 100.0
+DIVIDEND_YIELD = 0.013  # SPY's, as a continuous annual fraction
 CBOE_INDICES = {"cboe_put": "CBOE_PUT", "cboe_bxm": "CBOE_BXM", "cboe_cndr": "CBOE_CNDR", "cboe_pput": "CBOE_PPUT"}
 
 
@@ -56,16 +57,18 @@ def short_put_baseline(market: MarketData, dates: list[date], cash: float, targe
         vol = float(vix.close[v_index]) / 100.0 if v_index < len(vix.dates) and vix.dates[v_index] == stamp else None
         when = datetime.combine(day, time(15, 59), tzinfo=EASTERN)
         rate = market.rate_on(day)
+        quote = None  # (bid, ask, iv, delta) of the held put at this close: priced once, for the exit and the mark
         if position is not None and vol is not None:
             contract, credit = position
-            _, ask, _, _ = model.price_contract(contract, when, spot, vol, rate, 0.013)
+            quote = model.price_contract(contract, when, spot, vol, rate, DIVIDEND_YIELD)
             dte = (contract.expiry - day).days if contract.expiry else 0
-            if ask <= (1.0 - profit_target) * credit or dte <= exit_dte:
-                cash -= ask * MULTIPLIER
+            if quote[1] <= (1.0 - profit_target) * credit or dte <= exit_dte:
+                cash -= quote[1] * MULTIPLIER
                 position = None
         if position is None and vol is not None:
             position, cash = _open(model, when, spot, vol, rate, cash, target_dte, delta)
-        mark, margin = _mark(model, position, when, spot, vol, rate) if position else (0.0, 0.0)
+            quote = None
+        mark, margin = _mark(model, position, quote, when, spot, vol, rate) if position else (0.0, 0.0)
         equity[i] = cash + mark
     return equity
 
@@ -100,7 +103,7 @@ def cboe_index_baselines(data_dir: Path, dates: list[date], cash: float) -> tupl
 
 def _open(model: ChainModel, when: datetime, spot: float, vol: float, rate: float, cash: float, target_dte: int,
           delta: float) -> tuple[tuple[Contract, float] | None, float]:
-    chain = model.snapshot("SPY", when, spot, vol, rate, 0.013, target_dte - 15, target_dte + 15)
+    chain = model.snapshot("SPY", when, spot, vol, rate, DIVIDEND_YIELD, target_dte - 15, target_dte + 15)
     expiry = pick_expiry(chain, when.date(), target_dte, target_dte - 15, target_dte + 15)
     if expiry is None:
         return None, cash
@@ -116,13 +119,15 @@ def _open(model: ChainModel, when: datetime, spot: float, vol: float, rate: floa
     return (contract, credit), cash + credit * MULTIPLIER - OPEN_FEE
 
 
-def _mark(model: ChainModel, position: tuple[Contract, float] | None, when: datetime, spot: float,
-          vol: float | None, rate: float) -> tuple[float, float]:
-    """(value, margin) of the short put in USD at the close; (0, 0) when flat or without a VIX close."""
+def _mark(model: ChainModel, position: tuple[Contract, float] | None,
+          quote: tuple[float, float, float, float] | None, when: datetime, spot: float, vol: float | None,
+          rate: float) -> tuple[float, float]:
+    """(value, margin) of the short put in USD at the close, from its `quote` (priced here when None);
+    (0, 0) when flat or without a VIX close."""
     if position is None or vol is None:
         return 0.0, 0.0
     contract = position[0]
-    bid, ask, iv, _ = model.price_contract(contract, when, spot, vol, rate, 0.013)
+    bid, ask, iv, _ = quote or model.price_contract(contract, when, spot, vol, rate, DIVIDEND_YIELD)
     mid = (bid + ask) / 2.0
     margin = estimate_margin([(contract, -1)], spot, {contract.key: mid}, {contract.key: iv}, when.date())
     return -mid * MULTIPLIER, margin

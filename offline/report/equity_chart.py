@@ -12,7 +12,6 @@ import io
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 from config.constants import Regime
@@ -178,17 +177,3 @@ def strategy_pnl_png(strategy_pnl: Mapping[str, float], title: str = "P&L per st
 
     return render_figure(draw)
 
-
-def write_equity_png(path: str | Path, dates: Iterable[Any], equity: Iterable[float],
-                     baseline: Iterable[float] | None = None, title: str = "Equity (USD)",
-                     baseline_label: str = "Buy and hold") -> Path:
-    """Write the equity chart (with an optional baseline on the same dates) as a PNG; returns the path.
-
-    Raises:
-        ValueError: invalid dates or series (see `equity_png`).
-        OSError: the file cannot be written.
-    """
-    baselines = {baseline_label: baseline} if baseline is not None else None
-    target = Path(path)
-    target.write_bytes(equity_png(dates, equity, baselines, title))
-    return target

@@ -10,7 +10,8 @@ the page depends on the wall clock, so identical inputs give identical bytes.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from offline.report.overview import (
     warnings_section,
 )
 from offline.report.sections import (
+    Chart,
     daily_charts,
     data_issues_section,
     drawdown_table,
@@ -31,6 +33,7 @@ from offline.report.sections import (
     pnl_histogram,
     returns_table,
 )
+from offline.report.workers import later
 from reporting.statistics import drawdown_series
 from reporting.trade_log import check_trade_rows
 
@@ -74,61 +77,19 @@ def data_source_banner(summary: Mapping[str, Any]) -> tuple[str, str]:
     return key, DATA_SOURCE_BANNERS[key]
 
 
-def render_html_report(summary: Mapping[str, Any], equity: tuple[Iterable[Any], Iterable[float]],
-                       drawdown: Iterable[float] | None, vix: tuple[Iterable[Any], Iterable[float]],
-                       regimes: Sequence[Any], trades: Sequence[Mapping[str, Any]],
-                       strategy_pnl: Mapping[str, float],
-                       baselines: Mapping[str, Iterable[float]] | None = None,
-                       title: str = "Tom King framework: offline backtest",
-                       daily: Sequence[Mapping[str, Any]] = (),
-                       open_positions: Sequence[Mapping[str, Any]] = ()) -> str:
-    """The report as HTML text (see `write_html_report` for the arguments).
-
-    Raises:
-        ValueError: no valid data source in the summary, mismatched or invalid series, bad trade rows.
-    """
-    source_class, source_text = data_source_banner(summary)
-    equity_dates, equity_values = list(equity[0]), [float(value) for value in equity[1]]
-    drawdown_values = drawdown_series(equity_values) if drawdown is None else list(drawdown)
-    vix_dates, vix_values = list(vix[0]), list(vix[1])
-    parts = [
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">',
-        f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>",
-        f"<h1>{html.escape(title)}</h1>",
-        f'<div class="banner modelled">{html.escape(MODELLED_PRICES_BANNER)}</div>',
-        f'<div class="banner {source_class}">{html.escape(source_text)}</div>',
-        warnings_section(summary),
-        verdict_section(summary, daily),
-        image_block("Equity against the baselines", equity_png(equity_dates, equity_values, baselines)),
-        strategy_table(summary),
-        image_block("P&L per strategy (closed trades, after fees)", strategy_pnl_png(strategy_pnl)),
-        run_section(summary),
-        returns_table(equity_dates, equity_values),
-        image_block("Drawdown", drawdown_png(equity_dates, drawdown_values)),
-        drawdown_table(equity_dates, equity_values),
-        image_block("VIX with regime bands", vix_regime_png(vix_dates, vix_values, regimes)),
-        daily_charts(daily),
-        pnl_histogram(trades),
-        data_issues_section(summary),
-        trades_section(check_trade_rows(trades), open_positions),
-        summary_reference(summary),
-        "</body>\n</html>\n",
-    ]
-    return "\n".join(parts)
-
-
-def write_html_report(path: str | Path, summary: Mapping[str, Any],
-                      equity: tuple[Iterable[Any], Iterable[float]], drawdown: Iterable[float] | None,
-                      vix: tuple[Iterable[Any], Iterable[float]], regimes: Sequence[Any],
-                      trades: Sequence[Mapping[str, Any]], strategy_pnl: Mapping[str, float],
+def start_html_report(summary: Mapping[str, Any], equity: tuple[Iterable[Any], Iterable[float]],
+                      drawdown: Iterable[float] | None, vix: tuple[Iterable[Any], Iterable[float]],
+                      regimes: Sequence[Any], trades: Sequence[Mapping[str, Any]],
+                      strategy_pnl: Mapping[str, float],
                       baselines: Mapping[str, Iterable[float]] | None = None,
                       title: str = "Tom King framework: offline backtest",
                       daily: Sequence[Mapping[str, Any]] = (),
-                      open_positions: Sequence[Mapping[str, Any]] = ()) -> Path:
-    """Write the self-contained HTML report; returns the path written.
+                      open_positions: Sequence[Mapping[str, Any]] = (), pool: Pool | None = None
+                      ) -> Callable[[], str]:
+    """Start the report: its charts are drawn in `pool`'s workers while the caller goes on (here and now
+    when `pool` is None); calling what is returned waits for them and gives the report as HTML text.
 
     Args:
-        path: the .html file to write.
         summary: statistics (reporting.statistics.summarize, plus anything else to show); must hold
             data.source = "real" or "synthetic".
         equity: (dates, equity in USD), one point per session.
@@ -140,13 +101,56 @@ def write_html_report(path: str | Path, summary: Mapping[str, Any],
         title: page heading.
         daily: the daily record (offline/replay/daily_record.py rows) for the charts over time.
         open_positions: the positions open at the end ({strategy, opened, legs, entry_cash}).
+        pool: worker processes that draw the charts (offline/report/workers.py), or None.
 
     Raises:
-        ValueError: as `render_html_report`.
-        OSError: the file cannot be written.
+        ValueError: no valid data source in the summary, mismatched or invalid series, bad trade rows
+        (a chart's error when the text is asked for, if drawn in `pool`).
     """
-    text = render_html_report(summary, equity, drawdown, vix, regimes, trades, strategy_pnl, baselines, title,
-                              daily, open_positions)
+    source_class, source_text = data_source_banner(summary)
+    equity_dates, equity_values = list(equity[0]), [float(value) for value in equity[1]]
+    drawdown_values = drawdown_series(equity_values) if drawdown is None else list(drawdown)
+    vix_dates, vix_values = list(vix[0]), list(vix[1])
+    parts: list[str | Chart] = [
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">',
+        f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f'<div class="banner modelled">{html.escape(MODELLED_PRICES_BANNER)}</div>',
+        f'<div class="banner {source_class}">{html.escape(source_text)}</div>',
+        warnings_section(summary),
+        verdict_section(summary, daily),
+        ("Equity against the baselines", equity_png, (equity_dates, equity_values, baselines)),
+        strategy_table(summary),
+        ("P&L per strategy (closed trades, after fees)", strategy_pnl_png, (strategy_pnl,)),
+        run_section(summary),
+        returns_table(equity_dates, equity_values),
+        ("Drawdown", drawdown_png, (equity_dates, drawdown_values)),
+        drawdown_table(equity_dates, equity_values),
+        ("VIX with regime bands", vix_regime_png, (vix_dates, vix_values, regimes)),
+        *daily_charts(daily),
+        pnl_histogram(trades),
+        data_issues_section(summary),
+        trades_section(check_trade_rows(trades), open_positions),
+        summary_reference(summary),
+        "</body>\n</html>\n",
+    ]
+    pending = [later(pool, part[1], part[2]) for part in parts if isinstance(part, tuple)]
+
+    def finish() -> str:
+        pngs = iter([value() for value in pending])
+        return "\n".join(part if isinstance(part, str) else image_block(part[0], next(pngs)) for part in parts)
+
+    return finish
+
+
+def render_html_report(*args: Any, **kwargs: Any) -> str:
+    """The report as HTML text, its charts drawn here (arguments and errors as `start_html_report`)."""
+    return start_html_report(*args, **kwargs)()
+
+
+def write_html_report(path: str | Path, report: Callable[[], str]) -> Path:
+    """Write the self-contained HTML report, `report()` (`start_html_report`'s result; it waits for the
+    charts), as ASCII; returns the path written. Raises OSError when the file cannot be written."""
     target = Path(path)
-    target.write_bytes(text.encode("ascii", "xmlcharrefreplace"))
+    target.write_bytes(report().encode("ascii", "xmlcharrefreplace"))
     return target

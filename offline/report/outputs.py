@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,10 @@ from config.loader import changed_parameters
 from offline.replay.run_record import run_record
 from offline.replay.runner import RunResult
 from offline.report.baselines import cboe_index_baselines, short_put_baseline, t_bill_baseline
-from offline.report.equity_chart import write_equity_png
-from offline.report.html import write_html_report
+from offline.report.equity_chart import equity_png
+from offline.report.html import start_html_report, write_html_report
 from offline.report.overview import BASELINE_NAMES
+from offline.report.workers import PendingBaseline, later
 from reporting.journal import json_safe
 from reporting.statistics import (
     buy_and_hold_baseline,
@@ -95,9 +97,11 @@ def _per_strategy(per_strategy: dict[str, Any], strategies: dict[str, Any]) -> d
     return {key: per_strategy.get(key, empty) for key in strategies}
 
 
-def baseline_series(result: RunResult) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+def baseline_series(result: RunResult, short_put: PendingBaseline | None = None
+                    ) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """Equity series of the baselines over the run's sessions, and the CBOE indices' notes
-    (offline.report.baselines.cboe_index_baselines)."""
+    (offline.report.baselines.cboe_index_baselines). `short_put`: the short put baseline started in a
+    worker (offline/report/workers.py), used when it was asked for over the sessions that ran."""
     market, dates, cash = result.market, result.equity_dates, result.config.backtest.cash
     spy = market.daily["SPY"]
     index = np.searchsorted(spy.dates, np.array(dates, dtype="datetime64[D]"))
@@ -105,8 +109,11 @@ def baseline_series(result: RunResult) -> tuple[dict[str, np.ndarray], dict[str,
     dividend_map = {} if dividends is None else dict(zip(dividends.ex_dates.astype(object),
                                                          dividends.amounts.astype(float), strict=True))
     cboe, notes = cboe_index_baselines(market.data_dir, dates, cash)
+    reserve = result.config.risk.buying_power_reserve
+    short_put_series = (short_put.value() if short_put is not None and short_put.dates == tuple(dates)
+                        else short_put_baseline(market, dates, cash, reserve=reserve))
     return {"spy_buy_and_hold": buy_and_hold_baseline(dates, spy.close[index], dividend_map, cash),
-            "spy_short_put_45dte": short_put_baseline(market, dates, cash, reserve=result.config.risk.buying_power_reserve),
+            "spy_short_put_45dte": short_put_series,
             "t_bills_3m": t_bill_baseline(market, dates, cash),
             **cboe}, notes
 
@@ -146,12 +153,22 @@ def write_daily_csv(path: Path, rows: list[dict[str, Any]]) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="ascii")
 
 
-def write_outputs(result: RunResult, out_dir: Path, command: str = "",
-                  strategies_off: Sequence[str] = ()) -> dict[str, Any]:
-    """Write every output file into out_dir; returns the summary (see `build_summary`)."""
+def write_outputs(result: RunResult, out_dir: Path, command: str = "", strategies_off: Sequence[str] = (),
+                  pool: Pool | None = None, short_put: PendingBaseline | None = None) -> dict[str, Any]:
+    """Write every output file into out_dir; returns the summary (see `build_summary`). `pool`: worker
+    processes that draw the charts while this process writes the other files (offline/report/workers.py;
+    None draws them here); `short_put`: the short put baseline started in them (see `baseline_series`)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    baselines, notes = baseline_series(result)
+    baselines, notes = baseline_series(result, short_put)
     summary = build_summary(result, command, strategies_off, (baselines, notes))
+    title = "Equity (USD), SYNTHETIC sample market" if result.market.source == "synthetic" else "Equity (USD)"
+    equity_chart = later(pool, equity_png, (result.equity_dates, result.equity,
+                                            {"SPY buy and hold": baselines["spy_buy_and_hold"]}, title))
+    strategy_pnl = {k: float(v.get("pnl") or 0.0) for k, v in summary["strategies"].items()}
+    report = start_html_report(_report_summary(summary), (result.equity_dates, result.equity), None,
+                               (result.equity_dates, result.vix_close), result.regimes, result.system.book.trades,
+                               strategy_pnl, {BASELINE_NAMES[k]: v for k, v in baselines.items()},
+                               daily=result.daily, open_positions=open_positions(result), pool=pool)
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="ascii")
     write_trades_csv(result.system.book.trades, out_dir / "trades.csv")
     lines = ["date,equity,vix_close,regime"] + [
@@ -161,12 +178,6 @@ def write_outputs(result: RunResult, out_dir: Path, command: str = "",
     (out_dir / "journal.jsonl").write_text("".join(line + "\n" for line in result.journal.to_jsonl_lines()),
                                            encoding="ascii")
     write_daily_csv(out_dir / "daily.csv", result.daily)
-    strategy_pnl = {k: float(v.get("pnl") or 0.0) for k, v in summary["strategies"].items()}
-    write_html_report(out_dir / "report.html", _report_summary(summary), (result.equity_dates, result.equity), None,
-                      (result.equity_dates, result.vix_close), result.regimes, result.system.book.trades,
-                      strategy_pnl, {BASELINE_NAMES[k]: v for k, v in baselines.items()}, daily=result.daily,
-                      open_positions=open_positions(result))
-    title = "Equity (USD), SYNTHETIC sample market" if result.market.source == "synthetic" else "Equity (USD)"
-    write_equity_png(out_dir / "equity.png", result.equity_dates, result.equity,
-                     baseline=baselines["spy_buy_and_hold"], baseline_label="SPY buy and hold", title=title)
+    write_html_report(out_dir / "report.html", report)
+    (out_dir / "equity.png").write_bytes(equity_chart())
     return summary

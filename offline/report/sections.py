@@ -1,17 +1,19 @@
 """The report's sections over time: returns per month and year,
 drawdown periods, data issues, and the charts of the daily record (per-strategy P&L, buying power
 against the phase and regime caps, portfolio Greeks, exposure by correlation group) and of the
-trades (P&L distribution). Each function returns an HTML fragment; text is escaped."""
+trades (P&L distribution). Tables are HTML fragments (text escaped); charts are `Chart` items, drawn
+by the report (offline/report/html.py) and shown with `image_block`."""
 from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from offline.report.charts import histogram_png, lines_png, stacked_area_png
 from reporting.period_statistics import drawdown_periods, monthly_returns
 
+Chart = tuple[str, Callable[..., bytes], tuple[Any, ...]]  # (title, chart function -> PNG bytes, its arguments)
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -65,10 +67,10 @@ def _columns(daily: Sequence[Mapping[str, Any]], prefix: str) -> dict[str, list[
     return {name[len(prefix):]: [float(row.get(name, 0.0)) for row in daily] for name in names}
 
 
-def daily_charts(daily: Sequence[Mapping[str, Any]]) -> str:
+def daily_charts(daily: Sequence[Mapping[str, Any]]) -> list[Chart]:
     """Charts over the daily record (offline/replay/daily_record.py rows)."""
     if not daily:
-        return ""
+        return []
     dates = [row["date"] for row in daily]
     column = {key: [float(row[key]) for row in daily]
               for key in ("margin_used", "phase_cap", "regime_cap", "delta_spy", "theta", "vega")}
@@ -76,23 +78,23 @@ def daily_charts(daily: Sequence[Mapping[str, Any]]) -> str:
               "theta (USD per day)": column["theta"], "vega (USD per vol point)": column["vega"]}
     strategies = _columns(daily, "pnl:")
     traded = {name: values for name, values in strategies.items() if any(values)}
-    return "\n".join([
-        image_block(f"P&L per strategy over time (closed trades + open positions at mid, USD; the "
-                    f"{len(strategies) - len(traded)} strategies that never held a position are left out)",
-                    lines_png(dates, traded, "Cumulative P&L per strategy", "USD",
-                              style_index={name: index for index, name in enumerate(strategies)})),
-        image_block("Buying power used against the phase and regime caps",
-                    lines_png(dates, {"buying power used": column["margin_used"], "phase cap": column["phase_cap"],
-                                      "regime cap": column["regime_cap"]}, "Buying power (USD)", "USD",
-                              dashed=frozenset({"phase cap", "regime cap"}))),
-        image_block("Portfolio Greeks at each close (modelled implied volatilities)",
-                    lines_png(dates, greeks, "Portfolio Greeks", "USD")),
-        image_block("Exposure by correlation group (estimated margin of open positions)",
-                    stacked_area_png(dates, _columns(daily, "margin:"), "Margin by correlation group", "USD")),
-    ])
+    pnl_title = (f"P&L per strategy over time (closed trades + open positions at mid, USD; the "
+                 f"{len(strategies) - len(traded)} strategies that never held a position are left out)")
+    return [
+        (pnl_title, lines_png, (dates, traded, "Cumulative P&L per strategy", "USD", frozenset(),
+                                {name: index for index, name in enumerate(strategies)})),
+        ("Buying power used against the phase and regime caps",
+         lines_png, (dates, {"buying power used": column["margin_used"], "phase cap": column["phase_cap"],
+                             "regime cap": column["regime_cap"]}, "Buying power (USD)", "USD",
+                     frozenset({"phase cap", "regime cap"}))),
+        ("Portfolio Greeks at each close (modelled implied volatilities)",
+         lines_png, (dates, greeks, "Portfolio Greeks", "USD")),
+        ("Exposure by correlation group (estimated margin of open positions)",
+         stacked_area_png, (dates, _columns(daily, "margin:"), "Margin by correlation group", "USD")),
+    ]
 
 
-def pnl_histogram(trades: Sequence[Mapping[str, Any]]) -> str:
+def pnl_histogram(trades: Sequence[Mapping[str, Any]]) -> Chart:
     """Distribution of the closed trades' P&L."""
     values = [float(trade["pnl"]) for trade in trades]
-    return image_block("Trade P&L distribution", histogram_png(values, "Closed trades by P&L", "P&L per trade (USD)"))
+    return "Trade P&L distribution", histogram_png, (values, "Closed trades by P&L", "P&L per trade (USD)")

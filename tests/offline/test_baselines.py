@@ -60,3 +60,23 @@ def test_cboe_putwrite_over_2023_2024_matches_cboe_s_published_levels(shared_dat
     assert series["cboe_put"][-1] == pytest.approx(30_000.0 * 3055.40 / first)
     assert series["cboe_put"][1] == pytest.approx(30_000.0 * 2691.47 / first)
     assert set(series) == {"cboe_put", "cboe_bxm", "cboe_cndr", "cboe_pput"} and notes == {}
+
+
+def test_the_short_put_baseline_prices_the_held_put_once_per_close(shared_data: Path, monkeypatch) -> None:
+    market = load_market_data(shared_data, date(2023, 1, 3), date(2023, 6, 30))
+    dates = [d.astype(object) for d in market.sessions if d >= np.datetime64(market.start)]
+    priced: list[tuple[str, date]] = []
+    inner = baselines.ChainModel.price_contract
+
+    def counting(self, contract, as_of, *args, **kwargs):  # type: ignore[no-untyped-def]
+        priced.append((contract.key, as_of.date()))
+        return inner(self, contract, as_of, *args, **kwargs)
+
+    monkeypatch.setattr(baselines.ChainModel, "price_contract", counting)
+    equity = short_put_baseline(market, dates, 30_000.0)
+    # the exit check and the mark of a close use one quote: a put is priced at most once a close
+    assert len(priced) == len(set(priced))
+    # one quote a close for the put held, one more for each put sold after the first (priced for its mark
+    # on the close it is sold); pricing the exit check and the mark apart took about twice as many
+    sold = len({key for key, _ in priced})
+    assert sold > 5 and len(priced) <= len(dates) + sold - 1 and equity[-1] > 30_000.0

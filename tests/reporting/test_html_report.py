@@ -10,10 +10,11 @@ import pytest
 
 from config.constants import Regime
 from core.types import Contract, ContractKind, Leg
-from offline.report.equity_chart import equity_png, regime_runs, vix_regime_png, write_equity_png
+from offline.report.equity_chart import equity_png, regime_runs, vix_regime_png
 from offline.report.html import (
     MODELLED_PRICES_BANNER,
     render_html_report,
+    start_html_report,
     write_html_report,
 )
 from reporting.statistics import summarize
@@ -92,7 +93,7 @@ def test_trade_table_rows_and_escaping() -> None:
 def test_no_external_resources_and_no_script(tmp_path) -> None:
     inputs = _inputs()
     inputs["trades"][0]["exit_reason"] = "<script>alert(1)</script> http://evil.example"
-    path = write_html_report(tmp_path / "report.html", **inputs)
+    path = write_html_report(tmp_path / "report.html", start_html_report(**inputs))
     text = path.read_bytes().decode("ascii")  # the file is pure ASCII
     lowered = _without_images(text).lower()
     assert "<script" not in lowered and "<link" not in lowered and "@import" not in lowered
@@ -107,12 +108,12 @@ def test_no_external_resources_and_no_script(tmp_path) -> None:
 
 
 def test_identical_inputs_give_identical_html_bytes(tmp_path) -> None:
-    first = write_html_report(tmp_path / "a.html", **_inputs()).read_bytes()
-    second = write_html_report(tmp_path / "b.html", **_inputs()).read_bytes()
+    first = write_html_report(tmp_path / "a.html", start_html_report(**_inputs())).read_bytes()
+    second = write_html_report(tmp_path / "b.html", start_html_report(**_inputs())).read_bytes()
     assert first == second
     changed = _inputs()
     changed["strategy_pnl"] = {"lt112": -165.0, "zero_dte": 0.0}
-    assert write_html_report(tmp_path / "c.html", **changed).read_bytes() != first
+    assert write_html_report(tmp_path / "c.html", start_html_report(**changed)).read_bytes() != first
 
 
 def test_report_without_trades() -> None:
@@ -133,16 +134,16 @@ def test_mismatched_series_are_refused() -> None:
         render_html_report(**inputs)
 
 
-def test_png_is_deterministic_without_software_tag(tmp_path) -> None:
+def test_png_is_deterministic_without_software_tag() -> None:
     baseline = [v * 0.99 for v in EQUITY]
-    first = write_equity_png(tmp_path / "a.png", DATES, EQUITY, baseline=baseline, title="Equity $30k").read_bytes()
-    second = write_equity_png(tmp_path / "b.png", DATES, EQUITY, baseline=baseline, title="Equity $30k").read_bytes()
+    first = equity_png(DATES, EQUITY, {"Buy and hold": baseline}, title="Equity $30k")
+    second = equity_png(DATES, EQUITY, {"Buy and hold": baseline}, title="Equity $30k")
     assert first.startswith(PNG_SIGNATURE)
     assert first == second
     assert b"Software" not in first and b"matplotlib" not in first
     assert equity_png(DATES, EQUITY) != first
     with pytest.raises(ValueError, match="baseline"):
-        write_equity_png(tmp_path / "c.png", DATES, EQUITY, baseline=baseline[:5])
+        equity_png(DATES, EQUITY, {"Buy and hold": baseline[:5]})
     with pytest.raises(ValueError, match="equity\\[2\\]"):
         equity_png(DATES[:3], [1.0, 2.0, float("nan")])
 

@@ -11,6 +11,7 @@ from offline.report.sections import (
     daily_charts,
     data_issues_section,
     drawdown_table,
+    image_block,
     pnl_histogram,
     returns_table,
 )
@@ -68,11 +69,14 @@ def test_daily_charts_embed_four_images_and_a_histogram():
               "phase_cap": 15_000.0, "regime": "LOW", "regime_cap": 18_000.0, "delta_spy": -40.0, "theta": 3.0,
               "vega": -20.0, "pnl:lt112": float(i), **({"margin:A2": 500.0} if i > 10 else {})}
              for i, d in enumerate(DAYS)]
-    text = daily_charts(daily)
-    assert text.count("<img") == 4 and "phase and regime caps" in text
+    charts = daily_charts(daily)
+    assert len(charts) == 4 and "phase and regime caps" in charts[1][0]
+    text = "\n".join(image_block(title, function(*args)) for title, function, args in charts)
+    assert text.count('<img alt="') == 4
     _well_formed(text)
-    assert daily_charts([]) == ""
-    assert pnl_histogram([{"pnl": 10.0}, {"pnl": -5.0}]).count("<img") == 1
+    assert daily_charts([]) == []
+    title, function, args = pnl_histogram([{"pnl": 10.0}, {"pnl": -5.0}])
+    assert title == "Trade P&L distribution" and function(*args).startswith(b"\x89PNG\r\n\x1a\n")
     with pytest.raises(ValueError):
         from offline.report.charts import lines_png
         lines_png(DAYS, {"x": [1.0]}, "t", "y")
