@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from multiprocessing.pool import Pool
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +84,7 @@ def start_html_report(summary: Mapping[str, Any], equity: tuple[Iterable[Any], I
                       baselines: Mapping[str, Iterable[float]] | None = None,
                       title: str = "Tom King framework: offline backtest",
                       daily: Sequence[Mapping[str, Any]] = (),
-                      open_positions: Sequence[Mapping[str, Any]] = (), pool: Pool | None = None
+                      open_positions: Sequence[Mapping[str, Any]] = (), pool: ProcessPoolExecutor | None = None
                       ) -> Callable[[], str]:
     """Start the report: its charts are drawn in `pool`'s workers while the caller goes on (here and now
     when `pool` is None); calling what is returned waits for them and gives the report as HTML text.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from multiprocessing.pool import Pool
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -154,7 +154,7 @@ def write_daily_csv(path: Path, rows: list[dict[str, Any]]) -> None:
 
 
 def write_outputs(result: RunResult, out_dir: Path, command: str = "", strategies_off: Sequence[str] = (),
-                  pool: Pool | None = None, short_put: PendingBaseline | None = None) -> dict[str, Any]:
+                  pool: ProcessPoolExecutor | None = None, short_put: PendingBaseline | None = None) -> dict[str, Any]:
     """Write every output file into out_dir; returns the summary (see `build_summary`). `pool`: worker
     processes that draw the charts while this process writes the other files (offline/report/workers.py;
     None draws them here); `short_put`: the short put baseline started in them (see `baseline_series`)."""

@@ -9,19 +9,21 @@ two at a time while this process writes the other files. The results are the sam
 process: the same functions run on the same (pickled) arguments.
 
 Workers ignore Ctrl-C (the main process decides what a Ctrl-C does); leaving the pool's `with` block
-terminates them, finished or not. On a machine whose cores are all busy the workers' CPU time (the
+drops the jobs not started, waits for those running (a chart takes about a second, the baseline a few)
+and ends the workers. A worker that dies (killed, out of memory) is an error for whoever waits on its
+result, never a wait for ever. On a machine whose cores are all busy the workers' CPU time (the
 same as in one process, plus a second matplotlib import) lengthens the replay instead:
 `tomking backtest --chart-workers 0` does everything in the main process.
 """
 from __future__ import annotations
 
-import multiprocessing
 import signal
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from multiprocessing.pool import Pool
 from typing import Any
 
 import numpy as np
@@ -35,27 +37,45 @@ def _start_worker() -> None:
     import matplotlib.figure  # noqa: F401
 
 
+def _ready() -> None:
+    """A first job: makes a worker start (and import matplotlib) before any chart is asked for."""
+
+
 @contextmanager
-def output_pool(workers: int = WORKERS) -> Iterator[Pool | None]:
-    """`workers` processes ready to draw charts, terminated when the block is left; None when `workers`
-    is 0 (everything is then done in this process, with the same results). ValueError if negative."""
+def output_pool(workers: int = WORKERS) -> Iterator[ProcessPoolExecutor | None]:
+    """`workers` processes ready to draw charts, ended when the block is left; None when `workers` is 0
+    (everything is then done in this process, with the same results). ValueError if negative."""
     if workers < 0:
         raise ValueError(f"--chart-workers must be 0 or more, got {workers}")
     if workers == 0:
         yield None
         return
-    with multiprocessing.Pool(workers, initializer=_start_worker) as pool:
+    pool = ProcessPoolExecutor(workers, initializer=_start_worker)
+    try:
+        for _ in range(workers):
+            pool.submit(_ready)
         yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
-def later(pool: Pool | None, function: Callable[..., Any], args: tuple[Any, ...],
+def later(pool: ProcessPoolExecutor | None, function: Callable[..., Any], args: tuple[Any, ...],
           kwargs: dict[str, Any] | None = None) -> Callable[[], Any]:
     """function(*args, **kwargs) started in a worker of `pool` (computed here and now when `pool` is
-    None); calling what is returned waits for the value, raising the function's error if it failed."""
+    None); calling what is returned waits for the value, raising the function's error if it failed
+    and RuntimeError if its worker died."""
     if pool is None:
         value = function(*args, **(kwargs or {}))
         return lambda: value
-    return pool.apply_async(function, args, kwargs or {}).get
+    pending = pool.submit(function, *args, **(kwargs or {}))
+
+    def wait() -> Any:
+        try:
+            return pending.result()
+        except BrokenProcessPool:
+            raise RuntimeError(f"an output worker died computing {function.__name__} (killed? out of memory?); "
+                               "run again with --chart-workers 0 to do everything in one process") from None
+    return wait
 
 
 @dataclass(frozen=True)
@@ -66,7 +86,7 @@ class PendingBaseline:
     value: Callable[[], np.ndarray]
 
 
-def start_short_put(pool: Pool | None, market: Any, dates: Sequence[date], cash: float,
+def start_short_put(pool: ProcessPoolExecutor | None, market: Any, dates: Sequence[date], cash: float,
                     reserve: float) -> PendingBaseline | None:
     """offline.report.baselines.short_put_baseline(market, dates, cash, reserve=reserve), started in
     `pool`; None without a pool (the outputs then compute it when they need it)."""

@@ -11,8 +11,8 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
-from multiprocessing.pool import Pool
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -32,7 +32,7 @@ JOBS = [(equity_png, (DAYS, EQUITY, {"SPY buy and hold": [30_000.0 + 25.0 * i fo
         (vix_regime_png, (DAYS, [14.0 + i % 9 for i in range(40)], ["LOW"] * 20 + ["ELEVATED"] * 20))]
 
 
-def render_all(jobs: list, pool: Pool | None) -> list[bytes]:
+def render_all(jobs: list, pool: ProcessPoolExecutor | None) -> list[bytes]:
     return [value() for value in [later(pool, function, args) for function, args in jobs]]
 
 
@@ -114,3 +114,12 @@ def test_the_backtest_command_draws_its_charts_in_the_workers_or_with_none_in_it
         del summary["run"]["command"], summary["wall_seconds"]
     assert summaries[0] == summaries[1]
     assert _run_command(shared_data, tmp_path / "bad", "--chart-workers", "-1") == "2 False"
+
+
+def test_a_worker_killed_in_a_job_is_an_error_not_a_wait_for_ever() -> None:
+    with output_pool(1) as pool:
+        pid = later(pool, os.getpid, ())()
+        waiting = later(pool, time.sleep, (30,))
+        os.kill(pid, signal.SIGKILL)
+        with pytest.raises(RuntimeError, match="an output worker died computing sleep"):
+            waiting()
