@@ -4,15 +4,21 @@ Option prices here are MODELLED (offline/market/chain_model.py on a surface from
 CBOE term structure), never real quotes. Chains and quotes are cached by root or contract, time
 and every pricing input (the term structure is fixed for the day, and the time is in every key),
 so several strategies asking in the same minute share one computation.
+
+Every change of the MarketState (setting a field, or changing one of its price, dividend yield or
+volatility index dictionaries in place) gives it a new `version`; the view remembers each root's
+pricing inputs and each contract's quote for the version it last saw, so the repeated asks of one
+minute (the broker's marks, every strategy's checks) are one dictionary lookup.
 """
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -24,6 +30,9 @@ from offline.market.volatility_surface import VolatilityTerm
 
 DailyBarsSource = Callable[[str, int], DailyBars | None]
 QUOTE_CACHE_SIZE = 16384  # quotes kept (every input in the key); cleared when full
+_VERSIONS = itertools.count(1)  # versions of every MarketState: never the same number twice
+_WATCHED = ("prices", "dividend_yields", "vol_index")  # the MarketState dictionaries changed in place
+_MISSING = object()
 
 
 @dataclass
@@ -40,6 +49,71 @@ class MarketState:
     dividend_yields: dict[str, float] = field(default_factory=dict)
     vol_index: dict[str, float] = field(default_factory=dict)  # root -> 30-day vol (fraction) when not VIX
     term: VolatilityTerm | None = None  # the day's CBOE VIX9D/VIX/VIX3M/VIX6M closes; None: the model's
+    version: int = field(default=0, init=False, repr=False, compare=False)  # new at every change
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Set a field and take a new version; prices, dividend_yields and vol_index are kept as
+        _WatchedDict copies of what is assigned, so a change inside them takes a new version too."""
+        if name in _WATCHED and not (type(value) is _WatchedDict and value.state is self):
+            value = _WatchedDict(self, value)
+        object.__setattr__(self, name, value)
+        object.__setattr__(self, "version", next(_VERSIONS))
+
+    def changed(self) -> None:
+        """Take a new version (one of the watched dictionaries changed)."""
+        object.__setattr__(self, "version", next(_VERSIONS))
+
+
+class _WatchedDict(dict[str, float]):
+    """A MarketState dictionary whose every change gives its state a new version."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, state: MarketState, items: dict[str, float]) -> None:
+        super().__init__(items)
+        self.state = state
+
+    def __setitem__(self, key: str, value: float) -> None:
+        super().__setitem__(key, value)
+        self.state.changed()
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self.state.changed()
+
+    def __ior__(self, other: Any) -> Self:  # type: ignore[override,misc]
+        super().__ior__(other)
+        self.state.changed()
+        return self
+
+    def update(self, *args: Any, **kwargs: float) -> None:
+        super().update(*args, **kwargs)
+        self.state.changed()
+
+    def pop(self, *args: Any) -> Any:
+        try:
+            return super().pop(*args)
+        finally:
+            self.state.changed()
+
+    def popitem(self) -> tuple[str, float]:
+        try:
+            return super().popitem()
+        finally:
+            self.state.changed()
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        try:
+            return super().setdefault(key, default)
+        finally:
+            self.state.changed()
+
+    def clear(self) -> None:
+        super().clear()
+        self.state.changed()
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a MarketState's dictionaries are not copied or pickled (copy the dict first)")
 
 
 class ModelledMarketView:
@@ -53,6 +127,9 @@ class ModelledMarketView:
         self._cache: dict[tuple[Any, ...], ChainSnapshot] = {}
         self._quotes: dict[tuple[Any, ...], Quote | None] = {}
         self._deltas: dict[tuple[Any, ...], float] = {}  # same keys as _quotes, cleared with it
+        self._seen = -1  # the state version the two dictionaries below are for
+        self._now_inputs: dict[str, tuple[float, float, float] | None] = {}  # root -> _inputs_from
+        self._now_quotes: dict[str, Quote | None] = {}  # contract key -> what `quote` returned
 
     # --- MarketView ---------------------------------------------------------------------------
 
@@ -98,6 +175,15 @@ class ModelledMarketView:
         return snapshot.subset((dte >= min_dte) & (dte <= max_dte))
 
     def quote(self, contract: Contract) -> Quote | None:
+        if self._seen != self.state.version:
+            self._new_state()
+        quote = self._now_quotes.get(contract.key, _MISSING)
+        if quote is _MISSING:
+            quote = self._now_quotes[contract.key] = self._quote(contract)
+        return quote  # type: ignore[return-value]
+
+    def _quote(self, contract: Contract) -> Quote | None:
+        """`quote` when not yet asked in this state: the cache of every pricing input, else the model."""
         if contract.kind == ContractKind.EQUITY:
             price = self.price(contract.root)
             return None if price is None else Quote(price, price)
@@ -218,7 +304,18 @@ class ModelledMarketView:
 
     def _inputs(self, root: str) -> tuple[float, float, float] | None:
         """(underlying price, 30-day vol as a fraction, dividend yield) or None when unknown."""
-        return self._inputs_from(root, self.state.prices, self.state.vix)
+        if self._seen != self.state.version:
+            self._new_state()
+        inputs = self._now_inputs.get(root, _MISSING)
+        if inputs is _MISSING:
+            inputs = self._now_inputs[root] = self._inputs_from(root, self.state.prices, self.state.vix)
+        return inputs  # type: ignore[return-value]
+
+    def _new_state(self) -> None:
+        """Forget the inputs and quotes remembered for the state's previous version."""
+        self._now_inputs.clear()
+        self._now_quotes.clear()
+        self._seen = self.state.version
 
     def _inputs_from(self, root: str, prices: dict[str, float], vix: float | None) -> tuple[float, float, float] | None:
         """`_inputs` for the given underlying prices and VIX (the day's rate, yields and vol indexes)."""
