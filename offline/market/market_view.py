@@ -5,19 +5,20 @@ CBOE term structure), never real quotes. Chains and quotes are cached by root or
 and every pricing input (the term structure is fixed for the day, and the time is in every key),
 so several strategies asking in the same minute share one computation.
 
-Every change of the MarketState (setting a field, or changing one of its price, dividend yield or
-volatility index dictionaries in place) gives it a new `version`; the view remembers each root's
-pricing inputs and each contract's quote for the version it last saw, so the repeated asks of one
-minute (the broker's marks, every strategy's checks) are one dictionary lookup.
+The view also remembers each root's pricing inputs and each contract's quote for the market it
+last saw: the same state object with the same time, VIX, rate and term, and no change since in the
+contents of any MarketState's price, dividend yield or volatility index dictionaries (they count
+their changes). The repeated asks of one minute (the broker's marks, every strategy's checks) are
+then one dictionary lookup.
 """
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from operator import attrgetter
 from typing import Any, Self
 
 import numpy as np
@@ -30,90 +31,117 @@ from offline.market.volatility_surface import VolatilityTerm
 
 DailyBarsSource = Callable[[str, int], DailyBars | None]
 QUOTE_CACHE_SIZE = 16384  # quotes kept (every input in the key); cleared when full
-_VERSIONS = itertools.count(1)  # versions of every MarketState: never the same number twice
-_WATCHED = ("prices", "dividend_yields", "vol_index")  # the MarketState dictionaries changed in place
 _MISSING = object()
-
-
-@dataclass
-class MarketState:
-    """What the market looks like at the current simulated minute."""
-
-    now: datetime
-    prices: dict[str, float] = field(default_factory=dict)  # underlying root -> price
-    session_open: dict[str, float] = field(default_factory=dict)
-    vix: float | None = None
-    vix_time: datetime | None = None
-    vix_previous_close: float | None = None
-    rate: float = 0.04  # continuous risk-free rate
-    dividend_yields: dict[str, float] = field(default_factory=dict)
-    vol_index: dict[str, float] = field(default_factory=dict)  # root -> 30-day vol (fraction) when not VIX
-    term: VolatilityTerm | None = None  # the day's CBOE VIX9D/VIX/VIX3M/VIX6M closes; None: the model's
-    version: int = field(default=0, init=False, repr=False, compare=False)  # new at every change
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        """Set a field and take a new version; prices, dividend_yields and vol_index are kept as
-        _WatchedDict copies of what is assigned, so a change inside them takes a new version too."""
-        if name in _WATCHED and not (type(value) is _WatchedDict and value.state is self):
-            value = _WatchedDict(self, value)
-        object.__setattr__(self, name, value)
-        object.__setattr__(self, "version", next(_VERSIONS))
-
-    def changed(self) -> None:
-        """Take a new version (one of the watched dictionaries changed)."""
-        object.__setattr__(self, "version", next(_VERSIONS))
+_changes = 0  # changes of the contents of every MarketState's watched dictionaries so far
 
 
 class _WatchedDict(dict[str, float]):
-    """A MarketState dictionary whose every change gives its state a new version."""
+    """A MarketState dictionary that counts every change of its contents in `_changes`."""
 
-    __slots__ = ("state",)
-
-    def __init__(self, state: MarketState, items: dict[str, float]) -> None:
-        super().__init__(items)
-        self.state = state
+    __slots__ = ()
 
     def __setitem__(self, key: str, value: float) -> None:
         super().__setitem__(key, value)
-        self.state.changed()
+        _count_change()
 
     def __delitem__(self, key: str) -> None:
         super().__delitem__(key)
-        self.state.changed()
+        _count_change()
 
     def __ior__(self, other: Any) -> Self:  # type: ignore[override,misc]
         super().__ior__(other)
-        self.state.changed()
+        _count_change()
         return self
 
-    def update(self, *args: Any, **kwargs: float) -> None:
-        super().update(*args, **kwargs)
-        self.state.changed()
+    def update(self, *args: Any, **kwargs: float) -> None:  # once a minute in a backtest: no call in it
+        global _changes
+        dict.update(self, *args, **kwargs)
+        _changes += 1
 
     def pop(self, *args: Any) -> Any:
         try:
             return super().pop(*args)
         finally:
-            self.state.changed()
+            _count_change()
 
     def popitem(self) -> tuple[str, float]:
         try:
             return super().popitem()
         finally:
-            self.state.changed()
+            _count_change()
 
     def setdefault(self, key: str, default: Any = None) -> Any:
         try:
             return super().setdefault(key, default)
         finally:
-            self.state.changed()
+            _count_change()
 
     def clear(self) -> None:
         super().clear()
-        self.state.changed()
+        _count_change()
 
     def __reduce__(self) -> Any:
         raise TypeError("a MarketState's dictionaries are not copied or pickled (copy the dict first)")
+
+
+def _count_change() -> None:
+    global _changes
+    _changes += 1
+
+
+def _watched(name: str) -> property:
+    """A MarketState dictionary attribute: what is assigned is kept as a _WatchedDict copy."""
+    attribute = "_" + name
+
+    def set_(state: MarketState, value: dict[str, float]) -> None:
+        global _changes
+        setattr(state, attribute, _WatchedDict(value))
+        _changes += 1
+
+    return property(attrgetter(attribute), set_)
+
+
+class MarketState:
+    """What the market looks like at the current simulated minute.
+
+    prices (underlying root -> price), dividend_yields (root -> continuous yield) and vol_index
+    (root -> 30-day vol as a fraction, for roots without the VIX) keep a copy of the dictionary
+    assigned, which counts every change of its contents (see ModelledMarketView).
+    """
+
+    prices = _watched("prices")
+    dividend_yields = _watched("dividend_yields")
+    vol_index = _watched("vol_index")
+
+    def __init__(self, now: datetime, prices: dict[str, float] | None = None,
+                 session_open: dict[str, float] | None = None, vix: float | None = None,
+                 vix_time: datetime | None = None, vix_previous_close: float | None = None, rate: float = 0.04,
+                 dividend_yields: dict[str, float] | None = None, vol_index: dict[str, float] | None = None,
+                 term: VolatilityTerm | None = None) -> None:
+        self.now = now
+        self.prices = prices if prices is not None else {}
+        self.session_open = session_open if session_open is not None else {}
+        self.vix = vix
+        self.vix_time = vix_time
+        self.vix_previous_close = vix_previous_close
+        self.rate = rate  # continuous risk-free rate
+        self.dividend_yields = dividend_yields if dividend_yields is not None else {}
+        self.vol_index = vol_index if vol_index is not None else {}
+        self.term = term  # the day's CBOE VIX9D/VIX/VIX3M/VIX6M closes; None: the model's
+
+
+@dataclass(frozen=True)
+class _PricedAhead:
+    """The rows of one root at one step of `prefetch_ahead`: the contract keyed `k` is row
+    first_row + columns[k] of the lists, priced at `rate` and `inputs`."""
+
+    rate: float
+    inputs: tuple[float, float, float]
+    columns: dict[str, int]
+    first_row: int
+    bids: list[float]
+    asks: list[float]
+    deltas: list[float]
 
 
 class ModelledMarketView:
@@ -127,9 +155,10 @@ class ModelledMarketView:
         self._cache: dict[tuple[Any, ...], ChainSnapshot] = {}
         self._quotes: dict[tuple[Any, ...], Quote | None] = {}
         self._deltas: dict[tuple[Any, ...], float] = {}  # same keys as _quotes, cleared with it
-        self._seen = -1  # the state version the two dictionaries below are for
+        self._seen: tuple[Any, ...] = ()  # the market the two dictionaries below are for (_market)
         self._now_inputs: dict[str, tuple[float, float, float] | None] = {}  # root -> _inputs_from
         self._now_quotes: dict[str, Quote | None] = {}  # contract key -> what `quote` returned
+        self._ahead: dict[datetime, list[_PricedAhead]] = {}  # step time -> rows of prefetch_ahead
 
     # --- MarketView ---------------------------------------------------------------------------
 
@@ -175,7 +204,8 @@ class ModelledMarketView:
         return snapshot.subset((dte >= min_dte) & (dte <= max_dte))
 
     def quote(self, contract: Contract) -> Quote | None:
-        if self._seen != self.state.version:
+        state = self.state
+        if (state, state.now, state.vix, state.rate, state.term, _changes) != self._seen:
             self._new_state()
         quote = self._now_quotes.get(contract.key, _MISSING)
         if quote is _MISSING:
@@ -193,19 +223,32 @@ class ModelledMarketView:
         if inputs is None:
             return None
         key = self._quote_key(contract, inputs)
-        quote = self._quotes.get(key)
-        if quote is None:
-            quote = self._price(contract, key, inputs)
-        return quote
+        quote = self._cached(contract, key, inputs)
+        return self._price(contract, key, inputs) if quote is None else quote
 
     def delta(self, contract: Contract) -> float | None:
         inputs = self._inputs(contract.root)
         if contract.kind != ContractKind.OPTION or inputs is None:
             return None
         key = self._quote_key(contract, inputs)
-        if key not in self._deltas:
+        if key not in self._deltas and self._cached(contract, key, inputs) is None:
             self._price(contract, key, inputs)
         return self._deltas[key]
+
+    def _cached(self, contract: Contract, key: tuple[Any, ...], inputs: tuple[float, float, float]) -> Quote | None:
+        """The quote cached under `key` (quote_key of `contract` and `inputs`), or priced ahead for
+        now at the same inputs (then cached under `key` with its delta), else None."""
+        quote = self._quotes.get(key)
+        if quote is not None:
+            return quote
+        for ahead in self._ahead.get(self.state.now, ()):
+            column = ahead.columns.get(contract.key)
+            if column is not None and ahead.rate == self.state.rate and ahead.inputs == inputs:
+                row = ahead.first_row + column
+                quote = self._quotes[key] = Quote(ahead.bids[row], ahead.asks[row])
+                self._deltas[key] = ahead.deltas[row]
+                return quote
+        return None
 
     def _price(self, contract: Contract, key: tuple[Any, ...], inputs: tuple[float, float, float]) -> Quote:
         """Model one option now and cache its quote and delta under `key`."""
@@ -245,7 +288,14 @@ class ModelledMarketView:
             inputs = self._inputs(root)
             if inputs is None:
                 continue
-            missing = [c for c in items if self._quote_key(c, inputs) not in self._quotes]
+            missing = []
+            for contract in items:
+                if contract.key not in self._now_quotes:
+                    quote = self._cached(contract, self._quote_key(contract, inputs), inputs)
+                    if quote is None:
+                        missing.append(contract)
+                    else:
+                        self._now_quotes[contract.key] = quote
             if not missing:
                 continue
             if len(self._quotes) + len(missing) > QUOTE_CACHE_SIZE:
@@ -257,19 +307,19 @@ class ModelledMarketView:
                                       np.array([c.right == "call" for c in missing]), self.state.term)
             for i, contract in enumerate(missing):
                 key = self._quote_key(contract, inputs)
-                self._quotes[key] = Quote(float(priced.bid[i]), float(priced.ask[i]))
+                self._quotes[key] = self._now_quotes[contract.key] = Quote(float(priced.bid[i]), float(priced.ask[i]))
                 self._deltas[key] = float(priced.delta[i])
 
     def prefetch_ahead(self, contracts: list[Contract], steps: list[tuple[datetime, dict[str, float], float | None]]
                        ) -> None:
         """Price the options of `contracts` at each of `steps` (time, underlying prices by root, VIX)
-        of the current day in one vectorised model call per root, into the quote cache: a held
-        position re-priced every few minutes costs one call a session instead of one a step. The
-        entries are keyed by every input, so a step whose inputs turn out different is a cache miss,
+        of the current day in one vectorised model call per root: a held position re-priced every few
+        minutes costs one call a session instead of one a step. The priced rows replace those of the
+        previous call; a row is read (into the quote cache) only when its contract is asked at its
+        step's time with the same rate and inputs, so a step whose inputs turn out different is
         priced as usual."""
         options = [c for c in contracts if c.kind == ContractKind.OPTION]
-        if len(self._quotes) + len(options) * len(steps) > QUOTE_CACHE_SIZE:
-            self._clear_quotes()
+        self._ahead = {}
         by_root: dict[str, list[Contract]] = {}
         for contract in options:
             by_root.setdefault(contract.root, []).append(contract)
@@ -288,13 +338,10 @@ class ModelledMarketView:
                 np.tile(np.array([c.strike for c in items], dtype=float), len(priced_steps)),
                 np.tile(np.array([c.right == "call" for c in items]), len(priced_steps)), self.state.term)
             bids, asks, deltas = priced.bid.tolist(), priced.ask.tolist(), priced.delta.tolist()
-            row = 0
-            for now, inputs in priced_steps:
-                for contract in items:
-                    key = (contract.key, now, self.state.rate, *inputs)
-                    self._quotes[key] = Quote(bids[row], asks[row])
-                    self._deltas[key] = deltas[row]
-                    row += 1
+            columns = {contract.key: column for column, contract in enumerate(items)}
+            for step, (now, inputs) in enumerate(priced_steps):
+                self._ahead.setdefault(now, []).append(
+                    _PricedAhead(self.state.rate, inputs, columns, step * per_step, bids, asks, deltas))
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -304,7 +351,8 @@ class ModelledMarketView:
 
     def _inputs(self, root: str) -> tuple[float, float, float] | None:
         """(underlying price, 30-day vol as a fraction, dividend yield) or None when unknown."""
-        if self._seen != self.state.version:
+        state = self.state
+        if (state, state.now, state.vix, state.rate, state.term, _changes) != self._seen:
             self._new_state()
         inputs = self._now_inputs.get(root, _MISSING)
         if inputs is _MISSING:
@@ -312,10 +360,11 @@ class ModelledMarketView:
         return inputs  # type: ignore[return-value]
 
     def _new_state(self) -> None:
-        """Forget the inputs and quotes remembered for the state's previous version."""
+        """Forget the inputs and quotes remembered for the market seen before."""
         self._now_inputs.clear()
         self._now_quotes.clear()
-        self._seen = self.state.version
+        state = self.state
+        self._seen = (state, state.now, state.vix, state.rate, state.term, _changes)
 
     def _inputs_from(self, root: str, prices: dict[str, float], vix: float | None) -> tuple[float, float, float] | None:
         """`_inputs` for the given underlying prices and VIX (the day's rate, yields and vol indexes)."""
