@@ -265,17 +265,26 @@ class ModelledMarketView:
         self._quotes.clear()
         self._deltas.clear()
 
-    def contract_greek_inputs(self, contract: Contract) -> tuple[float, float, float, float, float] | None:
-        """(underlying price, years to expiry, modelled IV, rate, dividend yield) of an option, for
-        its Greeks; None when its underlying is not priced now."""
-        inputs = self._inputs(contract.root)
-        if inputs is None or contract.expiry is None or contract.strike is None:
-            return None
-        spot, vol, q = inputs
-        years, _, iv = self.model.volatility(contract.root, self.state.now, spot, vol, self.state.rate, q,
-                                             np.array([contract.expiry], dtype="datetime64[D]"),
-                                             np.array([contract.strike]), self.state.term)
-        return spot, max(float(years[0]), 0.0), float(iv[0]), self.state.rate, q
+    def contract_greek_inputs(self, contracts: list[Contract]) -> list[tuple[float, float, float, float, float] | None]:
+        """(underlying price, years to expiry, modelled IV, rate, dividend yield) of each option of
+        `contracts`, for its Greeks, with one vectorised model call per root; None for a contract
+        that is not an option or whose underlying is not priced now."""
+        found: list[tuple[float, float, float, float, float] | None] = [None] * len(contracts)
+        by_root: dict[str, list[int]] = {}
+        for i, contract in enumerate(contracts):
+            if contract.expiry is not None and contract.strike is not None:
+                by_root.setdefault(contract.root, []).append(i)
+        for root, rows in by_root.items():
+            inputs = self._inputs(root)
+            if inputs is None:
+                continue
+            spot, vol, q = inputs
+            years, _, iv = self.model.volatility(root, self.state.now, spot, vol, self.state.rate, q,
+                                                 np.array([contracts[i].expiry for i in rows], dtype="datetime64[D]"),
+                                                 np.array([contracts[i].strike for i in rows]), self.state.term)
+            for j, i in enumerate(rows):
+                found[i] = (spot, max(float(years[j]), 0.0), float(iv[j]), self.state.rate, q)
+        return found
 
     def prefetch_quotes(self, contracts: list[Contract]) -> None:
         """Price every not-yet-cached option in `contracts` with one vectorised model call per root,
