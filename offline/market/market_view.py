@@ -323,19 +323,22 @@ class ModelledMarketView:
                        ) -> None:
         """Price the options of `contracts` at each of `steps` (time, underlying prices by root, VIX)
         of the current day in one vectorised model call per root: a held position re-priced every few
-        minutes costs one call a session instead of one a step. The priced rows replace those of the
-        previous call; a row is read (into the quote cache) only when its contract is asked at its
-        step's time with the same rate and inputs, so a step whose inputs turn out different is
+        minutes costs one call a session instead of one a step. A contract that earlier calls already
+        priced at every step, at the same rate and inputs, is not priced again; rows before the first
+        step are forgotten. A row is read (into the quote cache) only when its contract is asked at
+        its step's time with the same rate and inputs, so a step whose inputs turn out different is
         priced as usual."""
         options = [c for c in contracts if c.kind == ContractKind.OPTION]
-        self._ahead = {}
+        if steps:
+            self._ahead = {now: rows for now, rows in self._ahead.items() if now >= steps[0][0]}
         by_root: dict[str, list[Contract]] = {}
         for contract in options:
             by_root.setdefault(contract.root, []).append(contract)
         for root, items in by_root.items():
             priced_steps = [(now, inputs) for now, prices, vix in steps
                             if (inputs := self._inputs_from(root, prices, vix)) is not None]
-            if not priced_steps:
+            items = [c for c in items if not self._priced_ahead(c, priced_steps)]
+            if not priced_steps or not items:
                 continue
             per_step = len(items)  # rows: every contract at the first step, then at the next...
             q = priced_steps[0][1][2]
@@ -351,6 +354,13 @@ class ModelledMarketView:
             for step, (now, inputs) in enumerate(priced_steps):
                 self._ahead.setdefault(now, []).append(
                     _PricedAhead(self.state.rate, inputs, columns, step * per_step, bids, asks, deltas))
+
+    def _priced_ahead(self, contract: Contract, steps: list[tuple[datetime, tuple[float, float, float]]]) -> bool:
+        """Whether the rows of prefetch_ahead hold `contract` at every step (time, inputs) at the
+        current rate."""
+        rate = self.state.rate
+        return all(any(contract.key in rows.columns and rows.rate == rate and rows.inputs == inputs
+                       for rows in self._ahead.get(now, ())) for now, inputs in steps)
 
     # --- helpers ------------------------------------------------------------------------------
 
