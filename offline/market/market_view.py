@@ -155,7 +155,7 @@ class ModelledMarketView:
         self._cache: dict[tuple[Any, ...], ChainSnapshot] = {}
         self._quotes: dict[tuple[Any, ...], Quote | None] = {}
         self._deltas: dict[tuple[Any, ...], float] = {}  # same keys as _quotes, cleared with it
-        self._seen: tuple[Any, ...] = ()  # the market the two dictionaries below are for (_market)
+        self._seen: tuple[Any, ...] = ()  # (state, time, VIX, rate, term, _changes) of the two below
         self._now_inputs: dict[str, tuple[float, float, float] | None] = {}  # root -> _inputs_from
         self._now_quotes: dict[str, Quote | None] = {}  # contract key -> what `quote` returned
         self._ahead: dict[datetime, list[_PricedAhead]] = {}  # step time -> rows of prefetch_ahead
@@ -244,6 +244,8 @@ class ModelledMarketView:
         for ahead in self._ahead.get(self.state.now, ()):
             column = ahead.columns.get(contract.key)
             if column is not None and ahead.rate == self.state.rate and ahead.inputs == inputs:
+                if len(self._quotes) > QUOTE_CACHE_SIZE:
+                    self._clear_quotes()
                 row = ahead.first_row + column
                 quote = self._quotes[key] = Quote(ahead.bids[row], ahead.asks[row])
                 self._deltas[key] = ahead.deltas[row]
