@@ -18,116 +18,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from operator import attrgetter
-from typing import Any, Self
+from typing import Any
 
 import numpy as np
 
 from config.constants import product_spec, underlying_of
 from core.types import ChainSnapshot, Contract, ContractKind, DailyBars, Quote
 from helpers.exchange_calendar import EASTERN
+from offline.market import market_state
 from offline.market.chain_model import ChainModel
-from offline.market.volatility_surface import VolatilityTerm
+from offline.market.market_state import MarketState
 
 DailyBarsSource = Callable[[str, int], DailyBars | None]
 QUOTE_CACHE_SIZE = 16384  # quotes kept (every input in the key); cleared when full
 _MISSING = object()
-_changes = 0  # changes of the contents of every MarketState's watched dictionaries so far
-
-
-class _WatchedDict(dict[str, float]):
-    """A MarketState dictionary that counts every change of its contents in `_changes`."""
-
-    __slots__ = ()
-
-    def __setitem__(self, key: str, value: float) -> None:
-        super().__setitem__(key, value)
-        _count_change()
-
-    def __delitem__(self, key: str) -> None:
-        super().__delitem__(key)
-        _count_change()
-
-    def __ior__(self, other: Any) -> Self:  # type: ignore[override,misc]
-        super().__ior__(other)
-        _count_change()
-        return self
-
-    def update(self, *args: Any, **kwargs: float) -> None:  # once a minute in a backtest: no call in it
-        global _changes
-        dict.update(self, *args, **kwargs)
-        _changes += 1
-
-    def pop(self, *args: Any) -> Any:
-        try:
-            return super().pop(*args)
-        finally:
-            _count_change()
-
-    def popitem(self) -> tuple[str, float]:
-        try:
-            return super().popitem()
-        finally:
-            _count_change()
-
-    def setdefault(self, key: str, default: Any = None) -> Any:
-        try:
-            return super().setdefault(key, default)
-        finally:
-            _count_change()
-
-    def clear(self) -> None:
-        super().clear()
-        _count_change()
-
-    def __reduce__(self) -> Any:
-        raise TypeError("a MarketState's dictionaries are not copied or pickled (copy the dict first)")
-
-
-def _count_change() -> None:
-    global _changes
-    _changes += 1
-
-
-def _watched(name: str) -> property:
-    """A MarketState dictionary attribute: what is assigned is kept as a _WatchedDict copy."""
-    attribute = "_" + name
-
-    def set_(state: MarketState, value: dict[str, float]) -> None:
-        global _changes
-        setattr(state, attribute, _WatchedDict(value))
-        _changes += 1
-
-    return property(attrgetter(attribute), set_)
-
-
-class MarketState:
-    """What the market looks like at the current simulated minute.
-
-    prices (underlying root -> price), dividend_yields (root -> continuous yield) and vol_index
-    (root -> 30-day vol as a fraction, for roots without the VIX) keep a copy of the dictionary
-    assigned, which counts every change of its contents (see ModelledMarketView).
-    """
-
-    prices = _watched("prices")
-    dividend_yields = _watched("dividend_yields")
-    vol_index = _watched("vol_index")
-
-    def __init__(self, now: datetime, prices: dict[str, float] | None = None,
-                 session_open: dict[str, float] | None = None, vix: float | None = None,
-                 vix_time: datetime | None = None, vix_previous_close: float | None = None, rate: float = 0.04,
-                 dividend_yields: dict[str, float] | None = None, vol_index: dict[str, float] | None = None,
-                 term: VolatilityTerm | None = None) -> None:
-        self.now = now
-        self.prices = prices if prices is not None else {}
-        self.session_open = session_open if session_open is not None else {}
-        self.vix = vix
-        self.vix_time = vix_time
-        self.vix_previous_close = vix_previous_close
-        self.rate = rate  # continuous risk-free rate
-        self.dividend_yields = dividend_yields if dividend_yields is not None else {}
-        self.vol_index = vol_index if vol_index is not None else {}
-        self.term = term  # the day's CBOE VIX9D/VIX/VIX3M/VIX6M closes; None: the model's
 
 
 @dataclass(frozen=True)
@@ -155,7 +59,7 @@ class ModelledMarketView:
         self._cache: dict[tuple[Any, ...], ChainSnapshot] = {}
         self._quotes: dict[tuple[Any, ...], Quote | None] = {}
         self._deltas: dict[tuple[Any, ...], float] = {}  # same keys as _quotes, cleared with it
-        self._seen: tuple[Any, ...] = ()  # (state, time, VIX, rate, term, _changes) of the two below
+        self._seen: tuple[Any, ...] = ()  # (state, time, VIX, rate, term, changes) of the two below
         self._now_inputs: dict[str, tuple[float, float, float] | None] = {}  # root -> _inputs_from
         self._now_quotes: dict[str, Quote | None] = {}  # contract key -> what `quote` returned
         self._ahead: dict[datetime, list[_PricedAhead]] = {}  # step time -> rows of prefetch_ahead
@@ -205,7 +109,7 @@ class ModelledMarketView:
 
     def quote(self, contract: Contract) -> Quote | None:
         state = self.state
-        if (state, state.now, state.vix, state.rate, state.term, _changes) != self._seen:
+        if (state, state.now, state.vix, state.rate, state.term, market_state.changes) != self._seen:
             self._new_state()
         quote = self._now_quotes.get(contract.key, _MISSING)
         if quote is _MISSING:
@@ -373,7 +277,7 @@ class ModelledMarketView:
     def _inputs(self, root: str) -> tuple[float, float, float] | None:
         """(underlying price, 30-day vol as a fraction, dividend yield) or None when unknown."""
         state = self.state
-        if (state, state.now, state.vix, state.rate, state.term, _changes) != self._seen:
+        if (state, state.now, state.vix, state.rate, state.term, market_state.changes) != self._seen:
             self._new_state()
         inputs = self._now_inputs.get(root, _MISSING)
         if inputs is _MISSING:
@@ -385,7 +289,7 @@ class ModelledMarketView:
         self._now_inputs.clear()
         self._now_quotes.clear()
         state = self.state
-        self._seen = (state, state.now, state.vix, state.rate, state.term, _changes)
+        self._seen = (state, state.now, state.vix, state.rate, state.term, market_state.changes)
 
     def _inputs_from(self, root: str, prices: dict[str, float], vix: float | None) -> tuple[float, float, float] | None:
         """`_inputs` for the given underlying prices and VIX (the day's rate, yields and vol indexes)."""
