@@ -41,7 +41,7 @@ from core.types import (
     Quote,
     contract_multiplier,
 )
-from offline.broker.account_margin import account_margin
+from offline.broker.account_margin import AccountMargin
 from offline.broker.faults import FaultInjector
 from offline.broker.fill_rules import EPSILON, BrokerSettings, fill_point, leg_prices, split_open_close
 from offline.broker.order_checks import order_problem
@@ -86,7 +86,7 @@ class SimulatedBroker:
         self._final: dict[str, OrderStatus] = {}
         self._next_id = 1
         self._now: datetime | None = None
-        self._margin_memo: tuple[Any, float] | None = None
+        self._margin = AccountMargin()
         self._interest = 0.0
 
     # --- Broker port
@@ -143,15 +143,10 @@ class SimulatedBroker:
                                 for key, (contract, quantity) in self._holdings.items())
 
     def margin_used(self) -> float:
-        """Margin of the current holdings in USD (see MARGIN in the module docstring); remembered until
-        the time, the holdings or the marks change."""
+        """Margin of the current holdings in USD (see MARGIN in the module docstring)."""
         if not self._holdings or not self._now:
             return 0.0
-        key = (self._now, tuple(sorted((k, q) for k, (_, q) in self._holdings.items())),
-               tuple(sorted((k, self._marks.get(k)) for k in self._holdings)))
-        if self._margin_memo is None or self._margin_memo[0] != key:
-            self._margin_memo = (key, account_margin(self._holdings, self._underlying_prices, self._marks, self._now, self.settings.rate))
-        return self._margin_memo[1]
+        return self._margin(self._holdings, self._underlying_prices, self._marks, self._now, self.settings.rate)
 
     def buying_power(self) -> float:
         """Net liquidation minus margin used (USD); negative in a margin deficit."""
@@ -342,8 +337,8 @@ class SimulatedBroker:
             marks[contract.key] = quote.mid
             after[contract.key] = (contract, self._held(contract) + change)
         after = {key: value for key, value in after.items() if value[1] != 0}
-        before = account_margin(self._holdings, self._underlying_prices, self._marks, intent.created, self.settings.rate)
-        needed = account_margin(after, self._underlying_prices, {**self._marks, **marks}, intent.created,
+        before = self._margin(self._holdings, self._underlying_prices, self._marks, intent.created, self.settings.rate)
+        needed = self._margin(after, self._underlying_prices, {**self._marks, **marks}, intent.created,
                                 self.settings.rate) - before
         available = self.net_liquidation() - before
         if needed > available + EPSILON:

@@ -108,20 +108,18 @@ class DailyRecorder:
         return row
 
     def _greeks(self, now: datetime, system: TradingSystem, view: ModelledMarketView) -> dict[str, float]:
+        held = [(contract, quantity) for position in system.book.all_open()
+                for contract, quantity in position.contracts() if contract.kind == ContractKind.OPTION]
         legs = []
-        for position in system.book.all_open():
-            for contract, quantity in position.contracts():
-                if contract.kind != ContractKind.OPTION:
-                    continue
-                priced = view.contract_greek_inputs(contract)
-                if priced is None:
-                    continue
-                spot, years, sigma, rate, q = priced
-                assert contract.strike is not None and contract.right is not None
-                legs.append(OptionLeg(root=contract.root, right=contract.right, strike=contract.strike, T=years,
-                                      quantity=quantity, underlying_price=spot, sigma=sigma, r=rate,
-                                      q=q if product_spec(contract.root).option_model == "bsm" else 0.0,
-                                      beta=self._beta(contract.root, now.date())))
+        for (contract, quantity), priced in zip(held, view.contract_greek_inputs([c for c, _ in held]), strict=True):
+            if priced is None:
+                continue
+            spot, years, sigma, rate, q = priced
+            assert contract.strike is not None and contract.right is not None
+            legs.append(OptionLeg(root=contract.root, right=contract.right, strike=contract.strike, T=years,
+                                  quantity=quantity, underlying_price=spot, sigma=sigma, r=rate,
+                                  q=q if product_spec(contract.root).option_model == "bsm" else 0.0,
+                                  beta=self._beta(contract.root, now.date())))
         if not legs:
             return {"delta_spy": 0.0, "theta": 0.0, "vega": 0.0}
         total = portfolio_greeks(legs).total

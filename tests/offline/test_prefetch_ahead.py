@@ -38,3 +38,38 @@ def test_a_step_without_a_vix_is_not_priced():
     view = ModelledMarketView(_state())
     view.prefetch_ahead(HELD[:1], [(OPEN, {"SPY": 517.0}, None)])
     assert view._quotes == {}
+
+
+def _counting(view: ModelledMarketView) -> list[int]:
+    """Rows priced by each model call of `view` from now on."""
+    rows: list[int] = []
+    quote = view.model.quote
+
+    def counted(root, as_of, *args, **kwargs):
+        priced = quote(root, as_of, *args, **kwargs)
+        rows.append(len(priced.bid))
+        return priced
+
+    view.model.quote = counted  # type: ignore[method-assign]
+    return rows
+
+
+def test_a_later_call_prices_only_what_earlier_calls_did_not():
+    view = ModelledMarketView(_state())
+    steps = [(OPEN + timedelta(minutes=m), {"SPY": 517.0 + 0.37 * m, "MES": 5200.0}, 38.0) for m in range(0, 390, 5)]
+    view.prefetch_ahead(HELD[:2], steps)
+    rows = _counting(view)
+    view.prefetch_ahead(HELD[:3], steps[10:])  # one more SPY option, later in the session
+    assert rows == [len(steps[10:])]
+    moved = [(now, {**prices, "SPY": prices["SPY"] + 1.0}, vix) for now, prices, vix in steps[20:]]
+    view.prefetch_ahead(HELD[:3], moved)  # other prices: everything again
+    assert rows == [len(steps[10:]), 3 * len(moved)]
+    view.prefetch_ahead(HELD[:3], moved)
+    assert len(rows) == 2
+    for now, prices, vix in moved:
+        fresh = ModelledMarketView(_state())
+        for market in (view, fresh):
+            market.state.now, market.state.vix = now, vix
+            market.state.prices.update(prices)
+        assert [view.quote(c) for c in HELD[:3]] == [fresh.quote(c) for c in HELD[:3]], now
+    assert len(rows) == 2  # every quote above was read from the rows priced ahead
