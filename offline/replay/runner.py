@@ -268,6 +268,7 @@ class BacktestRunner:
         if stop_at is not None and close_dt > stop_at:
             return False
         self.state.now = close_dt
+        self.view.prefetch_quotes([contract for contract, _ in self.broker.holdings().values()])  # one model call a root
         self.broker.process(close_dt)
         self.broker.check_early_assignment(close_dt, self.dividends, self.state.rate)
         self.broker.settle_expiries(day, close_dt)
