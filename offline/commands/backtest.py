@@ -169,7 +169,7 @@ def _new_run(args: argparse.Namespace, command: str) -> tuple[Any, Path]:
         overrides.update(item.overrides)
     off = tuple(item.message() for item in missing)
     return RunSettings(str(data_dir.resolve()), overrides, parse_faults(args.fault or []), args.strict_data,
-                       command, off), out_dir
+                       command, off, args.every_minute), out_dir
 
 
 def command_backtest(args: argparse.Namespace, argv: list[str]) -> int:
@@ -190,7 +190,8 @@ def command_backtest(args: argparse.Namespace, argv: list[str]) -> int:
         given = [flag for flag, value in (("--data", args.data), ("--start", args.start), ("--end", args.end),
                                           ("--cash", args.cash), ("--set", args.set), ("--fault", args.fault),
                                           ("--out", args.out), ("--strict-data", args.strict_data),
-                                          ("--allow-missing", args.allow_missing)) if value]
+                                          ("--allow-missing", args.allow_missing),
+                                          ("--every-minute", args.every_minute)) if value]
         if given:
             raise ValueError(f"--resume takes the run's settings from its checkpoint; drop {', '.join(given)}")
         out_dir = Path(args.resume)

@@ -124,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--chart-workers", type=int, default=WORKERS, metavar="N",
                           help="processes that draw the report's charts and compute the short put baseline "
                                f"beside the replay (default {WORKERS}; 0: all in this process, the same outputs)")
+    backtest.add_argument("--every-minute", action="store_true",
+                          help="run all 390 minutes of every session, not only those where something can happen "
+                               "(slower, the same outputs: a check of the event-driven replay)")
     backtest.set_defaults(handler=command_backtest)
     sweep = sub.add_parser("sweep", help="run every combination of a parameter grid in parallel (resumable)")
     sweep.add_argument("--data", required=True, help="market data folder (see README)")

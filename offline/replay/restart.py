@@ -44,8 +44,8 @@ STATE_FOLDER = "state"
 @dataclass(frozen=True)
 class RunSettings:
     """What a run was started with: the market data folder, parameter overrides (name -> text) and
-    the broker faults and whether a bad data value stops the run (`strict_data`). Enough to
-    rebuild the same runner. `command` (the command line) and `strategies_off` (strategies run
+    the broker faults, whether a bad data value stops the run (`strict_data`) and whether every
+    minute is run (`every_minute`, BacktestRunner). Enough to rebuild the same runner. `command` (the command line) and `strategies_off` (strategies run
     without their data, one line each) are recorded for the outputs."""
 
     data_dir: str
@@ -54,17 +54,19 @@ class RunSettings:
     strict_data: bool = False
     command: str = ""
     strategies_off: tuple[str, ...] = ()
+    every_minute: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {"data_dir": self.data_dir, "overrides": dict(self.overrides), "faults": asdict(self.faults),
                 "strict_data": self.strict_data, "command": self.command,
-                "strategies_off": list(self.strategies_off)}
+                "strategies_off": list(self.strategies_off), "every_minute": self.every_minute}
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> RunSettings:
         return RunSettings(str(data["data_dir"]), {str(k): str(v) for k, v in data["overrides"].items()},
                            BrokerFaults(**data["faults"]), bool(data["strict_data"]), str(data["command"]),
-                           tuple(str(line) for line in data["strategies_off"]))
+                           tuple(str(line) for line in data["strategies_off"]),
+                           bool(data.get("every_minute", False)))  # absent from earlier checkpoints
 
 
 def canonical_digest(document: dict[str, Any]) -> str:
@@ -82,7 +84,8 @@ def build_runner(settings: RunSettings, state_dir: Path, progress: ProgressCallb
     config = load_config(settings.overrides)
     market = load_market_data(settings.data_dir, config.backtest.start_date, config.backtest.end_date,
                               strict=settings.strict_data)
-    return BacktestRunner(config, market, state_dir, faults=settings.faults, progress=progress)
+    return BacktestRunner(config, market, state_dir, faults=settings.faults, progress=progress,
+                          every_minute=settings.every_minute)
 
 
 # --- the market state of the current minute -------------------------------------------------

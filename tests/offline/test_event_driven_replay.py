@@ -47,3 +47,16 @@ def test_skipped_minutes_change_nothing(shared_data: Path, start: str, end: str)
     assert skipping.max_open_positions == stepping.max_open_positions
     kinds = {record["kind"] for record in stepping.journal.records}
     assert {"regime_change", "order", "fill"} <= kinds, kinds
+
+
+def test_every_minute_is_a_run_setting_kept_by_the_checkpoint() -> None:
+    from offline.commands.cli import build_parser
+    from offline.replay.restart import RunSettings
+
+    args = build_parser().parse_args(["backtest", "--data", "d", "--every-minute"])
+    assert args.every_minute is True
+    assert build_parser().parse_args(["backtest", "--data", "d"]).every_minute is False
+    settings = RunSettings("d", every_minute=True)
+    assert RunSettings.from_dict(settings.to_dict()).every_minute is True
+    earlier = {key: value for key, value in settings.to_dict().items() if key != "every_minute"}
+    assert RunSettings.from_dict(earlier).every_minute is False  # a checkpoint from before the setting
