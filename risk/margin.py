@@ -259,14 +259,18 @@ def _span_naked(shorts: list[_Option], underlying: float, spec: ProductSpec, imp
     years = np.array([(o.expiry - as_of).days / DAYS_PER_YEAR for o in shorts])
     rights = np.array(["call" if o.is_call else "put" for o in shorts])
     size = np.array([-o.count * o.multiplier for o in shorts])  # positive USD per point
-    base = black76_price(rights, underlying, strikes, years, rate, sigma)
     move = _span_move(spec)
+    # the base and every scenario (each move with the volatility down, then up) priced in one call:
+    # row 0 the base, then one row per scenario, each row the shorts in order
+    scenarios = [(underlying, sigma)] + [(underlying * (1.0 + step * move), sigma * (1.0 + shift))
+                                         for step in SPAN_MOVE_STEPS for shift in (-SPAN_VOL_SHIFT, SPAN_VOL_SHIFT)]
+    count = len(scenarios)
+    prices = black76_price(np.tile(rights, count), np.repeat([price for price, _ in scenarios], len(shorts)),
+                           np.tile(strikes, count), np.tile(years, count), rate,
+                           np.concatenate([vols for _, vols in scenarios])).reshape(count, len(shorts))
     worst = 0.0
-    for step in SPAN_MOVE_STEPS:
-        for shift in (-SPAN_VOL_SHIFT, SPAN_VOL_SHIFT):
-            shocked = black76_price(rights, underlying * (1.0 + step * move), strikes, years, rate,
-                                    sigma * (1.0 + shift))
-            worst = max(worst, float(np.sum(size * (shocked - base))))
+    for shocked in prices[1:]:
+        worst = max(worst, float(np.sum(size * (shocked - prices[0]))))
     return worst
 
 
