@@ -10,9 +10,11 @@ included) and where it went in the main process (loading: configuration and mark
 baselines; outputs: summary, CSV files and journal; report: report.html and equity.png; other:
 interpreter start and imports; work done meanwhile by the chart workers of offline/report/workers.py
 counts where the main process waits for it), simulated minutes per second of the replay and of the
-whole command, peak memory (maximum resident set of the main process, and of the largest worker), CPU
-time of all the processes, and the ratio before / now. The two runs' trades.csv, journal.jsonl, daily.csv and
-equity.csv are compared byte for byte. Prints figures; the goals are checked by reading them.
+whole command, the minutes the trading system ran (its on_minute calls: the event-driven replay skips
+the minutes where nothing can happen), peak memory (maximum resident set of the main process, and of
+the largest worker), CPU time of all the processes, and the ratio before / now. The two runs'
+trades.csv, journal.jsonl, daily.csv and equity.csv are compared byte for byte (a file that differs
+is named with its count of differing lines). Prints figures; the goals are checked by reading them.
 """
 from __future__ import annotations
 
@@ -60,6 +62,16 @@ def child(argv: list[str]) -> int:
     from offline.replay.runner import BacktestRunner
     from offline.report import outputs
 
+    system_class = sys.modules[BacktestRunner.__module__].TradingSystem  # where this tree's runner takes it from
+    inner_minute = system_class.on_minute
+    minutes_run = 0
+
+    def counted(self: Any, now: Any) -> None:
+        nonlocal minutes_run
+        minutes_run += 1
+        inner_minute(self, now)
+
+    system_class.on_minute = counted
     spent: dict[str, float] = {}
     captured: dict[str, Any] = {}
     _timed(restart, "build_runner", "loading", spent)
@@ -75,7 +87,8 @@ def child(argv: list[str]) -> int:
     own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     tree = str(Path(cli.__file__).resolve().parents[2])
     print("BENCH " + json.dumps({"code": code, "tree": tree, "phases": spent, "minutes": result.simulated_minutes,
-                                 "sessions": len(result.equity_dates), "peak_mb": own.ru_maxrss / 1024.0,
+                                 "sessions": len(result.equity_dates), "minutes_run": minutes_run,
+                                 "peak_mb": own.ru_maxrss / 1024.0,
                                  "worker_peak_mb": workers.ru_maxrss / 1024.0,
                                  "cpu": sum(u.ru_utime + u.ru_stime for u in (own, workers))}))
     return code
@@ -111,11 +124,20 @@ def _extract(commit: str, into: Path) -> Path:
     return tree
 
 
-def _same_outputs(a: Path, b: Path) -> bool:
-    return all((a / name).read_bytes() == (b / name).read_bytes() for name in COMPARED)
+def _compare_outputs(a: Path, b: Path) -> str:
+    """"yes" when the compared files are byte-identical, else "NO" naming each file that differs with its
+    count of differing lines."""
+    differ = []
+    for name in COMPARED:
+        ours, theirs = (a / name).read_bytes(), (b / name).read_bytes()
+        if ours != theirs:
+            lines = [x != y for x, y in zip(ours.splitlines(), theirs.splitlines(), strict=False)]
+            count = sum(lines) + abs(len(ours.splitlines()) - len(theirs.splitlines()))
+            differ.append(f"{name} ({count:,} of {len(theirs.splitlines()):,} lines differ)")
+    return "yes" if not differ else "NO: " + ", ".join(differ)
 
 
-def _print(run: str, before: str, figures: dict[str, dict[str, Any]], same: bool) -> None:
+def _print(run: str, before: str, figures: dict[str, dict[str, Any]], same: str) -> None:
     start, end, cash = RUNS[run]
     now, old = figures["now"], figures[before]
     print(f"{run}: tomking backtest --start {start} --end {end} --cash {cash} (real data, modelled option prices), "
@@ -128,13 +150,14 @@ def _print(run: str, before: str, figures: dict[str, dict[str, Any]], same: bool
         print(f"  {label:22s}{a:12.2f}{b:12.2f}{(b / a if a > 0 else float('nan')):8.2f}")
     for label, value in (("minutes/s, replay", lambda f: f["minutes"] / f["phases"]["replay"]),
                          ("minutes/s, whole", lambda f: f["minutes"] / f["wall"]),
+                         ("minutes run (on_minute)", lambda f: f["minutes_run"]),
                          ("peak memory (MB)", lambda f: f["peak_mb"]),
                          ("  of a worker (MB)", lambda f: f["worker_peak_mb"]),
                          ("CPU time, all (s)", lambda f: f["cpu"])):
         print(f"  {label:22s}{value(now):12,.0f}{value(old):12,.0f}")
     met = now["wall"] <= GOALS[run] and now["peak_mb"] < MEMORY_GOAL_MB
     print(f"  goal: whole command <= {GOALS[run]:.0f} s, peak memory < {MEMORY_GOAL_MB:,.0f} MB: "
-          f"{'met' if met else 'NOT met'}; outputs byte-identical to {before}: {'yes' if same else 'NO'}")
+          f"{'met' if met else 'NOT met'}; outputs byte-identical to {before}: {same}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -156,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         trees = {"now": ROOT, args.before: _extract(args.before, work)}
         for run in runs:
             figures = {name: _run(tree, data, run, work / f"{run}-{name}") for name, tree in trees.items()}
-            _print(run, args.before, figures, _same_outputs(work / f"{run}-now", work / f"{run}-{args.before}"))
+            _print(run, args.before, figures, _compare_outputs(work / f"{run}-now", work / f"{run}-{args.before}"))
     return 0
 
 
