@@ -1,9 +1,10 @@
 """core.ports.Store on files: one JSON document per key under a folder (the offline ObjectStore).
 
 Keys look like LEAN ObjectStore keys ("backtest/<id>/system"); each becomes a relative path with
-".json" appended. Writes go to a temporary file first and are renamed, so a crash never leaves a
-half-written document. Every save writes; the trading system itself skips a
-save whose document did not change (core/engine/system_state.py).
+".json" appended, holding the document's canonical text (core/document_text.py). Writes go to a
+temporary file first and are renamed, so a crash never leaves a half-written document. Every save
+writes; the trading system itself skips a save whose document did not change
+(core/engine/system_state.py).
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import os
 import re
 from pathlib import Path
 from typing import Any
+
+from core.document_text import canonical
 
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]+(/[A-Za-z0-9_.:-]+)*$")
 
@@ -28,10 +31,16 @@ class FileStore:
         return self.root / f"{key}.json"
 
     def save(self, key: str, document: dict[str, Any]) -> None:
+        self.save_text(key, canonical(document))
+
+    def save_text(self, key: str, text: str) -> None:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".json.tmp")
-        temporary.write_text(json.dumps(document, sort_keys=True, allow_nan=False), encoding="ascii")
+        temporary = path.with_name(path.name + ".tmp")
+        try:
+            temporary.write_text(text, encoding="ascii")
+        except FileNotFoundError:  # the first document in its folder
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary.write_text(text, encoding="ascii")
         os.replace(temporary, path)
 
     def load(self, key: str) -> dict[str, Any] | None:
@@ -45,4 +54,3 @@ class FileStore:
         if not isinstance(document, dict):
             raise TypeError(f"stored document {path} is not a JSON object")
         return document
-

@@ -88,9 +88,9 @@ class CountingStore(MemoryStore):
         super().__init__()
         self.saves = 0
 
-    def save(self, key: str, document: dict) -> None:
+    def save_text(self, key: str, text: str) -> None:
         self.saves += 1
-        super().save(key, document)
+        super().save_text(key, text)
 
 
 def test_a_save_after_no_change_writes_nothing():
