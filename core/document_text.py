@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 _ENCODER = json.JSONEncoder(sort_keys=True, allow_nan=False)
 _SCALARS = (str, int, float, bool, type(None))
 _TEXT = attrgetter("text")
+_key_text = json.encoder.encode_basestring_ascii  # a text key as json.dumps writes it (ensure_ascii)
 LIST = "list of read-only documents"  # layout leaf: a list whose items are ReadOnlyDocuments
 ANY = "*"  # layout key: the layout of every key of that dict
 Layout = Mapping[str, Any]
@@ -71,16 +72,27 @@ def document_text(value: Any, layout: Layout | str | None) -> str:
     Raises:
         TypeError: a list named LIST holds an item that is not a ReadOnlyDocument.
     """
+    pieces: list[str] = []
+    _write(value, layout, pieces)
+    return "".join(pieces)  # the pieces are copied once, here
+
+
+def _write(value: Any, layout: Layout | str | None, pieces: list[str]) -> None:
     if layout is None:
-        return canonical(value)
-    if layout == LIST:
+        pieces.append(canonical(value))
+    elif layout == LIST:
         try:
-            return "[" + ", ".join(map(_TEXT, value)) + "]"
+            pieces += ("[", ", ".join(map(_TEXT, value)), "]")
         except AttributeError:
             wrong = next(item for item in value if not isinstance(item, ReadOnlyDocument))
             raise TypeError(f"a list of read-only documents holds a {type(wrong).__name__}: {wrong!r}") from None
-    if not isinstance(layout, Mapping):
+    elif isinstance(layout, Mapping):
+        every = layout.get(ANY)
+        separator = "{"
+        for key in sorted(value):
+            pieces += (separator, _key_text(key), ": ")
+            _write(value[key], layout.get(key, every), pieces)
+            separator = ", "
+        pieces.append("}" if value else "{}")
+    else:
         raise TypeError(f"unknown document layout {layout!r}")
-    fields = (f"{canonical(key)}: {document_text(value[key], layout.get(key, layout.get(ANY)))}"
-              for key in sorted(value))
-    return "{" + ", ".join(fields) + "}"
