@@ -1,19 +1,27 @@
-"""The canonical JSON text of a saved document, and read-only documents whose text is kept.
+"""The canonical JSON text of a saved document, written again and again with little re-encoding.
 
 Canonical text is `json.dumps(value, sort_keys=True, allow_nan=False)`: what every store writes, and
 two documents are the same exactly when their canonical texts are (types included: 1 and 1.0 differ).
 
-The trading system saves its document after every change, and the document mostly grows with
-records that never change once made: closed trades, the VIX regime history, state-machine
-transitions. Each is a ReadOnlyDocument (a JSON object of scalars that refuses every change), so
-its text is encoded once, when it is made, and kept on it. `document_text` writes a document whose
-lists of such records are named in a layout (LIST where one is, nested dicts down to it, ANY for
-every key of a dict) with their kept texts, and every other value encoded anew, with exactly the
-characters `canonical` would write for the whole document.
+The trading system saves its document after every change; the document mostly grows, and most of
+its parts are as they were at the last save. Two things keep a save from encoding it all again:
+
+- records that never change once made (closed trades, the VIX regime history, state-machine
+  transitions) are ReadOnlyDocuments, JSON objects of scalars that refuse every change: each one's
+  text is encoded once, when it is made, and kept on it;
+- every other list or dict in the document (a part) is compared with the same part at the last
+  save by its `marshal` bytes, an exact copy of its value and types that costs a tenth of its JSON:
+  the same bytes are the same value, whose text is reused. A part `marshal` refuses (a type other
+  than the built-in ones) is encoded every time.
+
+DocumentText writes a document whose lists of read-only records are named in a layout (LIST where
+one is, nested dicts down to it, ANY for every key of a dict), with exactly the characters
+`canonical` would write for the whole document.
 """
 from __future__ import annotations
 
 import json
+import marshal
 from collections.abc import Mapping
 from operator import attrgetter
 from typing import Any, NoReturn
@@ -65,34 +73,55 @@ class ReadOnlyDocument(dict[str, Any]):
         return ReadOnlyDocument, (dict(self),)  # copies and pickles build it whole, never item by item
 
 
-def document_text(value: Any, layout: Layout | str | None) -> str:
-    """The canonical text of `value`, with the kept texts of the lists of read-only documents that
-    `layout` names.
+class DocumentText:
+    """The canonical text of successive documents of one layout; each save's parts that are
+    unchanged since the previous call reuse their text.
 
-    Raises:
-        TypeError: a list named LIST holds an item that is not a ReadOnlyDocument.
+    Raises (from `text`):
+        TypeError: a list named LIST holds an item that is not a ReadOnlyDocument; a value that is
+            not JSON.
+        ValueError: NaN or infinity.
     """
-    pieces: list[str] = []
-    _write(value, layout, pieces)
-    return "".join(pieces)  # the pieces are copied once, here
 
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self._parts: dict[tuple[str, ...], tuple[bytes, str]] = {}  # path -> (marshal bytes, text) last time
 
-def _write(value: Any, layout: Layout | str | None, pieces: list[str]) -> None:
-    if layout is None:
-        pieces.append(canonical(value))
-    elif layout == LIST:
+    def text(self, document: Mapping[str, Any]) -> str:
+        pieces: list[str] = []
+        parts: dict[tuple[str, ...], tuple[bytes, str]] = {}
+        self._write(document, self.layout, (), pieces, parts)
+        self._parts = parts  # only the parts of this document: those of removed keys are dropped
+        return "".join(pieces)  # the pieces are copied once, here
+
+    def _write(self, value: Any, layout: Layout | str | None, path: tuple[str, ...], pieces: list[str],
+               parts: dict[tuple[str, ...], tuple[bytes, str]]) -> None:
+        if layout is None:
+            pieces.append(self._part(value, path, parts) if isinstance(value, (dict, list)) else canonical(value))
+        elif layout == LIST:
+            try:
+                pieces += ("[", ", ".join(map(_TEXT, value)), "]")
+            except AttributeError:
+                wrong = next(item for item in value if not isinstance(item, ReadOnlyDocument))
+                raise TypeError(f"a list of read-only documents holds a {type(wrong).__name__}: {wrong!r}") from None
+        elif isinstance(layout, Mapping):
+            every = layout.get(ANY)
+            separator = "{"
+            for key in sorted(value):
+                pieces += (separator, _key_text(key), ": ")
+                self._write(value[key], layout.get(key, every), (*path, key), pieces, parts)
+                separator = ", "
+            pieces.append("}" if value else "{}")
+        else:
+            raise TypeError(f"unknown document layout {layout!r}")
+
+    def _part(self, value: dict[str, Any] | list[Any], path: tuple[str, ...],
+              parts: dict[tuple[str, ...], tuple[bytes, str]]) -> str:
         try:
-            pieces += ("[", ", ".join(map(_TEXT, value)), "]")
-        except AttributeError:
-            wrong = next(item for item in value if not isinstance(item, ReadOnlyDocument))
-            raise TypeError(f"a list of read-only documents holds a {type(wrong).__name__}: {wrong!r}") from None
-    elif isinstance(layout, Mapping):
-        every = layout.get(ANY)
-        separator = "{"
-        for key in sorted(value):
-            pieces += (separator, _key_text(key), ": ")
-            _write(value[key], layout.get(key, every), pieces)
-            separator = ", "
-        pieces.append("}" if value else "{}")
-    else:
-        raise TypeError(f"unknown document layout {layout!r}")
+            snapshot = marshal.dumps(value)
+        except ValueError:  # a type marshal does not write: encoded every time
+            return canonical(value)
+        last = self._parts.get(path)
+        text = last[1] if last is not None and last[0] == snapshot else canonical(value)
+        parts[path] = (snapshot, text)
+        return text

@@ -7,9 +7,10 @@ The same document is written to LEAN's ObjectStore and to the offline engine's f
 
 Saving is frequent (after every fill, order and management round) and the document grows over a run
 (closed trades, the VIX regime history), so a save does not encode it all again: the records that
-never change once made are read-only documents whose text is kept (core/document_text.py, LAYOUT
-below says where they are), the rest is encoded anew, and the text is compared with the one saved
-last: an unchanged document is not written again, a changed one always is.
+never change once made are read-only documents whose text is kept (LAYOUT below says where they
+are), the other parts reuse their text while their exact value is unchanged (core/document_text.py),
+and the whole text is compared with the one saved last: an unchanged document is not written
+again, a changed one always is.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from config.loader import FrameworkConfig
-from core.document_text import ANY, LIST, document_text
+from core.document_text import ANY, LIST, DocumentText
 from core.engine.order_manager import WorkingOrder
 from core.ports import Store
 from core.position_book import PositionBook
@@ -59,6 +60,7 @@ class SystemState:
         self.last_management: datetime | None = None
         self.skips_journaled: dict[str, str] = {}
         self.fill_events: dict[str, list[str]] = {}  # order id -> fills booked (repeats are ignored)
+        self._text = DocumentText(LAYOUT)
         self._saved: str | None = None  # the text of the document last saved by this object
 
     # --- bookkeeping ------------------------------------------------------------------------
@@ -94,7 +96,7 @@ class SystemState:
         """Persist the document under the mode-prefixed key, unless its text is exactly the one this
         object saved last (nothing changed since, types included: 1 and 1.0 differ): then the store
         already holds it and nothing is written."""
-        text = document_text(self.to_dict(), LAYOUT)
+        text = self._text.text(self.to_dict())
         if text == self._saved:
             return
         self.store.save_text(f"{self.key_prefix}/system", text)

@@ -1,5 +1,6 @@
 """A document's text built from kept pieces is exactly json.dumps(sort_keys=True, allow_nan=False) of
-the whole, and the pieces kept are read-only documents that refuse every change."""
+the whole, save after save whatever changed (types included), and the records kept are read-only
+documents that refuse every change."""
 from __future__ import annotations
 
 import copy
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.document_text import ANY, LIST, ReadOnlyDocument, canonical, document_text
+from core.document_text import ANY, LIST, DocumentText, ReadOnlyDocument, canonical
 
 
 def reference(value: object) -> str:
@@ -24,7 +25,7 @@ def test_the_text_of_a_document_with_kept_pieces_is_the_text_of_the_whole() -> N
                 "machines": {"z": {"history": rows[:1], "state": "IDLE"}, "a": {"history": [], "state": "OPEN"}},
                 "empty": {}, "value": 1.0, "unicode \u2013 key": "\u20ac"}
     layout = {"book": {"trades": LIST}, "machines": {ANY: {"history": LIST}}}
-    assert document_text(document, layout) == reference(document)
+    assert DocumentText(layout).text(document) == reference(document)
     assert canonical(document) == reference(document)
 
 
@@ -33,15 +34,36 @@ _SCALAR = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan
 _RECORDS = st.lists(st.dictionaries(st.text(max_size=5), _SCALAR, max_size=4).map(ReadOnlyDocument), max_size=4)
 
 
-@given(st.dictionaries(st.text(max_size=5), st.recursive(_SCALAR, lambda inner: st.lists(inner, max_size=3)
-                                                         | st.dictionaries(st.text(max_size=5), inner, max_size=3),
-                                                         max_leaves=10), max_size=4),
-       st.dictionaries(st.text(min_size=1, max_size=5), _RECORDS, max_size=3), _RECORDS)
-def test_any_document_has_the_text_json_gives_it(other: dict, machines: dict, records: list) -> None:
-    document = {**other, "records": records, "machines": {key: {"history": history, "n": 1} for key, history in
-                                                          machines.items()}}
-    layout = {"records": LIST, "machines": {ANY: {"history": LIST}}}
-    assert document_text(document, layout) == reference(document)
+_DOCUMENTS = st.dictionaries(st.sampled_from(["a", "b", "records", "machines"]),
+                             st.recursive(_SCALAR, lambda inner: st.lists(inner, max_size=3)
+                                          | st.dictionaries(st.sampled_from(["x", "y"]), inner, max_size=2),
+                                          max_leaves=6), max_size=4)
+
+
+@given(st.lists(st.tuples(_DOCUMENTS, st.dictionaries(st.text(min_size=1, max_size=5), _RECORDS, max_size=3),
+                          _RECORDS), min_size=1, max_size=6))
+def test_documents_written_one_after_another_have_the_text_json_gives_them(saves: list) -> None:
+    """One writer, many saves: every part changed or not (nested, in place, in type only) gets
+    the text json.dumps gives it."""
+    writer = DocumentText({"records": LIST, "machines": {ANY: {"history": LIST}}})
+    for other, machines, records in saves:
+        document = {**other, "records": records, "machines": {key: {"history": history, "n": 1} for key, history
+                                                              in machines.items()}}
+        assert writer.text(document) == reference(document)
+
+
+def test_a_part_changed_in_place_or_in_type_only_gets_its_new_text() -> None:
+    writer = DocumentText({})
+    memory = {"legs": [1, 2], "count": 1}
+    document = {"memory": memory, "fills": {"O1": ["a"]}}
+    texts = [writer.text(document)]
+    for change in (lambda: memory["legs"].append(3), lambda: memory.__setitem__("count", 1.0),
+                   lambda: memory.__setitem__("count", True), lambda: document["fills"]["O1"].append("b"),
+                   lambda: memory.__setitem__("count", -0.0), lambda: memory.__setitem__("count", 0.0)):
+        change()
+        texts.append(writer.text(document))
+        assert texts[-1] == reference(document) and texts[-1] != texts[-2]
+    assert writer.text(document) == texts[-1]
 
 
 def test_a_read_only_document_refuses_every_change_and_keeps_its_text() -> None:
@@ -63,6 +85,6 @@ def test_a_read_only_document_holds_only_scalars_and_a_kept_list_only_read_only_
     with pytest.raises(TypeError, match="scalars under text keys"):
         ReadOnlyDocument({1: "a"})  # type: ignore[dict-item]
     with pytest.raises(TypeError, match="a list of read-only documents holds a dict"):
-        document_text({"trades": [ReadOnlyDocument({"a": 1}), {"a": 1}]}, {"trades": LIST})
+        DocumentText({"trades": LIST}).text({"trades": [ReadOnlyDocument({"a": 1}), {"a": 1}]})
     with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
         ReadOnlyDocument({"pnl": float("nan")})
