@@ -84,9 +84,14 @@ class Broker(Protocol):
 
 
 class Store(Protocol):
-    """Save and load JSON documents by key (ObjectStore in LEAN, files offline)."""
+    """Save and load JSON documents by key (ObjectStore in LEAN, files offline), stored as their
+    canonical text (core/document_text.py)."""
 
     def save(self, key: str, document: dict[str, Any]) -> None:
+        ...
+
+    def save_text(self, key: str, text: str) -> None:
+        """Save a document given as its canonical text (a caller that keeps parts of it encoded)."""
         ...
 
     def load(self, key: str) -> dict[str, Any] | None:

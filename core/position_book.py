@@ -13,6 +13,7 @@ from typing import Any
 
 from config.constants import Regime
 from core.account import OpenPositionSummary
+from core.document_text import ReadOnlyDocument
 from core.exit_reasons import ExitReason
 from core.leg_ledger import leg_fills, record_fill, record_trade
 from core.ports import Store
@@ -50,7 +51,7 @@ class PositionBook:
         self.store = store
         self.key_prefix = key_prefix
         self.positions: dict[str, Position] = {}
-        self.trades: list[dict[str, Any]] = []
+        self.trades: list[ReadOnlyDocument] = []  # a row never changes: the saved document keeps its text
         self.lifecycles: dict[str, Lifecycle] = {}
         self._counter = 0
 
@@ -181,12 +182,12 @@ class PositionBook:
         on_closed(position, pnl)
         fills = leg_fills(position)  # every contract held, priced; else the opening legs (an adopted position)
         legs: Sequence[Leg] | Sequence[LegFill] = fills or list(position.terms.opening_legs)
-        self.trades.append(trade_row(
+        self.trades.append(ReadOnlyDocument(trade_row(
             strategy=position.strategy, position_id=position.position_id, legs=legs or _legs_of(position),
             quantity=position.terms.units or 1, entry_time=position.opened, exit_time=now,
             entry_price=position.terms.entry_price, exit_price=position.terms.exit_price,
             gross_pnl=position.realized_cash,
-            fees=position.fees, regime=position.regime, phase=position.phase, exit_reason=reason))
+            fees=position.fees, regime=position.regime, phase=position.phase, exit_reason=reason)))
         self.journal.record(now, "exit", reason, strategy=position.strategy, position_id=position.position_id,
                             pnl=round(pnl, 2))
         self.store.save(f"{self.key_prefix}/position/{position.position_id}", position.to_dict())
@@ -314,7 +315,7 @@ class PositionBook:
             # daylight-saving change (holding days) matches a run that never stopped
             position.opened = position.opened.astimezone(EASTERN)
             book.positions[position.position_id] = position
-        book.trades = [dict(row) for row in data["trades"]]
+        book.trades = [ReadOnlyDocument(row) for row in data["trades"]]
         for key, machine in data.get("lifecycles", {}).items():
             book.lifecycles[key] = StateMachine.from_dict(machine, POSITION_TRANSITIONS)
         book._counter = int(data["counter"])

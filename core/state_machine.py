@@ -22,6 +22,8 @@ from enum import Enum
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
+from core.document_text import ReadOnlyDocument
+
 SCHEMA_VERSION = 1
 HISTORY_LIMIT = 20  # most recent transitions kept (and saved); older ones are dropped
 
@@ -61,11 +63,11 @@ class Transition:
         return dict(self.document)
 
     @cached_property
-    def document(self) -> dict[str, Any]:
-        """The JSON document, built once and shared: read it, never change it (a transition never
-        changes; machines are saved often)."""
-        return {"time": self.time.isoformat(), "from": self.from_state.value, "event": self.event.value,
-                "to": self.to_state.value, "reason": self.reason}
+    def document(self) -> ReadOnlyDocument:
+        """The JSON document, built once and shared, read-only (a transition never changes; machines
+        are saved often and its text is kept)."""
+        return ReadOnlyDocument({"time": self.time.isoformat(), "from": self.from_state.value, "event": self.event.value,
+                "to": self.to_state.value, "reason": self.reason})
 
     @staticmethod
     def from_dict(data: Mapping[str, Any], state_type: type[Enum], event_type: type[Enum]) -> Transition:

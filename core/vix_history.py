@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import Any
 
 from config.constants import Regime
+from core.document_text import ReadOnlyDocument
 
 
 @dataclass(frozen=True)
@@ -24,11 +25,11 @@ class RegimeChange:
         return dict(self.document)
 
     @cached_property
-    def document(self) -> dict[str, Any]:
-        """The JSON document, built once and shared: read it, never change it (a change never
-        changes; the manager is saved often)."""
-        return {"time": self.time.isoformat(), "from": self.old.value if self.old else None,
-                "to": self.new.value, "vix": self.vix}
+    def document(self) -> ReadOnlyDocument:
+        """The JSON document, built once and shared, read-only (a change never changes; the manager
+        is saved often and its text is kept)."""
+        return ReadOnlyDocument({"time": self.time.isoformat(), "from": self.old.value if self.old else None,
+                                 "to": self.new.value, "vix": self.vix})
 
     @staticmethod
     def from_dict(data: Mapping[str, Any]) -> RegimeChange:
@@ -49,9 +50,9 @@ class DataProblem:
         return dict(self.document)
 
     @cached_property
-    def document(self) -> dict[str, Any]:
-        """The JSON document, built once and shared: read it, never change it."""
-        return {"time": self.time.isoformat(), "kind": self.kind, "detail": self.detail}
+    def document(self) -> ReadOnlyDocument:
+        """The JSON document, built once and shared, read-only."""
+        return ReadOnlyDocument({"time": self.time.isoformat(), "kind": self.kind, "detail": self.detail})
 
     @staticmethod
     def from_dict(data: Mapping[str, Any]) -> DataProblem:

@@ -22,6 +22,8 @@ from typing import Any
 
 from AlgorithmImports import ObjectStore
 
+from core.document_text import canonical
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 # LocalObjectStore's path rule (Lean Engine/Storage/LocalObjectStore.cs:115 at 24863901).
 KEY_RULE = re.compile(r"^\.?[a-zA-Z0-9\\/_#\-\$= ]+\.?[a-zA-Z0-9]*$")
@@ -69,7 +71,10 @@ class ObjectStoreAdapter:
     def save(self, key: str, document: dict[str, Any]) -> None:
         if not isinstance(document, dict):
             raise TypeError(f"object store document for {key!r} must be a dict (a JSON object)")
-        text = json.dumps(document, sort_keys=True, allow_nan=False, ensure_ascii=True)
+        self.save_text(key, canonical(document))
+
+    def save_text(self, key: str, text: str) -> None:
+        """Save a document given as its canonical text (core/document_text.py)."""
         self._unsaved[self._checked(key)] = text
         for pending, content in list(self._unsaved.items()):
             if self._store.save(pending, content):

@@ -4,14 +4,21 @@ One object holds everything the trading system must remember across a restart: p
 orders, state machines, Kelly statistics, breakers, phase, VIX manager and each strategy's memory.
 The same document is written to LEAN's ObjectStore and to the offline engine's file store under
 "<mode prefix>/system", so a restart in either engine restores exactly what was running.
+
+Saving is frequent (after every fill, order and management round) and the document grows over a run
+(closed trades, the VIX regime history), so a save does not encode it all again: the records that
+never change once made are read-only documents whose text is kept (LAYOUT below says where they
+are), the other parts reuse their text while their exact value is unchanged (core/document_text.py),
+and the whole text is compared with the one saved last: an unchanged document is not written
+again, a changed one always is.
 """
 from __future__ import annotations
 
-import pickle
 from datetime import datetime
 from typing import Any
 
 from config.loader import FrameworkConfig
+from core.document_text import ANY, LIST, DocumentText
 from core.engine.order_manager import WorkingOrder
 from core.ports import Store
 from core.position_book import PositionBook
@@ -26,6 +33,9 @@ from strategies.base import Strategy
 from strategies.registry import shares_strategy
 
 SCHEMA_VERSION = 1
+# The lists of read-only records in the document (core/document_text.py): each record's text is kept.
+LAYOUT = {"vix": {"history": LIST, "problems": LIST}, "book": {"trades": LIST, "lifecycles": {ANY: {"history": LIST}}},
+          "machines": {ANY: {"history": LIST}}}
 
 
 class SystemState:
@@ -50,7 +60,8 @@ class SystemState:
         self.last_management: datetime | None = None
         self.skips_journaled: dict[str, str] = {}
         self.fill_events: dict[str, list[str]] = {}  # order id -> fills booked (repeats are ignored)
-        self._saved: bytes | None = None  # the document last saved by this object, pickled
+        self._text = DocumentText(LAYOUT)
+        self._saved: str | None = None  # the text of the document last saved by this object
 
     # --- bookkeeping ------------------------------------------------------------------------
 
@@ -82,19 +93,14 @@ class SystemState:
     # --- the document -----------------------------------------------------------------------
 
     def save(self) -> None:
-        """Persist the document under the mode-prefixed key, unless it is exactly the one this object
-        saved last (nothing changed since): then the store already holds it and nothing is encoded.
-
-        The comparison is on the document's pickle, an exact copy of it (types included: 1 and 1.0
-        differ) that is cheaper than its JSON: a document that changed always differs from the last
-        one (the same document with its values shared differently may differ too, and is saved).
-        """
-        document = self.to_dict()
-        snapshot = pickle.dumps(document, pickle.HIGHEST_PROTOCOL)
-        if snapshot == self._saved:
+        """Persist the document under the mode-prefixed key, unless its text is exactly the one this
+        object saved last (nothing changed since, types included: 1 and 1.0 differ): then the store
+        already holds it and nothing is written."""
+        text = self._text.text(self.to_dict())
+        if text == self._saved:
             return
-        self.store.save(f"{self.key_prefix}/system", document)
-        self._saved = snapshot
+        self.store.save_text(f"{self.key_prefix}/system", text)
+        self._saved = text
 
     def restore(self) -> bool:
         """Load the document saved under the key prefix; False when there is none.

@@ -3,12 +3,16 @@ system's parts follow what a restore put back."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
 from config.loader import load_config
+from core.document_text import ReadOnlyDocument
 from core.engine.system_state import SCHEMA_VERSION, SystemState
 from core.engine.trading_system import TradingSystem
+from core.position_lifecycle import PositionEvent, position_machine
+from core.strategy_lifecycle import StrategyEvent
 from offline.replay.file_store import FileStore
 from reporting.journal import Journal
 from strategies.friday_0dte import FridayZeroDte
@@ -88,9 +92,9 @@ class CountingStore(MemoryStore):
         super().__init__()
         self.saves = 0
 
-    def save(self, key: str, document: dict) -> None:
+    def save_text(self, key: str, text: str) -> None:
         self.saves += 1
-        super().save(key, document)
+        super().save_text(key, text)
 
 
 def test_a_save_after_no_change_writes_nothing():
@@ -139,3 +143,63 @@ def test_every_change_is_saved_even_in_place_and_of_type_only():
         "roll": {"legs": [1, 2, 3]}, "count": 1.0}
     state.save()
     assert store.saves == len(changes) + 1
+
+
+def _stored(store: MemoryStore) -> dict:
+    return json.loads(store.documents[f"{PREFIX}/system"])
+
+
+def test_every_change_of_a_growing_part_is_saved():
+    """The parts whose records keep their text (VIX regime history, closed trades, strategy and
+    position transitions) are saved when they grow, and a kept record refuses any change, so none
+    can be lost unsaved."""
+    store = CountingStore()
+    state = fresh_state(store)
+    state.save()
+    now = eastern(2024, 8, 12, 9, 31)
+    state.vix.update(now, 25.0, now)  # the first regime
+    state.save()
+    state.vix.update(now + timedelta(minutes=1), 12.0, now + timedelta(minutes=1))  # a regime change
+    state.save()
+    assert store.saves == 3 and [change["to"] for change in _stored(store)["vix"]["history"]] == ["VOLATILE", "LOW"]
+    state.apply("friday_0dte", StrategyEvent.WINDOW_OPEN, now, "window")
+    state.save()
+    assert store.saves == 4
+    assert _stored(store)["machines"]["friday_0dte"]["history"][-1] == {
+        "event": "WINDOW_OPEN", "from": "IDLE", "reason": "window", "time": now.isoformat(), "to": "ANALYZING"}
+    state.book.lifecycles["P1"] = position_machine(now, "P1")
+    state.save()
+    state.book.lifecycles["P1"].apply(PositionEvent.FILLED, now, "filled", has_positions=True)
+    state.save()
+    assert store.saves == 6 and _stored(store)["book"]["lifecycles"]["P1"]["history"][-1]["to"] == "OPEN"
+    row = ReadOnlyDocument({"position_id": "P1", "pnl": 12.5, "quantity": 1})
+    state.book.trades.append(row)
+    state.save()
+    assert store.saves == 7 and _stored(store)["book"]["trades"] == [row]
+    with pytest.raises(TypeError, match="a read-only document cannot change"):
+        row["pnl"] = 13.0
+    state.save()
+    assert store.saves == 7  # nothing changed
+    restored = fresh_state(MemoryStore())
+    restored.store.documents = dict(store.documents)
+    assert restored.restore() is True
+    assert json.dumps(restored.to_dict(), sort_keys=True) == json.dumps(state.to_dict(), sort_keys=True)
+    assert restored.book.trades == [row] and all(type(t) is ReadOnlyDocument for t in restored.book.trades)
+
+
+def test_after_every_save_of_a_trading_day_the_store_holds_the_state(tmp_path, monkeypatch):
+    """A crash at any point loses nothing: after each save the stored text is exactly the state's
+    document as json.dumps writes it (whether this save wrote it or an earlier one did)."""
+    texts = []
+    real_save = SystemState.save
+
+    def checked_save(state: SystemState) -> None:
+        real_save(state)
+        stored = (tmp_path / f"{state.key_prefix}/system.json").read_text(encoding="ascii")
+        assert stored == json.dumps(state.to_dict(), sort_keys=True, allow_nan=False)
+        texts.append(stored)
+
+    monkeypatch.setattr(SystemState, "save", checked_save)
+    system, _ = run_friday(tmp_path)
+    assert len(system.book.trades) == 1 and len(set(texts)) >= 5  # entry, fills, exit, session close
+    assert json.loads(texts[-1])["book"]["trades"] == system.book.trades

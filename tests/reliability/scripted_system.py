@@ -41,7 +41,10 @@ class MemoryStore:
         self.documents: dict[str, str] = {}
 
     def save(self, key: str, document: dict[str, Any]) -> None:
-        self.documents[key] = json.dumps(document, sort_keys=True, allow_nan=False)
+        self.save_text(key, json.dumps(document, sort_keys=True, allow_nan=False))
+
+    def save_text(self, key: str, text: str) -> None:
+        self.documents[key] = text
 
     def load(self, key: str) -> dict[str, Any] | None:
         text = self.documents.get(key)
