@@ -27,6 +27,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -125,15 +126,15 @@ def _extract(commit: str, into: Path) -> Path:
 
 
 def _compare_outputs(a: Path, b: Path) -> str:
-    """"yes" when the compared files are byte-identical, else "NO" naming each file that differs with its
-    count of differing lines."""
+    """"yes" when the compared files are byte-identical, else "NO" naming each file that differs with the
+    count of lines found in one run's file and not in the other's."""
     differ = []
     for name in COMPARED:
         ours, theirs = (a / name).read_bytes(), (b / name).read_bytes()
         if ours != theirs:
-            lines = [x != y for x, y in zip(ours.splitlines(), theirs.splitlines(), strict=False)]
-            count = sum(lines) + abs(len(ours.splitlines()) - len(theirs.splitlines()))
-            differ.append(f"{name} ({count:,} of {len(theirs.splitlines()):,} lines differ)")
+            mine, other = Counter(ours.splitlines()), Counter(theirs.splitlines())
+            differ.append(f"{name} ({sum((mine - other).values()):,} of {sum(mine.values()):,} lines not in the "
+                          f"other's, {sum((other - mine).values()):,} of {sum(other.values()):,} the other way)")
     return "yes" if not differ else "NO: " + ", ".join(differ)
 
 
