@@ -108,9 +108,7 @@ class ModelledMarketView:
         return snapshot.subset((dte >= min_dte) & (dte <= max_dte))
 
     def quote(self, contract: Contract) -> Quote | None:
-        state = self.state
-        if (state, state.now, state.vix, state.rate, state.term, market_state.changes) != self._seen:
-            self._new_state()
+        self._follow_state()
         quote = self._now_quotes.get(contract.key, _MISSING)
         if quote is _MISSING:
             quote = self._now_quotes[contract.key] = self._quote(contract)
@@ -276,20 +274,20 @@ class ModelledMarketView:
 
     def _inputs(self, root: str) -> tuple[float, float, float] | None:
         """(underlying price, 30-day vol as a fraction, dividend yield) or None when unknown."""
-        state = self.state
-        if (state, state.now, state.vix, state.rate, state.term, market_state.changes) != self._seen:
-            self._new_state()
+        self._follow_state()
         inputs = self._now_inputs.get(root, _MISSING)
         if inputs is _MISSING:
             inputs = self._now_inputs[root] = self._inputs_from(root, self.state.prices, self.state.vix)
         return inputs  # type: ignore[return-value]
 
-    def _new_state(self) -> None:
-        """Forget the inputs and quotes remembered for the market seen before."""
-        self._now_inputs.clear()
-        self._now_quotes.clear()
+    def _follow_state(self) -> None:
+        """Forget the inputs and quotes remembered when the market is no longer the one they are for."""
         state = self.state
-        self._seen = (state, state.now, state.vix, state.rate, state.term, market_state.changes)
+        seen = (state, state.now, state.vix, state.rate, state.term, market_state.changes)
+        if seen != self._seen:
+            self._now_inputs.clear()
+            self._now_quotes.clear()
+            self._seen = seen
 
     def _inputs_from(self, root: str, prices: dict[str, float], vix: float | None) -> tuple[float, float, float] | None:
         """`_inputs` for the given underlying prices and VIX (the day's rate, yields and vol indexes)."""

@@ -43,10 +43,11 @@ STATE_FOLDER = "state"
 
 @dataclass(frozen=True)
 class RunSettings:
-    """What a run was started with: the market data folder, parameter overrides (name -> text) and
-    the broker faults, whether a bad data value stops the run (`strict_data`) and whether every
-    minute is run (`every_minute`, BacktestRunner). Enough to rebuild the same runner. `command` (the command line) and `strategies_off` (strategies run
-    without their data, one line each) are recorded for the outputs."""
+    """What a run was started with: the market data folder, parameter overrides (name -> text), the
+    broker faults, whether a bad data value stops the run (`strict_data`) and whether every minute is
+    run (`every_minute`, BacktestRunner). Enough to rebuild the same runner. `command` (the command
+    line) and `strategies_off` (strategies run without their data, one line each) are recorded for
+    the outputs."""
 
     data_dir: str
     overrides: dict[str, str] = field(default_factory=dict)

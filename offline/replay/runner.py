@@ -263,7 +263,7 @@ class BacktestRunner:
                 self.broker.process(now)
             self.system.on_minute(now)
             result.max_open_positions = max(result.max_open_positions, self.system.open_position_count())
-            minute = self._next_minute(minute, minutes, open_dt, vix_by_minute)
+            minute = self._next_minute(minute, now, minutes, open_dt, vix_by_minute)
         self.cursor.minute = minutes
         if stop_at is not None and close_dt > stop_at:
             return False
@@ -282,18 +282,19 @@ class BacktestRunner:
         self.recorder.record(close_dt, self.system, self.view)
         return True
 
-    def _next_minute(self, minute: int, minutes: int, open_dt: datetime, vix_readings: list[float] | None) -> int:
-        """The next minute of the session that can change anything (`minutes` when none is left): the
-        next one while an order works or the session has no VIX path; else the first of the broker's
-        next mark, the trading system's next wake (TradingSystem.next_wake) and the first VIX reading
-        that is not steady (VixManager.steady_count). The minutes skipped would have done nothing: no
+    def _next_minute(self, minute: int, now: datetime, minutes: int, open_dt: datetime,
+                     vix_readings: list[float] | None) -> int:
+        """The next minute of the session after `minute` (at `now`) that can change anything
+        (`minutes` when none is left): the next one while an order works or the session has no VIX
+        path; else the first of the broker's next mark, the trading system's next wake
+        (TradingSystem.next_wake) and the first VIX reading that is not steady (VixManager.steady_count). The minutes skipped would have done nothing: no
         order, fill, mark, management round, entry check, regime or VIX-state change. The last minute
         is always run: the close prices and marks at its prices."""
         after = minute + 1
         mark = min(minutes - 1, after + (-after) % BROKER_MARK_MINUTES)
         if mark <= after or vix_readings is None or self.every_minute or self.broker.open_order_ids():
             return after
-        wake = self.system.next_wake(open_dt + timedelta(minutes=minute))
+        wake = self.system.next_wake(now)
         target = min(mark, max(after, math.ceil((wake - open_dt).total_seconds() / 60.0)))
         return after + self.system.vix.steady_count(vix_readings[after:target])
 
